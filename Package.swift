@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per layer (see README "Architecture"): protocol code never touches a socket,
+// the reactor knows nothing of HTTP, the hub knows nothing of sockets or JSON.
+let package = Package(
+    name: "LiveHub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "livehub", targets: ["livehub"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CLinux"),
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "HTTP1"),
+        .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
+        .target(name: "Reactor", dependencies: ["CLinux"]),
+        .target(name: "Hub"),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "Reactor", "Hub"]),
+        .executableTarget(name: "livehub", dependencies: [
+            "LiveHubServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

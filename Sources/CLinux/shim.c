@@ -1,0 +1,15 @@
+#define _GNU_SOURCE 1
+#include <sched.h>
+#include <sys/socket.h>
+#include "CLinux.h"
+
+int clinux_accept4(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int clinux_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}

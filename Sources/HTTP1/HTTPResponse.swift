@@ -1,0 +1,37 @@
+/// A response to serialize. `Content-Length` and `Connection` are written by `serialize`.
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: HTTPStatus, contentType: String, body: String) {
+        self.init(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(body.utf8))
+    }
+
+    /// The bytes on the wire. A 1xx/101 answer carries no body and no Content-Length
+    /// (RFC 9110 §8.6); `headOnly` answers a HEAD request with the length but not the body.
+    public func serialize(keepAlive: Bool, headOnly: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + body.count)
+        out.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
+        for (name, value) in headers.fields {
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if status.code >= 200 {
+            out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+            if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        if status.code >= 200 && !headOnly { out.append(contentsOf: body) }
+        return out
+    }
+}

@@ -1,0 +1,51 @@
+import HTTP1
+import WebSocket
+
+/// The one place an error becomes an HTTP answer: `{"error": {"code", "message"}}` with
+/// its status (contract v1).
+public struct APIError: Error, Sendable {
+    public let status: HTTPStatus
+    public let code: String
+    public let message: String
+    public var headers = HTTPHeaders()
+
+    public init(_ status: HTTPStatus, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func notFound(_ path: Substring) -> APIError {
+        APIError(.notFound, code: "not_found", message: "no route for \(path)")
+    }
+
+    public static func methodNotAllowed(_ allowed: String) -> APIError {
+        var error = APIError(.methodNotAllowed, code: "method_not_allowed", message: "use \(allowed)")
+        error.headers.add(name: "Allow", value: allowed)
+        return error
+    }
+
+    public init(_ error: HTTPParseError) {
+        let code: String
+        switch error {
+        case .headTooLarge: code = "head_too_large"
+        case .bodyTooLarge: code = "body_too_large"
+        case .malformed: code = "bad_request"
+        case .unsupportedTransferEncoding: code = "unsupported_transfer_encoding"
+        case .unsupportedVersion: code = "unsupported_http_version"
+        }
+        self.init(error.status, code: code, message: error.message)
+    }
+
+    public init(_ error: HandshakeError) {
+        self.init(error.status, code: "websocket_handshake", message: error.message)
+        for (name, value) in error.headers { headers.add(name: name, value: value) }
+    }
+
+    public var response: HTTPResponse {
+        var response = HTTPResponse(status: status, contentType: "application/json",
+                                    body: "{\"error\":{\"code\":\(JSON.quote(code)),\"message\":\(JSON.quote(message))}}")
+        for (name, value) in headers { response.headers.add(name: name, value: value) }
+        return response
+    }
+}

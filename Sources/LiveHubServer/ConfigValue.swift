@@ -1,0 +1,25 @@
+/// Parsing of the command line's durations (`250ms`, `30s`, `5m`, `24h`) and sizes
+/// (`64KiB`, `1MiB`, or bytes).
+public enum ConfigValue {
+    public static func duration(_ text: String) -> UInt64? {
+        let units: [(String, UInt64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            if suffix == "s" && number.hasSuffix("m") { continue }  // "ms" is matched first
+            guard let value = UInt64(number) else { return nil }
+            let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : product
+        }
+        return nil
+    }
+
+    public static func size(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1), ("", 1)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Int(text.dropLast(suffix.count)), value >= 0 else { return nil }
+            let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : product
+        }
+        return nil
+    }
+}

@@ -1,0 +1,33 @@
+import Reactor
+
+/// `/metrics` in the Prometheus text format (version 0.0.4): the transport's counters
+/// summed over every loop.
+enum PrometheusExporter {
+    static func render(_ shared: ServerShared) -> String {
+        let stats = shared.stats
+        func sum(_ field: (LoopStats) -> Int) -> Int {
+            stats.reduce(0) { $0 + field($1) }
+        }
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
+        }
+        metric("livehub_connections_open", "gauge", "TCP connections open now.", sum { $0.connectionsOpen.value })
+        metric("livehub_connections_accepted_total", "counter", "TCP connections accepted.", sum { $0.connectionsAccepted.value })
+        metric("livehub_messages_in_total", "counter", "WebSocket messages received.", sum { $0.messagesIn.value })
+        metric("livehub_messages_out_total", "counter", "WebSocket messages queued for sending.", sum { $0.messagesOut.value })
+        metric("livehub_bytes_in_total", "counter", "Bytes read from sockets.", sum { $0.bytesIn.value })
+        metric("livehub_bytes_out_total", "counter", "Bytes written to sockets.", sum { $0.bytesOut.value })
+        metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", sum { $0.slowConsumerCloses.value })
+        metric("livehub_conflated_drops_total", "counter", "Conflatable updates skipped for slow connections.", sum { $0.conflatedDrops.value })
+        out += "# HELP livehub_loop_lag_seconds Longest timer delay of each event loop over the last second.\n# TYPE livehub_loop_lag_seconds gauge\n"
+        for (i, loop) in stats.enumerated() {
+            let lag = Double(loop.loopLagNanoseconds.value) / 1e9
+            out += "livehub_loop_lag_seconds{loop=\"\(i)\"} \(lag)\n"
+        }
+        metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
+        out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"
+        out += "livehub_uptime_seconds \(Double(EventLoop.now - shared.startedAt) / 1e9)\n"
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+/// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Event loops (threads); by default one per core.
+    public var loops = 1
+    public var maxMessageSize = 1 << 20
+    public var maxBodySize = 1 << 20
+    public var maxHeadSize = 16 * 1024
+    public var testEndpoints = false
+
+    /// A request head must arrive within this time once started (slowloris).
+    public var requestTimeout: UInt64 = 10_000_000_000
+    /// An idle keep-alive connection is closed after this.
+    public var keepAliveTimeout: UInt64 = 60_000_000_000
+    /// A WebSocket silent this long is pinged; if the pong does not come within the same
+    /// time again, it is closed as dead.
+    public var pingInterval: UInt64 = 30_000_000_000
+    /// How long a closing connection may take to finish the close handshake.
+    public var closeTimeout: UInt64 = 5_000_000_000
+    /// Above this many queued bytes a connection is "slow": conflatable updates skip it.
+    public var highWatermark = 256 * 1024
+    /// Above this many queued bytes a slow consumer is disconnected (close code 4008).
+    public var maxBackpressure = 4 << 20
+
+    public init() {}
+}

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// Counters of one event loop. Only the loop's thread writes them (so an increment is a
+/// plain relaxed load and store, no locked instruction); `/metrics` reads them from any thread.
+public final class LoopStats: Sendable {
+    public let connectionsOpen = Atomic<Int>(0)
+    public let connectionsAccepted = Atomic<Int>(0)
+    public let bytesIn = Atomic<Int>(0)
+    public let bytesOut = Atomic<Int>(0)
+    public let messagesIn = Atomic<Int>(0)
+    public let messagesOut = Atomic<Int>(0)
+    public let slowConsumerCloses = Atomic<Int>(0)
+    public let conflatedDrops = Atomic<Int>(0)
+    /// The longest delay, in nanoseconds, between a timer's deadline and its run, over
+    /// the last second.
+    public let loopLagNanoseconds = Atomic<Int>(0)
+
+    public init() {}
+}
+
+extension Atomic where Value == Int {
+    /// Single-writer increment: only the owning loop calls this.
+    @inline(__always)
+    public func bump(_ by: Int = 1) {
+        store(load(ordering: .relaxed) &+ by, ordering: .relaxed)
+    }
+
+    @inline(__always)
+    public var value: Int { load(ordering: .relaxed) }
+}

@@ -1,0 +1,190 @@
+import CLinux
+import Glibc
+
+/// What a connection tells its owner (the server's per-connection protocol handler).
+public protocol TCPConnectionDelegate: AnyObject {
+    /// Bytes read from the socket. Valid only during the call.
+    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer)
+    /// The connection is closed (by either side); no more calls follow.
+    func connectionClosed(_ connection: TCPConnection)
+}
+
+/// A non-blocking TCP connection on an event loop, with a write queue.
+///
+/// Writes are queued and written once per loop turn with one gathered `sendmsg`, so N
+/// messages to one socket in a turn cost one system call. `EPOLLOUT` is armed only while
+/// bytes wait for the kernel. The queue's size is visible (`queuedBytes`) so the owner
+/// can apply its slow-consumer policy.
+public final class TCPConnection: EventHandler {
+    public let fd: Int32
+    public unowned let loop: EventLoop
+    public var delegate: TCPConnectionDelegate?
+
+    private var queue: [OutboundBytes] = []
+    private var queueHead = 0
+    /// Bytes of `queue[queueHead]` already written.
+    private var headOffset = 0
+    public private(set) var queuedBytes = 0
+    private var flushScheduled = false
+    private var writeArmed = false
+    private var closeWhenFlushed = false
+    private var halfClosed = false
+    public private(set) var isClosed = false
+
+    init(fd: Int32, loop: EventLoop) {
+        self.fd = fd
+        self.loop = loop
+    }
+
+    /// Queues bytes; they go out at the end of this loop turn.
+    public func send(_ bytes: OutboundBytes) {
+        guard !isClosed, !closeWhenFlushed || !halfClosed else { return }
+        queue.append(bytes)
+        queuedBytes += bytes.count
+        scheduleFlush()
+    }
+
+    public func send(_ bytes: [UInt8]) {
+        send(OutboundBytes(bytes))
+    }
+
+    /// Drops every queued buffer not yet started (a partly written one stays, so the byte
+    /// stream is not cut mid-frame). For slow consumers: what they missed is gone.
+    public func discardUnsent() {
+        guard queue.count - queueHead > 1 || (queue.count > queueHead && headOffset == 0) else { return }
+        let keep = headOffset > 0 ? 1 : 0
+        for buffer in queue[(queueHead + keep)...] { queuedBytes -= buffer.count }
+        queue.removeSubrange((queueHead + keep)...)
+    }
+
+    /// Writes what is queued, then shuts down the write side and closes once the peer
+    /// has seen it. The owner should also arm a deadline that calls `close()`.
+    public func closeAfterFlush() {
+        guard !isClosed else { return }
+        closeWhenFlushed = true
+        scheduleFlush()
+    }
+
+    /// Closes now; queued bytes are dropped.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        queue = []
+        queuedBytes = 0
+        loop.stats.connectionsOpen.bump(-1)
+        let delegate = self.delegate
+        self.delegate = nil  // break the cycle with the owner
+        delegate?.connectionClosed(self)
+    }
+
+    /// The peer's address as `ip:port`.
+    public var peerAddress: String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard ok == 0 else { return "unknown" }
+        return SocketAddress.describe(storage)
+    }
+
+    // MARK: events
+
+    public func handleEvents(_ events: UInt32) {
+        if events & UInt32(EPOLLIN.rawValue) != 0 || events & UInt32(EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            readOnce()
+        }
+        if !isClosed && events & UInt32(EPOLLOUT.rawValue) != 0 {
+            flushNow()
+        }
+    }
+
+    private func readOnce() {
+        let buffer = loop.readBuffer
+        let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+        if n > 0 {
+            loop.stats.bytesIn.bump(n)
+            if halfClosed { return }  // closing: what the peer still sends is discarded
+            delegate?.connection(self, received: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+        } else if n == 0 {
+            close()  // orderly EOF from the peer
+        } else {
+            let err = clinux_errno()
+            if err == EAGAIN || err == EWOULDBLOCK || err == EINTR { return }
+            close()  // ECONNRESET and the like
+        }
+    }
+
+    private func scheduleFlush() {
+        if !flushScheduled && !writeArmed {
+            flushScheduled = true
+            loop.pendingFlush.append(self)
+        }
+    }
+
+    /// One gathered write of the queue. Partial writes keep their offset; EAGAIN arms EPOLLOUT.
+    func flushNow() {
+        flushScheduled = false
+        guard !isClosed else { return }
+        while queueHead < queue.count {
+            let iov = loop.iovecs
+            var count = 0
+            var index = queueHead
+            while index < queue.count && count < EventLoop.maxIovecs {
+                let buffer = queue[index]
+                let skip = index == queueHead ? headOffset : 0
+                iov[count] = iovec(iov_base: buffer.base + skip, iov_len: buffer.count - skip)
+                count += 1
+                index += 1
+            }
+            var message = msghdr()
+            message.msg_iov = iov
+            message.msg_iovlen = count
+            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            if written < 0 {
+                let err = clinux_errno()
+                if err == EINTR { continue }
+                if err == EAGAIN || err == EWOULDBLOCK {
+                    armWrite(true)
+                    return
+                }
+                close()  // EPIPE, ECONNRESET: the peer is gone
+                return
+            }
+            loop.stats.bytesOut.bump(written)
+            queuedBytes -= written
+            var left = written
+            while left > 0 {
+                let remaining = queue[queueHead].count - headOffset
+                if left >= remaining {
+                    left -= remaining
+                    headOffset = 0
+                    queueHead += 1
+                } else {
+                    headOffset += left
+                    left = 0
+                }
+            }
+        }
+        // Everything written. Keep a small array for the next burst; an idle connection
+        // should not hold a big one.
+        if queue.capacity <= 16 { queue.removeAll(keepingCapacity: true) } else { queue = [] }
+        queueHead = 0
+        armWrite(false)
+        if closeWhenFlushed && !halfClosed {
+            // §7.1.1 of RFC 6455 and TCP alike: shut down our side so the peer reads
+            // everything, then close when it answers with EOF (or the owner's deadline).
+            halfClosed = true
+            shutdown(fd, Int32(SHUT_WR))
+        }
+    }
+
+    private func armWrite(_ on: Bool) {
+        guard on != writeArmed else { return }
+        writeArmed = on
+        let events = UInt32(EPOLLIN.rawValue) | (on ? UInt32(EPOLLOUT.rawValue) : 0)
+        loop.modify(fd: fd, events: events)
+    }
+}

@@ -1,0 +1,12 @@
+/// RFC 6455 §5.2 opcodes.
+public enum WebSocketOpcode: UInt8, Sendable {
+    case continuation = 0x0
+    case text = 0x1
+    case binary = 0x2
+    case close = 0x8
+    case ping = 0x9
+    case pong = 0xA
+
+    /// §5.5: control frames have the high bit of the opcode set.
+    public var isControl: Bool { rawValue & 0x8 != 0 }
+}

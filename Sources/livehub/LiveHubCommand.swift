@@ -1,0 +1,93 @@
+import ArgumentParser
+import Glibc
+import LiveHubServer
+import Reactor
+
+@main
+struct LiveHubCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "livehub",
+        abstract: "A real-time hub: live presence, seller dashboards and wallet balances over WebSocket.",
+        subcommands: [Serve.self])
+
+    /// Every option can also come from the environment: `LIVEHUB_` and the option's name
+    /// in capitals, `-` as `_` (`--max-message-size` ← `LIVEHUB_MAX_MESSAGE_SIZE`). An
+    /// option given on the command line wins.
+    static func argumentsWithEnvironment(_ arguments: [String], options: [String], flags: [String]) -> [String] {
+        var result = arguments
+        for name in options + flags {
+            let key = "LIVEHUB_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+            guard !arguments.contains(where: { $0 == "--\(name)" || $0.hasPrefix("--\(name)=") }),
+                  let raw = getenv(key) else { continue }
+            let value = String(cString: raw)
+            if flags.contains(name) {
+                if ["1", "true", "yes"].contains(value.lowercased()) { result.append("--\(name)") }
+            } else {
+                result += ["--\(name)", value]
+            }
+        }
+        return result
+    }
+
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "serve" {
+            arguments = argumentsWithEnvironment(arguments, options: Serve.optionNames, flags: Serve.flagNames)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub.")
+    static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval"]
+    static let flagNames = ["test-endpoints"]
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Event loops (threads); default: one per core.") var loops: Int?
+    @Option(help: "Largest WebSocket message (e.g. 64KiB, 1MiB, 16MiB).") var maxMessageSize = "1MiB"
+    @Option(help: "Largest HTTP request body.") var maxBodySize = "1MiB"
+    @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
+    @Flag(help: "Enable /ws/echo and /ws/broadcast (conformance suites and load tools).") var testEndpoints = false
+
+    func run() throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.loops = loops ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        configuration.maxMessageSize = try Self.size(maxMessageSize, "--max-message-size")
+        configuration.maxBodySize = try Self.size(maxBodySize, "--max-body-size")
+        guard let ping = ConfigValue.duration(pingInterval), ping > 0 else {
+            throw ValidationError("--ping-interval: expected a duration such as 250ms, 30s, 5m")
+        }
+        configuration.pingInterval = ping
+        configuration.testEndpoints = testEndpoints
+        guard (1...4096).contains(configuration.loops) else { throw ValidationError("--loops: expected 1 to 4096") }
+
+        SignalSource.blockSignals()
+        let server = LiveHubServer(configuration: configuration)
+        do {
+            try server.start(handleSignals: true)
+        } catch {
+            throw ValidationError("could not listen on \(host):\(port): \(error)")
+        }
+        print("livehub listening on http://\(host):\(server.port) (\(configuration.loops) event loops)")
+        if testEndpoints { print("test endpoints on: ws://\(host):\(server.port)/ws/echo and /ws/broadcast") }
+        fflush(nil)
+        server.wait()
+        print("livehub stopped")
+    }
+
+    static func size(_ text: String, _ flag: String) throws -> Int {
+        guard let value = ConfigValue.size(text), value > 0 else {
+            throw ValidationError("\(flag): expected a size such as 64KiB, 1MiB or a number of bytes")
+        }
+        return value
+    }
+}
