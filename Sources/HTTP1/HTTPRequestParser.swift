@@ -178,7 +178,7 @@ public struct HTTPRequestParser: Sendable {
             readIndex += 2
         }
         scanIndex = max(scanIndex, readIndex)
-        guard let end = findHeadEnd() else {
+        guard let end = try findHeadEnd() else {
             if buffer.count - readIndex > limits.maxHeadSize { throw .headTooLarge }
             return nil
         }
@@ -191,17 +191,29 @@ public struct HTTPRequestParser: Sendable {
         return head
     }
 
-    /// The index of the CRLFCRLF that ends the head, scanning from where the last call stopped.
-    private mutating func findHeadEnd() -> Int? {
-        var i = scanIndex
-        let count = buffer.count
-        while i + 3 < count {
-            if buffer[i + 3] != 0x0A { i += buffer[i + 3] == 0x0D ? 1 : 4; continue }
-            if buffer[i] == 0x0D && buffer[i + 1] == 0x0A && buffer[i + 2] == 0x0D { return i }
-            i += 1
+    /// The index of the CRLFCRLF that ends the head, scanning from where the last call
+    /// stopped. A bare LF is refused here, so a head of LF-only lines fails at once
+    /// instead of waiting for a CRLFCRLF that never comes.
+    private mutating func findHeadEnd() throws(HTTPParseError) -> Int? {
+        let start = readIndex
+        let found: Int?? = buffer.withUnsafeBufferPointer { bytes -> Int?? in
+            var i = scanIndex
+            while i < bytes.count {
+                if bytes[i] == 0x0A {
+                    guard i > start, bytes[i - 1] == 0x0D else { return .some(nil) }
+                    if i - start >= 3, bytes[i - 2] == 0x0A, bytes[i - 3] == 0x0D { return i - 3 }
+                }
+                i += 1
+            }
+            return nil
         }
-        scanIndex = max(readIndex, count - 3)
-        return nil
+        switch found {
+        case .some(.some(let end)): return end
+        case .some(.none): throw .malformed("bare LF")
+        case .none:
+            scanIndex = buffer.count
+            return nil
+        }
     }
 
     private static func parseHeadBytes(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws(HTTPParseError) -> HTTPRequestHead {

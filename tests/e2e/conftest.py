@@ -1,0 +1,36 @@
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def hub():
+    """A hub built by scripts/test (LIVEHUB_BIN), with the test endpoints on."""
+    binary = os.environ["LIVEHUB_BIN"]
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--test-endpoints", "--max-body-size", "64KiB"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("hub did not start: " + proc.stdout.read().decode())
+    yield {"port": port, "http": base, "ws": f"ws://127.0.0.1:{port}", "proc": proc}
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
