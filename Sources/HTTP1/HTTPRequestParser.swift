@@ -178,11 +178,7 @@ public struct HTTPRequestParser: Sendable {
             readIndex += 2
         }
         scanIndex = max(scanIndex, readIndex)
-        guard let end = try findHeadEnd() else {
-            if buffer.count - readIndex > limits.maxHeadSize { throw .headTooLarge }
-            return nil
-        }
-        if end - readIndex > limits.maxHeadSize { throw .headTooLarge }
+        guard let end = try findHeadEnd() else { return nil }
         let head = try buffer.withUnsafeBufferPointer { all throws(HTTPParseError) in
             try Self.parseHeadBytes(UnsafeBufferPointer(rebasing: all[readIndex..<end]), limits: limits)
         }
@@ -192,13 +188,15 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// The index of the CRLFCRLF that ends the head, scanning from where the last call
-    /// stopped. A bare LF is refused here, so a head of LF-only lines fails at once
-    /// instead of waiting for a CRLFCRLF that never comes.
+    /// stopped, and never past the head limit. A bare LF is refused here, so a head of
+    /// LF-only lines fails at once instead of waiting for a CRLFCRLF that never comes.
+    /// Whatever the split of the input, the same bytes give the same error.
     private mutating func findHeadEnd() throws(HTTPParseError) -> Int? {
         let start = readIndex
+        let window = min(buffer.count, start + limits.maxHeadSize + 4)
         let found: Int?? = buffer.withUnsafeBufferPointer { bytes -> Int?? in
             var i = scanIndex
-            while i < bytes.count {
+            while i < window {
                 if bytes[i] == 0x0A {
                     guard i > start, bytes[i - 1] == 0x0D else { return .some(nil) }
                     if i - start >= 3, bytes[i - 2] == 0x0A, bytes[i - 3] == 0x0D { return i - 3 }
@@ -211,7 +209,8 @@ public struct HTTPRequestParser: Sendable {
         case .some(.some(let end)): return end
         case .some(.none): throw .malformed("bare LF")
         case .none:
-            scanIndex = buffer.count
+            if window - start >= limits.maxHeadSize + 4 { throw .headTooLarge }
+            scanIndex = window
             return nil
         }
     }
