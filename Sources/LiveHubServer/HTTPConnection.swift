@@ -4,10 +4,9 @@ import WebSocket
 
 /// A client connection while it speaks HTTP/1.1: requests in, responses out, in order,
 /// until it closes or upgrades to WebSocket.
-final class HTTPConnection: TCPConnectionDelegate, ManagedConnection {
+final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     let tcp: TCPConnection
     unowned let context: LoopContext
-    var contextIndex = -1
     private var parser: HTTPRequestParser
     private var lastActivity: UInt64
     private var requestStartedAt: UInt64 = 0
@@ -79,7 +78,7 @@ final class HTTPConnection: TCPConnectionDelegate, ManagedConnection {
         context.remove(self)
     }
 
-    func tick(now: UInt64) {
+    override func tick(now: UInt64) {
         let configuration = context.configuration
         if let deadline = closingDeadline {
             if now >= deadline { tcp.close() }
@@ -92,7 +91,7 @@ final class HTTPConnection: TCPConnectionDelegate, ManagedConnection {
         }
     }
 
-    func beginShutdown() {
+    override func beginShutdown() {
         if parser.isMidRequest {
             fail(APIError(.serviceUnavailable, code: "shutting_down", message: "the server is stopping"))
         } else {

@@ -1,12 +1,16 @@
 import Reactor
 
 /// A connection the loop context keeps for timeouts and shutdown.
-protocol ManagedConnection: AnyObject {
-    var contextIndex: Int { get set }
+/// A connection the loop context keeps for timeouts and shutdown. A class rather than
+/// a protocol so the context's list can track its position with a key path.
+class ManagedConnection {
+    /// Position in the loop context's list.
+    var contextIndex = -1
+
     /// Called about once a second with the loop's time: time-outs, pings.
-    func tick(now: UInt64)
+    func tick(now: UInt64) {}
     /// The server is stopping: say goodbye (close 1001) and close.
-    func beginShutdown()
+    func beginShutdown() {}
 }
 
 /// What one event loop owns of the server: its connections, its share of each room, and
@@ -16,7 +20,7 @@ final class LoopContext {
     let shared: ServerShared
     var configuration: ServerConfiguration { shared.configuration }
     let router: Router
-    private(set) var connections: [ManagedConnection] = []
+    private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
     let broadcastRoom = Room()
     var listener: TCPListener?
@@ -28,30 +32,10 @@ final class LoopContext {
         self.router = Router(shared: shared)
     }
 
-    func add(_ connection: ManagedConnection) {
-        connection.contextIndex = connections.count
-        connections.append(connection)
-    }
-
-    func remove(_ connection: ManagedConnection) {
-        let index = connection.contextIndex
-        guard index >= 0, index < connections.count, connections[index] === connection else { return }
-        let last = connections.removeLast()
-        if index < connections.count {
-            connections[index] = last
-            last.contextIndex = index
-        }
-        connection.contextIndex = -1
-    }
-
-    /// Replaces `old` (an HTTP connection that upgraded) by `new` in the same slot.
-    func replace(_ old: ManagedConnection, with new: ManagedConnection) {
-        let index = old.contextIndex
-        guard index >= 0, index < connections.count, connections[index] === old else { return add(new) }
-        connections[index] = new
-        new.contextIndex = index
-        old.contextIndex = -1
-    }
+    func add(_ connection: ManagedConnection) { connections.append(connection) }
+    func remove(_ connection: ManagedConnection) { connections.remove(connection) }
+    /// Puts a WebSocket connection in the slot of the HTTP connection it upgraded from.
+    func replace(_ old: ManagedConnection, with new: ManagedConnection) { connections.replace(old, with: new) }
 
     func accept(_ tcp: TCPConnection) {
         if shuttingDown {
@@ -80,7 +64,7 @@ final class LoopContext {
         shuttingDown = true
         listener?.close()
         listener = nil
-        for connection in connections { connection.beginShutdown() }
+        for connection in connections.elements { connection.beginShutdown() }
         let deadline = EventLoop.now + configuration.closeTimeout
         func check() {
             if connections.isEmpty || EventLoop.now >= deadline {

@@ -6,34 +6,18 @@ import Reactor
 /// Each loop holds its own `Room` per room name, so delivery never crosses threads per
 /// member; a publish crosses once per loop.
 final class Room {
-    private(set) var members: [WebSocketEndpointConnection] = []
+    private var members = IndexedList(position: \WebSocketEndpointConnection.roomIndex)
 
     var count: Int { members.count }
-
-    func join(_ member: WebSocketEndpointConnection) {
-        guard member.roomIndex < 0 else { return }
-        member.roomIndex = members.count
-        members.append(member)
-    }
-
-    func leave(_ member: WebSocketEndpointConnection) {
-        let index = member.roomIndex
-        guard index >= 0, index < members.count, members[index] === member else { return }
-        let last = members.removeLast()
-        if index < members.count {
-            members[index] = last
-            last.roomIndex = index
-        }
-        member.roomIndex = -1
-    }
+    func join(_ member: WebSocketEndpointConnection) { members.append(member) }
+    func leave(_ member: WebSocketEndpointConnection) { members.remove(member) }
 
     /// Queues `frame` on every member but `except`. `conflatable`: a newer update will
     /// replace this one, so a slow member may skip it.
     func deliver(_ frame: OutboundBytes, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext) {
         let stats = context.loop.stats
         var delivered = 0
-        // Iterate over a copy of the indices' storage: a slow-consumer close inside the
-        // loop removes that member from `members`.
+        // A slow-consumer close inside the loop removes that member from `members`.
         var i = 0
         while i < members.count {
             let member = members[i]

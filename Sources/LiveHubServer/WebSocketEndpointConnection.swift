@@ -11,11 +11,10 @@ enum WebSocketEndpoint: Sendable {
 
 /// A client connection after the WebSocket handshake: the RFC 6455 state machine,
 /// liveness pings, and membership of a room.
-final class WebSocketEndpointConnection: TCPConnectionDelegate, ManagedConnection {
+final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegate {
     let tcp: TCPConnection
     unowned let context: LoopContext
     let endpoint: WebSocketEndpoint
-    var contextIndex = -1
     /// Position in its room's member list (-1: in no room).
     var roomIndex = -1
     private var protocolState: WebSocketConnection
@@ -129,7 +128,7 @@ final class WebSocketEndpointConnection: TCPConnectionDelegate, ManagedConnectio
         context.remove(self)
     }
 
-    func tick(now: UInt64) {
+    override func tick(now: UInt64) {
         if let deadline = closeDeadline {
             if now >= deadline { tcp.close() }
             return
@@ -143,7 +142,7 @@ final class WebSocketEndpointConnection: TCPConnectionDelegate, ManagedConnectio
         }
     }
 
-    func beginShutdown() {
+    override func beginShutdown() {
         close(code: .goingAway, reason: "server shutting down")
     }
 }

@@ -194,13 +194,17 @@ struct WebSocketServerTests {
 
     @Test func shutdownSendsGoingAway() throws {
         let running = try RunningServer()
-        let client = try TestClient(port: running.port)
-        try client.upgrade(path: "/ws/echo")
-        running.server.shutdown()
-        let close = try client.readFrame()
-        #expect(close.opcode == 8)
-        #expect(close.payload.prefix(2) == [0x03, 0xE9])
-        client.sendFrame(opcode: 8, [0x03, 0xE9])
+        do {
+            let client = try TestClient(port: running.port)
+            try client.upgrade(path: "/ws/echo")
+            running.server.shutdown()
+            let close = try client.readFrame()
+            #expect(close.opcode == 8)
+            #expect(close.payload.prefix(2) == [0x03, 0xE9])
+            client.sendFrame(opcode: 8, [0x03, 0xE9])
+            // The server closes its side after the close handshake (RFC 6455 §7.1.1).
+            #expect(client.readUntilEOF())
+        }
         running.server.wait()
     }
 }
