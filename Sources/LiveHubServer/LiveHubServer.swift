@@ -50,7 +50,6 @@ public final class LiveHubServer {
             }
             loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned context] in
                 context.tick()
-                loop.stats.loopLagNanoseconds.store(0, ordering: .relaxed)
             }
         }
     }

@@ -20,7 +20,7 @@ enum PrometheusExporter {
         metric("livehub_bytes_out_total", "counter", "Bytes written to sockets.", sum { $0.bytesOut.value })
         metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", sum { $0.slowConsumerCloses.value })
         metric("livehub_conflated_drops_total", "counter", "Conflatable updates skipped for slow connections.", sum { $0.conflatedDrops.value })
-        out += "# HELP livehub_loop_lag_seconds Longest timer delay of each event loop over the last second.\n# TYPE livehub_loop_lag_seconds gauge\n"
+        out += "# HELP livehub_loop_lag_seconds How late each event loop ran its last one-second tick.\n# TYPE livehub_loop_lag_seconds gauge\n"
         for (i, loop) in stats.enumerated() {
             let lag = Double(loop.loopLagNanoseconds.value) / 1e9
             out += "livehub_loop_lag_seconds{loop=\"\(i)\"} \(lag)\n"

@@ -11,8 +11,8 @@ public final class LoopStats: Sendable {
     public let messagesOut = Atomic<Int>(0)
     public let slowConsumerCloses = Atomic<Int>(0)
     public let conflatedDrops = Atomic<Int>(0)
-    /// The longest delay, in nanoseconds, between a timer's deadline and its run, over
-    /// the last second.
+    /// How late, in nanoseconds, the loop's last repeating timer run was (the server's
+    /// one-second tick): a busy or blocked loop shows here.
     public let loopLagNanoseconds = Atomic<Int>(0)
 
     public init() {}

@@ -1,0 +1,49 @@
+import Synchronization
+import Testing
+@testable import Reactor
+
+@Suite("Event loop timers and cross-thread tasks")
+struct EventLoopTests {
+    @Test func timersRunInDeadlineOrderAndCancelledOnesDoNot() throws {
+        let loop = try EventLoop()
+        var order: [Int] = []
+        loop.schedule(afterNanoseconds: 30_000_000) { order.append(3) }
+        loop.schedule(afterNanoseconds: 10_000_000) { order.append(1) }
+        let cancelled = loop.schedule(afterNanoseconds: 20_000_000) { order.append(99) }
+        loop.schedule(afterNanoseconds: 20_000_000) { order.append(2) }
+        loop.cancel(cancelled)
+        loop.schedule(afterNanoseconds: 40_000_000) { loop.stop() }
+        loop.run()
+        #expect(order == [1, 2, 3])
+    }
+
+    @Test func repeatingTimerRunsUntilCancelledFromItsOwnCallback() throws {
+        let loop = try EventLoop()
+        var runs = 0
+        var id: TimerID?
+        id = loop.scheduleRepeating(everyNanoseconds: 1_000_000) {
+            runs += 1
+            if runs == 3, let id { loop.cancel(id) }
+        }
+        loop.schedule(afterNanoseconds: 50_000_000) { loop.stop() }
+        loop.run()
+        #expect(runs == 3)
+    }
+
+    @Test func aTaskFromAnotherThreadWakesTheLoop() throws {
+        let group = try ReactorGroup(loops: 1)
+        let ran = Flag()
+        try group.start { _ in }
+        group.handles[0].execute { loop in
+            ran.value.store(true, ordering: .relaxed)
+            loop.stop()
+        }
+        group.join()  // returns only if the task ran and stopped the loop
+        let didRun = ran.value.load(ordering: .relaxed)
+        #expect(didRun)
+    }
+}
+
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+}
