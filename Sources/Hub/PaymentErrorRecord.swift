@@ -1,0 +1,55 @@
+/// A payment error as sellers see it, with what the session knew of the customer and cart.
+public struct PaymentErrorRecord: Sendable, Equatable {
+    public var id: Int64
+    public var sessionId: String
+    public var occurredAt: Int64
+    public var email: String?
+    public var phone: String?
+    /// Opaque JSON text, as the checkout beacon sent it.
+    public var checkoutItems: String?
+    public var totalAmount: String?
+    public var paymentMethod: String?
+    public var errorCode: String
+    public var errorMessage: String
+    /// Opaque JSON text, as the error beacon sent it.
+    public var errorDetails: String?
+    public var client: ClientInfo
+}
+
+/// The most recent payment errors, bounded: a ring that forgets the oldest.
+struct RecentPaymentErrors {
+    let capacity: Int
+    private var ring: [PaymentErrorRecord] = []
+    private var start = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    var count: Int { ring.count }
+
+    mutating func append(_ record: PaymentErrorRecord) {
+        if ring.count < capacity {
+            ring.append(record)
+        } else {
+            ring[start] = record
+            start = (start + 1) % capacity
+        }
+    }
+
+    /// Newest first; at most `limit`, only those after `since` (milliseconds) if given.
+    func newestFirst(limit: Int, since: Int64? = nil) -> [PaymentErrorRecord] {
+        var out: [PaymentErrorRecord] = []
+        var i = ring.count - 1
+        while i >= 0 && out.count < limit {
+            let record = ring[(start + i) % ring.count]
+            if let since, record.occurredAt <= since { break }
+            out.append(record)
+            i -= 1
+        }
+        return out
+    }
+
+    /// Oldest first, for snapshots.
+    var all: [PaymentErrorRecord] { (0..<ring.count).map { ring[(start + $0) % ring.count] } }
+}

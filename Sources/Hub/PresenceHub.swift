@@ -1,0 +1,227 @@
+/// The live presence of a shop: sessions, where each one is, counts, recent payment
+/// errors, and the idle sweep. One owner (one thread) calls it; it knows nothing of
+/// sockets or JSON, and reads time only from its injected clock.
+public final class PresenceHub {
+    public struct Configuration: Sendable {
+        /// A session idle longer than this (milliseconds) ends at the next sweep.
+        public var idleTimeout: Int64 = 30 * 60 * 1000
+        /// Ended sessions are kept this long (for revival and their visit history).
+        public var endedRetention: Int64 = 24 * 3600 * 1000
+        public var recentPaymentErrors = 500
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    private let clock: WallClock
+    private var table = SessionTable()
+    public private(set) var counters = PresenceCounters()
+    private var errors: RecentPaymentErrors
+    private var nextErrorID: Int64 = 1
+    private var lastNow: Int64 = 0
+    /// When the counts last changed.
+    public private(set) var updatedAt: Int64
+    /// Set whenever the counts change; the broadcaster clears it when it sends.
+    public var countsChanged = false
+    /// Payment errors recorded since the broadcaster last took them.
+    private var unsentErrors: [PaymentErrorRecord] = []
+
+    public init(clock: WallClock, configuration: Configuration = Configuration()) {
+        self.clock = clock
+        self.configuration = configuration
+        self.errors = RecentPaymentErrors(capacity: configuration.recentPaymentErrors)
+        self.updatedAt = clock.nowMilliseconds
+    }
+
+    /// The clock, never going backwards: the activity list stays ordered even if the
+    /// wall clock is set back.
+    private func now() -> Int64 {
+        lastNow = max(lastNow, clock.nowMilliseconds)
+        return lastNow
+    }
+
+    public var sessionCount: Int { table.count }
+
+    public func session(_ id: String) -> Session? {
+        table.slot(of: id).map { table[$0] }
+    }
+
+    // MARK: beacons
+
+    /// Starts (or revives) a session; returns its id.
+    @discardableResult
+    public func startSession(id: String, userId: String? = nil, email: String? = nil, phone: String? = nil, client: ClientInfo = ClientInfo()) -> String {
+        let slot = activeSlot(for: id, client: client)
+        if let userId { table[slot].userId = userId }
+        if let email { table[slot].email = email }
+        if let phone { table[slot].phone = phone }
+        return id
+    }
+
+    public func pageVisit(sessionId: String, pageType: String, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) {
+        let slot = activeSlot(for: sessionId, client: client)
+        move(slot, to: PageVisit(pageType: pageType, identifier: identifier, url: url, enteredAt: now()))
+    }
+
+    public func checkoutStart(sessionId: String, items: String?, totalAmount: String?, paymentMethod: String?, client: ClientInfo = ClientInfo()) {
+        let slot = activeSlot(for: sessionId, client: client)
+        table[slot].checkoutItems = items ?? table[slot].checkoutItems
+        table[slot].totalAmount = totalAmount ?? table[slot].totalAmount
+        table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
+        table[slot].checkoutStatus = .started
+        move(slot, to: PageVisit(pageType: PageType.checkout, enteredAt: now()))
+    }
+
+    public func paymentStart(sessionId: String, paymentMethod: String?, amount: String?, client: ClientInfo = ClientInfo()) {
+        let slot = activeSlot(for: sessionId, client: client)
+        table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
+        table[slot].totalAmount = amount ?? table[slot].totalAmount
+        table[slot].checkoutStatus = .payment
+        move(slot, to: PageVisit(pageType: PageType.payment, enteredAt: now()))
+    }
+
+    @discardableResult
+    public func paymentError(sessionId: String, code: String, message: String, details: String?, email: String?, phone: String?, client: ClientInfo = ClientInfo()) -> PaymentErrorRecord {
+        let slot = activeSlot(for: sessionId, client: client)
+        if let email { table[slot].email = email }
+        if let phone { table[slot].phone = phone }
+        table[slot].checkoutStatus = .failed
+        let time = now()
+        move(slot, to: PageVisit(pageType: PageType.paymentError, enteredAt: time))
+        let session = table[slot]
+        let record = PaymentErrorRecord(
+            id: nextErrorID, sessionId: sessionId, occurredAt: time, email: session.email, phone: session.phone,
+            checkoutItems: session.checkoutItems, totalAmount: session.totalAmount, paymentMethod: session.paymentMethod,
+            errorCode: code, errorMessage: message, errorDetails: details, client: session.client)
+        nextErrorID += 1
+        errors.append(record)
+        unsentErrors.append(record)
+        return record
+    }
+
+    public func paymentSuccess(sessionId: String, reference: String?, amount: String?, client: ClientInfo = ClientInfo()) {
+        let slot = activeSlot(for: sessionId, client: client)
+        table[slot].totalAmount = amount ?? table[slot].totalAmount
+        table[slot].checkoutStatus = .completed
+        move(slot, to: PageVisit(pageType: PageType.paymentSuccess, enteredAt: now()))
+    }
+
+    public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) {
+        _ = activeSlot(for: sessionId, client: client)
+    }
+
+    /// Ends a session's presence. Ending an unknown or ended session changes nothing.
+    public func endSession(_ id: String) {
+        guard let slot = table.slot(of: id), table[slot].isActive else { return }
+        end(slot, at: now())
+    }
+
+    // MARK: tabs (/ws/track)
+
+    public func tabOpened(sessionId: String, client: ClientInfo = ClientInfo()) {
+        let slot = activeSlot(for: sessionId, client: client)
+        table[slot].openTabs += 1
+    }
+
+    /// The last tab of a session closing ends its presence.
+    public func tabClosed(sessionId: String) {
+        guard let slot = table.slot(of: sessionId), table[slot].isActive else { return }
+        table[slot].openTabs = max(0, table[slot].openTabs - 1)
+        if table[slot].openTabs == 0 { end(slot, at: now()) }
+    }
+
+    // MARK: sweep
+
+    /// Ends every session idle longer than the idle timeout, and forgets ended ones past
+    /// their retention. Returns how many sessions it ended. Walks only what expires.
+    @discardableResult
+    public func sweep() -> Int {
+        let time = now()
+        var expired = 0
+        while let slot = table.oldestActive, time - table[slot].lastActivity > configuration.idleTimeout {
+            // The visit ends when the session was last seen, not at the sweep.
+            end(slot, at: table[slot].lastActivity)
+            expired += 1
+        }
+        while let slot = table.oldestEnded, time - (table[slot].endedAt ?? time) > configuration.endedRetention {
+            table.remove(slot)
+        }
+        return expired
+    }
+
+    // MARK: reading
+
+    public func recentPaymentErrors(limit: Int = 50, since: Int64? = nil) -> [PaymentErrorRecord] {
+        errors.newestFirst(limit: limit, since: since)
+    }
+
+    /// The payment errors recorded since the last call, oldest first.
+    public func takeUnsentPaymentErrors() -> [PaymentErrorRecord] {
+        defer { unsentErrors = [] }
+        return unsentErrors
+    }
+
+    // MARK: internals
+
+    /// The slot of an active session with this id, starting or reviving it as needed
+    /// (a beacon for an unknown or ended session counts as a start: sendBeacon cannot
+    /// read answers, so the tracker never learns it should start again).
+    private func activeSlot(for id: String, client: ClientInfo) -> Int32 {
+        let time = now()
+        if let slot = table.slot(of: id) {
+            if !table[slot].isActive {
+                table[slot].endedAt = nil
+                table[slot].startedAt = time
+                table[slot].openTabs = 0
+                table.markRevived(slot)
+                counters.sessionStarted()
+                changed(time)
+            } else {
+                table.touch(slot)
+            }
+            table[slot].lastActivity = time
+            if client.ip != nil { table[slot].client.ip = client.ip }
+            if client.userAgent != nil { table[slot].client.userAgent = client.userAgent }
+            return slot
+        }
+        let slot = table.insert(Session(id: id, client: client, startedAt: time, lastActivity: time))
+        counters.sessionStarted()
+        changed(time)
+        return slot
+    }
+
+    private func move(_ slot: Int32, to visit: PageVisit) {
+        if var current = table[slot].page {
+            if current.pageType == visit.pageType && current.identifier == visit.identifier && current.url == visit.url {
+                return  // a reload of the same page is not a move
+            }
+            counters.leave(current)
+            current.exitedAt = visit.enteredAt
+            table[slot].history.append(current)
+            if table[slot].history.count > Session.historyLimit { table[slot].history.removeFirst() }
+        }
+        table[slot].page = visit
+        counters.enter(visit)
+        changed(visit.enteredAt)
+    }
+
+    private func end(_ slot: Int32, at time: Int64) {
+        if var current = table[slot].page {
+            counters.leave(current)
+            current.exitedAt = max(time, current.enteredAt)
+            table[slot].history.append(current)
+            if table[slot].history.count > Session.historyLimit { table[slot].history.removeFirst() }
+            table[slot].page = nil
+        }
+        table[slot].endedAt = time
+        table[slot].openTabs = 0
+        table.markEnded(slot)
+        counters.sessionEnded()
+        changed(now())
+    }
+
+    private func changed(_ time: Int64) {
+        countsChanged = true
+        updatedAt = max(updatedAt, time)
+    }
+}
