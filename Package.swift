@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
         .target(name: "Reactor", dependencies: ["CLinux"]),
         .target(name: "Hub"),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "Reactor", "Hub"]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "Reactor", "Hub", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -21,8 +21,8 @@ public final class PresenceHub {
     private var lastNow: Int64 = 0
     /// When the counts last changed.
     public private(set) var updatedAt: Int64
-    /// Set whenever the counts change; the broadcaster clears it when it sends.
-    public var countsChanged = false
+    /// Goes up whenever the counts change: readers compare it with what they last sent.
+    public private(set) var version: UInt64 = 0
     /// Payment errors recorded since the broadcaster last took them.
     private var unsentErrors: [PaymentErrorRecord] = []
 
@@ -221,7 +221,7 @@ public final class PresenceHub {
     }
 
     private func changed(_ time: Int64) {
-        countsChanged = true
+        version &+= 1
         updatedAt = max(updatedAt, time)
     }
 }

@@ -42,9 +42,22 @@ public struct APIError: Error, Sendable {
         for (name, value) in error.headers { headers.add(name: name, value: value) }
     }
 
+    /// `{"error": {"code": ..., "message": ...}}`
+    static func body(code: String, message: String) -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("error")
+        json.beginObject()
+        json.field("code", code)
+        json.field("message", message)
+        json.endObject()
+        json.endObject()
+        return json.text
+    }
+
     public var response: HTTPResponse {
         var response = HTTPResponse(status: status, contentType: "application/json",
-                                    body: "{\"error\":{\"code\":\(JSON.quote(code)),\"message\":\(JSON.quote(message))}}")
+                                    body: Self.body(code: code, message: message))
         for (name, value) in headers { response.headers.add(name: name, value: value) }
         return response
     }

@@ -3,7 +3,8 @@ import Reactor
 import WebSocket
 
 /// A client connection while it speaks HTTP/1.1: requests in, responses out, in order,
-/// until it closes or upgrades to WebSocket.
+/// until it closes or upgrades to WebSocket. A request the hub must answer pauses the
+/// connection until the answer is back, so pipelined answers keep their order.
 final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     let tcp: TCPConnection
     unowned let context: LoopContext
@@ -12,6 +13,14 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private var requestStartedAt: UInt64 = 0
     /// Set once the connection will close: nothing more is read or answered.
     private var closingDeadline: UInt64?
+    /// The request waiting for the hub's answer: its keep-alive and method.
+    private var awaiting: (keepAlive: Bool, headOnly: Bool)?
+    /// The client's address without the port, as beacons record it.
+    private(set) lazy var clientIP: String = {
+        let address = tcp.peerAddress
+        guard let colon = address.lastIndex(of: ":") else { return address }
+        return String(address[..<colon]).trimmingCharacters(in: "[]")
+    }()
 
     init(tcp: TCPConnection, context: LoopContext) {
         self.tcp = tcp
@@ -27,7 +36,11 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         lastActivity = now
         if !parser.isMidRequest { requestStartedAt = now }
         parser.append(bytes)
-        while closingDeadline == nil {
+        processRequests()
+    }
+
+    private func processRequests() {
+        while closingDeadline == nil && awaiting == nil {
             let event: HTTPParserEvent?
             do {
                 event = try parser.next()
@@ -41,27 +54,53 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
                 tcp.send(HTTPResponse(status: .continue_).serialize(keepAlive: true))
             case .request(let request):
                 if !handle(request) { return }
-                requestStartedAt = now
+                requestStartedAt = context.loop.turnTime
             }
         }
     }
 
     /// Answers one request. Returns false once this object no longer reads the connection.
     private func handle(_ request: HTTPRequest) -> Bool {
-        switch context.router.route(request) {
+        let keepAlive = request.head.keepAlive
+        let headOnly = request.head.method == "HEAD"
+        switch context.router.route(request, clientIP: clientIP) {
         case .respond(let response):
-            let keepAlive = request.head.keepAlive
-            tcp.send(response.serialize(keepAlive: keepAlive, headOnly: request.head.method == "HEAD"))
-            if !keepAlive { closeAfterFlush() }
-            return keepAlive
+            return respond(response, keepAlive: keepAlive, headOnly: headOnly)
+        case .hub(let command, let extraHeaders):
+            if var response = context.hubClient.submit(command, replyTo: self) {
+                for (name, value) in extraHeaders { response.headers.add(name: name, value: value) }
+                return respond(response, keepAlive: keepAlive, headOnly: headOnly)
+            }
+            awaiting = (keepAlive, headOnly)
+            pendingHeaders = extraHeaders
+            return true
         case .upgrade(let endpoint, let response):
             tcp.send(response.serialize(keepAlive: true))
-            let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint)
+            let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, clientIP: clientIP,
+                                                        userAgent: request.head.headers["User-Agent"])
             tcp.delegate = webSocket
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())
             return false
         }
+    }
+
+    private var pendingHeaders = HTTPHeaders()
+
+    /// The hub's answer to the request this connection waits on.
+    func hubReplied(_ response: HTTPResponse) {
+        guard let (keepAlive, headOnly) = awaiting, !tcp.isClosed else { return }
+        awaiting = nil
+        var response = response
+        for (name, value) in pendingHeaders { response.headers.add(name: name, value: value) }
+        pendingHeaders = HTTPHeaders()
+        if respond(response, keepAlive: keepAlive, headOnly: headOnly) { processRequests() }
+    }
+
+    private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
+        tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly))
+        if !keepAlive { closeAfterFlush() }
+        return keepAlive
     }
 
     private func fail(_ error: APIError) {
@@ -75,6 +114,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     func connectionClosed(_ connection: TCPConnection) {
+        if awaiting != nil { context.hubClient.forget(self) }
         context.remove(self)
     }
 
@@ -82,6 +122,8 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         let configuration = context.configuration
         if let deadline = closingDeadline {
             if now >= deadline { tcp.close() }
+        } else if awaiting != nil {
+            return  // the hub answers; its loop's health shows in /metrics
         } else if parser.isMidRequest {
             if now - requestStartedAt > configuration.requestTimeout {
                 fail(APIError(.requestTimeout, code: "request_timeout", message: "the request did not arrive in time"))
@@ -92,10 +134,19 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     override func beginShutdown() {
-        if parser.isMidRequest {
+        if parser.isMidRequest || awaiting != nil {
             fail(APIError(.serviceUnavailable, code: "shutting_down", message: "the server is stopping"))
         } else {
             tcp.close()
         }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let c = s.first, set.contains(c) { s.removeFirst() }
+        while let c = s.last, set.contains(c) { s.removeLast() }
+        return String(s)
     }
 }

@@ -36,6 +36,7 @@ public final class LiveHubServer {
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
             loop.context = context
+            if loop.index == 0 { context.hubService = HubService(context: context, clock: SystemClock()) }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop) { [unowned context] tcp in
                     context.accept(tcp)

@@ -23,6 +23,11 @@ final class LoopContext {
     private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
     let broadcastRoom = Room()
+    /// `/ws/seller` members on this loop.
+    let sellerRoom = Room()
+    /// The hub, on the loop that owns it (loop 0); nil elsewhere.
+    var hubService: HubService?
+    private(set) lazy var hubClient = HubClient(context: self)
     var listener: TCPListener?
     private var shuttingDown = false
 

@@ -1,9 +1,13 @@
+import Glibc
 import HTTP1
+import Hub
 import WebSocket
 
 /// What a request leads to.
 enum Route {
     case respond(HTTPResponse)
+    /// Something only the hub can answer; `headers` are added to its answer (CORS).
+    case hub(HubCommand, headers: HTTPHeaders)
     /// A valid WebSocket handshake: send the 101 and hand the connection over.
     case upgrade(WebSocketEndpoint, HTTPResponse)
 }
@@ -11,18 +15,43 @@ enum Route {
 /// Maps method and path to an answer. Every error goes through `APIError`.
 struct Router {
     let shared: ServerShared
+    private var configuration: ServerConfiguration { shared.configuration }
 
-    func route(_ request: HTTPRequest) -> Route {
+    init(shared: ServerShared) {
+        self.shared = shared
+    }
+
+    /// `/api/metrics/...` beacon paths and the beacon kind each carries.
+    static let beaconPaths: [Substring: String] = [
+        "/api/metrics/session/start": "session-start",
+        "/api/metrics/track/page-visit": "page-visit",
+        "/api/metrics/track/checkout-start": "checkout-start",
+        "/api/metrics/track/payment-start": "payment-start",
+        "/api/metrics/track/payment-error": "payment-error",
+        "/api/metrics/track/payment-success": "payment-success",
+        "/api/metrics/heartbeat": "heartbeat",
+        "/api/metrics/session/end": "session-end",
+    ]
+
+    func route(_ request: HTTPRequest, clientIP: String) -> Route {
         do {
-            return try dispatch(request)
+            return try dispatch(request, clientIP: clientIP)
         } catch {
             return .respond(error.response)
         }
     }
 
-    private func dispatch(_ request: HTTPRequest) throws(APIError) -> Route {
+    private func dispatch(_ request: HTTPRequest, clientIP: String) throws(APIError) -> Route {
         let head = request.head
         let path = head.path
+        if let kind = Self.beaconPaths[path] {
+            let cors = try corsHeaders(head)
+            if head.method == "OPTIONS" { return .respond(preflight(cors)) }
+            try require(head, "POST")
+            let beacon = try Beacon.parse(kind: kind, body: try jsonBody(request))
+            let client = ClientInfo(ip: clientIP, userAgent: head.headers["User-Agent"])
+            return .hub(.beacon(beacon, client), headers: cors)
+        }
         switch path {
         case "/healthz":
             try require(head, "GET")
@@ -31,18 +60,118 @@ struct Router {
             try require(head, "GET")
             return .respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4",
                                          body: PrometheusExporter.render(shared)))
-        case "/ws/echo" where shared.configuration.testEndpoints:
+        case "/api/metrics/live-metrics":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            return .respond(json(shared.publication.read().liveMetrics))
+        case "/api/metrics/payment-errors":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            let query = QueryString.parse(head.query)
+            let limit = try query["limit"].map { text throws(APIError) -> Int in
+                guard let n = Int(text), n >= 1, n <= 500 else { throw APIError(.badRequest, code: "invalid_query", message: "limit must be 1 to 500") }
+                return n
+            } ?? 50
+            let since = try query["since"].map { text throws(APIError) -> Int64 in
+                guard let ms = Timestamp.parse(text) else {
+                    throw APIError(.badRequest, code: "invalid_query", message: "since must be an ISO 8601 time or milliseconds since 1970")
+                }
+                return ms
+            }
+            let records = shared.publication.read().recentErrors.lazy.filter { since == nil || $0.occurredAt > since! }.prefix(limit)
+            return .respond(json(HubMessages.paymentErrors(Array(records))))
+        case "/api/metrics/cleanup-sessions":
+            try require(head, "POST")
+            try authorize(head, scopes: [.admin])
+            return .hub(.cleanup, headers: HTTPHeaders())
+        case "/ws/seller":
+            let token = try authorize(head, scopes: [.seller, .admin], apiKeyAllowed: false)
+            return try upgrade(head, to: .seller(token))
+        case "/ws/track":
+            _ = try corsHeaders(head)
+            return try upgrade(head, to: .track)
+        case "/ws/echo" where configuration.testEndpoints:
             return try upgrade(head, to: .echo)
-        case "/ws/broadcast" where shared.configuration.testEndpoints:
+        case "/ws/broadcast" where configuration.testEndpoints:
             return try upgrade(head, to: .broadcast)
         default:
+            if let file = shared.staticFiles.file(at: path) {
+                try require(head, "GET")
+                var headers = HTTPHeaders([("Content-Type", file.contentType)])
+                headers.add(name: "Cache-Control", value: "no-cache")
+                return .respond(HTTPResponse(status: .ok, headers: headers, body: file.bytes))
+            }
             throw .notFound(path)
         }
+    }
+
+    private func json(_ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
     }
 
     private func require(_ head: HTTPRequestHead, _ method: String) throws(APIError) {
         if head.method == method || (method == "GET" && head.method == "HEAD") { return }
         throw .methodNotAllowed(method == "GET" ? "GET, HEAD" : method)
+    }
+
+    /// Beacons come as `application/json` or, from `navigator.sendBeacon`, `text/plain`.
+    private func jsonBody(_ request: HTTPRequest) throws(APIError) -> JSONValue {
+        if let type = request.head.headers["Content-Type"]?.lowercased(),
+           !type.hasPrefix("application/json") && !type.hasPrefix("text/plain") {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send application/json or text/plain")
+        }
+        do {
+            return try JSONParser.parse(request.body)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "body is not JSON: \(error.reason) at byte \(error.offset)")
+        }
+    }
+
+    /// An allowed page's Origin is echoed back (CORS); a page of another origin is refused.
+    /// With no `--allowed-origin`, any origin may send beacons.
+    private func corsHeaders(_ head: HTTPRequestHead) throws(APIError) -> HTTPHeaders {
+        guard let origin = head.headers["Origin"] else { return HTTPHeaders() }
+        let allowed = configuration.allowedOrigins
+        guard allowed.isEmpty || allowed.contains(origin) else {
+            throw APIError(.forbidden, code: "origin_not_allowed", message: "origin \(origin) may not send beacons")
+        }
+        return HTTPHeaders([("Access-Control-Allow-Origin", origin), ("Vary", "Origin")])
+    }
+
+    private func preflight(_ cors: HTTPHeaders) -> HTTPResponse {
+        var headers = cors
+        headers.add(name: "Access-Control-Allow-Methods", value: "POST, OPTIONS")
+        headers.add(name: "Access-Control-Allow-Headers", value: "Content-Type")
+        headers.add(name: "Access-Control-Max-Age", value: "86400")
+        return HTTPResponse(status: .noContent, headers: headers)
+    }
+
+    /// A bearer credential (header or `?token=`): the API key, or a token of one of `scopes`.
+    @discardableResult
+    private func authorize(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>, apiKeyAllowed: Bool = true) throws(APIError) -> AccessToken? {
+        var credential: String?
+        if let header = head.headers["Authorization"], header.lowercased().hasPrefix("bearer ") {
+            credential = String(header.dropFirst(7)).trimmingCharacters(in: " ")
+        } else {
+            credential = QueryString.parse(head.query)["token"]
+        }
+        guard let credential, !credential.isEmpty else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "a token or API key is required")
+        }
+        if apiKeyAllowed && !configuration.apiKey.isEmpty
+            && HMAC.constantTimeEquals(Array(credential.utf8), Array(configuration.apiKey.utf8)) {
+            return nil
+        }
+        let token: AccessToken
+        do {
+            token = try AccessToken.verify(credential, secret: configuration.secret, now: Int64(time(nil)))
+        } catch {
+            throw APIError(.unauthorized, code: "invalid_token", message: error == .expired ? "the token has expired" : "the token is not valid")
+        }
+        guard scopes.contains(token.scope) else {
+            throw APIError(.forbidden, code: "wrong_scope", message: "a \(token.scope.rawValue) token cannot do this")
+        }
+        return token
     }
 
     private func upgrade(_ head: HTTPRequestHead, to endpoint: WebSocketEndpoint) throws(APIError) -> Route {

@@ -23,5 +23,19 @@ public struct ServerConfiguration: Sendable {
     /// Above this many queued bytes a slow consumer is disconnected (close code 4008).
     public var maxBackpressure = 4 << 20
 
+    /// A session idle longer than this ends at the next sweep.
+    public var idleTimeout: UInt64 = 30 * 60_000_000_000
+    public var sweepInterval: UInt64 = 30_000_000_000
+    /// Sellers get at most one metrics update per interval (latest value wins).
+    public var broadcastInterval: UInt64 = 250_000_000
+    /// Key of the HS256 tokens.
+    public var secret: [UInt8] = []
+    /// `Authorization: Bearer <api key>` for server APIs; empty: no API key accepted.
+    public var apiKey = ""
+    /// Origins whose pages may send beacons; empty: any origin.
+    public var allowedOrigins: [String] = []
+    /// Where the dashboard, demo store and tracker are served from.
+    public var webRoot = "web"
+
     public init() {}
 }

@@ -7,12 +7,27 @@ final class ServerShared: Sendable {
     let handles: [EventLoopHandle]
     let stats: [LoopStats]
     let startedAt: UInt64
+    let publication = HubPublication()
+    let staticFiles: StaticFiles
+    /// The loop that owns the hub.
+    var hubHandle: EventLoopHandle { handles[0] }
 
     init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats]) {
         self.configuration = configuration
         self.handles = handles
         self.stats = stats
         self.startedAt = EventLoop.now
+        self.staticFiles = StaticFiles(root: configuration.webRoot)
+    }
+
+    /// One frame to every seller on every loop: one task per loop, not per seller.
+    func deliverToSellers(_ frame: OutboundBytes, conflatable: Bool) {
+        for handle in handles {
+            handle.execute { loop in
+                guard let context = loop.context as? LoopContext else { return }
+                context.sellerRoom.deliver(frame, conflatable: conflatable, context: context)
+            }
+        }
     }
 
     func forEachOtherLoop(than index: Int, _ body: (EventLoopHandle) -> Void) {

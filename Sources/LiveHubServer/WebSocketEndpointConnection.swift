@@ -1,3 +1,4 @@
+import Hub
 import Reactor
 import WebSocket
 
@@ -7,6 +8,10 @@ enum WebSocketEndpoint: Sendable {
     case echo
     /// `/ws/broadcast`: `pub:X` is sent as X to every other connection there (load tools).
     case broadcast
+    /// `/ws/seller`: the seller room (the token that let it in).
+    case seller(AccessToken?)
+    /// `/ws/track`: one storefront tab sending beacons.
+    case track
 }
 
 /// A client connection after the WebSocket handshake: the RFC 6455 state machine,
@@ -17,12 +22,17 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     let endpoint: WebSocketEndpoint
     /// Position in its room's member list (-1: in no room).
     var roomIndex = -1
+    private var room: Room?
+    private let client: ClientInfo
+    /// The session a `/ws/track` socket reports for, once its first beacon named it.
+    private var trackedSession: String?
     private var protocolState: WebSocketConnection
     private var lastActivity: UInt64
     private var pingSentAt: UInt64?
     private var closeDeadline: UInt64?
 
-    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint) {
+    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, clientIP: String?, userAgent: String?) {
+        self.client = ClientInfo(ip: clientIP, userAgent: userAgent)
         self.tcp = tcp
         self.context = context
         self.endpoint = endpoint
@@ -31,7 +41,19 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     }
 
     func start(initialBytes: [UInt8]) {
-        if endpoint == .broadcast { context.broadcastRoom.join(self) }
+        switch endpoint {
+        case .broadcast:
+            join(context.broadcastRoom)
+        case .seller:
+            // The full state first, then the room's updates: both on this loop's thread,
+            // so no update can slip in between.
+            let state = context.shared.publication.read()
+            tcp.send(HubMessages.frame(type: "metrics-update", data: state.liveMetrics))
+            tcp.send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(state.recentErrors.prefix(50)))))
+            join(context.sellerRoom)
+        case .echo, .track:
+            break
+        }
         if !initialBytes.isEmpty {
             initialBytes.withUnsafeBytes { connection(tcp, received: $0) }
         }
@@ -64,8 +86,17 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         }
     }
 
+    private func join(_ room: Room) {
+        self.room = room
+        room.join(self)
+    }
+
     private func handle(_ message: WebSocketMessage) {
         switch endpoint {
+        case .seller:
+            break  // sellers only listen
+        case .track:
+            track(message)
         case .echo:
             context.loop.stats.messagesOut.bump()
             tcp.send(WebSocketFrameEncoder.encode(opcode: message.opcode, payload: message.data))
@@ -82,6 +113,49 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
                     other.broadcastRoom.deliver(frame, context: other)
                 }
             }
+        }
+    }
+
+    /// A beacon over `/ws/track`: the same bodies as the HTTP beacons, with a `"type"`.
+    /// The first beacon binds the socket to its session; closing the socket ends that
+    /// tab's presence.
+    private func track(_ message: WebSocketMessage) {
+        do throws(APIError) {
+            let body: JSONValue
+            do {
+                body = try JSONParser.parse(message.data)
+            } catch {
+                throw Beacon.invalid("not JSON: \(error.reason)")
+            }
+            guard let kind = body["type"]?.stringValue else { throw Beacon.invalid("type is required") }
+            let beacon = try Beacon.parse(kind: kind, body: body)
+            let session = beacon.sessionID
+            if trackedSession != session {
+                if let previous = trackedSession { _ = context.hubClient.submit(.tabClosed(previous), replyTo: nil) }
+                trackedSession = session
+                _ = context.hubClient.submit(.tabOpened(session, client), replyTo: nil)
+            }
+            _ = context.hubClient.submit(.beacon(beacon, client), replyTo: nil)
+            if case .sessionStart = beacon {
+                var json = JSONWriter()
+                json.beginObject()
+                json.field("type", "session")
+                json.field("session_id", session)
+                json.endObject()
+                tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: json.bytes))
+            }
+            if case .sessionEnd = beacon { trackedSession = nil }
+        } catch {
+            var json = JSONWriter()
+            json.beginObject()
+            json.field("type", "error")
+            json.key("error")
+            json.beginObject()
+            json.field("code", error.code)
+            json.field("message", error.message)
+            json.endObject()
+            json.endObject()
+            tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: json.bytes))
         }
     }
 
@@ -120,11 +194,16 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     }
 
     private func leaveRooms() {
-        if roomIndex >= 0 { context.broadcastRoom.leave(self) }
+        room?.leave(self)
+        room = nil
     }
 
     func connectionClosed(_ connection: TCPConnection) {
         leaveRooms()
+        if let session = trackedSession {
+            trackedSession = nil
+            _ = context.hubClient.submit(.tabClosed(session), replyTo: nil)
+        }
         context.remove(self)
     }
 

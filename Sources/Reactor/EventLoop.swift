@@ -31,6 +31,8 @@ public final class EventLoop {
     /// Connections with bytes queued this turn: written once each at the end of the turn.
     var pendingFlush: [TCPConnection] = []
     private var timers = TimerQueue()
+    /// Work to run once, after this turn's events and tasks, before the writes go out.
+    private var endOfTurn: [() -> Void] = []
     private var running = false
     /// Monotonic time at the start of this loop turn: cheap enough to read per event.
     public private(set) var turnTime: UInt64 = EventLoop.now
@@ -133,7 +135,7 @@ public final class EventLoop {
         defer { events.deallocate() }
         while running {
             var timeout: Int32 = -1
-            if !pendingFlush.isEmpty {
+            if !pendingFlush.isEmpty || !endOfTurn.isEmpty {
                 timeout = 0
             } else if let deadline = timers.nextDeadline() {
                 let now = Self.now
@@ -156,8 +158,18 @@ public final class EventLoop {
             }
             while let due = timers.popDue(now: turnTime) { due() }
             runTasks()
+            while !endOfTurn.isEmpty {
+                let batch = endOfTurn
+                endOfTurn.removeAll(keepingCapacity: true)
+                for body in batch { body() }
+            }
             flushPending()
         }
+    }
+
+    /// Runs `body` at the end of this loop turn (batching: many events, one action).
+    public func atEndOfTurn(_ body: @escaping () -> Void) {
+        endOfTurn.append(body)
     }
 
     public func stop() {

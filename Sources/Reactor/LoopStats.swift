@@ -15,6 +15,9 @@ public final class LoopStats: Sendable {
     /// one-second tick): a busy or blocked loop shows here.
     public let loopLagNanoseconds = Atomic<Int>(0)
 
+    /// How long the last idle sweep took (the hub's loop only).
+    public let sweepNanoseconds = Atomic<Int>(0)
+
     public init() {}
 }
 

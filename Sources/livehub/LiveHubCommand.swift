@@ -8,7 +8,7 @@ struct LiveHubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livehub",
         abstract: "A real-time hub: live presence, seller dashboards and wallet balances over WebSocket.",
-        subcommands: [Serve.self])
+        subcommands: [Serve.self, Token.self])
 
     /// Every option can also come from the environment: `LIVEHUB_` and the option's name
     /// in capitals, `-` as `_` (`--max-message-size` ← `LIVEHUB_MAX_MESSAGE_SIZE`). An
@@ -33,6 +33,8 @@ struct LiveHubCommand: ParsableCommand {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "serve" {
             arguments = argumentsWithEnvironment(arguments, options: Serve.optionNames, flags: Serve.flagNames)
+        } else if arguments.first == "token" {
+            arguments = argumentsWithEnvironment(arguments, options: ["secret", "data-dir"], flags: [])
         }
         do {
             var command = try parseAsRoot(arguments)
@@ -45,7 +47,8 @@ struct LiveHubCommand: ParsableCommand {
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
-    static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval"]
+    static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
+                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root"]
     static let flagNames = ["test-endpoints"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -55,6 +58,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest HTTP request body.") var maxBodySize = "1MiB"
     @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
     @Flag(help: "Enable /ws/echo and /ws/broadcast (conformance suites and load tools).") var testEndpoints = false
+    @Option(help: "Where the secret, snapshots and journal live.") var dataDir = "./data"
+    @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start).") var secret: String?
+    @Option(help: "API key for server APIs (Authorization: Bearer KEY).") var apiKey: String?
+    @Option(help: "A session idle longer than this ends.") var idleTimeout = "30m"
+    @Option(help: "How often idle sessions are swept.") var sweepInterval = "30s"
+    @Option(help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
+    @Option(help: "An origin whose pages may send beacons (repeatable; none: any).") var allowedOrigin: [String] = []
+    @Option(help: "Folder with the dashboard, demo store and tracker.") var webRoot = "web"
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -68,6 +79,23 @@ struct Serve: ParsableCommand {
         }
         configuration.pingInterval = ping
         configuration.testEndpoints = testEndpoints
+        configuration.idleTimeout = try Self.duration(idleTimeout, "--idle-timeout")
+        configuration.sweepInterval = try Self.duration(sweepInterval, "--sweep-interval")
+        configuration.broadcastInterval = try Self.duration(broadcastInterval, "--broadcast-interval")
+        configuration.allowedOrigins = allowedOrigin
+        configuration.apiKey = apiKey ?? ""
+        configuration.webRoot = webRoot
+        let secretCreated: Bool
+        if let secret, !secret.isEmpty {
+            configuration.secret = Array(secret.utf8)
+            secretCreated = false
+        } else {
+            do {
+                (configuration.secret, secretCreated) = try SecretStore.loadOrCreate(dataDirectory: dataDir)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         guard (1...4096).contains(configuration.loops) else { throw ValidationError("--loops: expected 1 to 4096") }
 
         SignalSource.blockSignals()
@@ -78,10 +106,21 @@ struct Serve: ParsableCommand {
             throw ValidationError("could not listen on \(host):\(port): \(error)")
         }
         print("livehub listening on http://\(host):\(server.port) (\(configuration.loops) event loops)")
+        if secretCreated { print("created a new secret in \(dataDir)/secret") }
+        let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: Int64(time(nil)) + 7 * 86_400)
+        print("dashboard: http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/?token=\(sellerToken.signed(secret: configuration.secret))")
+        print("demo store: http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/demo/")
         if testEndpoints { print("test endpoints on: ws://\(host):\(server.port)/ws/echo and /ws/broadcast") }
         fflush(nil)
         server.wait()
         print("livehub stopped")
+    }
+
+    static func duration(_ text: String, _ flag: String) throws -> UInt64 {
+        guard let value = ConfigValue.duration(text), value > 0 else {
+            throw ValidationError("\(flag): expected a duration such as 250ms, 30s, 5m, 24h")
+        }
+        return value
     }
 
     static func size(_ text: String, _ flag: String) throws -> Int {
@@ -89,5 +128,34 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(flag): expected a size such as 64KiB, 1MiB or a number of bytes")
         }
         return value
+    }
+}
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Mint an access token (printed alone on stdout).")
+
+    @Option(help: "seller, balance or admin.") var scope: String
+    @Option(help: "Subject: the user id for balance tokens.") var sub = "livehub"
+    @Option(help: "Lifetime, e.g. 24h.") var ttl = "24h"
+    @Option(help: "Key (default: DATA/secret).") var secret: String?
+    @Option(help: "Where the secret lives.") var dataDir = "./data"
+
+    func run() throws {
+        guard let scope = AccessToken.Scope(rawValue: scope) else {
+            throw ValidationError("--scope: expected seller, balance or admin")
+        }
+        let lifetime = try Serve.duration(ttl, "--ttl")
+        let key: [UInt8]
+        if let secret, !secret.isEmpty {
+            key = Array(secret.utf8)
+        } else {
+            do {
+                key = try SecretStore.loadOrCreate(dataDirectory: dataDir).secret
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let token = AccessToken(subject: sub, scope: scope, expiresAt: Int64(time(nil)) + Int64(lifetime / 1_000_000_000))
+        print(token.signed(secret: key))
     }
 }

@@ -1,0 +1,121 @@
+import Hub
+
+/// A tracking event from a storefront, parsed and checked on the connection's own loop
+/// before it goes to the hub. Field names follow the contract (`session_id`, `page_type`…).
+enum Beacon: Sendable {
+    case sessionStart(id: String, userId: String?, email: String?, phone: String?)
+    case pageVisit(session: String, pageType: String, identifier: String?, url: String?)
+    case checkoutStart(session: String, items: String?, total: String?, method: String?)
+    case paymentStart(session: String, method: String?, amount: String?)
+    case paymentError(session: String, code: String, message: String, details: String?, email: String?, phone: String?)
+    case paymentSuccess(session: String, reference: String?, amount: String?)
+    case heartbeat(session: String)
+    case sessionEnd(session: String)
+
+    /// The kinds, as `/api/metrics/...` paths and `/ws/track` `"type"` values name them.
+    static let kinds = ["session-start", "page-visit", "checkout-start", "payment-start",
+                        "payment-error", "payment-success", "heartbeat", "session-end"]
+
+    var sessionID: String {
+        switch self {
+        case .sessionStart(let id, _, _, _): return id
+        case .pageVisit(let s, _, _, _), .checkoutStart(let s, _, _, _), .paymentStart(let s, _, _),
+             .paymentError(let s, _, _, _, _, _), .paymentSuccess(let s, _, _), .heartbeat(let s), .sessionEnd(let s):
+            return s
+        }
+    }
+
+    /// Builds a beacon of `kind` from a JSON body; every refusal says which field and why.
+    static func parse(kind: String, body: JSONValue) throws(APIError) -> Beacon {
+        guard case .object = body else { throw invalid("the body must be a JSON object") }
+        var fields = Fields(body: body)
+        switch kind {
+        case "session-start":
+            let id = try fields.text("session_id", max: 128) ?? newSessionID()
+            return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
+                                 email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
+        case "page-visit":
+            return .pageVisit(session: try fields.session(), pageType: try fields.required("page_type", max: 64),
+                              identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
+        case "checkout-start":
+            let session = try fields.session()
+            guard let items = fields.json("checkout_items") else { throw invalid("checkout_items is required") }
+            guard let total = try fields.amount("total_amount") else { throw invalid("total_amount is required") }
+            return .checkoutStart(session: session, items: items, total: total, method: try fields.text("payment_method", max: 64))
+        case "payment-start":
+            return .paymentStart(session: try fields.session(), method: try fields.text("payment_method", max: 64), amount: try fields.amount("amount"))
+        case "payment-error":
+            return .paymentError(session: try fields.session(), code: try fields.required("error_code", max: 128),
+                                 message: try fields.required("error_message", max: 2048), details: fields.json("error_details"),
+                                 email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
+        case "payment-success":
+            return .paymentSuccess(session: try fields.session(), reference: try fields.text("reference", max: 256), amount: try fields.amount("amount"))
+        case "heartbeat":
+            return .heartbeat(session: try fields.session())
+        case "session-end":
+            return .sessionEnd(session: try fields.session())
+        default:
+            throw invalid("unknown beacon type \(kind)")
+        }
+    }
+
+    static func invalid(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_beacon", message: message)
+    }
+
+    static func newSessionID() -> String {
+        "s_" + HMAC.randomBytes(12).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    /// Typed access to the body's fields.
+    private struct Fields {
+        let body: JSONValue
+
+        func text(_ name: String, max: Int) throws(APIError) -> String? {
+            guard let value = body[name], value != .null else { return nil }
+            guard let text = value.scalarText else { throw invalid("\(name) must be a string") }
+            guard text.utf8.count <= max else { throw invalid("\(name) is longer than \(max) bytes") }
+            return text.isEmpty ? nil : text
+        }
+
+        func required(_ name: String, max: Int) throws(APIError) -> String {
+            guard let text = try text(name, max: max) else { throw invalid("\(name) is required") }
+            return text
+        }
+
+        func session() throws(APIError) -> String { try required("session_id", max: 128) }
+
+        /// A decimal amount, kept as its text (never a float).
+        func amount(_ name: String) throws(APIError) -> String? {
+            guard let value = body[name], value != .null else { return nil }
+            guard let text = value.scalarText, Self.isDecimal(text) else { throw invalid("\(name) must be a decimal number") }
+            return text
+        }
+
+        /// Any JSON value, kept as compact JSON text.
+        func json(_ name: String) -> String? {
+            guard let value = body[name], value != .null else { return nil }
+            return value.serialized
+        }
+
+        static func isDecimal(_ text: String) -> Bool {
+            var seenDot = false, digits = 0
+            for (i, c) in text.utf8.enumerated() {
+                if c == UInt8(ascii: "-") && i == 0 { continue }
+                if c == UInt8(ascii: ".") && !seenDot { seenDot = true; continue }
+                guard c >= 0x30 && c <= 0x39 else { return false }
+                digits += 1
+            }
+            return digits > 0 && digits <= 30
+        }
+    }
+}
+
+/// What a loop asks of the hub.
+enum HubCommand: Sendable {
+    case beacon(Beacon, ClientInfo)
+    /// A `/ws/track` socket bound itself to a session.
+    case tabOpened(String, ClientInfo)
+    case tabClosed(String)
+    case cleanup
+}

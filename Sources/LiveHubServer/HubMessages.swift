@@ -1,0 +1,66 @@
+import Hub
+import Reactor
+import WebSocket
+
+/// The JSON the hub's state is shown as (contract v1), and the frames sellers get.
+enum HubMessages {
+    /// `GET /api/metrics/live-metrics` and the `data` of `metrics-update`.
+    static func liveMetrics(_ counters: PresenceCounters, updatedAt: Int64) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("homepage", counters.homepage)
+        json.field("checkout", counters.checkout)
+        json.field("payment", counters.payment)
+        json.field("payment_errors", counters.paymentErrors)
+        for (name, map) in [("categories", counters.categories), ("offers", counters.offers), ("pages", counters.pages)] {
+            json.key(name)
+            json.beginObject()
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
+            json.endObject()
+        }
+        json.field("total_active", counters.totalActive)
+        json.field("updated_at", Timestamp.iso8601(milliseconds: updatedAt))
+        json.endObject()
+        return json.bytes
+    }
+
+    static func paymentError(_ record: PaymentErrorRecord, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("id", Int(record.id))
+        json.field("session_id", record.sessionId)
+        json.field("occurred_at", Timestamp.iso8601(milliseconds: record.occurredAt))
+        json.field("email", record.email)
+        json.field("phone", record.phone)
+        json.key("checkout_items"); json.raw(record.checkoutItems)
+        json.key("total_amount"); json.raw(record.totalAmount)
+        json.field("payment_method", record.paymentMethod)
+        json.field("error_code", record.errorCode)
+        json.field("error_message", record.errorMessage)
+        json.key("error_details"); json.raw(record.errorDetails)
+        json.field("ip", record.client.ip)
+        json.field("user_agent", record.client.userAgent)
+        json.endObject()
+    }
+
+    /// A JSON array of payment errors, in the order given.
+    static func paymentErrors(_ records: [PaymentErrorRecord]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for record in records { paymentError(record, into: &json) }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// `{"type": TYPE, "data": DATA}` as one text frame, encoded once for a whole room.
+    static func frame(type: String, data: [UInt8]?) -> OutboundBytes {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("type", type)
+        if let data {
+            json.key("data")
+            json.raw(String(decoding: data, as: UTF8.self))
+        }
+        json.endObject()
+        return json.bytes.withUnsafeBytes { WebSocketEndpointConnection.encodeShared(opcode: .text, payload: $0) }
+    }
+}

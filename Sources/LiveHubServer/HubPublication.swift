@@ -1,0 +1,27 @@
+import Hub
+import Synchronization
+
+/// The hub's readable state as of its last change, published by the hub's loop for every
+/// other loop: `GET` reads and seller joins take it under a lock, once per request, and
+/// never touch the hub itself. The hub publishes before it answers a write, so a client
+/// that got its answer reads its own write.
+final class HubPublication: Sendable {
+    struct State: Sendable {
+        var liveMetrics: [UInt8] = Array("{}".utf8)
+        /// Newest first.
+        var recentErrors: [PaymentErrorRecord] = []
+    }
+
+    private let state = Mutex(State())
+
+    func read() -> State {
+        state.withLock { $0 }
+    }
+
+    func publish(liveMetrics: [UInt8]? = nil, recentErrors: [PaymentErrorRecord]? = nil) {
+        state.withLock { current in
+            if let liveMetrics { current.liveMetrics = liveMetrics }
+            if let recentErrors { current.recentErrors = recentErrors }
+        }
+    }
+}

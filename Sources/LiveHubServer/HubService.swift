@@ -1,0 +1,180 @@
+import HTTP1
+import Hub
+import Reactor
+
+/// The hub's owner: lives on one loop, applies every command in arrival order, publishes
+/// what readers see, and drives the sweep and the seller broadcasts. No other thread
+/// touches the `PresenceHub`.
+final class HubService {
+    let hub: PresenceHub
+    unowned let context: LoopContext
+    private var publishedVersion: UInt64 = .max
+    private var broadcastVersion: UInt64 = .max
+    private var errorsChanged = true
+    private var publishScheduled = false
+
+    init(context: LoopContext, clock: WallClock) {
+        self.context = context
+        var configuration = PresenceHub.Configuration()
+        configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
+        hub = PresenceHub(clock: clock, configuration: configuration)
+        publish()
+        let loop = context.loop
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval) { [unowned self] in broadcast() }
+    }
+
+    /// Applies one command and returns the answer for its HTTP caller.
+    func apply(_ command: HubCommand) -> HTTPResponse {
+        defer { schedulePublish() }
+        switch command {
+        case .beacon(let beacon, let client):
+            switch beacon {
+            case .sessionStart(let id, let userId, let email, let phone):
+                hub.startSession(id: id, userId: userId, email: email, phone: phone, client: client)
+                return Self.json(.ok, ["session_id": id])
+            case .pageVisit(let session, let pageType, let identifier, let url):
+                hub.pageVisit(sessionId: session, pageType: pageType, identifier: identifier, url: url, client: client)
+            case .checkoutStart(let session, let items, let total, let method):
+                hub.checkoutStart(sessionId: session, items: items, totalAmount: total, paymentMethod: method, client: client)
+            case .paymentStart(let session, let method, let amount):
+                hub.paymentStart(sessionId: session, paymentMethod: method, amount: amount, client: client)
+            case .paymentError(let session, let code, let message, let details, let email, let phone):
+                hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
+                errorsChanged = true
+            case .paymentSuccess(let session, let reference, let amount):
+                hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
+            case .heartbeat(let session):
+                hub.heartbeat(sessionId: session, client: client)
+            case .sessionEnd(let session):
+                hub.endSession(session)
+            }
+            return Self.json(.ok, ["session_id": beacon.sessionID])
+        case .tabOpened(let session, let client):
+            hub.tabOpened(sessionId: session, client: client)
+        case .tabClosed(let session):
+            hub.tabClosed(sessionId: session)
+        case .cleanup:
+            let expired = hub.sweep()
+            return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
+        }
+        return Self.json(.ok, [:])
+    }
+
+    /// Applies a batch from another loop; publishes before the answers leave, so a client
+    /// that has its answer reads its own write.
+    func apply(batch: [(HubCommand, UInt64)]) -> [(UInt64, HTTPResponse)] {
+        var replies: [(UInt64, HTTPResponse)] = []
+        for (command, token) in batch {
+            let response = apply(command)
+            if token != 0 { replies.append((token, response)) }
+        }
+        publish()
+        return replies
+    }
+
+    private func schedulePublish() {
+        guard !publishScheduled else { return }
+        publishScheduled = true
+        context.loop.atEndOfTurn { [unowned self] in publish() }
+    }
+
+    private func publish() {
+        publishScheduled = false
+        let metrics = hub.version != publishedVersion ? HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt) : nil
+        let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
+        guard metrics != nil || errors != nil else { return }
+        publishedVersion = hub.version
+        errorsChanged = false
+        context.shared.publication.publish(liveMetrics: metrics, recentErrors: errors)
+    }
+
+    /// Every `--broadcast-interval`: the latest counts (conflated: one update however many
+    /// changes) and the new payment errors, each encoded once for every seller.
+    private func broadcast() {
+        if hub.version != broadcastVersion {
+            broadcastVersion = hub.version
+            let frame = HubMessages.frame(type: "metrics-update", data: HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt))
+            context.shared.deliverToSellers(frame, conflatable: true)
+        }
+        let newErrors = hub.takeUnsentPaymentErrors()
+        if !newErrors.isEmpty {
+            let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
+            context.shared.deliverToSellers(frame, conflatable: false)
+        }
+    }
+
+    /// Every `--sweep-interval`: idle sessions end, and sellers get a heartbeat.
+    private func sweep() {
+        let started = EventLoop.now
+        hub.sweep()
+        context.loop.stats.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
+        schedulePublish()
+        context.shared.deliverToSellers(HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true)
+    }
+
+    static func json(_ status: HTTPStatus, _ fields: [String: String]) -> HTTPResponse {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("ok")
+        json.bool(true)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
+        json.endObject()
+        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: json.bytes)
+    }
+}
+
+/// A loop's way to the hub. On the hub's own loop commands apply at once; from another
+/// loop they are batched and cross once per loop turn (one lock for the batch, not one
+/// per beacon), and the answers come back the same way.
+final class HubClient {
+    unowned let context: LoopContext
+    private var outgoing: [(HubCommand, UInt64)] = []
+    private var waiting: [UInt64: HTTPConnection] = [:]
+    private var nextToken: UInt64 = 1
+
+    init(context: LoopContext) {
+        self.context = context
+    }
+
+    /// Returns the answer now if the hub is on this loop; otherwise nil, and
+    /// `replyTo.hubReplied(_:)` is called later (if the connection is still there).
+    func submit(_ command: HubCommand, replyTo: HTTPConnection?) -> HTTPResponse? {
+        if let service = context.hubService {
+            return service.apply(command)
+        }
+        var token: UInt64 = 0
+        if let replyTo {
+            token = nextToken
+            nextToken += 1
+            waiting[token] = replyTo
+        }
+        if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
+        outgoing.append((command, token))
+        return nil
+    }
+
+    func forget(_ connection: HTTPConnection) {
+        for (token, waiter) in waiting where waiter === connection { waiting[token] = nil }
+    }
+
+    private func send() {
+        let batch = outgoing
+        outgoing = []
+        let origin = context.loop.handle
+        context.shared.hubHandle.execute { hubLoop in
+            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
+            let replies = service.apply(batch: batch)
+            guard !replies.isEmpty else { return }
+            origin.execute { loop in
+                (loop.context as? LoopContext)?.hubClient.deliver(replies)
+            }
+        }
+    }
+
+    private func deliver(_ replies: [(UInt64, HTTPResponse)]) {
+        for (token, response) in replies {
+            waiting.removeValue(forKey: token)?.hubReplied(response)
+        }
+    }
+}

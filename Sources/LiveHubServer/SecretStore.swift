@@ -1,0 +1,62 @@
+import Glibc
+
+/// The token key: given (`--secret`, `LIVEHUB_SECRET`), or kept in `DATA/secret`, made on
+/// the first start so a newcomer never has to invent one.
+public enum SecretStore {
+    public enum Failure: Error, CustomStringConvertible {
+        case cannotCreateDirectory(String, Int32)
+        case cannotWrite(String, Int32)
+        case unreadable(String)
+
+        public var description: String {
+            switch self {
+            case .cannotCreateDirectory(let path, let err): return "cannot create \(path): \(String(cString: strerror(err)))"
+            case .cannotWrite(let path, let err): return "cannot write \(path): \(String(cString: strerror(err)))"
+            case .unreadable(let path): return "\(path) is empty or unreadable"
+            }
+        }
+    }
+
+    /// The secret in `dataDirectory/secret`, creating directory and file if missing.
+    /// Returns the secret and whether it was just created.
+    public static func loadOrCreate(dataDirectory: String) throws(Failure) -> (secret: [UInt8], created: Bool) {
+        try makeDirectory(dataDirectory)
+        let path = dataDirectory + "/secret"
+        if let existing = readFile(path) {
+            let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
+            guard !text.isEmpty else { throw .unreadable(path) }
+            return (Array(text.utf8), false)
+        }
+        let hex = HMAC.randomBytes(32).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+        }.joined()
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw .cannotWrite(path, errno) }
+        defer { close(fd) }
+        let line = Array((hex + "\n").utf8)
+        guard write(fd, line, line.count) == line.count, fsync(fd) == 0 else { throw .cannotWrite(path, errno) }
+        return (Array(hex.utf8), true)
+    }
+
+    public static func makeDirectory(_ path: String) throws(Failure) {
+        var partial = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            partial += component + "/"
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw .cannotCreateDirectory(partial, errno) }
+        }
+    }
+
+    static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, file) }
+            if n <= 0 { break }
+            out += chunk[..<n]
+        }
+        return out
+    }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+/// The files under `web/`, read once at start: the dashboard, the demo store, the tracker.
+struct StaticFiles: Sendable {
+    struct File: Sendable {
+        let contentType: String
+        let bytes: [UInt8]
+    }
+
+    private let files: [String: File]
+
+    init(root: String) {
+        var files: [String: File] = [:]
+        for relative in ["index.html", "dashboard.js", "dashboard.css", "tracker.js", "demo/index.html", "demo/store.js"] {
+            if let bytes = Self.read(root + "/" + relative) {
+                files["/" + relative] = File(contentType: Self.contentType(of: relative), bytes: bytes)
+            }
+        }
+        files["/"] = files["/index.html"]
+        files["/demo/"] = files["/demo/index.html"]
+        self.files = files
+    }
+
+    func file(at path: Substring) -> File? { files[String(path)] }
+
+    private static func contentType(of name: String) -> String {
+        if name.hasSuffix(".html") { return "text/html; charset=utf-8" }
+        if name.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
+        if name.hasSuffix(".css") { return "text/css; charset=utf-8" }
+        return "application/octet-stream"
+    }
+
+    private static func read(_ path: String) -> [UInt8]? { SecretStore.readFile(path) }
+}
