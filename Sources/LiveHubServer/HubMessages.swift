@@ -32,7 +32,7 @@ enum HubMessages {
         json.field("email", record.email)
         json.field("phone", record.phone)
         json.key("checkout_items"); json.raw(record.checkoutItems)
-        json.key("total_amount"); json.raw(record.totalAmount)
+        json.field("total_amount", record.totalAmount)  // exact decimal text, never a float
         json.field("payment_method", record.paymentMethod)
         json.field("error_code", record.errorCode)
         json.field("error_message", record.errorMessage)

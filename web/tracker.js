@@ -1,0 +1,82 @@
+// LiveHub tracker: add <script src="https://HUB/tracker.js" data-page-type="category"
+// data-page-identifier="electronics"></script> to a page. It starts (or continues) the
+// browser's session, reports the page, and keeps the session alive. Over one WebSocket
+// (/ws/track) when it can, else HTTP beacons (fetch keepalive / navigator.sendBeacon).
+// Checkout and payment events: LiveHub.checkoutStart(items, total, method),
+// LiveHub.paymentStart(method, amount), LiveHub.paymentError(code, message, details),
+// LiveHub.paymentSuccess(reference, amount), LiveHub.identify({user_id, email, phone}).
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  const base = script ? new URL(script.src, location.href).origin : location.origin;
+  const KEY = "livehub_session";
+  const paths = {
+    "session-start": "/api/metrics/session/start", "page-visit": "/api/metrics/track/page-visit",
+    "checkout-start": "/api/metrics/track/checkout-start", "payment-start": "/api/metrics/track/payment-start",
+    "payment-error": "/api/metrics/track/payment-error", "payment-success": "/api/metrics/track/payment-success",
+    "heartbeat": "/api/metrics/heartbeat", "session-end": "/api/metrics/session/end",
+  };
+  let sessionId = null;
+  try { sessionId = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
+  if (!sessionId) {
+    sessionId = "s_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    try { localStorage.setItem(KEY, sessionId); } catch (e) { /* private mode */ }
+  }
+  let ws = null, wsOpen = false;
+  const queue = [];
+
+  function post(type, body, onHide) {
+    const text = JSON.stringify(body);
+    if (onHide && navigator.sendBeacon) {
+      // text/plain: no CORS preflight, and the browser sends it even as the page goes away.
+      navigator.sendBeacon(base + paths[type], new Blob([text], { type: "text/plain" }));
+      return;
+    }
+    fetch(base + paths[type], { method: "POST", body: text, keepalive: true, headers: { "Content-Type": "text/plain" } }).catch(() => {});
+  }
+
+  function send(type, fields, onHide) {
+    const body = Object.assign({ session_id: sessionId }, fields || {});
+    if (wsOpen) { ws.send(JSON.stringify(Object.assign({ type }, body))); return; }
+    if (ws && !onHide) { queue.push([type, body]); return; }
+    post(type, body, onHide);
+  }
+
+  function openSocket() {
+    if (!("WebSocket" in window)) return;
+    try {
+      ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/track");
+    } catch (e) { ws = null; return; }
+    ws.onopen = () => {
+      wsOpen = true;
+      while (queue.length) { const [type, body] = queue.shift(); ws.send(JSON.stringify(Object.assign({ type }, body))); }
+    };
+    ws.onclose = () => {
+      const wasOpen = wsOpen;
+      wsOpen = false; ws = null;
+      // Never opened (blocked, proxy): fall back to HTTP for what was queued.
+      if (!wasOpen) while (queue.length) { const [type, body] = queue.shift(); post(type, body, false); }
+    };
+  }
+
+  const api = {
+    sessionId: () => sessionId,
+    pageVisit: (pageType, identifier) => send("page-visit", { page_type: pageType, page_identifier: identifier || null, page_url: location.href }),
+    identify: (who) => send("session-start", who),
+    checkoutStart: (items, total, method) => send("checkout-start", { checkout_items: items, total_amount: total, payment_method: method || null }),
+    paymentStart: (method, amount) => send("payment-start", { payment_method: method || null, amount: amount == null ? null : amount }),
+    paymentError: (code, message, details, contact) => send("payment-error", Object.assign({ error_code: code, error_message: message, error_details: details || null }, contact || {})),
+    paymentSuccess: (reference, amount) => send("payment-success", { reference: reference || null, amount: amount == null ? null : amount }),
+    endSession: () => send("session-end", {}),
+  };
+  window.LiveHub = api;
+
+  openSocket();
+  send("session-start", {});
+  const pageType = script && script.dataset.pageType;
+  if (pageType) api.pageVisit(pageType, script.dataset.pageIdentifier);
+  setInterval(() => send("heartbeat", {}), 60000);
+  // Page hidden (tab switched, navigation, close): a heartbeat by sendBeacon keeps the
+  // session fresh even if the socket is torn down with the page.
+  addEventListener("pagehide", () => post("heartbeat", { session_id: sessionId }, true));
+})();
