@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Hub"),
         .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "Reactor", "Hub", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer",
+            "LiveHubServer", "Hub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),

@@ -161,6 +161,39 @@ public final class PresenceHub {
         return unsentErrors
     }
 
+    // MARK: snapshots
+
+    public func snapshot() -> HubSnapshot {
+        var sessions: [Session] = []
+        sessions.reserveCapacity(table.count)
+        table.forEach { sessions.append($0) }
+        return HubSnapshot(savedAt: now(), sessions: sessions, paymentErrors: errors.all, nextErrorID: nextErrorID)
+    }
+
+    /// Replaces the state with a snapshot's, then ends the sessions that went idle while
+    /// the hub was down (their visits end when they were last seen). Returns how many.
+    @discardableResult
+    public func restore(_ snapshot: HubSnapshot) -> Int {
+        table = SessionTable()
+        counters = PresenceCounters()
+        errors = RecentPaymentErrors(capacity: configuration.recentPaymentErrors)
+        // Active sessions go in by last activity, ended ones by end time, so both lists
+        // are in order without a sort per insert.
+        for var session in snapshot.sessions.sorted(by: { ($0.endedAt ?? $0.lastActivity) < ($1.endedAt ?? $1.lastActivity) }) {
+            if session.isActive {
+                session.openTabs = 0  // the sockets did not survive the restart
+                counters.sessionStarted()
+                if let page = session.page { counters.enter(page) }
+            }
+            _ = table.insert(session)
+            lastNow = max(lastNow, session.lastActivity, session.endedAt ?? 0)
+        }
+        for record in snapshot.paymentErrors { errors.append(record) }
+        nextErrorID = max(nextErrorID, snapshot.nextErrorID)
+        version &+= 1
+        return sweep()
+    }
+
     // MARK: internals
 
     /// The slot of an active session with this id, starting or reviving it as needed

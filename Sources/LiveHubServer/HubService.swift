@@ -13,13 +13,21 @@ final class HubService {
     private var errorsChanged = true
     private var publishScheduled = false
 
-    init(context: LoopContext, clock: WallClock) {
+    private let store: SnapshotStore
+
+    init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore) {
         self.context = context
+        self.store = store
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
         hub = PresenceHub(clock: clock, configuration: configuration)
+        if let snapshot {
+            hub.restore(snapshot)
+            errorsChanged = true
+        }
         publish()
         let loop = context.loop
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval) { [unowned self] in broadcast() }
     }
@@ -100,7 +108,7 @@ final class HubService {
         let newErrors = hub.takeUnsentPaymentErrors()
         if !newErrors.isEmpty {
             let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
-            context.shared.deliverToSellers(frame, conflatable: false)
+            context.shared.deliverToSellers(frame, conflatable: false, errorsUpTo: newErrors.last?.id)
         }
     }
 
@@ -111,6 +119,18 @@ final class HubService {
         context.loop.stats.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
         schedulePublish()
         context.shared.deliverToSellers(HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true)
+    }
+
+    /// Writes the whole state to `DATA/snapshot`. Runs on the hub's loop: the hub is not
+    /// touched meanwhile, so the snapshot is consistent.
+    func saveSnapshot() {
+        let started = EventLoop.now
+        do {
+            try store.save(hub.snapshot())
+        } catch {
+            print("livehub: snapshot failed: \(error)")
+        }
+        context.loop.stats.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
     }
 
     static func json(_ status: HTTPStatus, _ fields: [String: String]) -> HTTPResponse {

@@ -1,5 +1,11 @@
 import Glibc
+import Hub
 import Reactor
+
+/// Why the server would not start.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}
 
 /// The server: N event loops sharing one port, each with its own listener (SO_REUSEPORT),
 /// connections and room shares.
@@ -9,6 +15,8 @@ public final class LiveHubServer {
     private var shared: ServerShared?
     /// The port actually bound (differs from the configuration's when that is 0).
     public private(set) var port = 0
+    /// What start-up found worth telling the operator (snapshot loaded, recovered…).
+    public private(set) var startupNotes: [String] = []
 
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
@@ -17,7 +25,28 @@ public final class LiveHubServer {
     /// Binds, starts the loops, and returns. With `handleSignals`, SIGINT/SIGTERM start a
     /// clean shutdown (close 1001 to every WebSocket) and SIGPIPE is ignored; call
     /// `SignalSource.blockSignals()` first, from the main thread.
-    public func start(handleSignals: Bool = false) throws(SystemError) {
+    public func start(handleSignals: Bool = false) throws {
+        do {
+            try SecretStore.makeDirectory(configuration.dataDirectory)
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
+        let store = SnapshotStore(directory: configuration.dataDirectory)
+        var restored: HubSnapshot?
+        switch store.load() {
+        case .empty:
+            break
+        case .loaded(let snapshot, let path):
+            restored = snapshot
+            startupNotes.append("loaded \(path): \(snapshot.sessions.count) sessions, \(snapshot.paymentErrors.count) payment errors")
+        case .recovered(let snapshot, let problem, let movedTo):
+            restored = snapshot
+            startupNotes.append("WARNING: \(store.path) is unusable (\(problem)); moved it to \(movedTo) and loaded \(store.previousPath): \(snapshot.sessions.count) sessions")
+        case .unusable(let problem, let previousProblem):
+            throw StartupError(description: "\(store.path) is unusable (\(problem)) and so is \(store.previousPath) (\(previousProblem)). "
+                + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
+        }
+        let snapshotToRestore = restored
         let loopCount = max(1, configuration.loops)
         // Bind every listener here, so a port in use fails `start` and port 0 gives one
         // port shared by every loop.
@@ -35,8 +64,11 @@ public final class LiveHubServer {
         self.shared = shared
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
+            context.sellerErrorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             loop.context = context
-            if loop.index == 0 { context.hubService = HubService(context: context, clock: SystemClock()) }
+            if loop.index == 0 {
+                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store)
+            }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop) { [unowned context] tcp in
                     context.accept(tcp)

@@ -25,6 +25,10 @@ final class LoopContext {
     let broadcastRoom = Room()
     /// `/ws/seller` members on this loop.
     let sellerRoom = Room()
+    /// The newest payment error this loop's sellers have been sent (in a
+    /// `payment-errors-update`, or in the state at start). A seller joining here gets the
+    /// errors up to it, and the updates after it: none twice, none missed.
+    var sellerErrorsUpTo: Int64 = 0
     /// The hub, on the loop that owns it (loop 0); nil elsewhere.
     var hubService: HubService?
     private(set) lazy var hubClient = HubClient(context: self)
@@ -73,6 +77,8 @@ final class LoopContext {
         let deadline = EventLoop.now + configuration.closeTimeout
         func check() {
             if connections.isEmpty || EventLoop.now >= deadline {
+                // Last: the state as it is when the hub stops taking commands.
+                hubService?.saveSnapshot()
                 loop.stop()
             } else {
                 loop.schedule(afterNanoseconds: 20_000_000, check)

@@ -28,6 +28,8 @@ enum PrometheusExporter {
         metric("livehub_conflated_updates_dropped_total", "counter", "Seller updates skipped for slow sellers (a newer one follows).", sum { $0.conflatedDrops.value })
         out += "# HELP livehub_sweep_seconds Duration of the last idle sweep.\n# TYPE livehub_sweep_seconds gauge\n"
         out += "livehub_sweep_seconds \(Double(stats[0].sweepNanoseconds.value) / 1e9)\n"
+        out += "# HELP livehub_snapshot_seconds Duration of the last snapshot (encode, write, fsync).\n# TYPE livehub_snapshot_seconds gauge\n"
+        out += "livehub_snapshot_seconds \(Double(stats[0].snapshotNanoseconds.value) / 1e9)\n"
         metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
         out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"
         out += "livehub_uptime_seconds \(Double(EventLoop.now - shared.startedAt) / 1e9)\n"

@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var apiKey = ""
     /// Origins whose pages may send beacons; empty: any origin.
     public var allowedOrigins: [String] = []
+    /// Where the secret, snapshots and journal live.
+    public var dataDirectory = "./data"
+    /// The whole hub is written to disk this often (and on shutdown).
+    public var snapshotInterval: UInt64 = 30_000_000_000
     /// Where the dashboard, demo store and tracker are served from.
     public var webRoot = "web"
 

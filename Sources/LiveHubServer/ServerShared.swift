@@ -21,11 +21,13 @@ final class ServerShared: Sendable {
     }
 
     /// One frame to every seller on every loop: one task per loop, not per seller.
-    func deliverToSellers(_ frame: OutboundBytes, conflatable: Bool) {
+    /// `errorsUpTo`: the newest payment error id the frame carries, if it carries errors.
+    func deliverToSellers(_ frame: OutboundBytes, conflatable: Bool, errorsUpTo: Int64? = nil) {
         for handle in handles {
             handle.execute { loop in
                 guard let context = loop.context as? LoopContext else { return }
                 context.sellerRoom.deliver(frame, conflatable: conflatable, context: context)
+                if let errorsUpTo { context.sellerErrorsUpTo = max(context.sellerErrorsUpTo, errorsUpTo) }
             }
         }
     }

@@ -49,7 +49,8 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             // so no update can slip in between.
             let state = context.shared.publication.read()
             tcp.send(HubMessages.frame(type: "metrics-update", data: state.liveMetrics))
-            tcp.send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(state.recentErrors.prefix(50)))))
+            let sent = state.recentErrors.lazy.filter { $0.id <= self.context.sellerErrorsUpTo }.prefix(50)
+            tcp.send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(sent))))
             join(context.sellerRoom)
         case .echo, .track:
             break

@@ -18,6 +18,9 @@ public final class LoopStats: Sendable {
     /// How long the last idle sweep took (the hub's loop only).
     public let sweepNanoseconds = Atomic<Int>(0)
 
+    /// How long the last snapshot took to encode and write (the hub's loop only).
+    public let snapshotNanoseconds = Atomic<Int>(0)
+
     public init() {}
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Hub
 import LiveHubServer
 import Reactor
 
@@ -8,7 +9,7 @@ struct LiveHubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livehub",
         abstract: "A real-time hub: live presence, seller dashboards and wallet balances over WebSocket.",
-        subcommands: [Serve.self, Token.self])
+        subcommands: [Serve.self, Token.self, Snapshot.self])
 
     /// Every option can also come from the environment: `LIVEHUB_` and the option's name
     /// in capitals, `-` as `_` (`--max-message-size` ← `LIVEHUB_MAX_MESSAGE_SIZE`). An
@@ -48,7 +49,7 @@ struct LiveHubCommand: ParsableCommand {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
-                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root"]
+                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval"]
     static let flagNames = ["test-endpoints"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -66,6 +67,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
     @Option(help: "An origin whose pages may send beacons (repeatable; none: any).") var allowedOrigin: [String] = []
     @Option(help: "Folder with the dashboard, demo store and tracker.") var webRoot = "web"
+    @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -85,6 +87,8 @@ struct Serve: ParsableCommand {
         configuration.allowedOrigins = allowedOrigin
         configuration.apiKey = apiKey ?? ""
         configuration.webRoot = webRoot
+        configuration.dataDirectory = dataDir
+        configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         let secretCreated: Bool
         if let secret, !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
@@ -102,9 +106,12 @@ struct Serve: ParsableCommand {
         let server = LiveHubServer(configuration: configuration)
         do {
             try server.start(handleSignals: true)
+        } catch let error as StartupError {
+            throw ValidationError("\(error)")
         } catch {
             throw ValidationError("could not listen on \(host):\(port): \(error)")
         }
+        for note in server.startupNotes { print(note) }
         print("livehub listening on http://\(host):\(server.port) (\(configuration.loops) event loops)")
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
         let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: Int64(time(nil)) + 7 * 86_400)
@@ -157,5 +164,25 @@ struct Token: ParsableCommand {
         }
         let token = AccessToken(subject: sub, scope: scope, expiresAt: Int64(time(nil)) + Int64(lifetime / 1_000_000_000))
         print(token.signed(secret: key))
+    }
+}
+
+struct Snapshot: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with snapshot files.", subcommands: [Inspect.self])
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print what a snapshot holds (exit 1 if it is unusable).")
+        @Argument(help: "The snapshot file, e.g. data/snapshot.") var file: String
+
+        func run() throws {
+            let snapshot: HubSnapshot
+            do {
+                snapshot = try SnapshotStore.read(file)
+            } catch {
+                print("\(file): UNUSABLE: \(error)")
+                throw ExitCode(1)
+            }
+            print(SnapshotReport.describe(snapshot, file: file))
+        }
     }
 }

@@ -148,8 +148,15 @@ final class RunningServer {
     let server: LiveHubServer
     var port: Int { server.port }
 
+    let dataDirectory: String
+
     init(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        var template = Array("/tmp/livehub-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestError("mkdtemp failed") }
+        dataDirectory = String(cString: made)
         var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDirectory
+        configuration.secret = Array("test-secret".utf8)
         configuration.port = 0
         configuration.loops = 2
         configuration.testEndpoints = true
@@ -161,5 +168,6 @@ final class RunningServer {
     func stop() {
         server.shutdown()
         server.wait()
+        _ = system("rm -rf '\(dataDirectory)'")
     }
 }

@@ -1,0 +1,161 @@
+import Glibc
+
+/// The hub's whole state at one moment, and its file format:
+///
+///     "LHSNAP" | version u16 | payload length u64 | CRC-32 of payload u32 | payload
+///
+/// A file that is short, too long, of another version or whose checksum does not match
+/// is refused with the reason, never loaded as if it were good.
+public struct HubSnapshot: Sendable {
+    public static let version: UInt16 = 1
+    static let magic = Array("LHSNAP".utf8)
+    static let headerSize = 6 + 2 + 8 + 4
+
+    public var savedAt: Int64
+    public var sessions: [Session]
+    /// Oldest first.
+    public var paymentErrors: [PaymentErrorRecord]
+    public var nextErrorID: Int64
+
+    public enum ReadError: Error, Equatable, CustomStringConvertible {
+        case missing
+        case unreadable(String)
+        case notASnapshot
+        case unsupportedVersion(UInt16)
+        case truncated(expected: Int, found: Int)
+        case checksumMismatch
+        case corruptPayload
+
+        public var description: String {
+            switch self {
+            case .missing: return "no snapshot file"
+            case .unreadable(let why): return "cannot read: \(why)"
+            case .notASnapshot: return "not a LiveHub snapshot (bad magic bytes)"
+            case .unsupportedVersion(let v): return "snapshot version \(v), this build reads version \(HubSnapshot.version)"
+            case .truncated(let expected, let found): return "truncated: \(expected) bytes expected, \(found) found"
+            case .checksumMismatch: return "checksum mismatch: the file was changed or damaged"
+            case .corruptPayload: return "the content does not decode"
+            }
+        }
+    }
+
+    public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64) {
+        self.savedAt = savedAt
+        self.sessions = sessions
+        self.paymentErrors = paymentErrors
+        self.nextErrorID = nextErrorID
+    }
+
+    // MARK: encoding
+
+    public func encoded() -> [UInt8] {
+        var payload = ByteWriter()
+        payload.i64(savedAt)
+        payload.i64(nextErrorID)
+        payload.u32(UInt32(sessions.count))
+        for session in sessions { Self.write(session, into: &payload) }
+        payload.u32(UInt32(paymentErrors.count))
+        for record in paymentErrors { Self.write(record, into: &payload) }
+
+        var file = ByteWriter()
+        for b in Self.magic { file.u8(b) }
+        file.u8(UInt8(Self.version & 0xFF))
+        file.u8(UInt8(Self.version >> 8))
+        file.u64(UInt64(payload.bytes.count))
+        file.u32(CRC32.checksum(payload.bytes[...]))
+        return file.bytes + payload.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ReadError) -> HubSnapshot {
+        guard bytes.count >= headerSize else {
+            throw bytes.starts(with: magic.prefix(min(bytes.count, 6))) && !bytes.isEmpty
+                ? .truncated(expected: headerSize, found: bytes.count) : .notASnapshot
+        }
+        guard bytes.starts(with: magic) else { throw .notASnapshot }
+        var reader = ByteReader(bytes, offset: 6)
+        do {
+            let version = UInt16(try reader.u8()) | UInt16(try reader.u8()) << 8
+            guard version == Self.version else { throw ReadError.unsupportedVersion(version) }
+            let length = try reader.u64()
+            let crc = try reader.u32()
+            guard length <= UInt64(Int.max - headerSize), headerSize + Int(length) == bytes.count else {
+                throw ReadError.truncated(expected: headerSize + Int(min(length, UInt64(Int.max / 2))), found: bytes.count)
+            }
+            guard CRC32.checksum(bytes[headerSize...]) == crc else { throw ReadError.checksumMismatch }
+            let savedAt = try reader.i64()
+            let nextErrorID = try reader.i64()
+            let sessionCount = try reader.u32()
+            var sessions: [Session] = []
+            sessions.reserveCapacity(Int(min(sessionCount, 10_000_000)))
+            for _ in 0..<sessionCount { sessions.append(try readSession(&reader)) }
+            let errorCount = try reader.u32()
+            var errors: [PaymentErrorRecord] = []
+            for _ in 0..<errorCount { errors.append(try readError(&reader)) }
+            guard reader.remaining == 0 else { throw ReadError.corruptPayload }
+            return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID)
+        } catch let error as ReadError {
+            throw error
+        } catch {
+            throw .corruptPayload
+        }
+    }
+
+    private static func write(_ visit: PageVisit, into w: inout ByteWriter) {
+        w.string(visit.pageType)
+        w.string(visit.identifier)
+        w.string(visit.url)
+        w.i64(visit.enteredAt)
+        w.optionalI64(visit.exitedAt)
+    }
+
+    private static func readVisit(_ r: inout ByteReader) throws(ByteReader.Truncated) -> PageVisit {
+        PageVisit(pageType: try r.requiredString(), identifier: try r.string(), url: try r.string(),
+                  enteredAt: try r.i64(), exitedAt: try r.optionalI64())
+    }
+
+    private static func write(_ s: Session, into w: inout ByteWriter) {
+        w.string(s.id); w.string(s.userId); w.string(s.email); w.string(s.phone)
+        w.string(s.client.ip); w.string(s.client.userAgent)
+        w.i64(s.startedAt); w.i64(s.lastActivity); w.optionalI64(s.endedAt)
+        w.bool(s.page != nil)
+        if let page = s.page { write(page, into: &w) }
+        w.u32(UInt32(s.history.count))
+        for visit in s.history { write(visit, into: &w) }
+        w.string(s.checkoutItems); w.string(s.totalAmount); w.string(s.paymentMethod)
+        w.string(s.checkoutStatus?.rawValue)
+        w.u32(UInt32(max(0, s.openTabs)))
+    }
+
+    private static func readSession(_ r: inout ByteReader) throws -> Session {
+        var s = Session(id: try r.requiredString(), client: ClientInfo(), startedAt: 0, lastActivity: 0)
+        s.userId = try r.string(); s.email = try r.string(); s.phone = try r.string()
+        s.client = ClientInfo(ip: try r.string(), userAgent: try r.string())
+        s.startedAt = try r.i64(); s.lastActivity = try r.i64(); s.endedAt = try r.optionalI64()
+        if try r.bool() { s.page = try readVisit(&r) }
+        let historyCount = try r.u32()
+        guard historyCount <= 1000 else { throw HubSnapshot.ReadError.corruptPayload }
+        for _ in 0..<historyCount { s.history.append(try readVisit(&r)) }
+        s.checkoutItems = try r.string(); s.totalAmount = try r.string(); s.paymentMethod = try r.string()
+        if let status = try r.string() {
+            guard let parsed = Session.CheckoutStatus(rawValue: status) else { throw HubSnapshot.ReadError.corruptPayload }
+            s.checkoutStatus = parsed
+        }
+        s.openTabs = Int32(clamping: try r.u32())
+        return s
+    }
+
+    private static func write(_ e: PaymentErrorRecord, into w: inout ByteWriter) {
+        w.i64(e.id); w.string(e.sessionId); w.i64(e.occurredAt); w.string(e.email); w.string(e.phone)
+        w.string(e.checkoutItems); w.string(e.totalAmount); w.string(e.paymentMethod)
+        w.string(e.errorCode); w.string(e.errorMessage); w.string(e.errorDetails)
+        w.string(e.client.ip); w.string(e.client.userAgent)
+    }
+
+    private static func readError(_ r: inout ByteReader) throws(ByteReader.Truncated) -> PaymentErrorRecord {
+        PaymentErrorRecord(id: try r.i64(), sessionId: try r.requiredString(), occurredAt: try r.i64(),
+                           email: try r.string(), phone: try r.string(), checkoutItems: try r.string(),
+                           totalAmount: try r.string(), paymentMethod: try r.string(), errorCode: try r.requiredString(),
+                           errorMessage: try r.requiredString(), errorDetails: try r.string(),
+                           client: ClientInfo(ip: try r.string(), userAgent: try r.string()))
+    }
+}

@@ -1,0 +1,90 @@
+import Glibc
+import Testing
+@testable import Hub
+
+@Suite("Snapshots")
+struct SnapshotTests {
+    func populatedHub() -> (PresenceHub, ManualClock) {
+        let clock = ManualClock()
+        let hub = PresenceHub(clock: clock)
+        hub.startSession(id: "a", userId: "u", email: "a@x.io", client: ClientInfo(ip: "1.1.1.1", userAgent: "UA"))
+        hub.pageVisit(sessionId: "a", pageType: "category", identifier: "shoes", url: "https://shop/c/shoes")
+        hub.checkoutStart(sessionId: "b", items: "[{\"sku\":1}]", totalAmount: "12.50", paymentMethod: "card")
+        hub.paymentError(sessionId: "b", code: "declined", message: "no", details: "{\"d\":true}", email: nil, phone: "+1")
+        hub.pageVisit(sessionId: "c", pageType: "homepage")
+        hub.endSession("c")
+        return (hub, clock)
+    }
+
+    @Test func roundTripKeepsCountsSessionsAndErrors() throws {
+        let (hub, clock) = populatedHub()
+        let bytes = hub.snapshot().encoded()
+        let restored = PresenceHub(clock: clock)
+        restored.restore(try HubSnapshot.decode(bytes))
+        #expect(restored.counters == hub.counters)
+        #expect(restored.sessionCount == 3)
+        #expect(restored.session("a")?.client == ClientInfo(ip: "1.1.1.1", userAgent: "UA"))
+        #expect(restored.session("a")?.page?.url == "https://shop/c/shoes")
+        #expect(restored.session("c")?.isActive == false)
+        #expect(restored.recentPaymentErrors() == hub.recentPaymentErrors())
+        // Ids keep counting where they stopped.
+        let next = restored.paymentError(sessionId: "b", code: "x", message: "y", details: nil, email: nil, phone: nil)
+        #expect(next.id == 2)
+    }
+
+    @Test func sessionsThatIdledOutWhileDownAreEndedOnRestore() throws {
+        let (hub, clock) = populatedHub()
+        let snapshot = hub.snapshot()
+        clock.advance(milliseconds: 30 * 60_000 + 1)
+        let restored = PresenceHub(clock: clock)
+        #expect(restored.restore(snapshot) == 2)
+        #expect(restored.counters == PresenceCounters())
+    }
+
+    @Test(arguments: [1, 10, 20, 100])
+    func truncatedFilesAreRefused(cut: Int) throws {
+        let (hub, _) = populatedHub()
+        let bytes = hub.snapshot().encoded()
+        #expect(throws: HubSnapshot.ReadError.self) { try HubSnapshot.decode(Array(bytes.dropLast(cut))) }
+    }
+
+    @Test func aFlippedByteFailsTheChecksum() {
+        let (hub, _) = populatedHub()
+        var bytes = hub.snapshot().encoded()
+        bytes[bytes.count / 2] ^= 0x01
+        #expect(throws: HubSnapshot.ReadError.checksumMismatch) { try HubSnapshot.decode(bytes) }
+    }
+
+    @Test func otherFilesAndVersionsAreNamed() {
+        #expect(throws: HubSnapshot.ReadError.notASnapshot) { try HubSnapshot.decode(Array("hello world, not a snapshot".utf8)) }
+        let (hub, _) = populatedHub()
+        var bytes = hub.snapshot().encoded()
+        bytes[6] = 9
+        #expect(throws: HubSnapshot.ReadError.unsupportedVersion(9)) { try HubSnapshot.decode(bytes) }
+    }
+
+    @Test func theStoreKeepsThePreviousAndFallsBackToIt() throws {
+        var template = Array("/tmp/livehub-snap-XXXXXX".utf8CString)
+        let dir = String(cString: mkdtemp(&template)!)
+        defer { _ = system("rm -rf '\(dir)'") }
+        let store = SnapshotStore(directory: dir)
+        let (hub, _) = populatedHub()
+        try store.save(hub.snapshot())
+        hub.pageVisit(sessionId: "d", pageType: "homepage")
+        try store.save(hub.snapshot())
+        guard case .loaded(let newest, _) = store.load() else { Issue.record("expected a load"); return }
+        #expect(newest.sessions.count == 4)
+        // Damage the newest: the previous one is loaded, the bad one moved aside.
+        let file = fopen(store.path, "r+b")!
+        fseek(file, -5, SEEK_END)
+        fputc(0x7F, file)
+        fclose(file)
+        guard case .recovered(let previous, .checksumMismatch, let aside) = store.load() else { Issue.record("expected recovery"); return }
+        #expect(previous.sessions.count == 3)
+        #expect(access(aside, F_OK) == 0)
+        // Both bad: unusable, not an empty hub.
+        _ = truncate(store.previousPath, 10)
+        _ = rename(aside, store.path)
+        guard case .unusable = store.load() else { Issue.record("expected unusable"); return }
+    }
+}

@@ -1,0 +1,64 @@
+"""Start and stop a hub process for a test, with its own data directory."""
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from conftest import free_port
+
+
+class Hub:
+    def __init__(self, data_dir, *args, port=None):
+        self.port = port or free_port()
+        self.data_dir = data_dir
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([os.environ["LIVEHUB_BIN"], "serve", "--port", str(self.port), "--data-dir", data_dir,
+                                      "--secret", "e2e-secret", "--api-key", "e2e-key", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.output = []
+        for line in self.proc.stdout:
+            self.output.append(line)
+            if line.startswith("demo store:"):
+                break
+        else:
+            self.proc.wait(timeout=10)
+            raise RuntimeError("hub exited: " + "".join(self.output))
+
+    def token(self, scope, sub="t"):
+        return subprocess.run([os.environ["LIVEHUB_BIN"], "token", "--scope", scope, "--sub", sub, "--secret", "e2e-secret"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        if data is not None and "Content-Type" not in (headers or {}):
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                text = resp.read().decode()
+                return resp.status, (json.loads(text) if text else None), dict(resp.headers)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            return e.code, (json.loads(text) if text else None), dict(e.headers)
+
+    def beacon(self, path, body):
+        status, answer, _ = self.request("POST", "/api/metrics/" + path, body)
+        assert status == 200, answer
+        return answer
+
+    def metrics(self):
+        status, answer, _ = self.request("GET", "/api/metrics/live-metrics", headers={"Authorization": "Bearer e2e-key"})
+        assert status == 200, answer
+        return answer
+
+    def stop(self, sig=None):
+        if self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            self.proc.wait(timeout=15)
+        return self.proc.returncode
