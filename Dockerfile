@@ -16,4 +16,4 @@ WORKDIR /srv/livehub
 VOLUME /srv/livehub/data
 EXPOSE 8080
 # Inside a container the hub must listen on every interface to be reachable.
-ENTRYPOINT ["livehub", "serve", "--host", "0.0.0.0", "--port", "8080"]
+ENTRYPOINT ["livehub", "serve", "--host", "0.0.0.0", "--port", "8080", "--data-dir", "/srv/livehub/data", "--web-root", "/srv/livehub/web"]
