@@ -10,6 +10,9 @@ final class HubPublication: Sendable {
         var liveMetrics: [UInt8] = Array("{}".utf8)
         /// Newest first.
         var recentErrors: [PaymentErrorRecord] = []
+        var counters = PresenceCounters()
+        /// Sessions in the table, active or ended.
+        var sessionsKept = 0
     }
 
     private let state = Mutex(State())
@@ -18,8 +21,10 @@ final class HubPublication: Sendable {
         state.withLock { $0 }
     }
 
-    func publish(liveMetrics: [UInt8]? = nil, recentErrors: [PaymentErrorRecord]? = nil) {
+    func publish(liveMetrics: [UInt8]? = nil, counters: PresenceCounters, sessionsKept: Int, recentErrors: [PaymentErrorRecord]? = nil) {
         state.withLock { current in
+            current.counters = counters
+            current.sessionsKept = sessionsKept
             if let liveMetrics { current.liveMetrics = liveMetrics }
             if let recentErrors { current.recentErrors = recentErrors }
         }

@@ -94,7 +94,7 @@ final class HubService {
         guard metrics != nil || errors != nil else { return }
         publishedVersion = hub.version
         errorsChanged = false
-        context.shared.publication.publish(liveMetrics: metrics, recentErrors: errors)
+        context.shared.publication.publish(liveMetrics: metrics, counters: hub.counters, sessionsKept: hub.sessionCount, recentErrors: errors)
     }
 
     /// Every `--broadcast-interval`: the latest counts (conflated: one update however many

@@ -22,9 +22,9 @@ final class LoopContext {
     let router: Router
     private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
-    let broadcastRoom = Room()
+    let broadcastRoom: Room
     /// `/ws/seller` members on this loop.
-    let sellerRoom = Room()
+    let sellerRoom: Room
     /// The newest payment error this loop's sellers have been sent (in a
     /// `payment-errors-update`, or in the state at start). A seller joining here gets the
     /// errors up to it, and the updates after it: none twice, none missed.
@@ -39,6 +39,9 @@ final class LoopContext {
         self.loop = loop
         self.shared = shared
         self.router = Router(shared: shared)
+        let stats = loop.stats
+        broadcastRoom = Room { stats.broadcastRoomMembers.store($0, ordering: .relaxed) }
+        sellerRoom = Room { stats.sellerRoomMembers.store($0, ordering: .relaxed) }
     }
 
     func add(_ connection: ManagedConnection) { connections.append(connection) }

@@ -19,7 +19,6 @@ enum PrometheusExporter {
         metric("livehub_bytes_in_total", "counter", "Bytes read from sockets.", sum { $0.bytesIn.value })
         metric("livehub_bytes_out_total", "counter", "Bytes written to sockets.", sum { $0.bytesOut.value })
         metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", sum { $0.slowConsumerCloses.value })
-        metric("livehub_conflated_drops_total", "counter", "Conflatable updates skipped for slow connections.", sum { $0.conflatedDrops.value })
         out += "# HELP livehub_loop_lag_seconds How late each event loop ran its last one-second tick.\n# TYPE livehub_loop_lag_seconds gauge\n"
         for (i, loop) in stats.enumerated() {
             let lag = Double(loop.loopLagNanoseconds.value) / 1e9
@@ -30,9 +29,33 @@ enum PrometheusExporter {
         out += "livehub_sweep_seconds \(Double(stats[0].sweepNanoseconds.value) / 1e9)\n"
         out += "# HELP livehub_snapshot_seconds Duration of the last snapshot (encode, write, fsync).\n# TYPE livehub_snapshot_seconds gauge\n"
         out += "livehub_snapshot_seconds \(Double(stats[0].snapshotNanoseconds.value) / 1e9)\n"
+        let hub = shared.publication.read()
+        metric("livehub_sessions_live", "gauge", "Sessions active now.", hub.counters.totalActive)
+        metric("livehub_sessions_kept", "gauge", "Sessions in the table, active or ended (kept for revival).", hub.sessionsKept)
+        out += "# HELP livehub_sessions_on_page Active sessions per page type.\n# TYPE livehub_sessions_on_page gauge\n"
+        for (page, count) in hub.counters.pages.sorted(by: { $0.key < $1.key }) {
+            out += "livehub_sessions_on_page{page=\(quoted(page))} \(count)\n"
+        }
+        out += "# HELP livehub_room_members WebSockets in each room.\n# TYPE livehub_room_members gauge\n"
+        out += "livehub_room_members{room=\"seller\"} \(sum { $0.sellerRoomMembers.value })\n"
+        out += "livehub_room_members{room=\"broadcast\"} \(sum { $0.broadcastRoomMembers.value })\n"
         metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
         out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"
         out += "livehub_uptime_seconds \(Double(EventLoop.now - shared.startedAt) / 1e9)\n"
         return out
+    }
+
+    /// A label value in quotes, escaped as the text format asks.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for c in value {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
     }
 }

@@ -8,9 +8,24 @@ import Reactor
 final class Room {
     private var members = IndexedList(position: \WebSocketEndpointConnection.roomIndex)
 
+    /// Told the member count after each join and leave (for /metrics).
+    private let onCountChange: (Int) -> Void
+
+    init(onCountChange: @escaping (Int) -> Void = { _ in }) {
+        self.onCountChange = onCountChange
+    }
+
     var count: Int { members.count }
-    func join(_ member: WebSocketEndpointConnection) { members.append(member) }
-    func leave(_ member: WebSocketEndpointConnection) { members.remove(member) }
+
+    func join(_ member: WebSocketEndpointConnection) {
+        members.append(member)
+        onCountChange(members.count)
+    }
+
+    func leave(_ member: WebSocketEndpointConnection) {
+        members.remove(member)
+        onCountChange(members.count)
+    }
 
     /// Queues `frame` on every member but `except`. `conflatable`: a newer update will
     /// replace this one, so a slow member may skip it.

@@ -21,6 +21,10 @@ public final class LoopStats: Sendable {
     /// How long the last snapshot took to encode and write (the hub's loop only).
     public let snapshotNanoseconds = Atomic<Int>(0)
 
+    /// Members of the seller and broadcast rooms on this loop.
+    public let sellerRoomMembers = Atomic<Int>(0)
+    public let broadcastRoomMembers = Atomic<Int>(0)
+
     public init() {}
 }
 

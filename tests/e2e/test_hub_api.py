@@ -163,3 +163,19 @@ def test_track_socket_tabs_count_once_and_closing_the_last_ends_presence(hub):
             await asyncio.sleep(0.05)
         assert hub.metrics()["homepage"] == 0 and hub.metrics()["total_active"] == 0
     asyncio.run(run())
+
+
+def test_metrics_show_sessions_pages_and_room_members(hub):
+    hub.beacon("track/page-visit", {"session_id": "m", "page_type": "homepage"})
+
+    async def run():
+        async with websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller")) as seller:
+            await seller.recv()
+            _, _, _ = hub.request("GET", "/healthz")
+            import urllib.request
+            text = urllib.request.urlopen(hub.base + "/metrics", timeout=5).read().decode()
+            assert "livehub_sessions_live 1\n" in text
+            assert 'livehub_sessions_on_page{page="homepage"} 1\n' in text
+            assert 'livehub_room_members{room="seller"} 1\n' in text
+            assert "# TYPE livehub_sweep_seconds gauge" in text and "# TYPE livehub_snapshot_seconds gauge" in text
+    asyncio.run(run())
