@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "livehub", targets: ["livehub"]),
+        // For the benchmark package in bench/swift.
+        .library(name: "Hub", targets: ["Hub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -103,12 +103,12 @@ final class HubService {
         if hub.version != broadcastVersion {
             broadcastVersion = hub.version
             let frame = HubMessages.frame(type: "metrics-update", data: HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt))
-            context.shared.deliverToSellers(frame, conflatable: true)
+            context.shared.deliver(to: .seller, frame, conflatable: true, from: context)
         }
         let newErrors = hub.takeUnsentPaymentErrors()
         if !newErrors.isEmpty {
             let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
-            context.shared.deliverToSellers(frame, conflatable: false, errorsUpTo: newErrors.last?.id)
+            context.shared.deliver(to: .seller, frame, conflatable: false, errorsUpTo: newErrors.last?.id, from: context)
         }
     }
 
@@ -118,7 +118,7 @@ final class HubService {
         hub.sweep()
         context.loop.stats.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
         schedulePublish()
-        context.shared.deliverToSellers(HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true)
+        context.shared.deliver(to: .seller, HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true, from: context)
     }
 
     /// Writes the whole state to `DATA/snapshot`. Runs on the hub's loop: the hub is not

@@ -44,6 +44,18 @@ final class LoopContext {
         sellerRoom = Room { stats.sellerRoomMembers.store($0, ordering: .relaxed) }
     }
 
+    func room(_ name: RoomName) -> Room {
+        switch name {
+        case .broadcast: return broadcastRoom
+        case .seller: return sellerRoom
+        }
+    }
+
+    func deliverLocally(to name: RoomName, _ frame: OutboundBytes, conflatable: Bool, except: WebSocketEndpointConnection?, errorsUpTo: Int64?) {
+        room(name).deliver(frame, except: except, conflatable: conflatable, context: self)
+        if let errorsUpTo { sellerErrorsUpTo = max(sellerErrorsUpTo, errorsUpTo) }
+    }
+
     func add(_ connection: ManagedConnection) { connections.append(connection) }
     func remove(_ connection: ManagedConnection) { connections.remove(connection) }
     /// Puts a WebSocket connection in the slot of the HTTP connection it upgraded from.

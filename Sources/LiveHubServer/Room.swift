@@ -1,5 +1,11 @@
 import Reactor
 
+/// The rooms a loop holds a share of.
+enum RoomName: Sendable {
+    case broadcast
+    case seller
+}
+
 /// A room's members on one event loop. A message for the room is encoded once by the
 /// caller; `deliver` queues that same buffer on every member, applying the slow-consumer
 /// policy (skip conflatable updates above the high watermark, disconnect above the limit).

@@ -20,14 +20,17 @@ final class ServerShared: Sendable {
         self.staticFiles = StaticFiles(root: configuration.webRoot)
     }
 
-    /// One frame to every seller on every loop: one task per loop, not per seller.
+    /// One frame to every member of a room on every loop: delivered at once on the
+    /// calling loop, and by one task per other loop (not per member). The seller room's
+    /// updates and `/ws/broadcast` go through here alike, so the broadcast benchmark
+    /// measures the seller path.
     /// `errorsUpTo`: the newest payment error id the frame carries, if it carries errors.
-    func deliverToSellers(_ frame: OutboundBytes, conflatable: Bool, errorsUpTo: Int64? = nil) {
-        for handle in handles {
+    func deliver(to room: RoomName, _ frame: OutboundBytes, conflatable: Bool, except sender: WebSocketEndpointConnection? = nil,
+                 errorsUpTo: Int64? = nil, from context: LoopContext) {
+        context.deliverLocally(to: room, frame, conflatable: conflatable, except: sender, errorsUpTo: errorsUpTo)
+        forEachOtherLoop(than: context.loop.index) { handle in
             handle.execute { loop in
-                guard let context = loop.context as? LoopContext else { return }
-                context.sellerRoom.deliver(frame, conflatable: conflatable, context: context)
-                if let errorsUpTo { context.sellerErrorsUpTo = max(context.sellerErrorsUpTo, errorsUpTo) }
+                (loop.context as? LoopContext)?.deliverLocally(to: room, frame, conflatable: conflatable, except: nil, errorsUpTo: errorsUpTo)
             }
         }
     }

@@ -107,13 +107,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             let frame = message.data.withUnsafeBytes { raw in
                 Self.encodeShared(opcode: .text, payload: UnsafeRawBufferPointer(rebasing: raw[prefix.count...]))
             }
-            context.broadcastRoom.deliver(frame, except: self, context: context)
-            context.shared.forEachOtherLoop(than: context.loop.index) { handle in
-                handle.execute { loop in
-                    guard let other = loop.context as? LoopContext else { return }
-                    other.broadcastRoom.deliver(frame, context: other)
-                }
-            }
+            context.shared.deliver(to: .broadcast, frame, conflatable: false, except: self, from: context)
         }
     }
 

@@ -1,0 +1,12 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Benchmarks of the hub's data structures, apart from the product's build.
+// Run: swift run -c release --package-path bench/swift hub-bench
+let package = Package(
+    name: "LiveHubBenchmarks",
+    dependencies: [.package(name: "LiveHub", path: "../..")],
+    targets: [
+        .executableTarget(name: "hub-bench", dependencies: [.product(name: "Hub", package: "LiveHub")]),
+    ]
+)
