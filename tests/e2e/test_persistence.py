@@ -2,6 +2,7 @@
 import os
 import signal
 import subprocess
+import threading
 import time
 
 from hubproc import Hub
@@ -18,9 +19,23 @@ def test_counts_survive_kill_minus_9(tmp_path):
     hub = Hub(str(tmp_path), "--snapshot-interval", "200ms")
     populate(hub)
     before = hub.metrics()
-    time.sleep(0.6)  # at least one snapshot after the last beacon
-    # Traffic continues up to the kill; what came after the last snapshot may be lost.
+    # Traffic goes on through the snapshots and the kill: heartbeats of the same sessions
+    # (they keep the sessions fresh and leave the counts as they are).
+    stop = threading.Event()
+
+    def traffic():
+        while not stop.is_set():
+            try:
+                hub.request("POST", "/api/metrics/heartbeat", {"session_id": "a"})
+            except OSError:
+                return
+
+    sender = threading.Thread(target=traffic)
+    sender.start()
+    time.sleep(0.6)  # at least two snapshots
     assert hub.stop(signal.SIGKILL) == -signal.SIGKILL
+    stop.set()
+    sender.join()
     again = Hub(str(tmp_path))
     try:
         assert any("loaded" in line for line in again.output)
