@@ -74,10 +74,10 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             awaiting = (keepAlive, headOnly)
             pendingHeaders = extraHeaders
             return true
-        case .upgrade(let endpoint, let response):
+        case .upgrade(let endpoint, let response, let deflate):
             tcp.send(response.serialize(keepAlive: true))
-            let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, clientIP: clientIP,
-                                                        userAgent: request.head.headers["User-Agent"])
+            let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
+                                                        clientIP: clientIP, userAgent: request.head.headers["User-Agent"])
             tcp.delegate = webSocket
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())

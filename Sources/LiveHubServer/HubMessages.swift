@@ -52,7 +52,7 @@ enum HubMessages {
     }
 
     /// `{"type": TYPE, "data": DATA}` as one text frame, encoded once for a whole room.
-    static func frame(type: String, data: [UInt8]?) -> OutboundBytes {
+    static func frame(type: String, data: [UInt8]?) -> RoomMessage {
         var json = JSONWriter()
         json.beginObject()
         json.field("type", type)
@@ -61,6 +61,6 @@ enum HubMessages {
             json.raw(String(decoding: data, as: UTF8.self))
         }
         json.endObject()
-        return json.bytes.withUnsafeBytes { WebSocketEndpointConnection.encodeShared(opcode: .text, payload: $0) }
+        return RoomMessage(opcode: .text, payload: json.bytes)
     }
 }

@@ -1,4 +1,5 @@
 import Reactor
+import WebSocketDeflate
 
 /// A connection the loop context keeps for timeouts and shutdown.
 /// A connection the loop context keeps for timeouts and shutdown. A class rather than
@@ -34,6 +35,16 @@ final class LoopContext {
     private(set) lazy var hubClient = HubClient(context: self)
     var listener: TCPListener?
     private var shuttingDown = false
+    /// One compressor per window size, shared by every connection of the loop.
+    private var deflaters: [Int: Deflater] = [:]
+
+    func deflater(windowBits: Int) -> Deflater {
+        if let made = deflaters[windowBits] { return made }
+        let compression = configuration.compression
+        let made = Deflater(windowBits: windowBits, level: compression.compressionLevel, memoryLevel: compression.memoryLevel)
+        deflaters[windowBits] = made
+        return made
+    }
 
     init(loop: EventLoop, shared: ServerShared) {
         self.loop = loop
@@ -51,7 +62,7 @@ final class LoopContext {
         }
     }
 
-    func deliverLocally(to name: RoomName, _ frame: OutboundBytes, conflatable: Bool, except: WebSocketEndpointConnection?, errorsUpTo: Int64?) {
+    func deliverLocally(to name: RoomName, _ frame: RoomMessage, conflatable: Bool, except: WebSocketEndpointConnection?, errorsUpTo: Int64?) {
         room(name).deliver(frame, except: except, conflatable: conflatable, context: self)
         if let errorsUpTo { sellerErrorsUpTo = max(sellerErrorsUpTo, errorsUpTo) }
     }

@@ -33,18 +33,19 @@ final class Room {
         onCountChange(members.count)
     }
 
-    /// Queues `frame` on every member but `except`. `conflatable`: a newer update will
+    /// Queues `message` on every member but `except`. `conflatable`: a newer update will
     /// replace this one, so a slow member may skip it.
-    func deliver(_ frame: OutboundBytes, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext) {
+    func deliver(_ message: RoomMessage, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext) {
         let stats = context.loop.stats
         var delivered = 0
+        var compressed = CompressedFrames()
         // A slow-consumer close inside the loop removes that member from `members`.
         var i = 0
         while i < members.count {
             let member = members[i]
             i += 1
             if member === except { continue }
-            switch member.offer(frame, conflatable: conflatable) {
+            switch member.offer(compressed.frame(of: message, for: member.deflate, context: context), conflatable: conflatable) {
             case .queued: delivered += 1
             case .skipped: stats.conflatedDrops.bump()
             case .disconnected: i -= 1  // the last member moved into this slot

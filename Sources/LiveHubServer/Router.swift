@@ -2,14 +2,16 @@ import Glibc
 import HTTP1
 import Hub
 import WebSocket
+import WebSocketDeflate
 
 /// What a request leads to.
 enum Route {
     case respond(HTTPResponse)
     /// Something only the hub can answer; `headers` are added to its answer (CORS).
     case hub(HubCommand, headers: HTTPHeaders)
-    /// A valid WebSocket handshake: send the 101 and hand the connection over.
-    case upgrade(WebSocketEndpoint, HTTPResponse)
+    /// A valid WebSocket handshake: send the 101 and hand the connection over, with
+    /// permessage-deflate if it was agreed.
+    case upgrade(WebSocketEndpoint, HTTPResponse, PerMessageDeflate?)
 }
 
 /// Maps method and path to an answer. Every error goes through `APIError`.
@@ -176,7 +178,14 @@ struct Router {
 
     private func upgrade(_ head: HTTPRequestHead, to endpoint: WebSocketEndpoint) throws(APIError) -> Route {
         switch WebSocketHandshake.response(to: head) {
-        case .success(let response): return .upgrade(endpoint, response)
+        case .success(var response):
+            var agreement: PerMessageDeflate?
+            let offers = head.headers.values("Sec-WebSocket-Extensions")
+            if configuration.compression.enabled, !offers.isEmpty, let (agreed, answer) = PerMessageDeflate.negotiate(offers) {
+                agreement = agreed
+                response.headers.add(name: "Sec-WebSocket-Extensions", value: answer)
+            }
+            return .upgrade(endpoint, response, agreement)
         case .failure(let error): throw APIError(error)
         }
     }

@@ -1,3 +1,5 @@
+import WebSocketDeflate
+
 /// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -40,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var snapshotInterval: UInt64 = 30_000_000_000
     /// Where the dashboard, demo store and tracker are served from.
     public var webRoot = "web"
+
+    /// RFC 7692 permessage-deflate, offered by most browsers.
+    public var compression = PerMessageDeflate.Configuration()
 
     public init() {}
 }

@@ -25,7 +25,7 @@ final class ServerShared: Sendable {
     /// updates and `/ws/broadcast` go through here alike, so the broadcast benchmark
     /// measures the seller path.
     /// `errorsUpTo`: the newest payment error id the frame carries, if it carries errors.
-    func deliver(to room: RoomName, _ frame: OutboundBytes, conflatable: Bool, except sender: WebSocketEndpointConnection? = nil,
+    func deliver(to room: RoomName, _ frame: RoomMessage, conflatable: Bool, except sender: WebSocketEndpointConnection? = nil,
                  errorsUpTo: Int64? = nil, from context: LoopContext) {
         context.deliverLocally(to: room, frame, conflatable: conflatable, except: sender, errorsUpTo: errorsUpTo)
         forEachOtherLoop(than: context.loop.index) { handle in

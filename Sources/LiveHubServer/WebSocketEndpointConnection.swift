@@ -1,6 +1,7 @@
 import Hub
 import Reactor
 import WebSocket
+import WebSocketDeflate
 
 /// The WebSocket endpoints this server offers.
 enum WebSocketEndpoint: Sendable {
@@ -31,12 +32,17 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     private var pingSentAt: UInt64?
     private var closeDeadline: UInt64?
 
-    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, clientIP: String?, userAgent: String?) {
+    /// The permessage-deflate agreement, if any.
+    let deflate: PerMessageDeflate?
+
+    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, deflate: PerMessageDeflate?, clientIP: String?, userAgent: String?) {
         self.client = ClientInfo(ip: clientIP, userAgent: userAgent)
+        self.deflate = deflate
         self.tcp = tcp
         self.context = context
         self.endpoint = endpoint
-        protocolState = WebSocketConnection(configuration: .init(maxMessageSize: context.configuration.maxMessageSize))
+        protocolState = WebSocketConnection(configuration: .init(maxMessageSize: context.configuration.maxMessageSize),
+                                            decompressor: deflate.map { Inflater(agreement: $0) })
         lastActivity = context.loop.turnTime
     }
 
@@ -48,9 +54,9 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             // The full state first, then the room's updates: both on this loop's thread,
             // so no update can slip in between.
             let state = context.shared.publication.read()
-            tcp.send(HubMessages.frame(type: "metrics-update", data: state.liveMetrics))
+            send(HubMessages.frame(type: "metrics-update", data: state.liveMetrics))
             let sent = state.recentErrors.lazy.filter { $0.id <= self.context.sellerErrorsUpTo }.prefix(50)
-            tcp.send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(sent))))
+            send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(sent))))
             join(context.sellerRoom)
         case .echo, .track:
             break
@@ -100,13 +106,11 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             track(message)
         case .echo:
             context.loop.stats.messagesOut.bump()
-            tcp.send(WebSocketFrameEncoder.encode(opcode: message.opcode, payload: message.data))
+            send(RoomMessage(opcode: message.opcode, payload: message.data))
         case .broadcast:
             let prefix: [UInt8] = Array("pub:".utf8)
             guard message.isText, message.data.starts(with: prefix) else { return }
-            let frame = message.data.withUnsafeBytes { raw in
-                Self.encodeShared(opcode: .text, payload: UnsafeRawBufferPointer(rebasing: raw[prefix.count...]))
-            }
+            let frame = RoomMessage(opcode: .text, payload: Array(message.data[prefix.count...]))
             context.shared.deliver(to: .broadcast, frame, conflatable: false, except: self, from: context)
         }
     }
@@ -154,11 +158,10 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         }
     }
 
-    /// One frame, encoded once, for every member of a room.
-    static func encodeShared(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer) -> OutboundBytes {
-        OutboundBytes(count: WebSocketFrameEncoder.headerSize(payloadCount: payload.count) + payload.count) { out in
-            WebSocketFrameEncoder.encode(opcode: opcode, payload: payload, into: out)
-        }
+    /// One message to this connection alone, compressed if that was agreed.
+    func send(_ message: RoomMessage) {
+        var frames = CompressedFrames()
+        tcp.send(frames.frame(of: message, for: deflate, context: context))
     }
 
     /// The slow-consumer policy for a room delivery.

@@ -14,7 +14,7 @@ public struct WebSocketMessage: Sendable, Equatable {
 /// The server side of one WebSocket connection after the handshake (RFC 6455 §5–§7),
 /// sans I/O: bytes go in with `receive`, and what to do comes out as actions for the
 /// transport to carry out — deliver a message, send bytes, close the TCP connection.
-public struct WebSocketConnection: Sendable {
+public struct WebSocketConnection {
     public struct Configuration: Sendable {
         /// Largest message (all its fragments together); a larger one closes with 1009.
         public var maxMessageSize: Int
@@ -51,10 +51,15 @@ public struct WebSocketConnection: Sendable {
     private var fragmentedOpcode: WebSocketOpcode?
     private var fragments: [UInt8] = []
     private var utf8 = UTF8Validator()
+    /// Set when permessage-deflate was negotiated: RSV1 marks a compressed message.
+    private let decompressor: MessageDecompressor?
+    /// Whether the message in progress is compressed (RSV1 on its first frame).
+    private var fragmentsCompressed = false
 
-    public init(configuration: Configuration = Configuration()) {
+    public init(configuration: Configuration = Configuration(), decompressor: MessageDecompressor? = nil) {
         self.configuration = configuration
-        self.parser = WebSocketFrameParser(maxFrameSize: configuration.maxMessageSize)
+        self.decompressor = decompressor
+        self.parser = WebSocketFrameParser(maxFrameSize: configuration.maxMessageSize, allowsRSV1: decompressor != nil)
     }
 
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, _ perform: (Action) -> Void) {
@@ -106,32 +111,47 @@ public struct WebSocketConnection: Sendable {
         case .text, .binary:
             if fragmentedOpcode != nil { throw .expectedContinuation }
             if state != .open { return }  // §1.4: data after our close is discarded
-            if frame.opcode == .text {
+            // A compressed text message is validated once inflated, not frame by frame.
+            if frame.opcode == .text && !frame.rsv1 {
                 utf8.reset()
                 guard utf8.validate(frame.payload) else { throw .invalidUTF8 }
             }
             if frame.fin {
-                if frame.opcode == .text && !utf8.isComplete { throw .invalidUTF8 }
-                perform(.deliver(WebSocketMessage(opcode: frame.opcode, data: frame.payload)))
+                try deliver(opcode: frame.opcode, payload: frame.payload, compressed: frame.rsv1, perform)
             } else {
                 fragmentedOpcode = frame.opcode
+                fragmentsCompressed = frame.rsv1
                 fragments = frame.payload
             }
         case .continuation:
             guard let opcode = fragmentedOpcode else { throw .unexpectedContinuation }
             if fragments.count + frame.payload.count > configuration.maxMessageSize { throw .messageTooLarge }
-            if opcode == .text {
+            if opcode == .text && !fragmentsCompressed {
                 guard utf8.validate(frame.payload) else { throw .invalidUTF8 }
             }
             fragments.append(contentsOf: frame.payload)
             if frame.fin {
-                if opcode == .text && !utf8.isComplete { throw .invalidUTF8 }
                 let data = fragments
                 fragments = []
                 fragmentedOpcode = nil
-                if state == .open { perform(.deliver(WebSocketMessage(opcode: opcode, data: data))) }
+                if state == .open { try deliver(opcode: opcode, payload: data, compressed: fragmentsCompressed, perform) }
             }
         }
+    }
+
+    /// A complete message: inflated if it was compressed, its text checked, handed over.
+    private mutating func deliver(opcode: WebSocketOpcode, payload: [UInt8], compressed: Bool, _ perform: (Action) -> Void) throws(WebSocketProtocolError) {
+        var data = payload
+        if compressed {
+            guard let decompressor else { throw .reservedBitsSet }
+            data = try decompressor.decompress(payload, maxSize: configuration.maxMessageSize)
+            if opcode == .text {
+                utf8.reset()
+                guard utf8.validate(data) else { throw .invalidUTF8 }
+            }
+        }
+        if opcode == .text && !utf8.isComplete { throw .invalidUTF8 }
+        perform(.deliver(WebSocketMessage(opcode: opcode, data: data)))
     }
 
     /// §5.5.1: an optional 2-byte code, then a UTF-8 reason.

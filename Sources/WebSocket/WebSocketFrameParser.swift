@@ -38,6 +38,8 @@ public struct WebSocketFrameParser: Sendable {
         // §5.1: a server MUST close the connection upon receiving an unmasked frame.
         guard b1 & 0x80 != 0 else { throw .unmaskedClientFrame }
         if opcode.isControl {
+            // RFC 7692 §6: RSV1 is never set on control frames.
+            if rsv1 { throw .reservedBitsSet }
             // §5.5: control frames are never fragmented and carry at most 125 bytes.
             if !fin { throw .fragmentedControlFrame }
             if b1 & 0x7F > 125 { throw .controlFrameTooLong }

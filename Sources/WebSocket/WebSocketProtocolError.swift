@@ -15,11 +15,13 @@ public enum WebSocketProtocolError: Error, Equatable, Sendable {
     case invalidUTF8
     case invalidCloseCode(UInt16)
     case closePayloadOfOneByte
+    /// RFC 7692: the compressed data does not inflate.
+    case invalidCompressedData
 
     public var closeCode: WebSocketCloseCode {
         switch self {
         case .frameTooLarge, .messageTooLarge: return .messageTooBig
-        case .invalidUTF8: return .invalidPayloadData
+        case .invalidUTF8, .invalidCompressedData: return .invalidPayloadData
         default: return .protocolError
         }
     }
@@ -39,6 +41,7 @@ public enum WebSocketProtocolError: Error, Equatable, Sendable {
         case .invalidUTF8: return "invalid UTF-8"
         case .invalidCloseCode: return "invalid close code"
         case .closePayloadOfOneByte: return "invalid close payload"
+        case .invalidCompressedData: return "invalid compressed data"
         }
     }
 }

@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
                               "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval"]
-    static let flagNames = ["test-endpoints"]
+    static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
@@ -59,6 +59,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest HTTP request body.") var maxBodySize = "1MiB"
     @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
     @Flag(help: "Enable /ws/echo and /ws/broadcast (conformance suites and load tools).") var testEndpoints = false
+    @Flag(help: "Refuse permessage-deflate (RFC 7692) offers.") var noCompression = false
     @Option(help: "Where the secret, snapshots and journal live.") var dataDir = "./data"
     @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start).") var secret: String?
     @Option(help: "API key for server APIs (Authorization: Bearer KEY).") var apiKey: String?
@@ -81,6 +82,7 @@ struct Serve: ParsableCommand {
         }
         configuration.pingInterval = ping
         configuration.testEndpoints = testEndpoints
+        configuration.compression.enabled = !noCompression
         configuration.idleTimeout = try Self.duration(idleTimeout, "--idle-timeout")
         configuration.sweepInterval = try Self.duration(sweepInterval, "--sweep-interval")
         configuration.broadcastInterval = try Self.duration(broadcastInterval, "--broadcast-interval")

@@ -1,4 +1,6 @@
 import os
+import shutil
+import tempfile
 import socket
 import subprocess
 import time
@@ -18,7 +20,9 @@ def hub():
     """A hub built by scripts/test (LIVEHUB_BIN), with the test endpoints on."""
     binary = os.environ["LIVEHUB_BIN"]
     port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--test-endpoints", "--max-body-size", "64KiB"],
+    data = tempfile.mkdtemp(prefix="livehub-e2e-")
+    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--test-endpoints", "--max-body-size", "64KiB",
+                             "--data-dir", data, "--secret", "e2e-secret"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -34,3 +38,4 @@ def hub():
     if proc.poll() is None:
         proc.terminate()
         proc.wait(timeout=10)
+    shutil.rmtree(data, ignore_errors=True)

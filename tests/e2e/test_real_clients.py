@@ -88,6 +88,42 @@ def test_message_over_the_limit_closes_with_1009(hub):
     asyncio.run(run())
 
 
+def test_websockets_with_compression(hub):
+    """Python websockets offers permessage-deflate by default: the hub accepts, inflates
+    what the client compressed, and compresses what it sends back."""
+    async def run():
+        async with websockets.connect(hub["ws"] + "/ws/echo") as ws:
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+            assert extensions.startswith("permessage-deflate") and "server_no_context_takeover" in extensions
+            text = "live metrics " * 500
+            for _ in range(3):  # the client keeps its context between messages
+                await ws.send(text)
+                assert await ws.recv() == text
+            await ws.send(bytes(range(256)) * 100)
+            assert await ws.recv() == bytes(range(256)) * 100
+    asyncio.run(run())
+
+
+def test_compression_can_be_refused(tmp_path):
+    import subprocess, time
+    from conftest import free_port
+    port = free_port()
+    proc = subprocess.Popen([os.environ["LIVEHUB_BIN"], "serve", "--port", str(port), "--test-endpoints", "--no-compression",
+                             "--data-dir", str(tmp_path), "--secret", "x"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+
+        async def run():
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/echo") as ws:
+                assert "Sec-WebSocket-Extensions" not in ws.response.headers
+                await ws.send("hi")
+                assert await ws.recv() == "hi"
+        asyncio.run(run())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def test_sigterm_sends_1001_and_exits_0(hub):
     """Last in this file: it stops the session's hub."""
     async def run():

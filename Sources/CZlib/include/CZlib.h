@@ -4,8 +4,9 @@
 // macros, which Swift cannot import: wrap them.
 #include <zlib.h>
 
-static inline int czlib_deflate_init(z_stream *s, int level, int window_bits) {
-    return deflateInit2(s, level, Z_DEFLATED, -window_bits, 8, Z_DEFAULT_STRATEGY);
+// Negative window bits: raw deflate, no zlib header (RFC 7692 §7.2.1).
+static inline int czlib_deflate_init(z_stream *s, int level, int window_bits, int mem_level) {
+    return deflateInit2(s, level, Z_DEFLATED, -window_bits, mem_level, Z_DEFAULT_STRATEGY);
 }
 static inline int czlib_inflate_init(z_stream *s, int window_bits) {
     return inflateInit2(s, -window_bits);
