@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
         .target(name: "WebSocketDeflate", dependencies: ["WebSocket", "CZlib"]),
-        .target(name: "Reactor", dependencies: ["CLinux"]),
+        .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
         .target(name: "Hub"),
         .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [

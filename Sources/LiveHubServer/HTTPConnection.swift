@@ -122,6 +122,9 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         let configuration = context.configuration
         if let deadline = closingDeadline {
             if now >= deadline { tcp.close() }
+        } else if tcp.isHandshaking {
+            // A TLS handshake gets as long as a request head.
+            if now - lastActivity > configuration.requestTimeout { tcp.close() }
         } else if awaiting != nil {
             return  // the hub answers; its loop's health shows in /metrics
         } else if parser.isMidRequest {

@@ -47,6 +47,15 @@ public final class LiveHubServer {
                 + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
         }
         let snapshotToRestore = restored
+        var tls: TLSContext?
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            do {
+                tls = try TLSContext(certificatePath: certificate, keyPath: key)
+            } catch {
+                throw StartupError(description: "TLS: \(error)")
+            }
+        }
+        let tlsContext = tls
         let loopCount = max(1, configuration.loops)
         // Bind every listener here, so a port in use fails `start` and port 0 gives one
         // port shared by every loop.
@@ -70,12 +79,21 @@ public final class LiveHubServer {
                 context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store)
             }
             do {
-                context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop) { [unowned context] tcp in
+                context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in
                     context.accept(tcp)
                 }
                 if handleSignals && loop.index == 0 {
                     _ = try SignalSource(loop: loop) { signal in
                         if signal == SIGINT || signal == SIGTERM { Self.beginShutdown(shared) }
+                        if signal == SIGHUP, let tlsContext {
+                            // New connections get the renewed certificate; open ones keep theirs.
+                            do {
+                                try tlsContext.reload()
+                                print("livehub: reloaded \(tlsContext.certificatePath)")
+                            } catch {
+                                print("livehub: certificate reload failed, keeping the old one: \(error)")
+                            }
+                        }
                     }
                 }
             } catch {

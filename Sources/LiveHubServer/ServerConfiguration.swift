@@ -46,5 +46,9 @@ public struct ServerConfiguration: Sendable {
     /// RFC 7692 permessage-deflate, offered by most browsers.
     public var compression = PerMessageDeflate.Configuration()
 
+    /// PEM certificate chain and key: with both, the port speaks TLS only (https, wss).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+
     public init() {}
 }

@@ -20,6 +20,8 @@ public final class EventLoop {
     let epollFD: Int32
     /// Read buffer shared by every connection of the loop: an idle connection owns none.
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// Where TLS connections decrypt into, also shared.
+    let tlsPlaintextBuffer: UnsafeMutableRawBufferPointer
     /// Scratch iovecs for gathered writes.
     let iovecs: UnsafeMutablePointer<iovec>
     static let maxIovecs = 64
@@ -47,12 +49,14 @@ public final class EventLoop {
         handle = EventLoopHandle(wakeFD: wake)
         stats = LoopStats()
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        tlsPlaintextBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: Self.maxIovecs)
         try register(fd: wake, events: UInt32(EPOLLIN.rawValue), handler: WakeHandler(loop: self))
     }
 
     deinit {
         readBuffer.deallocate()
+        tlsPlaintextBuffer.deallocate()
         iovecs.deallocate()
         close(epollFD)
         close(handle.wakeFD)

@@ -30,15 +30,35 @@ public final class TCPConnection: EventHandler {
     private var closeWhenFlushed = false
     private var halfClosed = false
     public private(set) var isClosed = false
+    /// Set on connections accepted by a TLS listener.
+    var tls: TLSSession?
+    private var receivedAnything = false
 
     init(fd: Int32, loop: EventLoop) {
         self.fd = fd
         self.loop = loop
     }
 
-    /// Queues bytes; they go out at the end of this loop turn.
+    /// True while a TLS handshake is under way (the owner times it out).
+    public var isHandshaking: Bool { tls.map { !$0.handshakeDone } ?? false }
+
+    /// Queues bytes; they go out at the end of this loop turn. On a TLS connection they
+    /// are encrypted first (a shared broadcast frame is encrypted once per connection).
     public func send(_ bytes: OutboundBytes) {
         guard !isClosed, !closeWhenFlushed || !halfClosed else { return }
+        if let tls {
+            bytes.withUnsafeBytes { tls.write($0) }
+            drainTLS()
+            return
+        }
+        enqueue(bytes)
+    }
+
+    private func drainTLS() {
+        while let ciphertext = tls?.takeOutgoing() { enqueue(ciphertext) }
+    }
+
+    private func enqueue(_ bytes: OutboundBytes) {
         queue.append(bytes)
         queuedBytes += bytes.count
         scheduleFlush()
@@ -61,6 +81,10 @@ public final class TCPConnection: EventHandler {
     /// has seen it. The owner should also arm a deadline that calls `close()`.
     public func closeAfterFlush() {
         guard !isClosed else { return }
+        if let tls, !closeWhenFlushed {
+            tls.shutdown()
+            drainTLS()
+        }
         closeWhenFlushed = true
         scheduleFlush()
     }
@@ -107,13 +131,44 @@ public final class TCPConnection: EventHandler {
         if n > 0 {
             loop.stats.bytesIn.bump(n)
             if halfClosed { return }  // closing: what the peer still sends is discarded
-            delegate?.connection(self, received: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+            let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)
+            if let tls {
+                receiveTLS(bytes, tls)
+            } else {
+                delegate?.connection(self, received: bytes)
+            }
         } else if n == 0 {
             close()  // orderly EOF from the peer
         } else {
             let err = clinux_errno()
             if err == EAGAIN || err == EWOULDBLOCK || err == EINTR { return }
             close()  // ECONNRESET and the like
+        }
+    }
+
+    private func receiveTLS(_ ciphertext: UnsafeRawBufferPointer, _ tls: TLSSession) {
+        if !receivedAnything {
+            receivedAnything = true
+            // A TLS connection starts with a handshake record (0x16). Anything else is most
+            // likely plain HTTP sent to the TLS port: say so in plain HTTP, then close.
+            if ciphertext.first != 0x16 {
+                self.tls = nil
+                let body = "{\"error\":{\"code\":\"tls_required\",\"message\":\"this port speaks TLS: use https:// or wss://\"}}"
+                enqueue(OutboundBytes(Array(("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body).utf8)))
+                closeAfterFlush()
+                return
+            }
+        }
+        let result = tls.receive(ciphertext, plaintextBuffer: loop.tlsPlaintextBuffer) { plaintext in
+            delegate?.connection(self, received: plaintext)
+        }
+        drainTLS()
+        switch result {
+        case .ok: break
+        case .closed: closeAfterFlush()
+        case .failed:
+            // A failed handshake or a bad record: the alert OpenSSL queued goes out, then we close.
+            closeAfterFlush()
         }
     }
 

@@ -9,6 +9,8 @@ public final class TCPListener: EventHandler {
     public unowned let loop: EventLoop
     private let onAccept: (TCPConnection) -> Void
     private var paused = false
+    /// Accepted connections speak TLS with this context.
+    private let tls: TLSContext?
 
     /// A bound, listening, non-blocking socket. Returns the fd and the port it got (useful with port 0).
     public static func bind(host: String, port: Int, backlog: Int32 = 4096) throws(SystemError) -> (fd: Int32, port: Int) {
@@ -47,7 +49,8 @@ public final class TCPListener: EventHandler {
 
     /// Starts accepting on `loop`; each new connection is handed to `onAccept`, which
     /// must set its delegate.
-    public init(fd: Int32, loop: EventLoop, onAccept: @escaping (TCPConnection) -> Void) throws(SystemError) {
+    public init(fd: Int32, loop: EventLoop, tls: TLSContext? = nil, onAccept: @escaping (TCPConnection) -> Void) throws(SystemError) {
+        self.tls = tls
         self.fd = fd
         self.loop = loop
         self.onAccept = onAccept
@@ -69,6 +72,13 @@ public final class TCPListener: EventHandler {
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let connection = TCPConnection(fd: client, loop: loop)
+            if let tls {
+                guard let session = TLSSession(context: tls) else {
+                    Glibc.close(client)
+                    continue
+                }
+                connection.tls = session
+            }
             do {
                 try loop.register(fd: client, events: UInt32(EPOLLIN.rawValue), handler: connection)
             } catch {

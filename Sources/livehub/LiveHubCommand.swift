@@ -49,7 +49,7 @@ struct LiveHubCommand: ParsableCommand {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
-                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval"]
+                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -60,6 +60,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
     @Flag(help: "Enable /ws/echo and /ws/broadcast (conformance suites and load tools).") var testEndpoints = false
     @Flag(help: "Refuse permessage-deflate (RFC 7692) offers.") var noCompression = false
+    @Option(help: "PEM certificate chain: with --tls-key, the port speaks TLS (https, wss); SIGHUP reloads it.") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "Where the secret, snapshots and journal live.") var dataDir = "./data"
     @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start).") var secret: String?
     @Option(help: "API key for server APIs (Authorization: Bearer KEY).") var apiKey: String?
@@ -83,6 +85,9 @@ struct Serve: ParsableCommand {
         configuration.pingInterval = ping
         configuration.testEndpoints = testEndpoints
         configuration.compression.enabled = !noCompression
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        configuration.tlsCertificatePath = tlsCert
+        configuration.tlsKeyPath = tlsKey
         configuration.idleTimeout = try Self.duration(idleTimeout, "--idle-timeout")
         configuration.sweepInterval = try Self.duration(sweepInterval, "--sweep-interval")
         configuration.broadcastInterval = try Self.duration(broadcastInterval, "--broadcast-interval")
@@ -114,11 +119,12 @@ struct Serve: ParsableCommand {
             throw ValidationError("could not listen on \(host):\(port): \(error)")
         }
         for note in server.startupNotes { print(note) }
-        print("livehub listening on http://\(host):\(server.port) (\(configuration.loops) event loops)")
+        let scheme = tlsCert == nil ? "http" : "https"
+        print("livehub listening on \(scheme)://\(host):\(server.port) (\(configuration.loops) event loops)")
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
         let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: Int64(time(nil)) + 7 * 86_400)
-        print("dashboard: http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/?token=\(sellerToken.signed(secret: configuration.secret))")
-        print("demo store: http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/demo/")
+        print("dashboard: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/?token=\(sellerToken.signed(secret: configuration.secret))")
+        print("demo store: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/demo/")
         if testEndpoints { print("test endpoints on: ws://\(host):\(server.port)/ws/echo and /ws/broadcast") }
         fflush(nil)
         server.wait()
