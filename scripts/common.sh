@@ -13,7 +13,7 @@ start_hub() {
     "$LIVEHUB_BIN" serve --port "$port" "$@" >"${HUB_LOG:-/dev/null}" 2>&1 &
     HUB_PID=$!
     for _ in $(seq 1 100); do
-        if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return 0; fi
+        if curl -fsk "${HUB_HEALTH_URL:-http://127.0.0.1:$port/healthz}" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done
     echo "the hub did not start on port $port" >&2
