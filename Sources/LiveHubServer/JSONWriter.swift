@@ -55,11 +55,6 @@ public struct JSONWriter {
         appendRaw(String(value))
     }
 
-    public mutating func double(_ value: Double) {
-        separate()
-        appendRaw(value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value))
-    }
-
     public mutating func bool(_ value: Bool) {
         separate()
         appendRaw(value ? "true" : "false")

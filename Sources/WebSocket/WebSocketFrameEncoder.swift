@@ -31,11 +31,6 @@ public enum WebSocketFrameEncoder {
         payload.withUnsafeBytes { encode(opcode: opcode, payload: $0, fin: fin, rsv1: rsv1) }
     }
 
-    public static func encode(opcode: WebSocketOpcode, text: String) -> [UInt8] {
-        var text = text
-        return text.withUTF8 { encode(opcode: opcode, payload: UnsafeRawBufferPointer($0)) }
-    }
-
     /// A close frame: the code then the UTF-8 reason (§5.5.1), the reason cut so the
     /// payload stays within 125 bytes. No code: an empty close payload.
     public static func encodeClose(code: WebSocketCloseCode?, reason: String = "") -> [UInt8] {
