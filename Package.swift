@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
         .target(name: "WebSocketDeflate", dependencies: ["WebSocket", "CZlib"]),
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
+        .target(name: "HTTPClient", dependencies: ["HTTP1", "Reactor"]),
         .target(name: "Hub"),
         .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
         .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux"]),
     ],
     swiftLanguageModes: [.v6]

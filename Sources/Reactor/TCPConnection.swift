@@ -9,6 +9,14 @@ public protocol TCPConnectionDelegate: AnyObject {
     func connectionClosed(_ connection: TCPConnection)
 }
 
+/// Why a connection ended badly.
+public enum ConnectionFailure: Equatable, Sendable {
+    case connect(String)
+    case tls(String)
+    /// The owner gave up on it (a deadline).
+    case abandoned(String)
+}
+
 /// A non-blocking TCP connection on an event loop, with a write queue.
 ///
 /// Writes are queued and written once per loop turn with one gathered `sendmsg`, so N
@@ -33,10 +41,62 @@ public final class TCPConnection: EventHandler {
     /// Set on connections accepted by a TLS listener.
     var tls: TLSSession?
     private var receivedAnything = false
+    /// An outgoing connection whose `connect` has not completed yet.
+    private var connecting = false
+    /// Why the connection ended, when it was not an orderly close: a refused connect, a
+    /// failed certificate check. Set before `connectionClosed`.
+    public private(set) var failure: ConnectionFailure?
 
     init(fd: Int32, loop: EventLoop) {
         self.fd = fd
         self.loop = loop
+    }
+
+    /// Opens an outgoing connection without blocking: the connect completes on the loop,
+    /// and what is sent before it does waits in the queue. With `tls`, the handshake
+    /// starts at once and verifies the peer as `host`; plaintext waits for it.
+    public static func connect(to address: sockaddr_storage, on loop: EventLoop,
+                               tls: TLSClientContext? = nil, host: String = "") throws(SystemError) -> TCPConnection {
+        let fd = socket(Int32(address.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var target = address
+        let rc = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, SocketAddress.length(of: address)) }
+        }
+        if rc != 0 && clinux_errno() != EINPROGRESS {
+            let error = SystemError("connect", errno: clinux_errno())
+            Glibc.close(fd)
+            throw error
+        }
+        let connection = TCPConnection(fd: fd, loop: loop)
+        if let tls {
+            guard let session = TLSSession(client: tls, host: host) else {
+                Glibc.close(fd)
+                throw SystemError("TLS session for \(host)", errno: EINVAL)
+            }
+            connection.tls = session
+            session.startHandshake()
+        }
+        connection.connecting = true
+        connection.writeArmed = true  // EPOLLOUT reports the end of the connect
+        do {
+            try loop.register(fd: fd, events: UInt32(EPOLLIN.rawValue | EPOLLOUT.rawValue), handler: connection)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        loop.stats.connectionsOpen.bump()
+        connection.drainTLS()
+        return connection
+    }
+
+    /// Ends the connection as failed (the owner's deadline passed, say): `failure` tells why.
+    public func fail(_ reason: ConnectionFailure) {
+        guard !isClosed else { return }
+        if failure == nil { failure = reason }
+        close()
     }
 
     /// True while a TLS handshake is under way (the owner times it out).
@@ -117,6 +177,19 @@ public final class TCPConnection: EventHandler {
     // MARK: events
 
     public func handleEvents(_ events: UInt32) {
+        if connecting {
+            guard events & UInt32(EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 else { return }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            if error != 0 {
+                fail(.connect(String(cString: strerror(error))))
+                return
+            }
+            connecting = false
+            flushNow()
+            if isClosed { return }
+        }
         if events & UInt32(EPOLLIN.rawValue) != 0 || events & UInt32(EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
             readOnce()
         }
@@ -147,7 +220,7 @@ public final class TCPConnection: EventHandler {
     }
 
     private func receiveTLS(_ ciphertext: UnsafeRawBufferPointer, _ tls: TLSSession) {
-        if !receivedAnything {
+        if !receivedAnything && !tls.isClient {
             receivedAnything = true
             // A TLS connection starts with a handshake record (0x16). Anything else is most
             // likely plain HTTP sent to the TLS port: say so in plain HTTP, then close.
@@ -166,9 +239,16 @@ public final class TCPConnection: EventHandler {
         switch result {
         case .ok: break
         case .closed: closeAfterFlush()
-        case .failed:
+        case .failed(let reason):
             // A failed handshake or a bad record: the alert OpenSSL queued goes out, then we close.
-            closeAfterFlush()
+            if failure == nil { failure = .tls(reason) }
+            if tls.isClient {
+                // Our own outgoing request: nothing to wait for, the owner wants the reason now.
+                flushNow()
+                close()
+            } else {
+                closeAfterFlush()
+            }
         }
     }
 
@@ -182,7 +262,7 @@ public final class TCPConnection: EventHandler {
     /// One gathered write of the queue. Partial writes keep their offset; EAGAIN arms EPOLLOUT.
     func flushNow() {
         flushScheduled = false
-        guard !isClosed else { return }
+        guard !isClosed, !connecting else { return }
         while queueHead < queue.count {
             let iov = loop.iovecs
             var count = 0

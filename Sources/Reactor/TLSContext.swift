@@ -88,13 +88,35 @@ final class TLSSession {
         case closed
     }
 
-    init?(context: TLSContext) {
-        guard let ssl = context.makeSSL(), let rbio = BIO_new(BIO_s_mem()), let wbio = BIO_new(BIO_s_mem()) else { return nil }
+    /// True on the connecting side (outgoing https://).
+    let isClient: Bool
+
+    convenience init?(context: TLSContext) {
+        guard let ssl = context.makeSSL() else { return nil }
+        SSL_set_accept_state(ssl)
+        self.init(ssl: ssl, isClient: false)
+    }
+
+    convenience init?(client context: TLSClientContext, host: String) {
+        guard let ssl = context.makeSSL(host: host) else { return nil }
+        self.init(ssl: ssl, isClient: true)
+    }
+
+    private init?(ssl: OpaquePointer, isClient: Bool) {
+        guard let rbio = BIO_new(BIO_s_mem()), let wbio = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            return nil
+        }
         self.ssl = ssl
+        self.isClient = isClient
         incoming = rbio
         outgoing = wbio
         SSL_set_bio(ssl, rbio, wbio)  // the SSL owns both BIOs now
-        SSL_set_accept_state(ssl)
+    }
+
+    /// The client speaks first: this writes the ClientHello into `outgoing`.
+    func startHandshake() {
+        _ = SSL_do_handshake(ssl)
     }
 
     deinit { SSL_free(ssl) }
@@ -113,7 +135,7 @@ final class TLSSession {
             if rc != 1 {
                 let error = SSL_get_error(ssl, rc)
                 if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return .ok }
-                return .failed(TLSContext.lastError())
+                return .failed(handshakeFailure())
             }
             handshakeDone = true
             if !pendingPlaintext.isEmpty {
@@ -133,6 +155,15 @@ final class TLSSession {
             if error == SSL_ERROR_ZERO_RETURN { return .closed }
             return .failed(TLSContext.lastError())
         }
+    }
+
+    /// Why the handshake failed, in words: the certificate check's own reason when that
+    /// is what failed ("unable to get local issuer certificate", "hostname mismatch").
+    private func handshakeFailure() -> String {
+        let queued = TLSContext.lastError()
+        let verify = SSL_get_verify_result(ssl)
+        guard isClient, verify != X509_V_OK, let reason = X509_verify_cert_error_string(verify) else { return queued }
+        return "certificate verify failed: \(String(cString: reason))"
     }
 
     /// Encrypts plaintext (or holds it until the handshake is done).

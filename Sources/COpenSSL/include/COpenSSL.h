@@ -32,4 +32,9 @@ static int copenssl_alpn_select(SSL *ssl, const unsigned char **out, unsigned ch
 static inline void copenssl_ctx_use_http11_alpn(SSL_CTX *ctx) {
     SSL_CTX_set_alpn_select_cb(ctx, copenssl_alpn_select, NULL);
 }
+
+// Client side (outgoing https://): SNI (RFC 6066 §3) is a macro over SSL_ctrl.
+static inline int copenssl_set_sni(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
 #endif
