@@ -57,6 +57,13 @@ struct ByteReader {
     }
 
     mutating func i64() throws(Truncated) -> Int64 { Int64(bitPattern: try u64()) }
+
+    @discardableResult
+    mutating func skip(_ count: Int) throws(Truncated) -> Int {
+        guard remaining >= count else { throw Truncated() }
+        offset += count
+        return count
+    }
     mutating func bool() throws(Truncated) -> Bool { try u8() != 0 }
 
     mutating func string() throws(Truncated) -> String? {

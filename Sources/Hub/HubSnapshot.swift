@@ -7,7 +7,8 @@ import Glibc
 /// A file that is short, too long, of another version or whose checksum does not match
 /// is refused with the reason, never loaded as if it were good.
 public struct HubSnapshot: Sendable {
-    public static let version: UInt16 = 1
+    /// 2 added the money section; version 1 files (presence only) still load.
+    public static let version: UInt16 = 2
     static let magic = Array("LHSNAP".utf8)
     static let headerSize = 6 + 2 + 8 + 4
 
@@ -16,6 +17,10 @@ public struct HubSnapshot: Sendable {
     /// Oldest first.
     public var paymentErrors: [PaymentErrorRecord]
     public var nextErrorID: Int64
+    /// The money records (ledger, payments) and the journal position they reach: replay
+    /// after loading skips journal records at or below it.
+    public var money: [MoneyRecord]
+    public var journalLSN: UInt64
 
     public enum ReadError: Error, Equatable, CustomStringConvertible {
         case missing
@@ -39,7 +44,10 @@ public struct HubSnapshot: Sendable {
         }
     }
 
-    public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64) {
+    public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64,
+                money: [MoneyRecord] = [], journalLSN: UInt64 = 0) {
+        self.money = money
+        self.journalLSN = journalLSN
         self.savedAt = savedAt
         self.sessions = sessions
         self.paymentErrors = paymentErrors
@@ -56,6 +64,9 @@ public struct HubSnapshot: Sendable {
         for session in sessions { Self.write(session, into: &payload) }
         payload.u32(UInt32(paymentErrors.count))
         for record in paymentErrors { Self.write(record, into: &payload) }
+        payload.u64(journalLSN)
+        payload.u32(UInt32(money.count))
+        for record in money { record.encode(into: &payload) }
 
         var file = ByteWriter()
         for b in Self.magic { file.u8(b) }
@@ -75,7 +86,7 @@ public struct HubSnapshot: Sendable {
         var reader = ByteReader(bytes, offset: 6)
         do {
             let version = UInt16(try reader.u8()) | UInt16(try reader.u8()) << 8
-            guard version == Self.version else { throw ReadError.unsupportedVersion(version) }
+            guard version == 1 || version == Self.version else { throw ReadError.unsupportedVersion(version) }
             let length = try reader.u64()
             let crc = try reader.u32()
             guard length <= UInt64(Int.max - headerSize), headerSize + Int(length) == bytes.count else {
@@ -91,8 +102,17 @@ public struct HubSnapshot: Sendable {
             let errorCount = try reader.u32()
             var errors: [PaymentErrorRecord] = []
             for _ in 0..<errorCount { errors.append(try readError(&reader)) }
+            var money: [MoneyRecord] = []
+            var journalLSN: UInt64 = 0
+            if version >= 2 {
+                journalLSN = try reader.u64()
+                let count = try reader.u32()
+                money.reserveCapacity(Int(min(count, 10_000_000)))
+                for _ in 0..<count { money.append(try MoneyRecord.decode(from: &reader)) }
+            }
             guard reader.remaining == 0 else { throw ReadError.corruptPayload }
-            return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID)
+            return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,
+                               money: money, journalLSN: journalLSN)
         } catch let error as ReadError {
             throw error
         } catch {

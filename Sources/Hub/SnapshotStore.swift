@@ -46,17 +46,9 @@ public struct SnapshotStore: Sendable {
     }
 
     public static func read(_ path: String) throws(HubSnapshot.ReadError) -> HubSnapshot {
-        guard let file = fopen(path, "rb") else {
-            throw errno == ENOENT ? .missing : .unreadable("errno \(errno)")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if n <= 0 { break }
-            bytes += chunk[..<n]
-        }
+        let read: [UInt8]?
+        do { read = try FileBytes.read(path) } catch { throw .unreadable(error.description) }
+        guard let bytes = read else { throw .missing }
         return try HubSnapshot.decode(bytes)
     }
 

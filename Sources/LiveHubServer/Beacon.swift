@@ -27,8 +27,7 @@ enum Beacon: Sendable {
 
     /// Builds a beacon of `kind` from a JSON body; every refusal says which field and why.
     static func parse(kind: String, body: JSONValue) throws(APIError) -> Beacon {
-        guard case .object = body else { throw invalid("the body must be a JSON object") }
-        var fields = Fields(body: body)
+        let fields = try BodyFields(body, errorCode: "invalid_beacon")
         switch kind {
         case "session-start":
             let id = try fields.text("session_id", max: 128) ?? newSessionID()
@@ -66,49 +65,6 @@ enum Beacon: Sendable {
     static func newSessionID() -> String {
         "s_" + HMAC.randomBytes(12).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
-
-    /// Typed access to the body's fields.
-    private struct Fields {
-        let body: JSONValue
-
-        func text(_ name: String, max: Int) throws(APIError) -> String? {
-            guard let value = body[name], value != .null else { return nil }
-            guard let text = value.scalarText else { throw invalid("\(name) must be a string") }
-            guard text.utf8.count <= max else { throw invalid("\(name) is longer than \(max) bytes") }
-            return text.isEmpty ? nil : text
-        }
-
-        func required(_ name: String, max: Int) throws(APIError) -> String {
-            guard let text = try text(name, max: max) else { throw invalid("\(name) is required") }
-            return text
-        }
-
-        func session() throws(APIError) -> String { try required("session_id", max: 128) }
-
-        /// A decimal amount, kept as its text (never a float).
-        func amount(_ name: String) throws(APIError) -> String? {
-            guard let value = body[name], value != .null else { return nil }
-            guard let text = value.scalarText, Self.isDecimal(text) else { throw invalid("\(name) must be a decimal number") }
-            return text
-        }
-
-        /// Any JSON value, kept as compact JSON text.
-        func json(_ name: String) -> String? {
-            guard let value = body[name], value != .null else { return nil }
-            return value.serialized
-        }
-
-        static func isDecimal(_ text: String) -> Bool {
-            var seenDot = false, digits = 0
-            for (i, c) in text.utf8.enumerated() {
-                if c == UInt8(ascii: "-") && i == 0 { continue }
-                if c == UInt8(ascii: ".") && !seenDot { seenDot = true; continue }
-                guard c >= 0x30 && c <= 0x39 else { return false }
-                digits += 1
-            }
-            return digits > 0 && digits <= 30
-        }
-    }
 }
 
 /// What a loop asks of the hub.
@@ -118,4 +74,14 @@ enum HubCommand: Sendable {
     case tabOpened(String, ClientInfo)
     case tabClosed(String)
     case cleanup
+    // Money and payments (journalled before they are answered).
+    case ledger(LedgerRequest)
+    case transactions(TransactionQuery)
+    case balance(userId: String)
+    case monitor(minutes: Int)
+    case paymentEvent(PaymentEventRequest)
+    case payments(PaymentQuery)
+    case paymentStats(windowMilliseconds: Int64)
+    case paymentGaps
+    case resolvePayment(reference: String, note: String?)
 }

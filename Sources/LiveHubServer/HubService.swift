@@ -14,10 +14,19 @@ final class HubService {
     private var publishScheduled = false
 
     private let store: SnapshotStore
+    let clock: WallClock
+    /// Ledger and payments, rebuilt from the snapshot and the journal before the loop started.
+    let money: MoneyBook
+    let journal: Journal
+    var journalSyncScheduled = false
 
-    init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore) {
+    init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore,
+         money: MoneyBook, journal: Journal) {
         self.context = context
         self.store = store
+        self.clock = clock
+        self.money = money
+        self.journal = journal
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
         hub = PresenceHub(clock: clock, configuration: configuration)
@@ -30,6 +39,7 @@ final class HubService {
         loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval) { [unowned self] in broadcast() }
+        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in checkPaymentGaps() }
     }
 
     /// Applies one command and returns the answer for its HTTP caller.
@@ -65,6 +75,12 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
+        default:
+            do {
+                return try applyMoney(command)
+            } catch {
+                return error.response
+            }
         }
         return Self.json(.ok, [:])
     }
@@ -77,6 +93,8 @@ final class HubService {
             let response = apply(command)
             if token != 0 { replies.append((token, response)) }
         }
+        // Group commit: one fdatasync for the batch's journal records, before any answer leaves.
+        syncJournal()
         publish()
         return replies
     }
@@ -126,7 +144,12 @@ final class HubService {
     func saveSnapshot() {
         let started = EventLoop.now
         do {
-            try store.save(hub.snapshot())
+            syncJournal()
+            var snapshot = hub.snapshot()
+            snapshot.money = money.records
+            snapshot.journalLSN = journal.lastLSN
+            try store.save(snapshot)
+            try journal.snapshotSaved()
         } catch {
             print("livehub: snapshot failed: \(error)")
         }
@@ -151,6 +174,7 @@ final class HubClient {
     unowned let context: LoopContext
     private var outgoing: [(HubCommand, UInt64)] = []
     private var waiting: [UInt64: HTTPConnection] = [:]
+    private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
     private var nextToken: UInt64 = 1
 
     init(context: LoopContext) {
@@ -172,6 +196,29 @@ final class HubClient {
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
         outgoing.append((command, token))
         return nil
+    }
+
+    /// Asks the hub for what a balance socket missed. Crosses to the hub's loop and back
+    /// through the same task queues the live updates use, so the answer and the updates
+    /// arrive in the order the hub produced them.
+    func requestBalanceReplay(userId: String, since: Int64?, for socket: WebSocketEndpointConnection) {
+        if let service = context.hubService {
+            let replay = service.balanceReplay(userId: userId, since: since)
+            socket.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
+            return
+        }
+        let token = nextToken
+        nextToken += 1
+        waitingReplays[token] = socket
+        let origin = context.loop.handle
+        context.shared.hubHandle.execute { hubLoop in
+            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
+            let replay = service.balanceReplay(userId: userId, since: since)
+            origin.execute { loop in
+                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
+                client.waitingReplays.removeValue(forKey: token)?.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
+            }
+        }
     }
 
     func forget(_ connection: HTTPConnection) {

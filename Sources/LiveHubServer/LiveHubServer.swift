@@ -2,6 +2,13 @@ import Glibc
 import Hub
 import Reactor
 
+/// Hands loop-confined objects, built before the loops start, to the one loop that will
+/// own them; nothing else touches them afterwards.
+struct UncheckedTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// Why the server would not start.
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
@@ -47,6 +54,28 @@ public final class LiveHubServer {
                 + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
         }
         let snapshotToRestore = restored
+        // Money: the snapshot's records, then the journal's newer ones, in order.
+        let journal: Journal
+        let contents: Journal.Contents
+        do {
+            (journal, contents) = try Journal.open(path: configuration.dataDirectory + "/journal", policy: configuration.fsyncPolicy)
+        } catch {
+            throw StartupError(description: "journal: \(error)")
+        }
+        let money = MoneyBook()
+        for record in restored?.money ?? [] { money.apply(record) }
+        let snapshotLSN = restored?.journalLSN ?? 0
+        var replayed = 0
+        for (lsn, record) in contents.records where lsn > snapshotLSN {
+            money.apply(record)
+            replayed += 1
+        }
+        journal.advanceLSN(to: snapshotLSN)
+        if let damage = contents.damage {
+            startupNotes.append("WARNING: \(journal.path): \(damage); the last \(contents.damagedBytes) bytes were not readable and were cut off (an append that never completed is never acknowledged)")
+        }
+        startupNotes.append("money: \(money.transactions.count) transactions, \(money.payments.count) payments (\(replayed) journal records replayed)")
+        let restoredMoney = UncheckedTransfer((money, journal))
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             do {
@@ -76,7 +105,8 @@ public final class LiveHubServer {
             context.sellerErrorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             loop.context = context
             if loop.index == 0 {
-                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store)
+                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store,
+                                                money: restoredMoney.value.0, journal: restoredMoney.value.1)
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in

@@ -30,6 +30,9 @@ final class LoopContext {
     /// `payment-errors-update`, or in the state at start). A seller joining here gets the
     /// errors up to it, and the updates after it: none twice, none missed.
     var sellerErrorsUpTo: Int64 = 0
+    /// `/ws/balance` sockets on this loop, one room per user (made on the first join,
+    /// dropped when its last socket leaves).
+    private(set) var balanceRooms: [String: Room] = [:]
     /// The hub, on the loop that owns it (loop 0); nil elsewhere.
     var hubService: HubService?
     private(set) lazy var hubClient = HubClient(context: self)
@@ -65,6 +68,21 @@ final class LoopContext {
     func deliverLocally(to name: RoomName, _ frame: RoomMessage, conflatable: Bool, except: WebSocketEndpointConnection?, errorsUpTo: Int64?) {
         room(name).deliver(frame, except: except, conflatable: conflatable, context: self)
         if let errorsUpTo { sellerErrorsUpTo = max(sellerErrorsUpTo, errorsUpTo) }
+    }
+
+    func balanceRoom(for userId: String) -> Room {
+        if let room = balanceRooms[userId] { return room }
+        let room = Room()
+        balanceRooms[userId] = room
+        return room
+    }
+
+    func balanceRoomLeft(_ userId: String) {
+        if balanceRooms[userId]?.count == 0 { balanceRooms[userId] = nil }
+    }
+
+    func deliverBalanceLocally(to userId: String, seq: Int64, _ frame: RoomMessage) {
+        balanceRooms[userId]?.deliver(frame, context: self) { $0.acceptBalanceUpdate(seq: seq) }
     }
 
     func add(_ connection: ManagedConnection) { connections.append(connection) }

@@ -38,6 +38,7 @@ enum PrometheusExporter {
         }
         out += "# HELP livehub_room_members WebSockets in each room.\n# TYPE livehub_room_members gauge\n"
         out += "livehub_room_members{room=\"seller\"} \(sum { $0.sellerRoomMembers.value })\n"
+        out += "livehub_room_members{room=\"balance\"} \(sum { $0.balanceRoomMembers.value })\n"
         out += "livehub_room_members{room=\"broadcast\"} \(sum { $0.broadcastRoomMembers.value })\n"
         metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
         out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"

@@ -35,7 +35,9 @@ final class Room {
 
     /// Queues `message` on every member but `except`. `conflatable`: a newer update will
     /// replace this one, so a slow member may skip it.
-    func deliver(_ message: RoomMessage, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext) {
+    /// `include`: a last say per member (a balance socket drops what its replay already gave it).
+    func deliver(_ message: RoomMessage, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext,
+                 include: ((WebSocketEndpointConnection) -> Bool)? = nil) {
         let stats = context.loop.stats
         var delivered = 0
         var compressed = CompressedFrames()
@@ -45,6 +47,7 @@ final class Room {
             let member = members[i]
             i += 1
             if member === except { continue }
+            if let include, !include(member) { continue }
             switch member.offer(compressed.frame(of: message, for: member.deflate, context: context), conflatable: conflatable) {
             case .queued: delivered += 1
             case .skipped: stats.conflatedDrops.bump()

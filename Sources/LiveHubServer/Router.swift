@@ -86,6 +86,63 @@ struct Router {
             try require(head, "POST")
             try authorize(head, scopes: [.admin])
             return .hub(.cleanup, headers: HTTPHeaders())
+        case "/api/wallet/transactions":
+            if head.method == "POST" {
+                try authorize(head, scopes: [.admin])
+                return .hub(.ledger(try LedgerRequest.parse(try jsonBody(request))), headers: HTTPHeaders())
+            }
+            try require(head, "GET")
+            try authorize(head, scopes: [.admin])
+            return .hub(.transactions(try TransactionQuery.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
+        case "/api/wallet/balance":
+            try require(head, "GET")
+            let query = QueryString.parse(head.query)
+            let token = try authorize(head, scopes: [.admin, .balance])
+            // A wallet user reads their own balance only.
+            let userId = query["user_id"] ?? token?.subject
+            guard let userId, !userId.isEmpty else { throw QueryParameters.invalid("user_id is required") }
+            if let token, token.scope == .balance, token.subject != userId {
+                throw APIError(.forbidden, code: "wrong_user", message: "a balance token reads its own user's balance only")
+            }
+            return .hub(.balance(userId: userId), headers: HTTPHeaders())
+        case "/api/admin/transactions/monitor":
+            try require(head, "GET")
+            try authorize(head, scopes: [.admin])
+            let minutes = try QueryParameters.integer(QueryString.parse(head.query), "minutes", in: 1...525_600) ?? 60
+            return .hub(.monitor(minutes: minutes), headers: HTTPHeaders())
+        case "/api/payments/events":
+            try require(head, "POST")
+            try authorize(head, scopes: [.admin])
+            return .hub(.paymentEvent(try PaymentEventRequest.parse(try jsonBody(request))), headers: HTTPHeaders())
+        case "/api/payments":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            return .hub(.payments(try PaymentQuery.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
+        case "/api/payments/stats":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            let window = try QueryParameters.window(QueryString.parse(head.query), "window", default: 86_400_000)
+            return .hub(.paymentStats(windowMilliseconds: window), headers: HTTPHeaders())
+        case "/api/payments/gaps":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            return .hub(.paymentGaps, headers: HTTPHeaders())
+        case _ where path.hasPrefix("/api/payments/") && path.hasSuffix("/resolve"):
+            try require(head, "POST")
+            try authorize(head, scopes: [.admin])
+            let reference = QueryString.percentDecode(path.dropFirst("/api/payments/".count).dropLast("/resolve".count))
+            guard let reference, !reference.isEmpty, !reference.contains("/") else { throw .notFound(path) }
+            var note: String?
+            if !request.body.isEmpty {
+                note = try BodyFields(try jsonBody(request), errorCode: "invalid_resolution").text("note", max: 1024)
+            }
+            return .hub(.resolvePayment(reference: reference, note: note), headers: HTTPHeaders())
+        case "/ws/balance":
+            guard let token = try authorize(head, scopes: [.balance], apiKeyAllowed: false), !token.subject.isEmpty else {
+                throw APIError(.forbidden, code: "wrong_scope", message: "a balance token names its user in sub")
+            }
+            let since = try QueryParameters.integer(QueryString.parse(head.query), "since", in: 0...Int(Int64.max))
+            return try upgrade(head, to: .balance(userId: token.subject, since: since.map(Int64.init)))
         case "/ws/seller":
             let token = try authorize(head, scopes: [.seller, .admin], apiKeyAllowed: false)
             return try upgrade(head, to: .seller(token))

@@ -1,3 +1,4 @@
+import Hub
 import WebSocketDeflate
 
 /// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
@@ -49,6 +50,13 @@ public struct ServerConfiguration: Sendable {
     /// PEM certificate chain and key: with both, the port speaks TLS only (https, wss).
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+
+    /// A payment the provider confirmed but that is not credited this long after is a gap.
+    public var gapGrace: UInt64 = 5 * 60_000_000_000
+    /// `always`: fdatasync per journal record; `batch`: one per loop turn (group commit).
+    public var fsyncPolicy: Journal.SyncPolicy = .batch
+    /// A deduction above this raises an alert.
+    public var alertLargeDeduction = Money(minorUnits: 5000)
 
     public init() {}
 }

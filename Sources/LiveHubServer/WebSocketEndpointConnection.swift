@@ -13,6 +13,8 @@ enum WebSocketEndpoint: Sendable {
     case seller(AccessToken?)
     /// `/ws/track`: one storefront tab sending beacons.
     case track
+    /// `/ws/balance`: one wallet user's room; `since` asks for the updates after that seq.
+    case balance(userId: String, since: Int64?)
 }
 
 /// A client connection after the WebSocket handshake: the RFC 6455 state machine,
@@ -31,6 +33,10 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     private var lastActivity: UInt64
     private var pingSentAt: UInt64?
     private var closeDeadline: UInt64?
+    /// A balance socket: the last seq it has been sent, and whether its replay is still on
+    /// the way (live updates meanwhile are in the replay, so they are skipped).
+    private var balanceSeq: Int64 = 0
+    private var awaitingReplay = false
 
     /// The permessage-deflate agreement, if any.
     let deflate: PerMessageDeflate?
@@ -58,6 +64,11 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             let sent = state.recentErrors.lazy.filter { $0.id <= self.context.sellerErrorsUpTo }.prefix(50)
             send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(sent))))
             join(context.sellerRoom)
+        case .balance(let userId, let since):
+            join(context.balanceRoom(for: userId))
+            context.loop.stats.balanceRoomMembers.bump()
+            awaitingReplay = true
+            context.hubClient.requestBalanceReplay(userId: userId, since: since, for: self)
         case .echo, .track:
             break
         }
@@ -100,8 +111,8 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
 
     private func handle(_ message: WebSocketMessage) {
         switch endpoint {
-        case .seller:
-            break  // sellers only listen
+        case .seller, .balance:
+            break  // sellers and wallet users only listen
         case .track:
             track(message)
         case .echo:
@@ -192,8 +203,29 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     }
 
     private func leaveRooms() {
-        room?.leave(self)
-        room = nil
+        guard let room else { return }
+        room.leave(self)
+        self.room = nil
+        if case .balance(let userId, _) = endpoint {
+            context.loop.stats.balanceRoomMembers.bump(-1)
+            context.balanceRoomLeft(userId)
+        }
+    }
+
+    /// The hub's answer to this socket's replay request: what it missed, in order, then live.
+    func balanceReplayArrived(frames: [[UInt8]], lastSeq: Int64) {
+        guard awaitingReplay, room != nil else { return }
+        for frame in frames { send(RoomMessage(opcode: .text, payload: frame)) }
+        balanceSeq = lastSeq
+        awaitingReplay = false
+    }
+
+    /// Whether a live update goes to this socket: not while the replay (which holds it) is
+    /// on its way, and never one it already has.
+    func acceptBalanceUpdate(seq: Int64) -> Bool {
+        guard !awaitingReplay, seq > balanceSeq else { return false }
+        balanceSeq = seq
+        return true
     }
 
     func connectionClosed(_ connection: TCPConnection) {

@@ -23,6 +23,8 @@ public final class LoopStats: Sendable {
 
     /// Members of the seller and broadcast rooms on this loop.
     public let sellerRoomMembers = Atomic<Int>(0)
+    /// `/ws/balance` sockets, all users together.
+    public let balanceRoomMembers = Atomic<Int>(0)
     public let broadcastRoomMembers = Atomic<Int>(0)
 
     public init() {}

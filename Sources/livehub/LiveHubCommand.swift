@@ -49,7 +49,8 @@ struct LiveHubCommand: ParsableCommand {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
-                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key"]
+                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
+                              "gap-grace", "fsync", "alert-large-deduction"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -71,6 +72,9 @@ struct Serve: ParsableCommand {
     @Option(help: "An origin whose pages may send beacons (repeatable; none: any).") var allowedOrigin: [String] = []
     @Option(help: "Folder with the dashboard, demo store and tracker.") var webRoot = "web"
     @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
+    @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
+    @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
+    @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -96,6 +100,13 @@ struct Serve: ParsableCommand {
         configuration.webRoot = webRoot
         configuration.dataDirectory = dataDir
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
+        configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
+        guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }
+        configuration.fsyncPolicy = policy
+        guard let threshold = Money(decimal: alertLargeDeduction), threshold.minorUnits > 0 else {
+            throw ValidationError("--alert-large-deduction: expected a positive amount such as 50.00")
+        }
+        configuration.alertLargeDeduction = threshold
         let secretCreated: Bool
         if let secret, !secret.isEmpty {
             configuration.secret = Array(secret.utf8)

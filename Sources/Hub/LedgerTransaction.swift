@@ -1,0 +1,34 @@
+/// One ledger entry as stored and answered: the amount is positive, the type gives the
+/// direction, `balanceAfter` is the user's balance once it applied.
+public struct LedgerTransaction: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case credit
+        case smsPurchase = "sms_purchase"
+        case debit
+        case refund
+
+        /// +1 adds to the balance, -1 takes from it.
+        public var sign: Int64 {
+            switch self {
+            case .credit, .refund: return 1
+            case .debit, .smsPurchase: return -1
+            }
+        }
+    }
+
+    public var id: Int64
+    public var userId: String
+    public var amount: Money
+    public var kind: Kind
+    public var description: String
+    public var service: String?
+    public var reference: String
+    public var createdAt: Int64
+    public var balanceAfter: Money
+    /// This user's update number: 1, 2, 3… (the balance room's `seq`).
+    public var userSeq: Int64
+
+    public var status: String { "completed" }
+    /// The signed change to the balance.
+    public var delta: Money { Money(minorUnits: kind.sign * amount.minorUnits) }
+}

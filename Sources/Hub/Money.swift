@@ -1,0 +1,67 @@
+/// An amount of money as integer minor units (cents): exact, never a float. Text in and
+/// out is a plain decimal with at most two fraction digits ("12.5", "0.07", "1200").
+public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var minorUnits: Int64
+
+    public init(minorUnits: Int64) {
+        self.minorUnits = minorUnits
+    }
+
+    public static let zero = Money(minorUnits: 0)
+    /// Enough for any shop; keeps every sum far from Int64's end.
+    static let maxIntegerDigits = 13
+
+    /// Parses a decimal. Refuses exponents, more than two fraction digits (they would be
+    /// rounded, and money is not rounded silently), and absurd sizes.
+    public init?(decimal text: String) {
+        var bytes = Substring(text).utf8[...]
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        }
+        var whole: Int64 = 0
+        var wholeDigits = 0
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        var seenDot = false
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard !seenDot else { return nil }
+                seenDot = true
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let digit = Int64(byte - 0x30)
+            if seenDot {
+                fractionDigits += 1
+                // Trailing zeros beyond cents are harmless ("1.500"); other digits are not.
+                if fractionDigits > 2 {
+                    guard digit == 0 else { return nil }
+                    continue
+                }
+                fraction = fraction * 10 + digit
+            } else {
+                wholeDigits += 1
+                guard wholeDigits <= Self.maxIntegerDigits else { return nil }
+                whole = whole * 10 + digit
+            }
+        }
+        guard wholeDigits + fractionDigits > 0, !(seenDot && fractionDigits == 0 && wholeDigits == 0) else { return nil }
+        if fractionDigits == 1 { fraction *= 10 }
+        let units = whole * 100 + fraction
+        minorUnits = negative ? -units : units
+    }
+
+    /// "12.50", "-0.07".
+    public var description: String {
+        let magnitude = minorUnits.magnitude
+        let cents = magnitude % 100
+        return (minorUnits < 0 ? "-" : "") + "\(magnitude / 100)." + (cents < 10 ? "0" : "") + "\(cents)"
+    }
+
+    public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
+    public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
+    public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
+    public static prefix func - (a: Money) -> Money { Money(minorUnits: -a.minorUnits) }
+}

@@ -1,0 +1,141 @@
+/// The money side of the hub: the ledger (balances are the sum of their transactions)
+/// and the payments being followed. Writes come in two steps so they can be journalled
+/// first: `prepare…` builds the record (deciding ids, times and balances), the caller
+/// makes it durable, then `apply` changes the state. Replay is `apply` alone.
+public final class MoneyBook {
+    public private(set) var transactions: [LedgerTransaction] = []
+    private var transactionByReference: [String: Int] = [:]
+    private var balances: [String: Money] = [:]
+    /// Each user's transactions (indices into `transactions`), oldest first: position + 1
+    /// is the balance room's `seq`.
+    private var userTransactions: [String: [Int]] = [:]
+
+    public private(set) var payments: [String: Payment] = [:]
+    /// References in the order they were first seen.
+    private var paymentOrder: [String] = []
+    /// Confirmed payments not yet credited: where gaps come from.
+    private var awaitingCredit: Set<String> = []
+    /// The payment records in order (the snapshot keeps them; transactions are kept above).
+    private var paymentRecords: [MoneyRecord] = []
+
+    public init() {}
+
+    // MARK: ledger
+
+    public enum LedgerOutcome {
+        /// A new transaction: journal the record, then apply it.
+        case new(MoneyRecord, LedgerTransaction)
+        /// The reference was seen before: the original, unchanged.
+        case existing(LedgerTransaction)
+    }
+
+    public func prepareTransaction(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
+                                   service: String?, reference: String, now: Int64) -> LedgerOutcome {
+        if let index = transactionByReference[reference] { return .existing(transactions[index]) }
+        let before = balances[userId] ?? .zero
+        let transaction = LedgerTransaction(
+            id: Int64(transactions.count + 1), userId: userId, amount: amount, kind: kind, description: description,
+            service: service, reference: reference, createdAt: now,
+            balanceAfter: before + Money(minorUnits: kind.sign * amount.minorUnits),
+            userSeq: Int64((userTransactions[userId]?.count ?? 0) + 1))
+        return .new(.transaction(transaction), transaction)
+    }
+
+    public func balance(of userId: String) -> Money { balances[userId] ?? .zero }
+
+    /// The user's transactions with `userSeq > since`, oldest first (a balance room's replay).
+    public func transactions(of userId: String, after since: Int64) -> [LedgerTransaction] {
+        guard let indices = userTransactions[userId], since < Int64(indices.count) else { return [] }
+        return indices[Int(max(0, since))...].map { transactions[$0] }
+    }
+
+    public func lastSeq(of userId: String) -> Int64 { Int64(userTransactions[userId]?.count ?? 0) }
+
+    public var userCount: Int { balances.count }
+
+    // MARK: payments
+
+    public func payment(_ reference: String) -> Payment? { payments[reference] }
+
+    /// Payments in the order first seen.
+    public var allPayments: [Payment] { paymentOrder.compactMap { payments[$0] } }
+
+    /// Confirmed payments whose grace has run out at `now` and that are not gaps yet.
+    public func paymentsBecomingGaps(now: Int64, grace: Int64) -> [String] {
+        awaitingCredit.filter { reference in
+            guard let payment = payments[reference], payment.gapSince == nil, let confirmed = payment.confirmedAt else { return false }
+            return now - confirmed >= grace
+        }.sorted()
+    }
+
+    public var openGaps: [Payment] { allPayments.filter(\.isGap) }
+
+    // MARK: applying
+
+    public func apply(_ record: MoneyRecord) {
+        switch record {
+        case .transaction(let t):
+            guard transactionByReference[t.reference] == nil else { return }
+            transactionByReference[t.reference] = transactions.count
+            userTransactions[t.userId, default: []].append(transactions.count)
+            transactions.append(t)
+            balances[t.userId] = t.balanceAfter
+            return
+        case .paymentEvent(let event):
+            applyPaymentEvent(event)
+        case .gapOpened(let reference, let at):
+            guard var payment = payments[reference], payment.awaitsCredit else { return }
+            payment.gapSince = at
+            payments[reference] = payment
+        case .paymentResolved(let reference, let note, let at):
+            guard var payment = payments[reference] else { return }
+            payment.resolvedAt = at
+            payment.resolution = note
+            payment.gapSince = nil
+            payment.updatedAt = at
+            payments[reference] = payment
+            awaitingCredit.remove(reference)
+        }
+        paymentRecords.append(record)
+    }
+
+    private func applyPaymentEvent(_ e: PaymentEvent) {
+        var payment = payments[e.reference] ?? {
+            paymentOrder.append(e.reference)
+            return Payment(reference: e.reference, provider: e.provider, status: e.stage, createdAt: e.receivedAt, updatedAt: e.receivedAt)
+        }()
+        // Later reports fill in what earlier ones did not say.
+        payment.amount = payment.amount ?? e.amount
+        payment.currency = payment.currency ?? e.currency
+        payment.userId = payment.userId ?? e.userId
+        payment.email = payment.email ?? e.email
+        payment.phone = payment.phone ?? e.phone
+        payment.plan = payment.plan ?? e.plan
+        if let message = e.errorMessage { payment.errorMessage = message }
+        if payment.stageTimes[e.stage] == nil { payment.stageTimes[e.stage] = e.receivedAt }
+        payment.updatedAt = max(payment.updatedAt, e.receivedAt)
+        // The furthest stage wins; `failed` ends a payment unless it was credited (the
+        // money is in the user's balance whatever the provider says after).
+        switch e.stage {
+        case .failed:
+            if payment.status != .credited { payment.status = .failed }
+        case .credited:
+            payment.status = .credited
+        default:
+            if payment.status != .failed && payment.status != .credited && e.stage > payment.status { payment.status = e.stage }
+        }
+        if e.stage.confirms && payment.confirmedAt == nil { payment.confirmedAt = e.receivedAt }
+        if payment.awaitsCredit {
+            awaitingCredit.insert(e.reference)
+        } else {
+            awaitingCredit.remove(e.reference)
+            payment.gapSince = nil
+        }
+        payments[e.reference] = payment
+    }
+
+    /// Every record needed to rebuild this state (for the snapshot).
+    public var records: [MoneyRecord] {
+        transactions.map { .transaction($0) } + paymentRecords
+    }
+}

@@ -1,0 +1,58 @@
+/// Everything that changes money or payments, as the journal and the snapshot store it.
+/// The money state is exactly the records applied in order, so a record carries its
+/// outcome (ids, times, balances), never something to recompute differently on replay.
+public enum MoneyRecord: Sendable, Equatable {
+    case transaction(LedgerTransaction)
+    case paymentEvent(PaymentEvent)
+    /// A confirmed payment passed the grace without a credit.
+    case gapOpened(reference: String, at: Int64)
+    case paymentResolved(reference: String, note: String?, at: Int64)
+
+    func encode(into w: inout ByteWriter) {
+        switch self {
+        case .transaction(let t):
+            w.u8(1)
+            w.i64(t.id); w.string(t.userId); w.i64(t.amount.minorUnits); w.string(t.kind.rawValue)
+            w.string(t.description); w.string(t.service); w.string(t.reference); w.i64(t.createdAt)
+            w.i64(t.balanceAfter.minorUnits); w.i64(t.userSeq)
+        case .paymentEvent(let e):
+            w.u8(2)
+            w.string(e.reference); w.string(e.provider); w.string(e.stage.rawValue)
+            w.optionalI64(e.amount?.minorUnits); w.string(e.currency); w.string(e.userId); w.string(e.email)
+            w.string(e.phone); w.string(e.plan); w.string(e.errorMessage); w.i64(e.receivedAt)
+        case .gapOpened(let reference, let at):
+            w.u8(3)
+            w.string(reference); w.i64(at)
+        case .paymentResolved(let reference, let note, let at):
+            w.u8(4)
+            w.string(reference); w.string(note); w.i64(at)
+        }
+    }
+
+    struct Undecodable: Error {}
+
+    static func decode(from r: inout ByteReader) throws -> MoneyRecord {
+        switch try r.u8() {
+        case 1:
+            let id = try r.i64(), user = try r.requiredString(), amount = try r.i64()
+            guard let kind = LedgerTransaction.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }
+            return .transaction(LedgerTransaction(
+                id: id, userId: user, amount: Money(minorUnits: amount), kind: kind, description: try r.requiredString(),
+                service: try r.string(), reference: try r.requiredString(), createdAt: try r.i64(),
+                balanceAfter: Money(minorUnits: try r.i64()), userSeq: try r.i64()))
+        case 2:
+            let reference = try r.requiredString(), provider = try r.requiredString()
+            guard let stage = Payment.Stage(rawValue: try r.requiredString()) else { throw Undecodable() }
+            return .paymentEvent(PaymentEvent(
+                reference: reference, provider: provider, stage: stage, amount: try r.optionalI64().map { Money(minorUnits: $0) },
+                currency: try r.string(), userId: try r.string(), email: try r.string(), phone: try r.string(),
+                plan: try r.string(), errorMessage: try r.string(), receivedAt: try r.i64()))
+        case 3:
+            return .gapOpened(reference: try r.requiredString(), at: try r.i64())
+        case 4:
+            return .paymentResolved(reference: try r.requiredString(), note: try r.string(), at: try r.i64())
+        default:
+            throw Undecodable()
+        }
+    }
+}

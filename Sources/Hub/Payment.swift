@@ -1,0 +1,83 @@
+/// A payment followed end to end: initialized → completed → webhook_received → credited,
+/// or failed. Stages may arrive out of order or twice; `status` is the furthest one.
+public struct Payment: Sendable, Equatable {
+    public enum Stage: String, Sendable, CaseIterable, Comparable {
+        case initialized
+        case completed
+        case webhookReceived = "webhook_received"
+        case credited
+        case failed
+
+        var rank: Int {
+            switch self {
+            case .initialized: return 0
+            case .completed: return 1
+            case .webhookReceived: return 2
+            case .credited: return 3
+            case .failed: return 4
+            }
+        }
+
+        public static func < (a: Stage, b: Stage) -> Bool { a.rank < b.rank }
+        /// The provider says the money arrived.
+        var confirms: Bool { self == .completed || self == .webhookReceived }
+    }
+
+    public var reference: String
+    public var provider: String
+    public var status: Stage
+    public var amount: Money?
+    public var currency: String?
+    public var userId: String?
+    public var email: String?
+    public var phone: String?
+    public var plan: String?
+    public var errorMessage: String?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    /// When each stage was first seen.
+    public var stageTimes: [Stage: Int64] = [:]
+    /// First time the provider confirmed the money (completed or webhook_received).
+    public var confirmedAt: Int64?
+    /// Since when it is an activation gap (nil: not one now).
+    public var gapSince: Int64?
+    public var resolvedAt: Int64?
+    public var resolution: String?
+
+    public var isGap: Bool { gapSince != nil }
+    /// Confirmed, not credited, not failed, not resolved by hand: a gap once the grace passes.
+    public var awaitsCredit: Bool {
+        confirmedAt != nil && status != .credited && status != .failed && resolvedAt == nil
+    }
+}
+
+/// One stage report, as journalled.
+public struct PaymentEvent: Sendable, Equatable {
+    public var reference: String
+    public var provider: String
+    public var stage: Payment.Stage
+    public var amount: Money?
+    public var currency: String?
+    public var userId: String?
+    public var email: String?
+    public var phone: String?
+    public var plan: String?
+    public var errorMessage: String?
+    public var receivedAt: Int64
+
+    public init(reference: String, provider: String, stage: Payment.Stage, amount: Money? = nil, currency: String? = nil,
+                userId: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil,
+                errorMessage: String? = nil, receivedAt: Int64) {
+        self.reference = reference
+        self.provider = provider
+        self.stage = stage
+        self.amount = amount
+        self.currency = currency
+        self.userId = userId
+        self.email = email
+        self.phone = phone
+        self.plan = plan
+        self.errorMessage = errorMessage
+        self.receivedAt = receivedAt
+    }
+}

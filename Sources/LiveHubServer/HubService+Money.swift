@@ -1,0 +1,193 @@
+import HTTP1
+import Hub
+import Reactor
+
+/// The ledger and payment commands. A write is journalled before it changes the state or
+/// is answered; a journal that cannot be written refuses the write (503) and changes nothing.
+extension HubService {
+    func applyMoney(_ command: HubCommand) throws(APIError) -> HTTPResponse {
+        let now = clock.nowMilliseconds
+        switch command {
+        case .ledger(let request):
+            switch money.prepareTransaction(userId: request.userId, amount: request.amount, kind: request.kind,
+                                            description: request.description, service: request.service,
+                                            reference: request.reference, now: now) {
+            case .existing(let original):
+                // A retry: the original, and nothing charged twice (§ Ledger).
+                return Self.json(.ok, MoneyMessages.transaction(original))
+            case .new(let record, let transaction):
+                try journalWrite(record)
+                money.apply(record)
+                pushBalanceUpdate(transaction)
+                return Self.json(.created, MoneyMessages.transaction(transaction))
+            }
+        case .transactions(let query):
+            var matching: [LedgerTransaction] = []
+            var skipped = 0
+            // Newest first.
+            for t in money.transactions.reversed() {
+                if let user = query.userId, t.userId != user { continue }
+                if let kind = query.kind, t.kind != kind { continue }
+                if let start = query.start, t.createdAt < start { continue }
+                if let end = query.end, t.createdAt > end { continue }
+                if skipped < query.skip { skipped += 1; continue }
+                matching.append(t)
+                if matching.count == query.limit { break }
+            }
+            return Self.json(.ok, MoneyMessages.transactions(matching))
+        case .balance(let userId):
+            var json = JSONWriter()
+            json.beginObject()
+            json.field("user_id", userId)
+            json.key("balance"); json.raw(money.balance(of: userId).description)
+            json.endObject()
+            return Self.json(.ok, json.bytes)
+        case .monitor(let minutes):
+            return Self.json(.ok, monitor(since: now - Int64(minutes) * 60_000, minutes: minutes))
+        case .paymentEvent(let request):
+            var event = request.event
+            event.receivedAt = now
+            let record = MoneyRecord.paymentEvent(event)
+            try journalWrite(record)
+            money.apply(record)
+            return Self.json(.ok, MoneyMessages.payment(money.payment(event.reference)!))
+        case .payments(let query):
+            return Self.json(.ok, MoneyMessages.payments(money.allPayments.reversed().filter(query.matches)))
+        case .paymentStats(let window):
+            return Self.json(.ok, paymentStats(since: now - window))
+        case .paymentGaps:
+            return Self.json(.ok, MoneyMessages.payments(money.openGaps))
+        case .resolvePayment(let reference, let note):
+            guard money.payment(reference) != nil else {
+                throw APIError(.notFound, code: "not_found", message: "no payment with reference \(reference)")
+            }
+            let record = MoneyRecord.paymentResolved(reference: reference, note: note, at: now)
+            try journalWrite(record)
+            money.apply(record)
+            return Self.json(.ok, MoneyMessages.payment(money.payment(reference)!))
+        default:
+            throw APIError(.internalServerError, code: "internal", message: "unhandled command")
+        }
+    }
+
+    /// Appends to the journal; with `--fsync batch` the sync runs once at the end of this
+    /// loop turn, before the turn's answers are written to their sockets.
+    func journalWrite(_ record: MoneyRecord) throws(APIError) {
+        do {
+            try journal.append(record)
+        } catch {
+            print("livehub: journal write failed: \(error)")
+            throw APIError(.serviceUnavailable, code: "journal_unavailable", message: "the write could not be made durable; nothing was changed")
+        }
+        if journal.needsSync && !journalSyncScheduled {
+            journalSyncScheduled = true
+            context.loop.atEndOfTurn { [unowned self] in syncJournal() }
+        }
+    }
+
+    /// Makes every appended record durable. Answers already built wait on this (it runs
+    /// before the loop flushes sockets); if the disk refuses, the hub cannot keep its
+    /// promise and stops rather than acknowledge what may be lost.
+    func syncJournal() {
+        journalSyncScheduled = false
+        do {
+            try journal.sync()
+        } catch {
+            fatalError("livehub: \(error): stopping, acknowledged writes may not be durable")
+        }
+    }
+
+    /// The user's sockets, on every loop, get the update; `seq` lets each drop what a
+    /// replay already gave it.
+    private func pushBalanceUpdate(_ t: LedgerTransaction) {
+        let frame = RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t))
+        context.shared.deliverBalance(to: t.userId, seq: t.userSeq, frame, from: context)
+    }
+
+    /// What a balance socket missed: every update with `seq > since`, and the last seq.
+    /// Without `since` the socket starts from now.
+    func balanceReplay(userId: String, since: Int64?) -> (frames: [[UInt8]], lastSeq: Int64) {
+        guard let since else { return ([], money.lastSeq(of: userId)) }
+        return (money.transactions(of: userId, after: since).map(MoneyMessages.balanceUpdate), money.lastSeq(of: userId))
+    }
+
+    /// Every second: confirmed payments past `--gap-grace` without a credit become gaps,
+    /// journalled (so a restart does not announce them twice) and sent to sellers.
+    func checkPaymentGaps() {
+        let now = clock.nowMilliseconds
+        let grace = Int64(context.configuration.gapGrace / 1_000_000)
+        for reference in money.paymentsBecomingGaps(now: now, grace: grace) {
+            let record = MoneyRecord.gapOpened(reference: reference, at: now)
+            do { try journalWrite(record) } catch { return }
+            money.apply(record)
+            if let payment = money.payment(reference) {
+                context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+            }
+        }
+    }
+
+    private func monitor(since: Int64, minutes: Int) -> [UInt8] {
+        var added = Money.zero, spent = Money.zero, refunded = Money.zero
+        var users = Set<String>()
+        var counts: [LedgerTransaction.Kind: Int] = [:]
+        var recent: [LedgerTransaction] = []
+        for t in money.transactions.reversed() {
+            if t.createdAt < since { break }  // appended in time order
+            switch t.kind {
+            case .credit: added = added + t.amount
+            case .debit, .smsPurchase: spent = spent + t.amount
+            case .refund: refunded = refunded + t.amount
+            }
+            users.insert(t.userId)
+            counts[t.kind, default: 0] += 1
+            if recent.count < 20 { recent.append(t) }
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("window_minutes", minutes)
+        json.key("total_added"); json.raw(added.description)
+        json.key("total_spent"); json.raw(spent.description)
+        json.key("total_refunded"); json.raw(refunded.description)
+        json.field("unique_users", users.count)
+        json.field("transaction_count", counts.values.reduce(0, +))
+        json.key("counts_by_type")
+        json.beginObject()
+        for kind in LedgerTransaction.Kind.allCases { json.field(kind.rawValue, counts[kind] ?? 0) }
+        json.endObject()
+        json.key("recent")
+        json.beginArray()
+        for t in recent { MoneyMessages.transaction(t, into: &json) }
+        json.endArray()
+        json.endObject()
+        return json.bytes
+    }
+
+    private func paymentStats(since: Int64) -> [UInt8] {
+        var counts: [Payment.Stage: Int] = [:]
+        var gaps = 0, total = 0
+        var amount = Money.zero
+        for p in money.allPayments where p.createdAt >= since {
+            total += 1
+            counts[p.status, default: 0] += 1
+            if p.isGap { gaps += 1 }
+            if p.confirmedAt != nil || p.status == .credited, let a = p.amount { amount = amount + a }
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("total", total)
+        json.field("pending", counts[.initialized] ?? 0)
+        // The provider confirmed it; `webhook_received` is the same money one step on.
+        json.field("completed", (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0))
+        json.field("webhook_received", counts[.webhookReceived] ?? 0)
+        json.field("failed", counts[.failed] ?? 0)
+        json.field("credited", counts[.credited] ?? 0)
+        json.field("gaps", gaps)
+        json.key("total_amount"); json.raw(amount.description)
+        json.endObject()
+        return json.bytes
+    }
+
+    static func json(_ status: HTTPStatus, _ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
+    }
+}

@@ -1,0 +1,111 @@
+import Hub
+
+/// The JSON of the money side (contract v1). Amounts are written as exact decimal numbers
+/// from integer cents ("12.50"), never through a float.
+enum MoneyMessages {
+    static func transaction(_ t: LedgerTransaction, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("id", Int(t.id))
+        json.field("user_id", t.userId)
+        json.key("amount"); json.raw(t.amount.description)
+        json.field("type", t.kind.rawValue)
+        json.field("description", t.description)
+        json.field("service", t.service)
+        json.field("reference", t.reference)
+        json.field("status", t.status)
+        json.field("created_at", Timestamp.iso8601(milliseconds: t.createdAt))
+        json.key("balance_after"); json.raw(t.balanceAfter.description)
+        json.endObject()
+    }
+
+    static func transaction(_ t: LedgerTransaction) -> [UInt8] {
+        var json = JSONWriter()
+        transaction(t, into: &json)
+        return json.bytes
+    }
+
+    static func transactions(_ list: [LedgerTransaction]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for t in list { transaction(t, into: &json) }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// What a wallet user's screen shows for one ledger entry.
+    static func notification(for t: LedgerTransaction) -> (type: String, title: String, message: String) {
+        switch t.kind {
+        case .credit: return ("credit_added", "Credits added", "\(t.amount) credits were added to your balance.")
+        case .refund: return ("refund", "Refund received", "\(t.amount) credits were refunded to your balance.")
+        case .debit, .smsPurchase:
+            return ("credits_used", "Credits used", "\(t.amount) credits were used\(t.description.isEmpty ? "" : " for \(t.description)").")
+        }
+    }
+
+    /// One `balance_update` for the user's room, with its `seq`.
+    static func balanceUpdate(_ t: LedgerTransaction) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("type", "balance_update")
+        json.field("seq", Int(t.userSeq))
+        json.key("balance"); json.raw(t.balanceAfter.description)
+        json.key("transaction"); transaction(t, into: &json)
+        let note = notification(for: t)
+        json.key("notification")
+        json.beginObject()
+        json.field("type", note.type)
+        json.field("title", note.title)
+        json.field("message", note.message)
+        json.field("link", "/wallet/transactions/\(t.id)")
+        json.endObject()
+        json.field("timestamp", Timestamp.iso8601(milliseconds: t.createdAt))
+        json.endObject()
+        return json.bytes
+    }
+
+    static func payment(_ p: Payment, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("reference", p.reference)
+        json.field("provider", p.provider)
+        json.field("status", p.status.rawValue)
+        json.key("amount"); json.raw(p.amount?.description)
+        json.field("currency", p.currency)
+        json.field("user_id", p.userId)
+        json.field("email", p.email)
+        json.field("phone", p.phone)
+        json.field("plan", p.plan)
+        json.field("error_message", p.errorMessage)
+        json.key("gap"); json.bool(p.isGap)
+        json.field("gap_since", p.gapSince.map(Timestamp.iso8601(milliseconds:)))
+        json.field("resolved_at", p.resolvedAt.map(Timestamp.iso8601(milliseconds:)))
+        json.field("resolution", p.resolution)
+        json.key("stages")
+        json.beginObject()
+        for stage in Payment.Stage.allCases {
+            if let at = p.stageTimes[stage] { json.field(stage.rawValue, Timestamp.iso8601(milliseconds: at)) }
+        }
+        json.endObject()
+        json.field("created_at", Timestamp.iso8601(milliseconds: p.createdAt))
+        json.field("updated_at", Timestamp.iso8601(milliseconds: p.updatedAt))
+        json.endObject()
+    }
+
+    static func payment(_ p: Payment) -> [UInt8] {
+        var json = JSONWriter()
+        payment(p, into: &json)
+        return json.bytes
+    }
+
+    static func payments(_ list: [Payment]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for p in list { payment(p, into: &json) }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// `{"type":"payment-gap","data":{payment}}` for the seller room.
+    static func gapFrame(_ p: Payment) -> RoomMessage {
+        HubMessages.frame(type: "payment-gap", data: payment(p))
+    }
+}

@@ -1,0 +1,129 @@
+import Hub
+
+/// `POST /api/wallet/transactions`, checked on the connection's loop.
+struct LedgerRequest: Sendable {
+    var userId: String
+    var amount: Money
+    var kind: LedgerTransaction.Kind
+    var description: String
+    var service: String?
+    var reference: String
+
+    static func parse(_ body: JSONValue) throws(APIError) -> LedgerRequest {
+        let fields = try BodyFields(body, errorCode: "invalid_transaction")
+        let userId = try fields.required("user_id", max: 128)
+        guard let amount = try fields.money("amount") else { throw fields.invalid("amount is required") }
+        guard amount.minorUnits > 0 else { throw fields.invalid("amount must be positive: the type gives the direction") }
+        let typeText = try fields.required("type", max: 32)
+        guard let kind = LedgerTransaction.Kind(rawValue: typeText) else {
+            throw fields.invalid("type must be one of credit, sms_purchase, debit, refund")
+        }
+        return LedgerRequest(userId: userId, amount: amount, kind: kind,
+                             description: try fields.text("description", max: 1024) ?? "",
+                             service: try fields.text("service", max: 128),
+                             reference: try fields.required("reference", max: 256))
+    }
+}
+
+/// `GET /api/wallet/transactions` filters and paging.
+struct TransactionQuery: Sendable {
+    var userId: String?
+    var kind: LedgerTransaction.Kind?
+    var start: Int64?
+    var end: Int64?
+    var skip = 0
+    var limit = 50
+
+    static func parse(_ query: [String: String]) throws(APIError) -> TransactionQuery {
+        var result = TransactionQuery()
+        result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
+        if let type = query["type"], !type.isEmpty {
+            guard let kind = LedgerTransaction.Kind(rawValue: type) else { throw QueryParameters.invalid("type must be one of credit, sms_purchase, debit, refund") }
+            result.kind = kind
+        }
+        result.start = try QueryParameters.time(query, "start_date")
+        result.end = try QueryParameters.time(query, "end_date")
+        result.skip = try QueryParameters.integer(query, "skip", in: 0...Int(Int32.max)) ?? 0
+        result.limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 50
+        return result
+    }
+}
+
+/// `POST /api/payments/events`.
+struct PaymentEventRequest: Sendable {
+    var event: PaymentEvent
+
+    static func parse(_ body: JSONValue) throws(APIError) -> PaymentEventRequest {
+        let fields = try BodyFields(body, errorCode: "invalid_payment_event")
+        let stageText = try fields.required("stage", max: 32)
+        guard let stage = Payment.Stage(rawValue: stageText) else {
+            throw fields.invalid("stage must be one of initialized, completed, webhook_received, credited, failed")
+        }
+        let amount = try fields.money("amount")
+        if let amount, amount.minorUnits < 0 { throw fields.invalid("amount must not be negative") }
+        return PaymentEventRequest(event: PaymentEvent(
+            reference: try fields.required("reference", max: 256), provider: try fields.required("provider", max: 64),
+            stage: stage, amount: amount, currency: try fields.text("currency", max: 16),
+            userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
+            phone: try fields.text("phone", max: 64), plan: try fields.text("plan", max: 128),
+            errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0))
+    }
+}
+
+/// `GET /api/payments` lookups.
+struct PaymentQuery: Sendable {
+    var email: String?
+    var phone: String?
+    var userId: String?
+    var status: Payment.Stage?
+
+    static func parse(_ query: [String: String]) throws(APIError) -> PaymentQuery {
+        var result = PaymentQuery()
+        result.email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
+        result.phone = query["phone"].flatMap { $0.isEmpty ? nil : $0 }
+        result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
+        if let status = query["status"], !status.isEmpty {
+            guard let stage = Payment.Stage(rawValue: status) else {
+                throw QueryParameters.invalid("status must be one of initialized, completed, webhook_received, credited, failed")
+            }
+            result.status = stage
+        }
+        return result
+    }
+
+    func matches(_ payment: Payment) -> Bool {
+        (email == nil || payment.email?.lowercased() == email?.lowercased())
+            && (phone == nil || payment.phone == phone)
+            && (userId == nil || payment.userId == userId)
+            && (status == nil || payment.status == status)
+    }
+}
+
+/// Query-string values shared by the read APIs.
+enum QueryParameters {
+    static func invalid(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_query", message: message)
+    }
+
+    static func integer(_ query: [String: String], _ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+        guard let text = query[name], !text.isEmpty else { return nil }
+        guard let n = Int(text), range.contains(n) else { throw invalid("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)") }
+        return n
+    }
+
+    static func time(_ query: [String: String], _ name: String) throws(APIError) -> Int64? {
+        guard let text = query[name], !text.isEmpty else { return nil }
+        guard let ms = Timestamp.parse(text) else { throw invalid("\(name) must be an ISO 8601 time or milliseconds since 1970") }
+        return ms
+    }
+
+    /// A window such as `24h`, `30m`, `7d`, in milliseconds.
+    static func window(_ query: [String: String], _ name: String, default fallback: Int64) throws(APIError) -> Int64 {
+        guard let text = query[name], !text.isEmpty else { return fallback }
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        guard let unit = text.last, let scale = units[unit], let n = Int64(text.dropLast()), n > 0, n <= 3650 * 86_400_000 / scale else {
+            throw invalid("\(name) must be like 30m, 24h or 7d")
+        }
+        return n * scale
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+import Testing
+@testable import Hub
+
+@Suite("Money, ledger, payments and the journal")
+struct MoneyTests {
+    @Test func decimalsBecomeExactCentsAndBack() {
+        #expect(Money(decimal: "12.5")?.minorUnits == 1250)
+        #expect(Money(decimal: "0.07")?.minorUnits == 7)
+        #expect(Money(decimal: "1200")?.minorUnits == 120_000)
+        #expect(Money(decimal: "1.500")?.minorUnits == 150)
+        #expect(Money(decimal: "-3.10")?.minorUnits == -310)
+        // 0.1 + 0.2 is 0.30 exactly, as money must be.
+        #expect((Money(decimal: "0.1")! + Money(decimal: "0.2")!).description == "0.30")
+        for bad in ["", ".", "1.005", "1e3", "12,5", "1.2.3", "--1", "99999999999999", "abc"] {
+            #expect(Money(decimal: bad) == nil, "\(bad)")
+        }
+        #expect(Money(minorUnits: -7).description == "-0.07")
+    }
+
+    @Test func aLedgerBalanceIsTheSumOfItsTransactionsAndAReferenceChargesOnce() {
+        let book = MoneyBook()
+        func post(_ amount: String, _ kind: LedgerTransaction.Kind, _ reference: String, user: String = "u1") -> LedgerTransaction {
+            switch book.prepareTransaction(userId: user, amount: Money(decimal: amount)!, kind: kind, description: "", service: nil, reference: reference, now: 1) {
+            case .new(let record, let t):
+                book.apply(record)
+                return t
+            case .existing(let t):
+                return t
+            }
+        }
+        _ = post("10.00", .credit, "a")
+        _ = post("0.30", .smsPurchase, "b")
+        let retry = post("999", .debit, "b")  // same reference: the original, nothing charged
+        #expect(retry.kind == .smsPurchase && retry.amount.description == "0.30")
+        _ = post("2.00", .debit, "c")
+        let refund = post("0.30", .refund, "d")
+        _ = post("5.00", .credit, "e", user: "u2")
+        #expect(refund.balanceAfter.description == "8.00" && refund.userSeq == 4)
+        #expect(book.balance(of: "u1") == Money(decimal: "8.00"))
+        let sum = book.transactions.filter { $0.userId == "u1" }.reduce(Money.zero) { $0 + $1.delta }
+        #expect(sum == book.balance(of: "u1"))
+        #expect(book.transactions(of: "u1", after: 2).map(\.reference) == ["c", "d"])
+        #expect(book.transactions(of: "u1", after: 4).isEmpty)
+        #expect(book.lastSeq(of: "u2") == 1)
+    }
+
+    @Test func paymentStagesOutOfOrderAndTwiceKeepTheFurthestAndGapsFollowTheGrace() {
+        let book = MoneyBook()
+        func event(_ stage: Payment.Stage, _ at: Int64, _ reference: String = "p1") {
+            book.apply(.paymentEvent(PaymentEvent(reference: reference, provider: "paystack", stage: stage,
+                                                  amount: Money(decimal: "20"), receivedAt: at)))
+        }
+        event(.webhookReceived, 1000)
+        event(.initialized, 900)  // late and out of order
+        event(.webhookReceived, 1100)  // twice
+        #expect(book.payment("p1")?.status == .webhookReceived)
+        #expect(book.paymentsBecomingGaps(now: 1000 + 299_999, grace: 300_000).isEmpty)
+        #expect(book.paymentsBecomingGaps(now: 1000 + 300_000, grace: 300_000) == ["p1"])
+        book.apply(.gapOpened(reference: "p1", at: 301_000))
+        #expect(book.openGaps.map(\.reference) == ["p1"])
+        #expect(book.paymentsBecomingGaps(now: 400_000, grace: 300_000).isEmpty)  // announced once
+        event(.credited, 302_000)
+        #expect(book.openGaps.isEmpty && book.payment("p1")?.status == .credited)
+        event(.failed, 303_000)  // credited money stays credited
+        #expect(book.payment("p1")?.status == .credited)
+        event(.initialized, 1, "p2")
+        event(.failed, 2, "p2")
+        event(.completed, 3, "p2")
+        #expect(book.payment("p2")?.status == .failed)
+    }
+
+    @Test func theJournalReplaysEveryRecordAndCutsATornTail() throws {
+        let path = "/tmp/livehub-journal-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        defer { unlink(path) }
+        var (journal, contents) = try Journal.open(path: path, policy: .always)
+        #expect(contents.records.isEmpty)
+        let records: [MoneyRecord] = [
+            .transaction(LedgerTransaction(id: 1, userId: "u", amount: Money(minorUnits: 5), kind: .credit, description: "d",
+                                           service: "sms", reference: "r", createdAt: 7, balanceAfter: Money(minorUnits: 5), userSeq: 1)),
+            .paymentEvent(PaymentEvent(reference: "p", provider: "stripe", stage: .completed, amount: nil, email: "e", receivedAt: 9)),
+            .gapOpened(reference: "p", at: 10),
+            .paymentResolved(reference: "p", note: nil, at: 11),
+        ]
+        for record in records { try journal.append(record) }
+        (journal, contents) = try Journal.open(path: path, policy: .batch)
+        #expect(contents.records.map(\.record) == records)
+        #expect(contents.records.map(\.lsn) == [1, 2, 3, 4])
+        #expect(journal.lastLSN == 4)
+        // A crash mid-append leaves half a record: it is cut off and reported, the rest stays.
+        let fd = open(path, O_WRONLY | O_APPEND)
+        _ = write(fd, [9, 0, 0, 0, 1, 2], 6)
+        close(fd)
+        (journal, contents) = try Journal.open(path: path, policy: .batch)
+        #expect(contents.records.count == 4 && contents.damagedBytes == 6 && contents.damage != nil)
+        try journal.append(.gapOpened(reference: "q", at: 12))
+        try journal.sync()
+        (journal, contents) = try Journal.open(path: path, policy: .batch)
+        #expect(contents.records.count == 5 && contents.damage == nil && contents.records.last?.lsn == 5)
+    }
+
+    @Test func compactionKeepsWhatTheSnapshotBeforeTheNewestNeeds() throws {
+        let path = "/tmp/livehub-journal-compact-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        defer { unlink(path) }
+        let (journal, _) = try Journal.open(path: path, policy: .batch)
+        try journal.append(.gapOpened(reference: "a", at: 1))
+        try journal.snapshotSaved()  // snapshot 1 holds LSN 1
+        try journal.append(.gapOpened(reference: "b", at: 2))
+        try journal.snapshotSaved()  // snapshot 2 holds LSN 2; snapshot 1 becomes .prev
+        try journal.append(.gapOpened(reference: "c", at: 3))
+        try journal.sync()
+        let (_, contents) = try Journal.open(path: path, policy: .batch)
+        // LSN 1 is in both snapshots: dropped. LSN 2 is needed if the newest snapshot is lost.
+        #expect(contents.records.map(\.lsn) == [2, 3])
+    }
+
+    @Test func aVersion2SnapshotCarriesTheMoneyRecords() throws {
+        let records: [MoneyRecord] = [.gapOpened(reference: "x", at: 5), .paymentResolved(reference: "x", note: "n", at: 6)]
+        let snapshot = HubSnapshot(savedAt: 1, sessions: [], paymentErrors: [], nextErrorID: 1, money: records, journalLSN: 42)
+        let decoded = try HubSnapshot.decode(snapshot.encoded())
+        #expect(decoded.money == records && decoded.journalLSN == 42)
+    }
+}
