@@ -1,0 +1,232 @@
+"""The money side through real clients: ledger, balance rooms, payments, and durability under kill -9."""
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+import websockets
+
+from hubproc import Hub
+
+KEY = {"Authorization": "Bearer e2e-key"}
+
+
+def jwt(secret, claims):
+    """An HS256 token made by Python's hmac, not by livehub."""
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(claims).encode())
+    return head + "." + b64(hmac.new(secret.encode(), head.encode(), hashlib.sha256).digest())
+
+
+@pytest.fixture
+def money_hub(tmp_path):
+    hub = Hub(str(tmp_path), "--gap-grace", "1s", "--loops", "2")
+    yield hub
+    hub.stop()
+
+
+def post_tx(hub, user, amount, type_, reference, description="x"):
+    return hub.request("POST", "/api/wallet/transactions",
+                       {"user_id": user, "amount": amount, "type": type_, "description": description, "reference": reference},
+                       headers=KEY)
+
+
+def test_ledger_is_exact_idempotent_and_refuses_bad_entries(money_hub):
+    hub = money_hub
+    status, first, _ = post_tx(hub, "u1", "10.10", "credit", "r1")
+    assert status == 201 and first["balance_after"] == 10.1 and first["type"] == "credit" and first["status"] == "completed"
+    # A retry with the same reference: 200 and the original, charged once.
+    status, again, _ = post_tx(hub, "u1", "10.10", "credit", "r1")
+    assert status == 200 and again == first
+    for amount in ["0.10", "0.20"]:
+        assert post_tx(hub, "u1", amount, "sms_purchase", "sms-" + amount)[0] == 201
+    status, refund, _ = post_tx(hub, "u1", "0.1", "refund", "ref-1")
+    # 10.10 - 0.10 - 0.20 + 0.10, exactly (a float would give 9.899999…).
+    assert status == 201 and Decimal(str(refund["balance_after"])) == Decimal("9.90")
+    status, body, _ = hub.request("GET", "/api/wallet/balance?user_id=u1", headers=KEY)
+    assert status == 200 and body == {"user_id": "u1", "balance": 9.9}
+
+    for bad in [{"type": "gift"}, {"reference": None}, {"amount": "ten"}, {"amount": "-5"}, {"amount": "1.005"}, {"amount": "0"}]:
+        entry = {"user_id": "u1", "amount": "1.00", "type": "debit", "description": "d", "reference": "bad"}
+        entry.update(bad)
+        status, error, _ = hub.request("POST", "/api/wallet/transactions", entry, headers=KEY)
+        assert status == 400 and error["error"]["code"] == "invalid_transaction", bad
+    assert hub.request("POST", "/api/wallet/transactions", {"user_id": "u1"})[0] == 401
+    assert hub.request("POST", "/api/wallet/transactions", {"user_id": "u1"},
+                       headers={"Authorization": "Bearer " + hub.token("seller")})[0] == 403
+
+    status, listed, _ = hub.request("GET", "/api/wallet/transactions?user_id=u1&type=sms_purchase", headers=KEY)
+    assert status == 200 and [t["reference"] for t in listed] == ["sms-0.20", "sms-0.10"]  # newest first
+    status, page, _ = hub.request("GET", "/api/wallet/transactions?user_id=u1&skip=1&limit=2", headers=KEY)
+    assert [t["reference"] for t in page] == ["sms-0.20", "sms-0.10"]
+    assert hub.request("GET", "/api/wallet/transactions?limit=0", headers=KEY)[0] == 400
+    status, monitor, _ = hub.request("GET", "/api/admin/transactions/monitor?minutes=60", headers=KEY)
+    assert status == 200
+    assert monitor["total_added"] == 10.1 and monitor["total_spent"] == 0.3 and monitor["total_refunded"] == 0.1
+    assert monitor["unique_users"] == 1 and monitor["counts_by_type"]["sms_purchase"] == 2 and len(monitor["recent"]) == 4
+
+
+async def recv_json(ws, timeout=5):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+def test_a_balance_socket_gets_its_own_user_only_and_bad_tokens_are_refused(money_hub):
+    hub = money_hub
+
+    async def run():
+        # Several sockets each, so both loops hold members of both rooms.
+        a_sockets = [await websockets.connect(hub.ws + "/ws/balance?token=" + hub.token("balance", "alice")) for _ in range(3)]
+        b_sockets = [await websockets.connect(hub.ws + "/ws/balance?token=" + hub.token("balance", "bob")) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(post_tx, hub, "bob", "7.00", "credit", "b1")
+        await asyncio.to_thread(post_tx, hub, "alice", "3.00", "credit", "a1")
+        await asyncio.to_thread(post_tx, hub, "alice", "1.25", "debit", "a2", "sms bundle")
+        for ws in a_sockets:
+            first, second = await recv_json(ws), await recv_json(ws)
+            assert (first["seq"], second["seq"]) == (1, 2)
+            assert first["type"] == "balance_update" and first["balance"] == 3.0
+            assert first["transaction"]["reference"] == "a1" and first["notification"]["type"] == "credit_added"
+            assert second["balance"] == 1.75 and second["notification"]["type"] == "credits_used"
+            with pytest.raises(asyncio.TimeoutError):
+                await recv_json(ws, timeout=0.3)  # nothing of bob's
+        for ws in b_sockets:
+            update = await recv_json(ws)
+            assert update["transaction"]["user_id"] == "bob" and update["seq"] == 1
+            with pytest.raises(asyncio.TimeoutError):
+                await recv_json(ws, timeout=0.3)
+        for ws in a_sockets + b_sockets:
+            await ws.close()
+
+        now = int(time.time())
+        refused = {
+            "seller scope": hub.token("seller", "alice"),
+            "wrong secret": jwt("other-secret", {"sub": "alice", "scope": "balance", "exp": now + 600}),
+            "expired": jwt("e2e-secret", {"sub": "alice", "scope": "balance", "exp": now - 10}),
+            "api key": "e2e-key",
+        }
+        # The same minting by Python's hmac is accepted: the refusals above are about what they say.
+        ok = await websockets.connect(hub.ws + "/ws/balance?token=" + jwt("e2e-secret", {"sub": "alice", "scope": "balance", "exp": now + 600}))
+        await ok.close()
+        for why, token in refused.items():
+            with pytest.raises(websockets.exceptions.InvalidStatus) as error:
+                await websockets.connect(hub.ws + "/ws/balance?token=" + token)
+            assert error.value.response.status_code in (401, 403), why
+
+    asyncio.run(run())
+
+
+def test_a_reconnect_with_since_replays_exactly_what_was_missed(money_hub):
+    hub = money_hub
+    token = hub.token("balance", "carol")
+
+    async def run():
+        ws = await websockets.connect(hub.ws + "/ws/balance?token=" + token)
+        await asyncio.sleep(0.1)
+        for i in range(2):
+            await asyncio.to_thread(post_tx, hub, "carol", "1.00", "credit", f"c{i}")
+        seen = [(await recv_json(ws))["seq"] for _ in range(2)]
+        assert seen == [1, 2]
+        await ws.close()
+        for i in range(2, 5):  # missed while away
+            await asyncio.to_thread(post_tx, hub, "carol", "1.00", "credit", f"c{i}")
+        # Writes keep coming while the replay is on its way: none may be lost or doubled.
+        writer = asyncio.create_task(asyncio.to_thread(lambda: [post_tx(hub, "carol", "1.00", "credit", f"c{i}") for i in range(5, 25)]))
+        ws = await websockets.connect(hub.ws + f"/ws/balance?token={token}&since={seen[-1]}")
+        await writer
+        updates = [await recv_json(ws) for _ in range(23)]
+        assert [u["seq"] for u in updates] == list(range(3, 26))
+        assert [u["transaction"]["reference"] for u in updates] == [f"c{i}" for i in range(2, 25)]
+        assert updates[-1]["balance"] == 25.0
+        with pytest.raises(asyncio.TimeoutError):
+            await recv_json(ws, timeout=0.3)
+        await ws.close()
+
+    asyncio.run(run())
+
+
+def test_payment_flow_gap_to_sellers_and_resolution(money_hub):
+    hub = money_hub
+
+    def event(stage, reference="pay-1", **extra):
+        body = {"reference": reference, "provider": "paystack", "stage": stage, "amount": "25.00", "email": "Ann@shop.test", "user_id": "ann"}
+        body.update(extra)
+        status, answer, _ = hub.request("POST", "/api/payments/events", body, headers=KEY)
+        assert status == 200, answer
+        return answer
+
+    async def run():
+        seller = await websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller"))
+        event("webhook_received")
+        event("initialized")  # late: the status stays at the furthest stage
+        assert event("completed")["status"] == "webhook_received"
+        event("initialized", "pay-2")
+        event("failed", "pay-3", error_message="card declined")
+        deadline = time.time() + 5
+        gap = None
+        while time.time() < deadline and gap is None:
+            message = await recv_json(seller, timeout=5)
+            if message["type"] == "payment-gap":
+                gap = message["data"]
+        assert gap is not None and gap["reference"] == "pay-1" and gap["gap"] is True and gap["email"] == "Ann@shop.test"
+        await seller.close()
+
+    asyncio.run(run())
+    status, gaps, _ = hub.request("GET", "/api/payments/gaps", headers=KEY)
+    assert [g["reference"] for g in gaps] == ["pay-1"]
+    status, stats, _ = hub.request("GET", "/api/payments/stats?window=24h", headers={"Authorization": "Bearer " + hub.token("seller")})
+    assert stats == {"total": 3, "pending": 1, "completed": 1, "webhook_received": 1, "failed": 1, "credited": 0, "gaps": 1, "total_amount": 25.0}
+    assert [p["reference"] for p in hub.request("GET", "/api/payments?email=ann@shop.test&status=failed", headers=KEY)[1]] == ["pay-3"]
+    status, resolved, _ = hub.request("POST", "/api/payments/pay-1/resolve", {"note": "credited by hand"}, headers=KEY)
+    assert status == 200 and resolved["gap"] is False and resolved["resolution"] == "credited by hand"
+    assert hub.request("GET", "/api/payments/gaps", headers=KEY)[1] == []
+    assert hub.request("POST", "/api/payments/nope/resolve", {}, headers=KEY)[0] == 404
+    assert hub.request("POST", "/api/payments/events", {"reference": "x", "provider": "p", "stage": "paid"}, headers=KEY)[0] == 400
+    assert hub.request("GET", "/api/payments/stats?window=soon", headers=KEY)[0] == 400
+
+
+@pytest.mark.parametrize("fsync", ["always", "batch"])
+def test_acknowledged_writes_survive_kill_minus_9(tmp_path, fsync):
+    # Long snapshot interval: what survives must come from the journal.
+    hub = Hub(str(tmp_path), "--fsync", fsync, "--snapshot-interval", "1h", "--loops", "2")
+    acknowledged = []
+    lock = threading.Lock()
+
+    def write(i):
+        user = f"user{i % 7}"
+        type_ = "credit" if i % 3 else "debit"
+        status, tx, _ = post_tx(hub, user, f"{i % 50}.{i % 100:02d}" if i % 50 else "0.01", type_, f"ref-{i}")
+        assert status == 201
+        status, payment, _ = hub.request("POST", "/api/payments/events",
+                                         {"reference": f"pay-{i}", "provider": "stripe", "stage": "completed", "amount": "1.00"}, headers=KEY)
+        assert status == 200
+        with lock:
+            acknowledged.append(tx)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(300)))
+    assert hub.stop(signal.SIGKILL) == -signal.SIGKILL
+    again = Hub(str(tmp_path))
+    try:
+        assert any("300 transactions, 300 payments" in line for line in again.output), again.output
+        status, listed, _ = again.request("GET", "/api/wallet/transactions?limit=500", headers=KEY)
+        assert sorted(t["reference"] for t in listed) == sorted(t["reference"] for t in acknowledged)
+        by_ref = {t["reference"]: t for t in listed}
+        for tx in acknowledged:
+            assert by_ref[tx["reference"]] == tx
+        for n in range(7):
+            user = f"user{n}"
+            mine = [t for t in listed if t["user_id"] == user]
+            total = sum((Decimal(str(t["amount"])) if t["type"] in ("credit", "refund") else -Decimal(str(t["amount"])) for t in mine), Decimal(0))
+            status, balance, _ = again.request("GET", f"/api/wallet/balance?user_id={user}", headers=KEY)
+            assert Decimal(str(balance["balance"])) == total, user
+        assert len(again.request("GET", "/api/payments", headers=KEY)[1]) == 300
+    finally:
+        again.stop()
