@@ -18,7 +18,16 @@ public final class MoneyBook {
     /// The payment records in order (the snapshot keeps them; transactions are kept above).
     private var paymentRecords: [MoneyRecord] = []
 
+    /// Webhook deliveries, oldest first (the newest `webhookLogLimit` are kept).
+    public private(set) var webhookLog: [WebhookLogEntry] = []
+    public var webhookLogLimit = 10_000
+    private var processedDeliveries: Set<String> = []
+    public private(set) var nextWebhookID: Int64 = 1
+
     public init() {}
+
+    /// A delivery with this key was processed before.
+    public func isDuplicateDelivery(_ key: String) -> Bool { processedDeliveries.contains(key) }
 
     // MARK: ledger
 
@@ -87,6 +96,15 @@ public final class MoneyBook {
             guard var payment = payments[reference], payment.awaitsCredit else { return }
             payment.gapSince = at
             payments[reference] = payment
+        case .webhookDelivery(let entry):
+            nextWebhookID = max(nextWebhookID, entry.id + 1)
+            if entry.status == .processed, let key = entry.deliveryKey { processedDeliveries.insert(key) }
+            webhookLog.append(entry)
+            if webhookLog.count > webhookLogLimit + webhookLogLimit / 4 {
+                // Drop the oldest in a batch, not one per delivery. Duplicate keys stay known.
+                webhookLog.removeFirst(webhookLog.count - webhookLogLimit)
+            }
+            return
         case .paymentResolved(let reference, let note, let at):
             guard var payment = payments[reference] else { return }
             payment.resolvedAt = at
@@ -136,6 +154,6 @@ public final class MoneyBook {
 
     /// Every record needed to rebuild this state (for the snapshot).
     public var records: [MoneyRecord] {
-        transactions.map { .transaction($0) } + paymentRecords
+        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) }
     }
 }

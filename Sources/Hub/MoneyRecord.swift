@@ -7,6 +7,7 @@ public enum MoneyRecord: Sendable, Equatable {
     /// A confirmed payment passed the grace without a credit.
     case gapOpened(reference: String, at: Int64)
     case paymentResolved(reference: String, note: String?, at: Int64)
+    case webhookDelivery(WebhookLogEntry)
 
     func encode(into w: inout ByteWriter) {
         switch self {
@@ -26,6 +27,13 @@ public enum MoneyRecord: Sendable, Equatable {
         case .paymentResolved(let reference, let note, let at):
             w.u8(4)
             w.string(reference); w.string(note); w.i64(at)
+        case .webhookDelivery(let e):
+            w.u8(5)
+            w.i64(e.id); w.string(e.provider); w.i64(e.receivedAt); w.bool(e.signatureValid); w.string(e.status.rawValue)
+            w.string(e.errorMessage); w.string(e.reference); w.string(e.payload)
+            w.u32(UInt32(e.headers.count))
+            for header in e.headers { w.string(header) }
+            w.string(e.deliveryKey)
         }
     }
 
@@ -51,6 +59,17 @@ public enum MoneyRecord: Sendable, Equatable {
             return .gapOpened(reference: try r.requiredString(), at: try r.i64())
         case 4:
             return .paymentResolved(reference: try r.requiredString(), note: try r.string(), at: try r.i64())
+        case 5:
+            let id = try r.i64(), provider = try r.requiredString(), at = try r.i64(), valid = try r.bool()
+            guard let status = WebhookLogEntry.Status(rawValue: try r.requiredString()) else { throw Undecodable() }
+            let error = try r.string(), reference = try r.string(), payload = try r.requiredString()
+            let count = try r.u32()
+            guard count <= 1000 else { throw Undecodable() }
+            var headers: [String] = []
+            for _ in 0..<count { headers.append(try r.requiredString()) }
+            return .webhookDelivery(WebhookLogEntry(id: id, provider: provider, receivedAt: at, signatureValid: valid, status: status,
+                                                    errorMessage: error, reference: reference, payload: payload, headers: headers,
+                                                    deliveryKey: try r.string()))
         default:
             throw Undecodable()
         }

@@ -84,4 +84,6 @@ enum HubCommand: Sendable {
     case paymentStats(windowMilliseconds: Int64)
     case paymentGaps
     case resolvePayment(reference: String, note: String?)
+    case webhook(WebhookDelivery)
+    case webhookLog(provider: String?, limit: Int)
 }

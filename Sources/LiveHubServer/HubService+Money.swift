@@ -65,9 +65,66 @@ extension HubService {
             try journalWrite(record)
             money.apply(record)
             return Self.json(.ok, MoneyMessages.payment(money.payment(reference)!))
+        case .webhook(let delivery):
+            return try receiveWebhook(delivery, now: now)
+        case .webhookLog(let provider, let limit):
+            let entries = money.webhookLog.reversed().lazy.filter { provider == nil || $0.provider == provider }.prefix(limit)
+            return Self.json(.ok, MoneyMessages.webhookLog(Array(entries)))
         default:
             throw APIError(.internalServerError, code: "internal", message: "unhandled command")
         }
+    }
+
+    /// Logs every delivery; applies a verified, new one to its payment. The log entry and
+    /// the payment event are journalled before the provider gets its answer.
+    private func receiveWebhook(_ delivery: WebhookDelivery, now: Int64) throws(APIError) -> HTTPResponse {
+        var entry = WebhookLogEntry(id: money.nextWebhookID, provider: delivery.provider, receivedAt: now,
+                                    signatureValid: delivery.signatureValid, status: .rejected, errorMessage: delivery.rejection,
+                                    reference: nil, payload: delivery.payload, headers: delivery.headers, deliveryKey: nil)
+        func log() throws(APIError) {
+            let record = MoneyRecord.webhookDelivery(entry)
+            try journalWrite(record)
+            money.apply(record)
+        }
+        guard let outcome = delivery.outcome else {
+            try log()
+            throw APIError(.unauthorized, code: "invalid_signature", message: delivery.rejection ?? "the signature does not verify")
+        }
+        let meaning: WebhookOutcome
+        switch outcome {
+        case .failure(let error):
+            entry.status = .failed
+            entry.errorMessage = error.message
+            try log()
+            throw error
+        case .success(let value):
+            meaning = value
+        }
+        entry.reference = meaning.reference
+        entry.deliveryKey = meaning.deliveryKey
+        if money.isDuplicateDelivery(meaning.deliveryKey) {
+            entry.status = .duplicate
+            try log()
+            return Self.json(.ok, Array("{\"ok\":true,\"duplicate\":true,\"reference\":\(JSONWriter.quoted(meaning.reference))}".utf8))
+        }
+        if meaning.requiresKnownPayment && money.payment(meaning.reference) == nil {
+            entry.status = .failed
+            entry.errorMessage = "no payment was initialized with this reference"
+            try log()
+            throw APIError(.notFound, code: "unknown_payment", message: "no payment was initialized with reference \(meaning.reference)")
+        }
+        if let stage = meaning.stage {
+            let provider = money.payment(meaning.reference)?.provider ?? delivery.provider
+            let record = MoneyRecord.paymentEvent(PaymentEvent(
+                reference: meaning.reference, provider: provider, stage: stage, amount: meaning.amount, currency: meaning.currency,
+                email: meaning.email, errorMessage: meaning.errorMessage, receivedAt: now))
+            try journalWrite(record)
+            money.apply(record)
+        }
+        entry.status = .processed
+        try log()
+        let status = money.payment(meaning.reference)?.status.rawValue
+        return Self.json(.ok, Array("{\"ok\":true,\"duplicate\":false,\"reference\":\(JSONWriter.quoted(meaning.reference)),\"status\":\(JSONWriter.quoted(status))}".utf8))
     }
 
     /// Appends to the journal; with `--fsync batch` the sync runs once at the end of this

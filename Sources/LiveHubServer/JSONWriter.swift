@@ -95,6 +95,13 @@ public struct JSONWriter {
     public mutating func field(_ name: String, _ value: String?) { key(name); string(value) }
     public mutating func field(_ name: String, _ value: Int) { key(name); int(value) }
 
+    /// One JSON string (or null) as text.
+    static func quoted(_ text: String?) -> String {
+        var writer = JSONWriter()
+        writer.string(text)
+        return writer.text
+    }
+
     private mutating func appendRaw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }

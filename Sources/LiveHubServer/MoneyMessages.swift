@@ -104,6 +104,34 @@ enum MoneyMessages {
         return json.bytes
     }
 
+    static func webhookLog(_ entries: [WebhookLogEntry]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for e in entries {
+            json.beginObject()
+            json.field("id", Int(e.id))
+            json.field("provider", e.provider)
+            json.field("received_at", Timestamp.iso8601(milliseconds: e.receivedAt))
+            json.key("signature_valid"); json.bool(e.signatureValid)
+            json.field("processing_status", e.status.rawValue)
+            json.field("error_message", e.errorMessage)
+            json.field("reference", e.reference)
+            // The payload as JSON when it is JSON, else as the text received.
+            json.key("payload")
+            if let parsed = try? JSONParser.parse(Array(e.payload.utf8)) { json.value(parsed) } else { json.string(e.payload) }
+            json.key("headers")
+            json.beginObject()
+            for line in e.headers {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                json.field(String(line[..<colon]).lowercased(), String(line[line.index(after: colon)...].dropFirst()))
+            }
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
+        return json.bytes
+    }
+
     /// `{"type":"payment-gap","data":{payment}}` for the seller room.
     static func gapFrame(_ p: Payment) -> RoomMessage {
         HubMessages.frame(type: "payment-gap", data: payment(p))

@@ -137,6 +137,21 @@ struct Router {
                 note = try BodyFields(try jsonBody(request), errorCode: "invalid_resolution").text("note", max: 1024)
             }
             return .hub(.resolvePayment(reference: reference, note: note), headers: HTTPHeaders())
+        case _ where path.hasPrefix("/api/webhooks/"):
+            let rest = path.dropFirst("/api/webhooks/".count).split(separator: "/", omittingEmptySubsequences: false)
+            if rest == ["log"] {
+                try require(head, "GET")
+                try authorize(head, scopes: [.seller, .admin])
+                let query = QueryString.parse(head.query)
+                let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
+                return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit), headers: HTTPHeaders())
+            }
+            let provider = String(rest[0])
+            guard ProviderWebhooks.providers.contains(provider), rest.count == (provider == "mpesa" ? 2 : 1) else { throw .notFound(path) }
+            try require(head, "POST")
+            let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
+                                                    request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
+            return .hub(.webhook(delivery), headers: HTTPHeaders())
         case "/ws/balance":
             guard let token = try authorize(head, scopes: [.balance], apiKeyAllowed: false), !token.subject.isEmpty else {
                 throw APIError(.forbidden, code: "wrong_scope", message: "a balance token names its user in sub")

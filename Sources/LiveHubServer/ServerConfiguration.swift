@@ -57,6 +57,12 @@ public struct ServerConfiguration: Sendable {
     public var fsyncPolicy: Journal.SyncPolicy = .batch
     /// A deduction above this raises an alert.
     public var alertLargeDeduction = Money(minorUnits: 5000)
+    /// Provider webhook secrets; a provider without one refuses every delivery.
+    public var paystackSecret: String?
+    public var nowpaymentsSecret: String?
+    public var stripeSecret: String?
+    /// The secret path segment of `/api/webhooks/mpesa/{token}`.
+    public var mpesaToken: String?
 
     public init() {}
 }

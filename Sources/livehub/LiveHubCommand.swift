@@ -50,7 +50,8 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
                               "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
-                              "gap-grace", "fsync", "alert-large-deduction"]
+                              "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
+                              "stripe-secret", "mpesa-token"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -75,6 +76,10 @@ struct Serve: ParsableCommand {
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
+    @Option(help: "Paystack secret key (x-paystack-signature, HMAC-SHA512 of the body).") var paystackSecret: String?
+    @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
+    @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
+    @Option(help: "Secret path token of /api/webhooks/mpesa/{token}.") var mpesaToken: String?
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -107,6 +112,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("--alert-large-deduction: expected a positive amount such as 50.00")
         }
         configuration.alertLargeDeduction = threshold
+        configuration.paystackSecret = paystackSecret
+        configuration.nowpaymentsSecret = nowpaymentsSecret
+        configuration.stripeSecret = stripeSecret
+        configuration.mpesaToken = mpesaToken
         let secretCreated: Bool
         if let secret, !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
