@@ -24,9 +24,9 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
         .target(name: "HTTPClient", dependencies: ["HTTP1", "Reactor"]),
         .target(name: "Hub"),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "COpenSSL"]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub",
+            "LiveHubServer", "Hub", "HTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),

@@ -24,6 +24,11 @@ public final class MoneyBook {
     private var processedDeliveries: Set<String> = []
     public private(set) var nextWebhookID: Int64 = 1
 
+    /// Alerts raised, oldest first (the newest `alertLimit` kept).
+    public private(set) var alerts: [Alert] = []
+    public var alertLimit = 10_000
+    public var nextAlertID: Int64 { (alerts.last?.id ?? 0) + 1 }
+
     public init() {}
 
     /// A delivery with this key was processed before.
@@ -105,6 +110,10 @@ public final class MoneyBook {
                 webhookLog.removeFirst(webhookLog.count - webhookLogLimit)
             }
             return
+        case .alert(let alert):
+            alerts.append(alert)
+            if alerts.count > alertLimit + alertLimit / 4 { alerts.removeFirst(alerts.count - alertLimit) }
+            return
         case .paymentResolved(let reference, let note, let at):
             guard var payment = payments[reference] else { return }
             payment.resolvedAt = at
@@ -154,6 +163,6 @@ public final class MoneyBook {
 
     /// Every record needed to rebuild this state (for the snapshot).
     public var records: [MoneyRecord] {
-        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) }
+        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) } + alerts.map { .alert($0) }
     }
 }

@@ -8,6 +8,7 @@ public enum MoneyRecord: Sendable, Equatable {
     case gapOpened(reference: String, at: Int64)
     case paymentResolved(reference: String, note: String?, at: Int64)
     case webhookDelivery(WebhookLogEntry)
+    case alert(Alert)
 
     func encode(into w: inout ByteWriter) {
         switch self {
@@ -34,6 +35,10 @@ public enum MoneyRecord: Sendable, Equatable {
             w.u32(UInt32(e.headers.count))
             for header in e.headers { w.string(header) }
             w.string(e.deliveryKey)
+        case .alert(let a):
+            w.u8(6)
+            w.i64(a.id); w.string(a.kind.rawValue); w.string(a.title); w.string(a.message); w.string(a.userId)
+            w.string(a.reference); w.i64(a.createdAt)
         }
     }
 
@@ -70,6 +75,11 @@ public enum MoneyRecord: Sendable, Equatable {
             return .webhookDelivery(WebhookLogEntry(id: id, provider: provider, receivedAt: at, signatureValid: valid, status: status,
                                                     errorMessage: error, reference: reference, payload: payload, headers: headers,
                                                     deliveryKey: try r.string()))
+        case 6:
+            let id = try r.i64()
+            guard let kind = Alert.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }
+            return .alert(Alert(id: id, kind: kind, title: try r.requiredString(), message: try r.requiredString(),
+                                userId: try r.string(), reference: try r.string(), createdAt: try r.i64()))
         default:
             throw Undecodable()
         }

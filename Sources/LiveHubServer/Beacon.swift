@@ -86,4 +86,5 @@ enum HubCommand: Sendable {
     case resolvePayment(reference: String, note: String?)
     case webhook(WebhookDelivery)
     case webhookLog(provider: String?, limit: Int)
+    case alerts(limit: Int)
 }

@@ -19,6 +19,7 @@ extension HubService {
                 try journalWrite(record)
                 money.apply(record)
                 pushBalanceUpdate(transaction)
+                for draft in alertRules.transactionApplied(transaction) { raiseAlert(draft) }
                 return Self.json(.created, MoneyMessages.transaction(transaction))
             }
         case .transactions(let query):
@@ -65,6 +66,14 @@ extension HubService {
             try journalWrite(record)
             money.apply(record)
             return Self.json(.ok, MoneyMessages.payment(money.payment(reference)!))
+        case .alerts(let limit):
+            var json = JSONWriter()
+            json.beginArray()
+            for alert in money.alerts.reversed().prefix(limit) {
+                json.raw(String(decoding: MoneyMessages.alert(alert, delivery: alerts.deliveries[alert.id]), as: UTF8.self))
+            }
+            json.endArray()
+            return Self.json(.ok, json.bytes)
         case .webhook(let delivery):
             return try receiveWebhook(delivery, now: now)
         case .webhookLog(let provider, let limit):
@@ -168,6 +177,18 @@ extension HubService {
         return (money.transactions(of: userId, after: since).map(MoneyMessages.balanceUpdate), money.lastSeq(of: userId))
     }
 
+    /// Journals an alert, tells the seller room, and hands it to the outgoing webhook. An
+    /// alert that cannot be journalled is still sent: it reports, it does not change money.
+    func raiseAlert(_ draft: AlertRules.Draft) {
+        let alert = Alert(id: money.nextAlertID, kind: draft.kind, title: draft.title, message: draft.message,
+                          userId: draft.userId, reference: draft.reference, createdAt: clock.nowMilliseconds)
+        try? journalWrite(.alert(alert))
+        money.apply(.alert(alert))
+        context.shared.deliver(to: .seller, HubMessages.frame(type: "alert", data: MoneyMessages.alert(alert, delivery: nil)),
+                               conflatable: false, from: context)
+        alerts.send(alert)
+    }
+
     /// Every second: confirmed payments past `--gap-grace` without a credit become gaps,
     /// journalled (so a restart does not announce them twice) and sent to sellers.
     func checkPaymentGaps() {
@@ -179,6 +200,7 @@ extension HubService {
             money.apply(record)
             if let payment = money.payment(reference) {
                 context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+                raiseAlert(alertRules.gapOpened(payment))
             }
         }
     }

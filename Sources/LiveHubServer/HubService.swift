@@ -1,4 +1,5 @@
 import HTTP1
+import HTTPClient
 import Hub
 import Reactor
 
@@ -19,6 +20,8 @@ final class HubService {
     let money: MoneyBook
     let journal: Journal
     var journalSyncScheduled = false
+    let alertRules: AlertRules
+    let alerts: AlertDispatcher
 
     init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore,
          money: MoneyBook, journal: Journal) {
@@ -27,6 +30,10 @@ final class HubService {
         self.clock = clock
         self.money = money
         self.journal = journal
+        var rules = AlertRules.Configuration()
+        rules.largeDeduction = context.configuration.alertLargeDeduction
+        alertRules = AlertRules(configuration: rules)
+        alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
         hub = PresenceHub(clock: clock, configuration: configuration)
@@ -60,6 +67,7 @@ final class HubService {
             case .paymentError(let session, let code, let message, let details, let email, let phone):
                 hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
                 errorsChanged = true
+                if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { raiseAlert(spike) }
             case .paymentSuccess(let session, let reference, let amount):
                 hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
             case .heartbeat(let session):

@@ -104,6 +104,29 @@ enum MoneyMessages {
         return json.bytes
     }
 
+    /// An alert, with what became of its webhook delivery when that is known.
+    static func alert(_ a: Alert, delivery: AlertDispatcher.DeliveryState?) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("id", Int(a.id))
+        json.field("kind", a.kind.rawValue)
+        json.field("title", a.title)
+        json.field("message", a.message)
+        json.field("user_id", a.userId)
+        json.field("reference", a.reference)
+        json.field("created_at", Timestamp.iso8601(milliseconds: a.createdAt))
+        if let delivery {
+            json.key("webhook")
+            json.beginObject()
+            json.field("status", delivery.status)
+            json.field("attempts", delivery.attempts)
+            json.field("last_error", delivery.lastError)
+            json.endObject()
+        }
+        json.endObject()
+        return json.bytes
+    }
+
     static func webhookLog(_ entries: [WebhookLogEntry]) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()

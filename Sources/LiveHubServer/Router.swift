@@ -152,6 +152,11 @@ struct Router {
             let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
                                                     request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
             return .hub(.webhook(delivery), headers: HTTPHeaders())
+        case "/api/alerts":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            let limit = try QueryParameters.integer(QueryString.parse(head.query), "limit", in: 1...1000) ?? 100
+            return .hub(.alerts(limit: limit), headers: HTTPHeaders())
         case "/ws/balance":
             guard let token = try authorize(head, scopes: [.balance], apiKeyAllowed: false), !token.subject.isEmpty else {
                 throw APIError(.forbidden, code: "wrong_scope", message: "a balance token names its user in sub")

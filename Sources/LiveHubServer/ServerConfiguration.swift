@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var fsyncPolicy: Journal.SyncPolicy = .batch
     /// A deduction above this raises an alert.
     public var alertLargeDeduction = Money(minorUnits: 5000)
+    /// Where alerts are POSTed (Discord- or Slack-shaped); nil: seller room only.
+    public var alertWebhook: String?
     /// Provider webhook secrets; a provider without one refuses every delivery.
     public var paystackSecret: String?
     public var nowpaymentsSecret: String?

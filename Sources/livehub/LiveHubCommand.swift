@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import HTTPClient
 import Hub
 import LiveHubServer
 import Reactor
@@ -51,7 +52,7 @@ struct Serve: ParsableCommand {
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
                               "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
                               "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
-                              "stripe-secret", "mpesa-token"]
+                              "stripe-secret", "mpesa-token", "alert-webhook"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -76,6 +77,7 @@ struct Serve: ParsableCommand {
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
+    @Option(help: "Where alerts are POSTed: a Discord or Slack incoming-webhook URL (http or https).") var alertWebhook: String?
     @Option(help: "Paystack secret key (x-paystack-signature, HMAC-SHA512 of the body).") var paystackSecret: String?
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
@@ -112,6 +114,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("--alert-large-deduction: expected a positive amount such as 50.00")
         }
         configuration.alertLargeDeduction = threshold
+        if let alertWebhook {
+            guard OutgoingURL(alertWebhook) != nil else { throw ValidationError("--alert-webhook: expected an http:// or https:// URL") }
+        }
+        configuration.alertWebhook = alertWebhook
         configuration.paystackSecret = paystackSecret
         configuration.nowpaymentsSecret = nowpaymentsSecret
         configuration.stripeSecret = stripeSecret

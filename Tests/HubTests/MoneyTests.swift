@@ -121,3 +121,34 @@ struct MoneyTests {
         #expect(decoded.money == records && decoded.journalLSN == 42)
     }
 }
+
+@Suite("Alert rules")
+struct AlertRuleTests {
+    func transaction(_ amount: String, _ kind: LedgerTransaction.Kind, balanceAfter: String, at: Int64, user: String = "u") -> LedgerTransaction {
+        LedgerTransaction(id: 1, userId: user, amount: Money(decimal: amount)!, kind: kind, description: "", service: nil,
+                          reference: "r\(at)", createdAt: at, balanceAfter: Money(decimal: balanceAfter)!, userSeq: 1)
+    }
+
+    @Test func largeDeductionsNegativeBalancesAndBurstsAlertOnce() {
+        let rules = AlertRules()
+        #expect(rules.transactionApplied(transaction("50.00", .debit, balanceAfter: "10", at: 0)).isEmpty)  // at the limit: fine
+        #expect(rules.transactionApplied(transaction("50.01", .smsPurchase, balanceAfter: "-0.01", at: 1)).map(\.kind) == [.largeDeduction, .negativeBalance])
+        #expect(rules.transactionApplied(transaction("500", .credit, balanceAfter: "499", at: 2)).isEmpty)  // credits are not deductions
+        var velocity = 0
+        for i in 3..<20 { velocity += rules.transactionApplied(transaction("1", .credit, balanceAfter: "1", at: Int64(i))).filter { $0.kind == .highVelocity }.count }
+        #expect(velocity == 1)
+        // Five minutes later the burst is over; a new one alerts again.
+        var later = 0
+        for i in 0..<11 { later += rules.transactionApplied(transaction("1", .credit, balanceAfter: "1", at: 600_000 + Int64(i))).filter { $0.kind == .highVelocity }.count }
+        #expect(later == 1)
+    }
+
+    @Test func aSpikeOfPaymentErrorsAlertsOncePerWindow() {
+        let rules = AlertRules()
+        let results = (0..<12).map { rules.paymentErrorRecorded(at: Int64($0) * 1000) }
+        #expect(results.compactMap { $0?.kind } == [.paymentErrorSpike])
+        #expect(results[4] != nil)
+        // Still spiking: the next alert comes a full window after the first (at 4 s), not before.
+        #expect([61_000, 62_000, 63_000, 64_000].map { rules.paymentErrorRecorded(at: $0) != nil } == [false, false, false, true])
+    }
+}

@@ -10,14 +10,15 @@ from conftest import free_port
 
 
 class Hub:
-    def __init__(self, data_dir, *args, port=None):
+    def __init__(self, data_dir, *args, port=None, env=None):
         self.port = port or free_port()
         self.data_dir = data_dir
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([os.environ["LIVEHUB_BIN"], "serve", "--port", str(self.port), "--data-dir", data_dir,
                                       "--secret", "e2e-secret", "--api-key", "e2e-key", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})})
         self.output = []
         for line in self.proc.stdout:
             self.output.append(line)

@@ -1,0 +1,101 @@
+/// Something a person should look at now: money taken in a way worth checking, money that
+/// arrived and was not credited, payments failing in a burst.
+public struct Alert: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case largeDeduction = "large_deduction"
+        case highVelocity = "high_velocity"
+        case negativeBalance = "negative_balance"
+        case paymentGap = "payment_gap"
+        case paymentErrorSpike = "payment_error_spike"
+    }
+
+    public var id: Int64
+    public var kind: Kind
+    public var title: String
+    public var message: String
+    public var userId: String?
+    public var reference: String?
+    public var createdAt: Int64
+
+    public init(id: Int64, kind: Kind, title: String, message: String, userId: String? = nil, reference: String? = nil, createdAt: Int64) {
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.message = message
+        self.userId = userId
+        self.reference = reference
+        self.createdAt = createdAt
+    }
+}
+
+/// The alert rules (contract: "Alerts"). Pure: they look at what happened and say which
+/// alerts it raises; the caller numbers, journals and sends them.
+public final class AlertRules {
+    public struct Configuration: Sendable {
+        public var largeDeduction = Money(minorUnits: 5000)
+        /// More than this many transactions for one user within `velocityWindow` alerts.
+        public var velocityLimit = 10
+        public var velocityWindow: Int64 = 5 * 60_000
+        /// This many payment errors within `spikeWindow` is a spike (alerted once per window).
+        public var spikeThreshold = 5
+        public var spikeWindow: Int64 = 60_000
+
+        public init() {}
+    }
+
+    public var configuration: Configuration
+    private var recentByUser: [String: [Int64]] = [:]
+    /// Users already alerted for velocity in their current burst (until it calms down).
+    private var velocityAlerted: Set<String> = []
+    private var recentErrors: [Int64] = []
+    private var lastSpikeAlert: Int64?
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    public typealias Draft = (kind: Alert.Kind, title: String, message: String, userId: String?, reference: String?)
+
+    public func transactionApplied(_ t: LedgerTransaction) -> [Draft] {
+        var drafts: [Draft] = []
+        if t.kind.sign < 0 && t.amount > configuration.largeDeduction {
+            drafts.append((.largeDeduction, "Large deduction",
+                           "\(t.amount) was deducted from user \(t.userId) (\(t.kind.rawValue), reference \(t.reference)); the limit is \(configuration.largeDeduction).",
+                           t.userId, t.reference))
+        }
+        var times = recentByUser[t.userId, default: []]
+        times.append(t.createdAt)
+        times.removeAll { t.createdAt - $0 >= configuration.velocityWindow }
+        recentByUser[t.userId] = times
+        if times.count > configuration.velocityLimit {
+            if velocityAlerted.insert(t.userId).inserted {
+                drafts.append((.highVelocity, "Unusual activity",
+                               "User \(t.userId) made \(times.count) transactions in \(configuration.velocityWindow / 60_000) minutes.",
+                               t.userId, t.reference))
+            }
+        } else {
+            velocityAlerted.remove(t.userId)
+        }
+        if t.balanceAfter.minorUnits < 0 && t.kind.sign < 0 {
+            drafts.append((.negativeBalance, "Negative balance",
+                           "User \(t.userId)'s balance is \(t.balanceAfter) after \(t.kind.rawValue) \(t.reference).", t.userId, t.reference))
+        }
+        return drafts
+    }
+
+    public func gapOpened(_ payment: Payment) -> Draft {
+        (.paymentGap, "Payment not credited",
+         "Payment \(payment.reference) (\(payment.provider)\(payment.amount.map { ", \($0)" } ?? "")\(payment.email.map { ", \($0)" } ?? "")) was confirmed by the provider but not credited.",
+         payment.userId, payment.reference)
+    }
+
+    public func paymentErrorRecorded(at time: Int64) -> Draft? {
+        recentErrors.append(time)
+        recentErrors.removeAll { time - $0 >= configuration.spikeWindow }
+        guard recentErrors.count >= configuration.spikeThreshold else { return nil }
+        if let last = lastSpikeAlert, time - last < configuration.spikeWindow { return nil }
+        lastSpikeAlert = time
+        return (.paymentErrorSpike, "Payment errors spiking",
+                "\(recentErrors.count) payment errors in the last \(configuration.spikeWindow / 1000) seconds.", nil, nil)
+    }
+}

@@ -1,0 +1,104 @@
+import HTTP1
+import HTTPClient
+import Hub
+import Reactor
+
+/// Sends alerts to `--alert-webhook` from the hub's loop without ever waiting on it: each
+/// POST is non-blocking, a failure (error, timeout, non-2xx) is retried with exponential
+/// backoff, and every retry sends the same bytes. What became of each is kept for
+/// `GET /api/alerts`.
+final class AlertDispatcher {
+    struct DeliveryState {
+        var status = "pending"
+        var attempts = 0
+        var lastError: String?
+    }
+
+    private let url: OutgoingURL?
+    private let client: HTTPClient
+    private let loop: EventLoop
+    private(set) var deliveries: [Int64: DeliveryState] = [:]
+    /// Backoff before attempt n+1 (n ≥ 1): 1 s, 2 s, 4 s, 8 s, 16 s; then it is given up.
+    static let maxAttempts = 6
+    var firstBackoffNanoseconds: UInt64 = 1_000_000_000
+
+    init(url: OutgoingURL?, loop: EventLoop) {
+        self.url = url
+        self.loop = loop
+        client = HTTPClient(loop: loop)
+    }
+
+    /// Slack's incoming webhooks take `{"text"}`; anything else gets Discord's shape.
+    static func isSlack(_ url: OutgoingURL) -> Bool {
+        url.host == "hooks.slack.com" || url.host.hasSuffix(".slack.com")
+    }
+
+    static func payload(_ alert: Alert, slack: Bool) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        let who = [alert.userId.map { "user \($0)" }, alert.reference.map { "reference \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        if slack {
+            json.field("text", ":rotating_light: *\(alert.title)*: \(alert.message)")
+        } else {
+            json.field("content", "**\(alert.title)**: \(alert.message)")
+            json.key("embeds")
+            json.beginArray()
+            json.beginObject()
+            json.field("title", alert.title)
+            json.field("description", alert.message)
+            json.field("color", 0xE74C3C)
+            json.field("timestamp", Timestamp.iso8601(milliseconds: alert.createdAt))
+            json.key("fields")
+            json.beginArray()
+            for (name, value) in [("Kind", alert.kind.rawValue), ("About", who.isEmpty ? "—" : who), ("Alert id", "\(alert.id)")] {
+                json.beginObject()
+                json.field("name", name)
+                json.field("value", value)
+                json.key("inline"); json.bool(true)
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+            json.endArray()
+        }
+        json.endObject()
+        return json.bytes
+    }
+
+    func send(_ alert: Alert) {
+        guard let url else {
+            deliveries[alert.id] = DeliveryState(status: "not_configured")
+            return
+        }
+        deliveries[alert.id] = DeliveryState()
+        let request = OutgoingRequest(method: "POST", url: url,
+                                      headers: HTTPHeaders([("Content-Type", "application/json"), ("User-Agent", "LiveHub")]),
+                                      body: Self.payload(alert, slack: Self.isSlack(url)))
+        attempt(request, alertID: alert.id)
+    }
+
+    private func attempt(_ request: OutgoingRequest, alertID: Int64) {
+        deliveries[alertID]?.attempts += 1
+        client.send(request) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let response) where (200..<300).contains(response.statusCode):
+                deliveries[alertID]?.status = "sent"
+                deliveries[alertID]?.lastError = nil
+                return
+            case .success(let response):
+                deliveries[alertID]?.lastError = "HTTP \(response.statusCode)"
+            case .failure(let error):
+                deliveries[alertID]?.lastError = error.description
+            }
+            let attempts = deliveries[alertID]?.attempts ?? Self.maxAttempts
+            guard attempts < Self.maxAttempts else {
+                deliveries[alertID]?.status = "failed"
+                print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(deliveries[alertID]?.lastError ?? "")")
+                return
+            }
+            let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
+            loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID) }
+        }
+    }
+}

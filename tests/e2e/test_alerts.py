@@ -1,0 +1,152 @@
+"""Alerts: to the seller room and to an outgoing webhook (Discord-shaped), retried with the same body,
+over plain HTTP and over HTTPS verified against a test CA."""
+import asyncio
+import http.server
+import json
+import os
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+import websockets
+
+from conftest import free_port
+from hubproc import Hub
+
+KEY = {"Authorization": "Bearer e2e-key"}
+
+
+class Receiver:
+    """A webhook endpoint that fails its first `failures` requests with 500, then answers 204."""
+
+    def __init__(self, failures=0, tls=None):
+        self.bodies = []
+        self.failures = failures
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.bodies.append((body, self.headers.get("Content-Type")))
+                self.send_response(500 if len(receiver.bodies) <= receiver.failures else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count, timeout=10):
+        deadline = time.time() + timeout
+        while len(self.bodies) < count and time.time() < deadline:
+            time.sleep(0.05)
+        return self.bodies
+
+    def close(self):
+        self.server.shutdown()
+
+
+def alerts(hub):
+    status, body, _ = hub.request("GET", "/api/alerts", headers=KEY)
+    assert status == 200
+    return body
+
+
+def test_money_alerts_reach_sellers_and_the_webhook_with_retries(tmp_path):
+    receiver = Receiver(failures=1)
+    hub = Hub(str(tmp_path), "--alert-webhook", f"http://127.0.0.1:{receiver.port}/api/webhooks/1/token")
+    try:
+        async def run():
+            seller = await websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller"))
+            for _ in range(2):
+                await asyncio.wait_for(seller.recv(), 5)  # the state on join
+            status, _, _ = await asyncio.to_thread(hub.request, "POST", "/api/wallet/transactions",
+                                                   {"user_id": "dave", "amount": "60.00", "type": "debit", "description": "bulk sms", "reference": "big-1"}, KEY)
+            assert status == 201
+            kinds = []
+            while len(kinds) < 2:
+                message = json.loads(await asyncio.wait_for(seller.recv(), 5))
+                if message["type"] == "alert":
+                    kinds.append(message["data"]["kind"])
+                    assert message["data"]["user_id"] == "dave"
+            assert sorted(kinds) == ["large_deduction", "negative_balance"]
+            await seller.close()
+
+        asyncio.run(run())
+        bodies = receiver.wait_for(3)  # one failed (500) and retried, one straight through
+        assert len(bodies) == 3
+        payloads = [json.loads(b) for b, _ in bodies]
+        assert all(ctype == "application/json" for _, ctype in bodies)
+        # The retried alert went out byte for byte the same.
+        assert bodies[0][0] in [b for b, _ in bodies[1:]]
+        large = [p for p in payloads if p["embeds"][0]["title"] == "Large deduction"][0]
+        assert "dave" in large["content"] and "60.00" in large["content"]
+        deadline = time.time() + 5
+        while time.time() < deadline and not all(a["webhook"]["status"] == "sent" for a in alerts(hub)):
+            time.sleep(0.1)
+        listed = alerts(hub)
+        assert {a["kind"] for a in listed} == {"large_deduction", "negative_balance"}
+        assert all(a["webhook"]["status"] == "sent" for a in listed)
+        assert sorted(a["webhook"]["attempts"] for a in listed) == [1, 2]
+
+        # More than 10 transactions in 5 minutes: one velocity alert for the burst.
+        for i in range(12):
+            hub.request("POST", "/api/wallet/transactions",
+                        {"user_id": "erin", "amount": "1.00", "type": "credit", "description": "", "reference": f"v{i}"}, KEY)
+        # A burst of payment errors from the storefront.
+        for i in range(5):
+            hub.beacon("track/payment-error", {"session_id": f"s{i}", "error_code": "declined", "error_message": "card declined"})
+        kinds = [a["kind"] for a in alerts(hub)]
+        assert kinds.count("high_velocity") == 1 and kinds.count("payment_error_spike") == 1
+    finally:
+        hub.stop()
+        receiver.close()
+
+
+def make_test_ca(directory):
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=LiveHub Test CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(directory, "san.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+            "-days", "2", "-extfile", "san.ext")
+    return [os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key")]
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_an_https_webhook_is_sent_only_to_a_verified_server(tmp_path, trusted):
+    ca, cert, key = make_test_ca(str(tmp_path))
+    receiver = Receiver(tls=(cert, key))
+    # OpenSSL's default verify paths honour SSL_CERT_FILE: the hub trusts the test CA only when told to.
+    env = {"SSL_CERT_FILE": ca} if trusted else {"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+    hub = Hub(str(tmp_path / "data"), "--alert-webhook", f"https://localhost:{receiver.port}/hook", env=env)
+    try:
+        hub.request("POST", "/api/wallet/transactions",
+                    {"user_id": "fay", "amount": "75.00", "type": "credit", "description": "", "reference": "c"}, KEY)
+        hub.request("POST", "/api/wallet/transactions",
+                    {"user_id": "fay", "amount": "70.00", "type": "debit", "description": "", "reference": "d"}, KEY)
+        if trusted:
+            assert len(receiver.wait_for(1)) == 1
+            assert json.loads(receiver.bodies[0][0])["embeds"][0]["title"] == "Large deduction"
+        else:
+            deadline = time.time() + 5
+            while time.time() < deadline and not (alerts(hub) and alerts(hub)[0]["webhook"]["last_error"]):
+                time.sleep(0.1)
+            alert = alerts(hub)[0]
+            assert receiver.bodies == []
+            assert "certificate verify failed" in alert["webhook"]["last_error"], alert
+    finally:
+        hub.stop()
+        receiver.close()
