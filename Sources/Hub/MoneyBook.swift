@@ -29,7 +29,29 @@ public final class MoneyBook {
     public var alertLimit = 10_000
     public var nextAlertID: Int64 { (alerts.last?.id ?? 0) + 1 }
 
+    /// Activity events, oldest first; kept for the retention the caller prunes to.
+    public private(set) var activity: [ActivityEvent] = []
+    public private(set) var nextActivityID: Int64 = 1
+
     public init() {}
+
+    /// Drops activity older than `cutoff` (retention: 90 days by default).
+    public func pruneActivity(before cutoff: Int64) {
+        if let keep = activity.firstIndex(where: { $0.createdAt >= cutoff }) {
+            if keep > 0 { activity.removeFirst(keep) }
+        } else {
+            activity.removeAll()
+        }
+    }
+
+    /// One user's journey, oldest first: by user id, or by email (any case).
+    public func journey(userId: String?, email: String?) -> [ActivityEvent] {
+        activity.filter { event in
+            if let userId, event.userId == userId { return true }
+            if let email, event.email?.lowercased() == email.lowercased() { return true }
+            return false
+        }
+    }
 
     /// A delivery with this key was processed before.
     public func isDuplicateDelivery(_ key: String) -> Bool { processedDeliveries.contains(key) }
@@ -110,6 +132,10 @@ public final class MoneyBook {
                 webhookLog.removeFirst(webhookLog.count - webhookLogLimit)
             }
             return
+        case .activity(let event):
+            activity.append(event)
+            nextActivityID = max(nextActivityID, event.id + 1)
+            return
         case .alert(let alert):
             alerts.append(alert)
             if alerts.count > alertLimit + alertLimit / 4 { alerts.removeFirst(alerts.count - alertLimit) }
@@ -163,6 +189,6 @@ public final class MoneyBook {
 
     /// Every record needed to rebuild this state (for the snapshot).
     public var records: [MoneyRecord] {
-        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) } + alerts.map { .alert($0) }
+        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) } + alerts.map { .alert($0) } + activity.map { .activity($0) }
     }
 }

@@ -9,6 +9,7 @@ public enum MoneyRecord: Sendable, Equatable {
     case paymentResolved(reference: String, note: String?, at: Int64)
     case webhookDelivery(WebhookLogEntry)
     case alert(Alert)
+    case activity(ActivityEvent)
 
     func encode(into w: inout ByteWriter) {
         switch self {
@@ -39,6 +40,10 @@ public enum MoneyRecord: Sendable, Equatable {
             w.u8(6)
             w.i64(a.id); w.string(a.kind.rawValue); w.string(a.title); w.string(a.message); w.string(a.userId)
             w.string(a.reference); w.i64(a.createdAt)
+        case .activity(let a):
+            w.u8(7)
+            w.i64(a.id); w.string(a.userId); w.string(a.email); w.string(a.action); w.string(a.status)
+            w.string(a.details); w.string(a.errorMessage); w.i64(a.createdAt)
         }
     }
 
@@ -80,6 +85,10 @@ public enum MoneyRecord: Sendable, Equatable {
             guard let kind = Alert.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }
             return .alert(Alert(id: id, kind: kind, title: try r.requiredString(), message: try r.requiredString(),
                                 userId: try r.string(), reference: try r.string(), createdAt: try r.i64()))
+        case 7:
+            return .activity(ActivityEvent(id: try r.i64(), userId: try r.string(), email: try r.string(), action: try r.requiredString(),
+                                           status: try r.requiredString(), details: try r.string(), errorMessage: try r.string(),
+                                           createdAt: try r.i64()))
         default:
             throw Undecodable()
         }

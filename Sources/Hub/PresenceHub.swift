@@ -42,6 +42,11 @@ public final class PresenceHub {
 
     public var sessionCount: Int { table.count }
 
+    /// Every session kept, active and recently ended (funnels read them).
+    public func forEachSession(_ body: (Session) -> Void) {
+        table.forEach(body)
+    }
+
     public func session(_ id: String) -> Session? {
         table.slot(of: id).map { table[$0] }
     }

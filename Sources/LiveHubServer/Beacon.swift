@@ -87,4 +87,7 @@ enum HubCommand: Sendable {
     case webhook(WebhookDelivery)
     case webhookLog(provider: String?, limit: Int)
     case alerts(limit: Int)
+    case activity(ActivityRequest)
+    case journey(userId: String?, email: String?)
+    case funnels(windowMilliseconds: Int64)
 }

@@ -66,6 +66,12 @@ extension HubService {
             try journalWrite(record)
             money.apply(record)
             return Self.json(.ok, MoneyMessages.payment(money.payment(reference)!))
+        case .activity(let request):
+            return try recordActivity(request, now: now)
+        case .journey(let userId, let email):
+            return Self.json(.ok, MoneyMessages.activity(money.journey(userId: userId, email: email)))
+        case .funnels(let window):
+            return Self.json(.ok, funnels(since: now - window))
         case .alerts(let limit):
             var json = JSONWriter()
             json.beginArray()

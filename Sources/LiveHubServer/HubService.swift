@@ -153,6 +153,7 @@ final class HubService {
         let started = EventLoop.now
         do {
             syncJournal()
+            money.pruneActivity(before: clock.nowMilliseconds - Funnels.retention)
             var snapshot = hub.snapshot()
             snapshot.money = money.records
             snapshot.journalLSN = journal.lastLSN

@@ -127,6 +127,26 @@ enum MoneyMessages {
         return json.bytes
     }
 
+    /// Activity events (a journey), or one event alone.
+    static func activity(_ events: [ActivityEvent], single: Bool = false) -> [UInt8] {
+        var json = JSONWriter()
+        if !single { json.beginArray() }
+        for e in events {
+            json.beginObject()
+            json.field("id", Int(e.id))
+            json.field("user_id", e.userId)
+            json.field("email", e.email)
+            json.field("action", e.action)
+            json.field("status", e.status)
+            json.key("details"); json.raw(e.details)
+            json.field("error_message", e.errorMessage)
+            json.field("created_at", Timestamp.iso8601(milliseconds: e.createdAt))
+            json.endObject()
+        }
+        if !single { json.endArray() }
+        return json.bytes
+    }
+
     static func webhookLog(_ entries: [WebhookLogEntry]) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()

@@ -152,6 +152,22 @@ struct Router {
             let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
                                                     request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
             return .hub(.webhook(delivery), headers: HTTPHeaders())
+        case "/api/activity":
+            if head.method == "POST" {
+                try authorize(head, scopes: [.admin])
+                return .hub(.activity(try ActivityRequest.parse(try jsonBody(request))), headers: HTTPHeaders())
+            }
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            let query = QueryString.parse(head.query)
+            let userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }, email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
+            guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
+            return .hub(.journey(userId: userId, email: email), headers: HTTPHeaders())
+        case "/api/funnels":
+            try require(head, "GET")
+            try authorize(head, scopes: [.seller, .admin])
+            let window = try QueryParameters.window(QueryString.parse(head.query), "window", default: 86_400_000)
+            return .hub(.funnels(windowMilliseconds: window), headers: HTTPHeaders())
         case "/api/alerts":
             try require(head, "GET")
             try authorize(head, scopes: [.seller, .admin])

@@ -230,3 +230,50 @@ def test_acknowledged_writes_survive_kill_minus_9(tmp_path, fsync):
         assert len(again.request("GET", "/api/payments", headers=KEY)[1]) == 300
     finally:
         again.stop()
+
+
+def test_activity_journeys_and_funnels_with_drop_off(money_hub):
+    hub = money_hub
+
+    def act(action, status="success", **who):
+        body = {"action": action, "status": status, **who}
+        code, answer, _ = hub.request("POST", "/api/activity", body, headers=KEY)
+        assert code == 201, answer
+        return answer
+
+    for user in ["u1", "u2", "u3", "u4"]:
+        act("registration_started", user_id=user)
+    for user in ["u1", "u2", "u3"]:
+        act("registration_completed", user_id=user)
+    act("email_verified", user_id="u1")
+    act("email_verified", "failed", user_id="u2", error_message="link expired")
+    act("email_verified", user_id="u9")  # never started: not counted past step one
+    act("login", email="Ann@Shop.test", details={"ip": "1.2.3.4"})
+    assert hub.request("POST", "/api/activity", {"action": "x", "status": "success"}, headers=KEY)[0] == 400
+
+    code, journey, _ = hub.request("GET", "/api/activity?user_id=u2", headers=KEY)
+    assert code == 200 and [(e["action"], e["status"]) for e in journey] == [
+        ("registration_started", "success"), ("registration_completed", "success"), ("email_verified", "failed")]
+    assert journey[2]["error_message"] == "link expired"
+    code, by_email, _ = hub.request("GET", "/api/activity?email=ann@shop.test", headers=KEY)
+    assert [e["details"] for e in by_email] == [{"ip": "1.2.3.4"}]
+
+    # Beacons feed the checkout funnel on their own.
+    hub.beacon("session/start", {"session_id": "f1"})
+    hub.beacon("track/page-visit", {"session_id": "f1", "page_type": "category", "page_identifier": "shoes"})
+    hub.beacon("track/checkout-start", {"session_id": "f1", "checkout_items": [], "total_amount": "5.00"})
+    hub.beacon("track/payment-start", {"session_id": "f1"})
+    hub.beacon("track/payment-success", {"session_id": "f1"})
+    hub.beacon("session/start", {"session_id": "f2"})
+    hub.beacon("track/page-visit", {"session_id": "f2", "page_type": "offer"})
+    hub.beacon("track/checkout-start", {"session_id": "f2", "checkout_items": [], "total_amount": "5.00"})
+    hub.beacon("session/start", {"session_id": "f3"})
+
+    code, funnels, _ = hub.request("GET", "/api/funnels?window=24h", headers=KEY)
+    assert code == 200
+    registration = funnels["registration"]["steps"]
+    assert [s["count"] for s in registration] == [4, 3, 1, 0]
+    assert registration[1]["drop_off"] == 1 and registration[1]["drop_off_rate"] == 0.25
+    checkout = funnels["checkout"]["steps"]
+    assert [s["count"] for s in checkout] == [3, 2, 2, 1, 1]
+    assert funnels["checkout"]["conversion_rate"] == 0.3333

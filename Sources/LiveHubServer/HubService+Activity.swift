@@ -1,0 +1,117 @@
+import HTTP1
+import Hub
+
+/// Funnel steps (README "Activity and funnels"): an actor counts at a step once it did
+/// that step's action successfully within the window and reached every step before it.
+enum Funnels {
+    static let registration = ["registration_started", "registration_completed", "email_verified", "first_login"]
+    /// Checkout steps, from the storefront's beacons alone.
+    static let checkout = ["session_started", "browsed_products", "checkout_started", "payment_started", "payment_succeeded"]
+    /// Payment steps, from the payment flow.
+    static let payment = ["initialized", "confirmed_by_provider", "credited"]
+    static let retention: Int64 = 90 * 86_400_000
+}
+
+extension HubService {
+    func recordActivity(_ request: ActivityRequest, now: Int64) throws(APIError) -> HTTPResponse {
+        let event = ActivityEvent(id: money.nextActivityID, userId: request.userId, email: request.email, action: request.action,
+                                  status: request.status, details: request.details, errorMessage: request.errorMessage, createdAt: now)
+        try journalWrite(.activity(event))
+        money.apply(.activity(event))
+        return Self.json(.created, MoneyMessages.activity([event], single: true))
+    }
+
+    func funnels(since: Int64) -> [UInt8] {
+        // Registration: from the activity the backend reports.
+        var done: [String: Set<String>] = [:]  // action → actors
+        for event in money.activity where event.createdAt >= since && event.status == "success" {
+            done[event.action, default: []].insert(event.actor)
+        }
+        let registration = Funnels.registration.map { done[$0] ?? [] }
+
+        // Checkout: from the sessions the beacons built.
+        var checkout = Array(repeating: 0, count: Funnels.checkout.count)
+        hub.forEachSession { session in
+            guard session.startedAt >= since else { return }
+            checkout[0] += 1
+            guard session.visits.contains(where: { ["category", "offer", "product"].contains($0.pageType) }) || session.checkoutStatus != nil else { return }
+            checkout[1] += 1
+            guard let status = session.checkoutStatus else { return }
+            checkout[2] += 1
+            guard status != .started else { return }
+            checkout[3] += 1
+            if status == .completed { checkout[4] += 1 }
+        }
+
+        // Payments: from the payment flow.
+        var payment = Array(repeating: 0, count: Funnels.payment.count)
+        for p in money.allPayments where p.createdAt >= since {
+            payment[0] += 1
+            if p.confirmedAt != nil || p.status == .credited { payment[1] += 1 }
+            if p.status == .credited { payment[2] += 1 }
+        }
+
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("window_start", Timestamp.iso8601(milliseconds: since))
+        json.key("registration")
+        var reached: Set<String>?
+        Self.writeFunnel(Funnels.registration, counts: registration.map { actors -> Int in
+            reached = reached.map { $0.intersection(actors) } ?? actors
+            return reached!.count
+        }, into: &json)
+        json.key("checkout")
+        Self.writeFunnel(Funnels.checkout, counts: checkout, into: &json)
+        json.key("payment")
+        Self.writeFunnel(Funnels.payment, counts: payment, into: &json)
+        json.endObject()
+        return json.bytes
+    }
+
+    /// `{"steps": [{step, count, drop_off, drop_off_rate}], "conversion_rate"}`: drop-off is
+    /// how many of the step before did not reach this one.
+    private static func writeFunnel(_ names: [String], counts: [Int], into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("steps")
+        json.beginArray()
+        for (i, name) in names.enumerated() {
+            json.beginObject()
+            json.field("step", name)
+            json.field("count", counts[i])
+            let before = i == 0 ? counts[i] : counts[i - 1]
+            json.field("drop_off", before - counts[i])
+            json.key("drop_off_rate"); json.raw(Self.ratio(before - counts[i], before))
+            json.endObject()
+        }
+        json.endArray()
+        json.key("conversion_rate"); json.raw(Self.ratio(counts.last ?? 0, counts.first ?? 0))
+        json.endObject()
+    }
+
+    /// A share as a decimal with four places, from integers (no float).
+    static func ratio(_ part: Int, _ whole: Int) -> String {
+        guard whole > 0 else { return "0" }
+        let tenThousandths = (part * 10_000 + whole / 2) / whole
+        let fraction = String(tenThousandths % 10_000)
+        return "\(tenThousandths / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+    }
+}
+
+/// `POST /api/activity`.
+struct ActivityRequest: Sendable {
+    var userId: String?
+    var email: String?
+    var action: String
+    var status: String
+    var details: String?
+    var errorMessage: String?
+
+    static func parse(_ body: JSONValue) throws(APIError) -> ActivityRequest {
+        let fields = try BodyFields(body, errorCode: "invalid_activity")
+        let request = ActivityRequest(userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
+                                      action: try fields.required("action", max: 128), status: try fields.required("status", max: 64),
+                                      details: fields.json("details"), errorMessage: try fields.text("error_message", max: 2048))
+        guard request.userId != nil || request.email != nil else { throw fields.invalid("user_id or email is required") }
+        return request
+    }
+}
