@@ -13,9 +13,15 @@ final class HubPublication: Sendable {
         var counters = PresenceCounters()
         /// Sessions in the table, active or ended.
         var sessionsKept = 0
+        /// Open activation gaps, each as its `payment-gap` message (a seller's join sends them).
+        var openGaps: [RoomMessage] = []
     }
 
     private let state = Mutex(State())
+
+    func publish(openGaps: [RoomMessage]) {
+        state.withLock { $0.openGaps = openGaps }
+    }
 
     func read() -> State {
         state.withLock { $0 }

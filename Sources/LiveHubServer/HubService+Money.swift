@@ -50,7 +50,9 @@ extension HubService {
             event.receivedAt = now
             let record = MoneyRecord.paymentEvent(event)
             try journalWrite(record)
+            let wasGap = money.payment(event.reference)?.isGap ?? false
             money.apply(record)
+            if wasGap { publishGaps() }
             return Self.json(.ok, MoneyMessages.payment(money.payment(event.reference)!))
         case .payments(let query):
             return Self.json(.ok, MoneyMessages.payments(money.allPayments.reversed().filter(query.matches)))
@@ -65,6 +67,7 @@ extension HubService {
             let record = MoneyRecord.paymentResolved(reference: reference, note: note, at: now)
             try journalWrite(record)
             money.apply(record)
+            publishGaps()
             return Self.json(.ok, MoneyMessages.payment(money.payment(reference)!))
         case .activity(let request):
             return try recordActivity(request, now: now)
@@ -134,7 +137,9 @@ extension HubService {
                 reference: meaning.reference, provider: provider, stage: stage, amount: meaning.amount, currency: meaning.currency,
                 email: meaning.email, errorMessage: meaning.errorMessage, receivedAt: now))
             try journalWrite(record)
+            let wasGap = money.payment(meaning.reference)?.isGap ?? false
             money.apply(record)
+            if wasGap { publishGaps() }
         }
         entry.status = .processed
         try log()
@@ -167,13 +172,27 @@ extension HubService {
         } catch {
             fatalError("livehub: \(error): stopping, acknowledged writes may not be durable")
         }
+        let waiting = pendingAfterSync
+        pendingAfterSync = []
+        for body in waiting { body() }
     }
 
     /// The user's sockets, on every loop, get the update; `seq` lets each drop what a
-    /// replay already gave it.
+    /// replay already gave it. Not before the record is durable: a pushed balance is an
+    /// acknowledgement too.
     private func pushBalanceUpdate(_ t: LedgerTransaction) {
         let frame = RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t))
-        context.shared.deliverBalance(to: t.userId, seq: t.userSeq, frame, from: context)
+        afterSync { [unowned self] in context.shared.deliverBalance(to: t.userId, seq: t.userSeq, frame, from: context) }
+    }
+
+    /// Runs `body` once what is journalled so far is on disk (at once if it already is).
+    func afterSync(_ body: @escaping () -> Void) {
+        if journal.needsSync { pendingAfterSync.append(body) } else { body() }
+    }
+
+    /// The open gaps as sellers joining get them.
+    func publishGaps() {
+        context.shared.publication.publish(openGaps: money.openGaps.map(MoneyMessages.gapFrame))
     }
 
     /// What a balance socket missed: every update with `seq > since`, and the last seq.
@@ -190,9 +209,11 @@ extension HubService {
                           userId: draft.userId, reference: draft.reference, createdAt: clock.nowMilliseconds)
         try? journalWrite(.alert(alert))
         money.apply(.alert(alert))
-        context.shared.deliver(to: .seller, HubMessages.frame(type: "alert", data: MoneyMessages.alert(alert, delivery: nil)),
-                               conflatable: false, from: context)
-        alerts.send(alert)
+        afterSync { [unowned self] in
+            context.shared.deliver(to: .seller, HubMessages.frame(type: "alert", data: MoneyMessages.alert(alert, delivery: nil)),
+                                   conflatable: false, from: context)
+            alerts.send(alert)
+        }
     }
 
     /// Every second: confirmed payments past `--gap-grace` without a credit become gaps,
@@ -205,8 +226,11 @@ extension HubService {
             do { try journalWrite(record) } catch { return }
             money.apply(record)
             if let payment = money.payment(reference) {
-                context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+                afterSync { [unowned self] in
+                    context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+                }
                 raiseAlert(alertRules.gapOpened(payment))
+                publishGaps()
             }
         }
     }

@@ -20,6 +20,8 @@ final class HubService {
     let money: MoneyBook
     let journal: Journal
     var journalSyncScheduled = false
+    /// Pushes held until the journal records they announce are durable.
+    var pendingAfterSync: [() -> Void] = []
     let alertRules: AlertRules
     let alerts: AlertDispatcher
 
@@ -42,6 +44,7 @@ final class HubService {
             errorsChanged = true
         }
         publish()
+        publishGaps()
         let loop = context.loop
         loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
@@ -223,9 +226,12 @@ final class HubClient {
         context.shared.hubHandle.execute { hubLoop in
             guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
             let replay = service.balanceReplay(userId: userId, since: since)
-            origin.execute { loop in
-                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
-                client.waitingReplays.removeValue(forKey: token)?.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
+            // Like the live updates: out only once what it shows is durable.
+            service.afterSync {
+                origin.execute { loop in
+                    guard let client = (loop.context as? LoopContext)?.hubClient else { return }
+                    client.waitingReplays.removeValue(forKey: token)?.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
+                }
             }
         }
     }

@@ -63,6 +63,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             send(HubMessages.frame(type: "metrics-update", data: state.liveMetrics))
             let sent = state.recentErrors.lazy.filter { $0.id <= self.context.sellerErrorsUpTo }.prefix(50)
             send(HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(Array(sent))))
+            for gap in state.openGaps { send(gap) }
             join(context.sellerRoom)
         case .balance(let userId, let since):
             join(context.balanceRoom(for: userId))

@@ -3,6 +3,7 @@
 A text message "pub:X" is sent as X to every other connection, with websockets' own
 broadcast() (which writes each frame once per connection and skips slow ones)."""
 import asyncio
+import os
 import sys
 
 import websockets
@@ -24,7 +25,9 @@ async def handler(ws):
 
 
 async def main(port):
-    async with serve(handler, "127.0.0.1", port, compression=None, max_size=1 << 20, ping_interval=None, backlog=4096):
+    # DEFLATE=1 (bench/run): permessage-deflate on, as LiveHub has it; otherwise off.
+    compression = "deflate" if os.environ.get("DEFLATE") == "1" else None
+    async with serve(handler, "127.0.0.1", port, compression=compression, max_size=1 << 20, ping_interval=None, backlog=4096):
         print("ready", flush=True)
         await asyncio.get_running_loop().create_future()
 

@@ -177,6 +177,12 @@ def test_payment_flow_gap_to_sellers_and_resolution(money_hub):
                 gap = message["data"]
         assert gap is not None and gap["reference"] == "pay-1" and gap["gap"] is True and gap["email"] == "Ann@shop.test"
         await seller.close()
+        # A seller joining now gets the state, the errors, then the open gaps.
+        late = await websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller"))
+        first = [await recv_json(late) for _ in range(3)]
+        assert [m["type"] for m in first] == ["metrics-update", "payment-errors-update", "payment-gap"]
+        assert first[2]["data"]["reference"] == "pay-1"
+        await late.close()
 
     asyncio.run(run())
     status, gaps, _ = hub.request("GET", "/api/payments/gaps", headers=KEY)
