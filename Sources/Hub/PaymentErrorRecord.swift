@@ -50,6 +50,14 @@ struct RecentPaymentErrors {
         return out
     }
 
+    /// Forgets the errors that occurred before `cutoff` (retention).
+    mutating func dropOlder(than cutoff: Int64) {
+        let kept = all.filter { $0.occurredAt >= cutoff }
+        guard kept.count != ring.count else { return }
+        ring = kept
+        start = 0
+    }
+
     /// Oldest first, for snapshots.
     var all: [PaymentErrorRecord] { (0..<ring.count).map { ring[(start + $0) % ring.count] } }
 }

@@ -8,6 +8,8 @@ public final class PresenceHub {
         /// Ended sessions are kept this long (for revival and their visit history).
         public var endedRetention: Int64 = 24 * 3600 * 1000
         public var recentPaymentErrors = 500
+        /// Payment errors older than this are forgotten at the sweep (contract: 30 days).
+        public var paymentErrorRetention: Int64 = 30 * 86_400_000
 
         public init() {}
     }
@@ -151,6 +153,7 @@ public final class PresenceHub {
         while let slot = table.oldestEnded, time - (table[slot].endedAt ?? time) > configuration.endedRetention {
             table.remove(slot)
         }
+        errors.dropOlder(than: time - configuration.paymentErrorRetention)
         return expired
     }
 

@@ -1,8 +1,8 @@
-/// Parsing of the command line's durations (`250ms`, `30s`, `5m`, `24h`) and sizes
+/// Parsing of the command line's durations (`250ms`, `30s`, `5m`, `24h`, `30d`) and sizes
 /// (`64KiB`, `1MiB`, or bytes).
 public enum ConfigValue {
     public static func duration(_ text: String) -> UInt64? {
-        let units: [(String, UInt64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        let units: [(String, UInt64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             if suffix == "s" && number.hasSuffix("m") { continue }  // "ms" is matched first

@@ -9,7 +9,6 @@ enum Funnels {
     static let checkout = ["session_started", "browsed_products", "checkout_started", "payment_started", "payment_succeeded"]
     /// Payment steps, from the payment flow.
     static let payment = ["initialized", "confirmed_by_provider", "credited"]
-    static let retention: Int64 = 90 * 86_400_000
 }
 
 extension HubService {

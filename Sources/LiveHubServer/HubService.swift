@@ -38,6 +38,7 @@ final class HubService {
         alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
+        configuration.paymentErrorRetention = Int64(context.configuration.errorRetention / 1_000_000)
         hub = PresenceHub(clock: clock, configuration: configuration)
         if let snapshot {
             hub.restore(snapshot)
@@ -145,6 +146,7 @@ final class HubService {
     private func sweep() {
         let started = EventLoop.now
         hub.sweep()
+        errorsChanged = true  // the sweep may have forgotten errors past their retention
         context.loop.stats.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
         schedulePublish()
         context.shared.deliver(to: .seller, HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true, from: context)
@@ -156,7 +158,7 @@ final class HubService {
         let started = EventLoop.now
         do {
             syncJournal()
-            money.pruneActivity(before: clock.nowMilliseconds - Funnels.retention)
+            money.pruneActivity(before: clock.nowMilliseconds - Int64(context.configuration.activityRetention / 1_000_000))
             var snapshot = hub.snapshot()
             snapshot.money = money.records
             snapshot.journalLSN = journal.lastLSN

@@ -57,6 +57,9 @@ public struct ServerConfiguration: Sendable {
     public var fsyncPolicy: Journal.SyncPolicy = .batch
     /// A deduction above this raises an alert.
     public var alertLargeDeduction = Money(minorUnits: 5000)
+    /// Payment errors and activity are forgotten after these (contract: 30 and 90 days).
+    public var errorRetention: UInt64 = 30 * 86_400_000_000_000
+    public var activityRetention: UInt64 = 90 * 86_400_000_000_000
     /// Where alerts are POSTed (Discord- or Slack-shaped); nil: seller room only.
     public var alertWebhook: String?
     /// Provider webhook secrets; a provider without one refuses every delivery.

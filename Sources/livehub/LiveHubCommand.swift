@@ -52,7 +52,8 @@ struct Serve: ParsableCommand {
     static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
                               "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
                               "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
-                              "stripe-secret", "mpesa-token", "alert-webhook"]
+                              "stripe-secret", "mpesa-token", "alert-webhook",
+                              "error-retention", "activity-retention"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -77,6 +78,8 @@ struct Serve: ParsableCommand {
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
+    @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
+    @Option(help: "Activity events older than this are forgotten.") var activityRetention = "90d"
     @Option(help: "Where alerts are POSTed: a Discord or Slack incoming-webhook URL (http or https).") var alertWebhook: String?
     @Option(help: "Paystack secret key (x-paystack-signature, HMAC-SHA512 of the body).") var paystackSecret: String?
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
@@ -118,6 +121,8 @@ struct Serve: ParsableCommand {
             guard OutgoingURL(alertWebhook) != nil else { throw ValidationError("--alert-webhook: expected an http:// or https:// URL") }
         }
         configuration.alertWebhook = alertWebhook
+        configuration.errorRetention = try Self.duration(errorRetention, "--error-retention")
+        configuration.activityRetention = try Self.duration(activityRetention, "--activity-retention")
         configuration.paystackSecret = paystackSecret
         configuration.nowpaymentsSecret = nowpaymentsSecret
         configuration.stripeSecret = stripeSecret

@@ -176,3 +176,21 @@ struct PaymentErrorTests {
         #expect(hub.recentPaymentErrors(limit: 10).map(\.errorCode) == ["e4", "e3", "e2"])
     }
 }
+
+@Suite("Payment error retention")
+struct PaymentErrorRetentionTests {
+    @Test func errorsOlderThanTheRetentionAreForgottenAtTheSweep() {
+        let clock = ManualClock()
+        var configuration = PresenceHub.Configuration()
+        configuration.paymentErrorRetention = 30 * 86_400_000
+        let hub = PresenceHub(clock: clock, configuration: configuration)
+        hub.paymentError(sessionId: "a", code: "old", message: "m", details: nil, email: nil, phone: nil)
+        clock.advance(milliseconds: 29 * 86_400_000)
+        hub.paymentError(sessionId: "b", code: "new", message: "m", details: nil, email: nil, phone: nil)
+        hub.sweep()
+        #expect(hub.recentPaymentErrors().map(\.errorCode) == ["new", "old"])
+        clock.advance(milliseconds: 86_400_000 + 1)
+        hub.sweep()
+        #expect(hub.recentPaymentErrors().map(\.errorCode) == ["new"])
+    }
+}
