@@ -24,6 +24,7 @@ public struct HTTPStatus: Equatable, Sendable {
     public static let conflict = HTTPStatus(code: 409, reason: "Conflict")
     public static let contentTooLarge = HTTPStatus(code: 413, reason: "Content Too Large")
     public static let unsupportedMediaType = HTTPStatus(code: 415, reason: "Unsupported Media Type")
+    public static let unprocessableContent = HTTPStatus(code: 422, reason: "Unprocessable Content")
     public static let upgradeRequired = HTTPStatus(code: 426, reason: "Upgrade Required")
     public static let tooManyRequests = HTTPStatus(code: 429, reason: "Too Many Requests")
     public static let requestHeaderFieldsTooLarge = HTTPStatus(code: 431, reason: "Request Header Fields Too Large")

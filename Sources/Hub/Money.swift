@@ -61,7 +61,15 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
-    public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
-    public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
-    public static prefix func - (a: Money) -> Money { Money(minorUnits: -a.minorUnits) }
+    /// The largest balance the ledger keeps (10 trillion units): every sum of a few
+    /// million such amounts still fits in Int64.
+    public static let limit = Money(minorUnits: 1_000_000_000_000_000)
+
+    /// Sums for reports (monitor, stats) saturate instead of trapping; the ledger itself
+    /// never gets near: it refuses a balance beyond `limit`.
+    public static func + (a: Money, b: Money) -> Money {
+        let (sum, overflow) = a.minorUnits.addingReportingOverflow(b.minorUnits)
+        return Money(minorUnits: overflow ? (b.minorUnits > 0 ? .max : .min) : sum)
+    }
+    public static func - (a: Money, b: Money) -> Money { a + Money(minorUnits: -b.minorUnits) }
 }

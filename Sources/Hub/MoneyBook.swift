@@ -63,16 +63,20 @@ public final class MoneyBook {
         case new(MoneyRecord, LedgerTransaction)
         /// The reference was seen before: the original, unchanged.
         case existing(LedgerTransaction)
+        /// The balance would leave ±`Money.limit`.
+        case outOfRange
     }
 
     public func prepareTransaction(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
                                    service: String?, reference: String, now: Int64) -> LedgerOutcome {
         if let index = transactionByReference[reference] { return .existing(transactions[index]) }
         let before = balances[userId] ?? .zero
+        let after = before + Money(minorUnits: kind.sign * amount.minorUnits)
+        guard after.minorUnits.magnitude <= Money.limit.minorUnits.magnitude else { return .outOfRange }
         let transaction = LedgerTransaction(
             id: Int64(transactions.count + 1), userId: userId, amount: amount, kind: kind, description: description,
             service: service, reference: reference, createdAt: now,
-            balanceAfter: before + Money(minorUnits: kind.sign * amount.minorUnits),
+            balanceAfter: after,
             userSeq: Int64((userTransactions[userId]?.count ?? 0) + 1))
         return .new(.transaction(transaction), transaction)
     }

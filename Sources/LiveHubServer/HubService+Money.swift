@@ -12,6 +12,9 @@ extension HubService {
             switch money.prepareTransaction(userId: request.userId, amount: request.amount, kind: request.kind,
                                             description: request.description, service: request.service,
                                             reference: request.reference, now: now) {
+            case .outOfRange:
+                throw APIError(.unprocessableContent, code: "balance_out_of_range",
+                               message: "the balance would go beyond ±\(Money.limit); nothing was recorded")
             case .existing(let original):
                 // A retry: the original, and nothing charged twice (§ Ledger).
                 return Self.json(.ok, MoneyMessages.transaction(original))

@@ -18,16 +18,21 @@ enum MoneyMessages {
         json.endObject()
     }
 
-    static func transaction(_ t: LedgerTransaction) -> [UInt8] {
+    static func transaction(_ t: LedgerTransaction) -> [UInt8] { one(t, transaction) }
+    static func transactions(_ list: [LedgerTransaction]) -> [UInt8] { array(list, transaction) }
+
+    /// One value written by `write`, as bytes.
+    static func one<Value>(_ value: Value, _ write: (Value, inout JSONWriter) -> Void) -> [UInt8] {
         var json = JSONWriter()
-        transaction(t, into: &json)
+        write(value, &json)
         return json.bytes
     }
 
-    static func transactions(_ list: [LedgerTransaction]) -> [UInt8] {
+    /// A JSON array of the values, each written by `write`.
+    static func array<Value>(_ values: [Value], _ write: (Value, inout JSONWriter) -> Void) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()
-        for t in list { transaction(t, into: &json) }
+        for value in values { write(value, &json) }
         json.endArray()
         return json.bytes
     }
@@ -90,19 +95,8 @@ enum MoneyMessages {
         json.endObject()
     }
 
-    static func payment(_ p: Payment) -> [UInt8] {
-        var json = JSONWriter()
-        payment(p, into: &json)
-        return json.bytes
-    }
-
-    static func payments(_ list: [Payment]) -> [UInt8] {
-        var json = JSONWriter()
-        json.beginArray()
-        for p in list { payment(p, into: &json) }
-        json.endArray()
-        return json.bytes
-    }
+    static func payment(_ p: Payment) -> [UInt8] { one(p, payment) }
+    static func payments(_ list: [Payment]) -> [UInt8] { array(list, payment) }
 
     /// An alert, with what became of its webhook delivery when that is known.
     static func alert(_ a: Alert, delivery: AlertDispatcher.DeliveryState?) -> [UInt8] {

@@ -110,7 +110,8 @@ enum ProviderWebhooks {
         // Every candidate is compared, whatever the first gave.
         let matched = candidates.map { HMAC.constantTimeEquals(expected, Array($0.utf8)) }.contains(true)
         guard matched else { return "Stripe-Signature does not match the body" }
-        guard abs(now - t) <= stripeTolerance else { return "Stripe-Signature timestamp is outside the \(stripeTolerance) s tolerance" }
+        let (skew, overflow) = now.subtractingReportingOverflow(t)
+        guard !overflow, skew.magnitude <= UInt64(stripeTolerance) else { return "Stripe-Signature timestamp is outside the \(stripeTolerance) s tolerance" }
         return nil
     }
 

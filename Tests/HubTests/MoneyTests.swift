@@ -27,6 +27,8 @@ struct MoneyTests {
                 return t
             case .existing(let t):
                 return t
+            case .outOfRange:
+                fatalError("not at these amounts")
             }
         }
         _ = post("10.00", .credit, "a")
@@ -43,6 +45,21 @@ struct MoneyTests {
         #expect(book.transactions(of: "u1", after: 2).map(\.reference) == ["c", "d"])
         #expect(book.transactions(of: "u1", after: 4).isEmpty)
         #expect(book.lastSeq(of: "u2") == 1)
+        // A balance beyond the ledger's range is refused, never wrapped or trapped.
+        let huge = Money(decimal: "9999999999999.99")!
+        guard case .new(let first, _) = book.prepareTransaction(userId: "big", amount: huge, kind: .credit, description: "",
+                                                                 service: nil, reference: "big1", now: 1) else {
+            Issue.record("the first large credit fits")
+            return
+        }
+        book.apply(first)
+        guard case .outOfRange = book.prepareTransaction(userId: "big", amount: huge, kind: .credit, description: "",
+                                                          service: nil, reference: "big2", now: 1) else {
+            Issue.record("the second would pass the limit")
+            return
+        }
+        #expect(book.balance(of: "big") == huge)
+        #expect((Money(minorUnits: .max) + Money(minorUnits: 1)).minorUnits == .max)
     }
 
     @Test func paymentStagesOutOfOrderAndTwiceKeepTheFurthestAndGapsFollowTheGrace() {
