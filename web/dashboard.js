@@ -95,6 +95,25 @@
     $("errors-count").textContent = errors.length ? "(" + errors.length + ")" : "";
   }
 
+  // Payment gaps (money confirmed by the provider, not credited) and alerts, newest first.
+  // Keyed, so the gaps a reconnect sends again are not listed twice.
+  const notices = new Map();
+  function notice(key, at, title, text, kind) {
+    notices.set(key, { at: new Date(at), title, text, kind });
+    const list = $("alerts");
+    list.textContent = "";
+    const sorted = [...notices.values()].sort((a, b) => b.at - a.at).slice(0, 50);
+    for (const n of sorted) {
+      const li = document.createElement("li");
+      li.className = n.kind;
+      const time = document.createElement("span"); time.className = "time"; time.textContent = n.at.toLocaleTimeString();
+      const title = document.createElement("strong"); title.textContent = n.title;
+      li.append(time, title, document.createTextNode(" " + n.text));
+      list.appendChild(li);
+    }
+    $("alerts-count").textContent = "(" + notices.size + ")";
+  }
+
   function connect() {
     if (!token) { setStatus(false, "no token: open the address livehub serve printed"); return; }
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/seller?token=" + encodeURIComponent(token));
@@ -109,6 +128,13 @@
         errors.sort((a, b) => b.id - a.id);
         showErrors();
       } else if (msg.type === "metrics-heartbeat") sample(Number($("tile-total").textContent) || 0);
+      else if (msg.type === "payment-gap") {
+        const p = msg.data;
+        notice("gap:" + p.reference, p.gap_since || p.updated_at, "Not credited",
+          [p.reference, p.provider, p.amount, p.email || p.phone || p.user_id].filter((x) => x != null).join(" · "), "gap");
+      } else if (msg.type === "alert") {
+        notice("alert:" + msg.data.id, msg.data.created_at, msg.data.title, msg.data.message, "alert");
+      }
     };
     ws.onclose = (event) => {
       setStatus(false, event.code === 1008 || event.code === 4001 ? "refused: token" : "reconnecting…");

@@ -6,7 +6,9 @@ import pathlib
 import shutil
 import subprocess
 import tempfile
+import json
 import time
+import urllib.request
 
 import pytest
 
@@ -27,7 +29,7 @@ def store_hub():
     port = free_port()
     data = tempfile.mkdtemp(prefix="livehub-browser-")
     root = pathlib.Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", data, "--broadcast-interval", "100ms",
+    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", data, "--broadcast-interval", "100ms", "--api-key", "browser-key",
                              "--web-root", str(root / "web")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     dashboard = None
     for line in proc.stdout:
@@ -105,6 +107,15 @@ def test_dashboard_follows_the_store(store_hub, browser):
                     and "card_declined" in browser.find_element(By.ID, "errors").text)
     row = browser.find_element(By.CSS_SELECTOR, "#errors tbody tr").text
     assert "buyer@example.com" in row and "Headphones" in row and "89.90" in row and "Your card was declined." in row
+
+    # A large deduction from the shop's backend shows up as an alert on the dashboard.
+    request = urllib.request.Request(store_hub["base"] + "/api/wallet/transactions", method="POST",
+                                     data=json.dumps({"user_id": "buyer", "amount": "75.00", "type": "debit",
+                                                      "description": "bulk sms", "reference": "browser-1"}).encode(),
+                                     headers={"Authorization": "Bearer browser-key", "Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=5).status == 201
+    dashboard_shows("the alert", lambda: "Large deduction" in browser.find_element(By.ID, "alerts").text
+                    and "Negative balance" in browser.find_element(By.ID, "alerts").text)
 
     ARTIFACTS.mkdir(exist_ok=True)
     browser.switch_to.window(dashboard)
