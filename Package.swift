@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
-        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux"]),
+        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -124,7 +124,6 @@ private final class OutgoingExchange: TCPConnectionDelegate {
         switch connection.failure {
         case .connect(let why)?: finish(.failure(.connect(why)))
         case .tls(let why)?: finish(.failure(.tls(why)))
-        case .abandoned(let why)?: finish(.failure(.connect(why)))
         case nil:
             do {
                 if let response = try parser.response(atEndOfStream: true) {

@@ -35,7 +35,6 @@ public final class Journal {
     /// Where the records after the newest snapshot start.
     private var snapshotMark = 0
     private var unsynced = false
-    public private(set) var appendedRecords = 0
 
     /// Reads what is there (cutting a damaged tail), then opens for appending.
     public static func open(path: String, policy: SyncPolicy) throws(Failure) -> (Journal, Contents) {
@@ -80,7 +79,6 @@ public final class Journal {
         try FileBytes.writeAll(fd, bytes, what: path)
         lastLSN += 1
         size += bytes.count
-        appendedRecords += 1
         unsynced = true
         if policy == .always { try sync() }
     }

@@ -63,7 +63,7 @@ enum Beacon: Sendable {
     }
 
     static func newSessionID() -> String {
-        "s_" + HMAC.randomBytes(12).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        "s_" + HMAC.hex(HMAC.randomBytes(12))
     }
 }
 

@@ -120,10 +120,10 @@ enum QueryParameters {
     /// A window such as `24h`, `30m`, `7d`, in milliseconds.
     static func window(_ query: [String: String], _ name: String, default fallback: Int64) throws(APIError) -> Int64 {
         guard let text = query[name], !text.isEmpty else { return fallback }
-        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
-        guard let unit = text.last, let scale = units[unit], let n = Int64(text.dropLast()), n > 0, n <= 3650 * 86_400_000 / scale else {
+        // The command line's durations, in milliseconds, up to ten years.
+        guard let nanoseconds = ConfigValue.duration(text), nanoseconds >= 1_000_000, nanoseconds <= 3650 * 86_400_000_000_000 else {
             throw invalid("\(name) must be like 30m, 24h or 7d")
         }
-        return n * scale
+        return Int64(nanoseconds / 1_000_000)
     }
 }

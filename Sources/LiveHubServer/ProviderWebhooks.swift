@@ -87,7 +87,7 @@ enum ProviderWebhooks {
     private static func verifyHex(secret: String?, flag: String, header: String?, name: String, mac: ([UInt8]) -> [UInt8]) -> String? {
         guard let secret, !secret.isEmpty else { return "no \(flag) is configured" }
         guard let header, !header.isEmpty else { return "no \(name) header" }
-        let expected = Array(hex(mac(Array(secret.utf8))).utf8)
+        let expected = Array(HMAC.hex(mac(Array(secret.utf8))).utf8)
         return HMAC.constantTimeEquals(expected, Array(header.lowercased().utf8)) ? nil : "\(name) does not match the body"
     }
 
@@ -106,7 +106,7 @@ enum ProviderWebhooks {
         }
         guard let timestamp, let t = Int64(timestamp) else { return "Stripe-Signature has no timestamp" }
         guard !candidates.isEmpty else { return "Stripe-Signature has no v1 signature" }
-        let expected = Array(hex(HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + body)).utf8)
+        let expected = Array(HMAC.hex(HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + body)).utf8)
         // Every candidate is compared, whatever the first gave.
         let matched = candidates.map { HMAC.constantTimeEquals(expected, Array($0.utf8)) }.contains(true)
         guard matched else { return "Stripe-Signature does not match the body" }
@@ -178,14 +178,6 @@ enum ProviderWebhooks {
     private static func minorUnits(_ value: JSONValue?) -> Money? {
         guard let text = value?.scalarText, let units = Int64(text), units >= 0 else { return nil }
         return Money(minorUnits: units)
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The same value with every object's keys in order (NOWPayments signs that form).

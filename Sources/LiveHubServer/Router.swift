@@ -70,16 +70,8 @@ struct Router {
             try require(head, "GET")
             try authorize(head, scopes: [.seller, .admin])
             let query = QueryString.parse(head.query)
-            let limit = try query["limit"].map { text throws(APIError) -> Int in
-                guard let n = Int(text), n >= 1, n <= 500 else { throw APIError(.badRequest, code: "invalid_query", message: "limit must be 1 to 500") }
-                return n
-            } ?? 50
-            let since = try query["since"].map { text throws(APIError) -> Int64 in
-                guard let ms = Timestamp.parse(text) else {
-                    throw APIError(.badRequest, code: "invalid_query", message: "since must be an ISO 8601 time or milliseconds since 1970")
-                }
-                return ms
-            }
+            let limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 50
+            let since = try QueryParameters.time(query, "since")
             let records = shared.publication.read().recentErrors.lazy.filter { since == nil || $0.occurredAt > since! }.prefix(limit)
             return .respond(json(HubMessages.paymentErrors(Array(records))))
         case "/api/metrics/cleanup-sessions":

@@ -1,4 +1,5 @@
 import Glibc
+import Hub
 
 /// The token key: given (`--secret`, `LIVEHUB_SECRET`), or kept in `DATA/secret`, made on
 /// the first start so a newcomer never has to invent one.
@@ -22,15 +23,14 @@ public enum SecretStore {
     public static func loadOrCreate(dataDirectory: String) throws(Failure) -> (secret: [UInt8], created: Bool) {
         try makeDirectory(dataDirectory)
         let path = dataDirectory + "/secret"
-        if let existing = readFile(path) {
+        let existing: [UInt8]?
+        do { existing = try FileBytes.read(path) } catch { throw .unreadable(path) }
+        if let existing {
             let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
             guard !text.isEmpty else { throw .unreadable(path) }
             return (Array(text.utf8), false)
         }
-        let hex = HMAC.randomBytes(32).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-        }.joined()
+        let hex = HMAC.hex(HMAC.randomBytes(32))
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw .cannotWrite(path, errno) }
         defer { close(fd) }
@@ -45,18 +45,5 @@ public enum SecretStore {
             partial += component + "/"
             if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw .cannotCreateDirectory(partial, errno) }
         }
-    }
-
-    static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, file) }
-            if n <= 0 { break }
-            out += chunk[..<n]
-        }
-        return out
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Hub
 
 /// The files under `web/`, read once at start: the dashboard, the demo store, the tracker.
 struct StaticFiles: Sendable {
@@ -30,5 +31,5 @@ struct StaticFiles: Sendable {
         return "application/octet-stream"
     }
 
-    private static func read(_ path: String) -> [UInt8]? { SecretStore.readFile(path) }
+    private static func read(_ path: String) -> [UInt8]? { (try? FileBytes.read(path)) ?? nil }
 }

@@ -13,8 +13,6 @@ public protocol TCPConnectionDelegate: AnyObject {
 public enum ConnectionFailure: Equatable, Sendable {
     case connect(String)
     case tls(String)
-    /// The owner gave up on it (a deadline).
-    case abandoned(String)
 }
 
 /// A non-blocking TCP connection on an event loop, with a write queue.
@@ -92,8 +90,8 @@ public final class TCPConnection: EventHandler {
         return connection
     }
 
-    /// Ends the connection as failed (the owner's deadline passed, say): `failure` tells why.
-    public func fail(_ reason: ConnectionFailure) {
+    /// Ends the connection as failed: `failure` tells why.
+    func fail(_ reason: ConnectionFailure) {
         guard !isClosed else { return }
         if failure == nil { failure = reason }
         close()

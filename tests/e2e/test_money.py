@@ -53,6 +53,11 @@ def test_ledger_is_exact_idempotent_and_refuses_bad_entries(money_hub):
     assert status == 201 and Decimal(str(refund["balance_after"])) == Decimal("9.90")
     status, body, _ = hub.request("GET", "/api/wallet/balance?user_id=u1", headers=KEY)
     assert status == 200 and body == {"user_id": "u1", "balance": 9.9}
+    # A wallet user reads their own balance, never another's.
+    own = {"Authorization": "Bearer " + hub.token("balance", "u1")}
+    assert hub.request("GET", "/api/wallet/balance", headers=own)[1] == {"user_id": "u1", "balance": 9.9}
+    status, error, _ = hub.request("GET", "/api/wallet/balance?user_id=u2", headers=own)
+    assert status == 403 and error["error"]["code"] == "wrong_user"
 
     for bad in [{"type": "gift"}, {"reference": None}, {"amount": "ten"}, {"amount": "-5"}, {"amount": "1.005"}, {"amount": "0"}]:
         entry = {"user_id": "u1", "amount": "1.00", "type": "debit", "description": "d", "reference": "bad"}
