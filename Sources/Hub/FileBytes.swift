@@ -24,14 +24,15 @@ public enum FileBytes {
         return bytes
     }
 
-    /// Writes every byte (retrying short writes and EINTR).
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], what: String) throws(Failure) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    /// Writes every byte at `offset` (pwrite: the file position is not used), retrying
+    /// short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, what: String) throws(Failure) {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset + written)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "cannot write \(what): \(String(cString: strerror(errno)))") }
-            offset += n
+            written += n
         }
     }
 

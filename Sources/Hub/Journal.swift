@@ -49,7 +49,6 @@ public final class Journal {
                 throw Failure(description: "cannot cut the damaged end of \(path): errno \(errno)")
             }
         }
-        lseek(fd, off_t(validSize), SEEK_SET)
         let journal = Journal(path: path, policy: policy, fd: fd, lastLSN: contents.records.last?.lsn ?? 0, size: validSize)
         return (journal, contents)
     }
@@ -68,6 +67,11 @@ public final class Journal {
     public func advanceLSN(to lsn: UInt64) { lastLSN = max(lastLSN, lsn) }
 
     /// Appends one record; durable on return with `always`, after `sync()` with `batch`.
+    ///
+    /// The record is written at the journal's known end (`pwrite`, not the file position),
+    /// and a failed or short write is rolled back: the file is cut back to that end. So a
+    /// torn record (a full disk, an I/O error) is never followed by good ones, which a
+    /// restart would otherwise cut off with it.
     public func append(_ record: MoneyRecord) throws(Failure) {
         var body = ByteWriter()
         body.u64(lastLSN + 1)
@@ -76,11 +80,31 @@ public final class Journal {
         frame.u32(UInt32(body.bytes.count))
         frame.u32(CRC32.checksum(body.bytes[...]))
         let bytes = frame.bytes + body.bytes
-        try FileBytes.writeAll(fd, bytes, what: path)
+        do throws(Failure) {
+            try cutTornTail()
+            try FileBytes.writeAll(fd, bytes, at: size, what: path)
+            if policy == .always {
+                guard fdatasync(fd) == 0 else { throw Failure(description: "fdatasync \(path): \(String(cString: strerror(errno)))") }
+            }
+        } catch {
+            tornTail = true
+            try? cutTornTail()
+            throw error
+        }
         lastLSN += 1
         size += bytes.count
-        unsynced = true
-        if policy == .always { try sync() }
+        unsynced = policy == .batch
+    }
+
+    /// True while bytes of a failed append may lie past `size`.
+    private var tornTail = false
+
+    private func cutTornTail() throws(Failure) {
+        guard tornTail else { return }
+        guard ftruncate(fd, off_t(size)) == 0 else {
+            throw Failure(description: "cannot cut a failed append off \(path): \(String(cString: strerror(errno)))")
+        }
+        tornTail = false
     }
 
     public var needsSync: Bool { unsynced }
@@ -103,21 +127,23 @@ public final class Journal {
             let temp = path + ".tmp"
             let tempFD = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             guard tempFD >= 0 else { throw Failure(description: "cannot create \(temp): errno \(errno)") }
-            do {
-                try FileBytes.writeAll(tempFD, kept, what: temp)
+            // A compaction that fails (a full disk) leaves the journal as it was and no
+            // temp file behind; the next snapshot tries again.
+            do throws(Failure) {
+                try FileBytes.writeAll(tempFD, kept, at: 0, what: temp)
+                guard fsync(tempFD) == 0, rename(temp, path) == 0 else {
+                    throw Failure(description: "cannot replace \(path): \(String(cString: strerror(errno)))")
+                }
             } catch {
                 Glibc.close(tempFD)
+                unlink(temp)
                 throw error
-            }
-            guard fsync(tempFD) == 0, rename(temp, path) == 0 else {
-                Glibc.close(tempFD)
-                throw Failure(description: "cannot replace \(path): errno \(errno)")
             }
             FileBytes.syncDirectory(of: path)
             Glibc.close(fd)
             fd = tempFD
-            lseek(fd, 0, SEEK_END)
             size = kept.count
+            tornTail = false
         }
         snapshotMark = size
     }

@@ -17,32 +17,34 @@ public struct SnapshotStore: Sendable {
     }
 
     public func save(_ snapshot: HubSnapshot) throws(WriteError) {
-        let bytes = snapshot.encoded()
+        try write(snapshot.encoded())
+    }
+
+    /// Writes encoded snapshot bytes. A failure (a full disk) removes the temp file, so
+    /// a snapshot that cannot be written takes no space; the current one stays in place.
+    public func write(_ bytes: [UInt8]) throws(WriteError) {
         let temp = path + ".tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw WriteError(description: "cannot create \(temp): errno \(errno)") }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                close(fd)
-                throw WriteError(description: "cannot write \(temp): errno \(errno)")
+        guard fd >= 0 else { throw WriteError(description: "cannot create \(temp): \(String(cString: strerror(errno)))") }
+        do throws(WriteError) {
+            do {
+                try FileBytes.writeAll(fd, bytes, at: 0, what: temp)
+            } catch {
+                throw WriteError(description: error.description)
             }
-            offset += n
-        }
-        guard fsync(fd) == 0 else {
+            guard fsync(fd) == 0 else { throw WriteError(description: "fsync \(temp): \(String(cString: strerror(errno)))") }
+        } catch {
             close(fd)
-            throw WriteError(description: "fsync \(temp): errno \(errno)")
+            unlink(temp)
+            throw error
         }
         close(fd)
         if access(path, F_OK) == 0 { _ = rename(path, previousPath) }
-        guard rename(temp, path) == 0 else { throw WriteError(description: "rename \(temp): errno \(errno)") }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            _ = fsync(dir)
-            close(dir)
+        guard rename(temp, path) == 0 else {
+            unlink(temp)
+            throw WriteError(description: "rename \(temp): \(String(cString: strerror(errno)))")
         }
+        FileBytes.syncDirectory(of: path)
     }
 
     public static func read(_ path: String) throws(HubSnapshot.ReadError) -> HubSnapshot {
