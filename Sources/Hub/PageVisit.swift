@@ -21,4 +21,8 @@ public enum PageType {
     public static let payment = "payment"
     public static let paymentError = "payment_error"
     public static let paymentSuccess = "payment_success"
+    public static let product = "product"
+
+    /// Always counted under their own names, however many other names are in use.
+    static let withTiles: Set<String> = [homepage, category, offer, checkout, payment, paymentError, paymentSuccess, product]
 }

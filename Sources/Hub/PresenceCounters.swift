@@ -1,5 +1,15 @@
 /// Live counts, kept up to date on every move so reading them never scans the sessions.
+///
+/// Page types, categories and offers are free text from anonymous browsers, so each map
+/// holds at most `maxKeys` names (the tile page types always have theirs); sessions on any
+/// other name are counted under `"other"`. A session leaving a name that has no entry
+/// leaves `"other"`: every session counted under `"other"` is on a name without its own
+/// entry, so no count goes negative and the totals stay exact.
 public struct PresenceCounters: Sendable, Equatable {
+    /// The key that counts sessions on names beyond `maxKeys`.
+    public static let otherKey = "other"
+    /// Distinct names per map, `"other"` included.
+    public let maxKeys: Int
     /// Active sessions per page type (any type, not only those with tiles).
     public private(set) var pages: [String: Int] = [:]
     /// Active sessions per category, from category pages' identifiers.
@@ -8,7 +18,9 @@ public struct PresenceCounters: Sendable, Equatable {
     public private(set) var offers: [String: Int] = [:]
     public private(set) var totalActive = 0
 
-    public init() {}
+    public init(maxKeys: Int = 100) {
+        self.maxKeys = max(2, maxKeys)
+    }
 
     public var homepage: Int { pages[PageType.homepage] ?? 0 }
     public var checkout: Int { pages[PageType.checkout] ?? 0 }
@@ -22,15 +34,23 @@ public struct PresenceCounters: Sendable, Equatable {
     mutating func leave(_ visit: PageVisit) { adjust(visit, by: -1) }
 
     private mutating func adjust(_ visit: PageVisit, by delta: Int) {
-        Self.bump(&pages, visit.pageType, delta)
+        bump(&pages, visit.pageType, delta, reserved: PageType.withTiles.contains(visit.pageType))
         guard let identifier = visit.identifier, !identifier.isEmpty else { return }
-        if visit.pageType == PageType.category { Self.bump(&categories, identifier, delta) }
-        if visit.pageType == PageType.offer { Self.bump(&offers, identifier, delta) }
+        if visit.pageType == PageType.category { bump(&categories, identifier, delta, reserved: false) }
+        if visit.pageType == PageType.offer { bump(&offers, identifier, delta, reserved: false) }
     }
 
-    /// Maps hold non-zero entries only.
-    private static func bump(_ map: inout [String: Int], _ key: String, _ delta: Int) {
-        let value = (map[key] ?? 0) + delta
-        map[key] = value == 0 ? nil : value
+    /// Maps hold non-zero entries only. A new name gets an entry while the map has room
+    /// (one place is kept for `"other"`); a name with tiles always does.
+    private func bucket(_ map: [String: Int], _ key: String, entering: Bool, reserved: Bool) -> String {
+        if map[key] != nil || reserved { return key }
+        if entering && map.count < maxKeys - (map[Self.otherKey] == nil ? 1 : 0) { return key }
+        return Self.otherKey
+    }
+
+    private func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, reserved: Bool) {
+        let name = bucket(map, key, entering: delta > 0, reserved: reserved)
+        let value = (map[name] ?? 0) + delta
+        map[name] = value == 0 ? nil : value
     }
 }

@@ -10,14 +10,22 @@ public final class PresenceHub {
         public var recentPaymentErrors = 500
         /// Payment errors older than this are forgotten at the sweep (contract: 30 days).
         public var paymentErrorRetention: Int64 = 30 * 86_400_000
+        /// Sessions kept, active and ended. When full, the longest-ended session is
+        /// forgotten to make room; with none ended, a new session is refused.
+        public var maxSessions = 1_000_000
+        /// Distinct names per live-metrics map (see `PresenceCounters`).
+        public var maxTrackedKeys = 100
 
         public init() {}
     }
 
+    /// A new session could not be taken: every place in the table holds a live session.
+    public struct TableFull: Error, Equatable {}
+
     public let configuration: Configuration
     private let clock: WallClock
     private var table = SessionTable()
-    public private(set) var counters = PresenceCounters()
+    public private(set) var counters: PresenceCounters
     private var errors: RecentPaymentErrors
     private var nextErrorID: Int64 = 1
     private var lastNow: Int64 = 0
@@ -32,8 +40,14 @@ public final class PresenceHub {
         self.clock = clock
         self.configuration = configuration
         self.errors = RecentPaymentErrors(capacity: configuration.recentPaymentErrors)
+        self.counters = PresenceCounters(maxKeys: configuration.maxTrackedKeys)
         self.updatedAt = clock.nowMilliseconds
     }
+
+    /// New sessions refused because the table was full of live ones.
+    public private(set) var sessionsRefused = 0
+    /// Ended sessions forgotten early to make room for new ones.
+    public private(set) var sessionsEvicted = 0
 
     /// The clock, never going backwards: the activity list stays ordered even if the
     /// wall clock is set back.
@@ -57,21 +71,21 @@ public final class PresenceHub {
 
     /// Starts (or revives) a session; returns its id.
     @discardableResult
-    public func startSession(id: String, userId: String? = nil, email: String? = nil, phone: String? = nil, client: ClientInfo = ClientInfo()) -> String {
-        let slot = activeSlot(for: id, client: client)
+    public func startSession(id: String, userId: String? = nil, email: String? = nil, phone: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) -> String {
+        let slot = try activeSlot(for: id, client: client)
         if let userId { table[slot].userId = userId }
         if let email { table[slot].email = email }
         if let phone { table[slot].phone = phone }
         return id
     }
 
-    public func pageVisit(sessionId: String, pageType: String, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func pageVisit(sessionId: String, pageType: String, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
         move(slot, to: PageVisit(pageType: pageType, identifier: identifier, url: url, enteredAt: now()))
     }
 
-    public func checkoutStart(sessionId: String, items: String?, totalAmount: String?, paymentMethod: String?, client: ClientInfo = ClientInfo()) {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func checkoutStart(sessionId: String, items: String?, totalAmount: String?, paymentMethod: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
         table[slot].checkoutItems = items ?? table[slot].checkoutItems
         table[slot].totalAmount = totalAmount ?? table[slot].totalAmount
         table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
@@ -79,8 +93,8 @@ public final class PresenceHub {
         move(slot, to: PageVisit(pageType: PageType.checkout, enteredAt: now()))
     }
 
-    public func paymentStart(sessionId: String, paymentMethod: String?, amount: String?, client: ClientInfo = ClientInfo()) {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func paymentStart(sessionId: String, paymentMethod: String?, amount: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
         table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         table[slot].checkoutStatus = .payment
@@ -88,8 +102,8 @@ public final class PresenceHub {
     }
 
     @discardableResult
-    public func paymentError(sessionId: String, code: String, message: String, details: String?, email: String?, phone: String?, client: ClientInfo = ClientInfo()) -> PaymentErrorRecord {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func paymentError(sessionId: String, code: String, message: String, details: String?, email: String?, phone: String?, client: ClientInfo = ClientInfo()) throws(TableFull) -> PaymentErrorRecord {
+        let slot = try activeSlot(for: sessionId, client: client)
         if let email { table[slot].email = email }
         if let phone { table[slot].phone = phone }
         table[slot].checkoutStatus = .failed
@@ -106,15 +120,15 @@ public final class PresenceHub {
         return record
     }
 
-    public func paymentSuccess(sessionId: String, reference: String?, amount: String?, client: ClientInfo = ClientInfo()) {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func paymentSuccess(sessionId: String, reference: String?, amount: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         table[slot].checkoutStatus = .completed
         move(slot, to: PageVisit(pageType: PageType.paymentSuccess, enteredAt: now()))
     }
 
-    public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) {
-        _ = activeSlot(for: sessionId, client: client)
+    public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        _ = try activeSlot(for: sessionId, client: client)
     }
 
     /// Ends a session's presence. Ending an unknown or ended session changes nothing.
@@ -125,8 +139,8 @@ public final class PresenceHub {
 
     // MARK: tabs (/ws/track)
 
-    public func tabOpened(sessionId: String, client: ClientInfo = ClientInfo()) {
-        let slot = activeSlot(for: sessionId, client: client)
+    public func tabOpened(sessionId: String, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
         table[slot].openTabs += 1
     }
 
@@ -183,7 +197,7 @@ public final class PresenceHub {
     @discardableResult
     public func restore(_ snapshot: HubSnapshot) -> Int {
         table = SessionTable()
-        counters = PresenceCounters()
+        counters = PresenceCounters(maxKeys: configuration.maxTrackedKeys)
         errors = RecentPaymentErrors(capacity: configuration.recentPaymentErrors)
         // Active sessions go in by last activity, ended ones by end time, so both lists
         // are in order without a sort per insert.
@@ -207,7 +221,7 @@ public final class PresenceHub {
     /// The slot of an active session with this id, starting or reviving it as needed
     /// (a beacon for an unknown or ended session counts as a start: sendBeacon cannot
     /// read answers, so the tracker never learns it should start again).
-    private func activeSlot(for id: String, client: ClientInfo) -> Int32 {
+    private func activeSlot(for id: String, client: ClientInfo) throws(TableFull) -> Int32 {
         let time = now()
         if let slot = table.slot(of: id) {
             if !table[slot].isActive {
@@ -224,6 +238,14 @@ public final class PresenceHub {
             if client.ip != nil { table[slot].client.ip = client.ip }
             if client.userAgent != nil { table[slot].client.userAgent = client.userAgent }
             return slot
+        }
+        if table.count >= configuration.maxSessions {
+            guard let oldest = table.oldestEnded else {
+                sessionsRefused += 1
+                throw TableFull()
+            }
+            table.remove(oldest)
+            sessionsEvicted += 1
         }
         let slot = table.insert(Session(id: id, client: client, startedAt: time, lastActivity: time))
         counters.sessionStarted()

@@ -45,15 +45,41 @@ public struct AccessToken: Equatable, Sendable {
               let signature = Base64.decode(parts[2]),
               let header = try? JSONParser.parse(headerBytes), let payload = try? JSONParser.parse(payloadBytes)
         else { throw .malformed }
+        // A member given twice is ambiguous (RFC 7519 §4: reject or take the last; we
+        // reject), so no claim can be overridden by appending a second one.
+        guard !header.hasDuplicateKeys, !payload.hasDuplicateKeys else { throw .malformed }
         guard header["alg"]?.stringValue == "HS256" else { throw .wrongAlgorithm }
         let expected = HMAC.sha256(key: secret, message: Array(token.utf8[..<parts[1].endIndex]))
         guard HMAC.constantTimeEquals(expected, signature) else { throw .badSignature }
         guard let subject = payload["sub"]?.scalarText,
               let scope = payload["scope"]?.stringValue.flatMap(Scope.init(rawValue:)),
-              let expText = payload["exp"]?.scalarText, let exp = Int64(expText)
+              case .number(let expText) = payload["exp"], let exp = Self.numericDate(expText)
         else { throw .malformed }
         guard exp > now else { throw .expired }
         return AccessToken(subject: subject, scope: scope, expiresAt: exp)
+    }
+
+    /// A NumericDate (RFC 7519 §2): a JSON number of seconds, possibly with a fraction
+    /// (dropped). A string, an exponent or a value past Int64 is refused.
+    static func numericDate(_ text: String) -> Int64? {
+        let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = whole.first, !first.isEmpty, first.allSatisfy(\.isASCIIDigitOrMinus) else { return nil }
+        if whole.count == 2 { guard !whole[1].isEmpty, whole[1].allSatisfy(\.isASCIIDigit) else { return nil } }
+        return Int64(first)
+    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    var isASCIIDigitOrMinus: Bool { isASCIIDigit || self == "-" }
+}
+
+extension JSONValue {
+    /// An object with the same member name twice.
+    var hasDuplicateKeys: Bool {
+        guard case .object(let members) = self else { return false }
+        var seen = Set<String>()
+        return !members.allSatisfy { seen.insert($0.0).inserted }
     }
 }
 

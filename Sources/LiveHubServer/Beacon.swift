@@ -38,14 +38,14 @@ enum Beacon: Sendable {
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
         case "checkout-start":
             let session = try fields.session()
-            guard let items = fields.json("checkout_items") else { throw invalid("checkout_items is required") }
+            guard let items = try fields.json("checkout_items", max: Limit.checkoutItems) else { throw invalid("checkout_items is required") }
             guard let total = try fields.amount("total_amount") else { throw invalid("total_amount is required") }
             return .checkoutStart(session: session, items: items, total: total, method: try fields.text("payment_method", max: 64))
         case "payment-start":
             return .paymentStart(session: try fields.session(), method: try fields.text("payment_method", max: 64), amount: try fields.amount("amount"))
         case "payment-error":
             return .paymentError(session: try fields.session(), code: try fields.required("error_code", max: 128),
-                                 message: try fields.required("error_message", max: 2048), details: fields.json("error_details"),
+                                 message: try fields.required("error_message", max: 2048), details: try fields.json("error_details", max: Limit.errorDetails),
                                  email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
         case "payment-success":
             return .paymentSuccess(session: try fields.session(), reference: try fields.text("reference", max: 256), amount: try fields.amount("amount"))
@@ -56,6 +56,23 @@ enum Beacon: Sendable {
         default:
             throw invalid("unknown beacon type \(kind)")
         }
+    }
+
+    /// What one stored beacon may hold: every field a browser sends is capped, so a
+    /// session or a payment error costs a bounded amount of memory and snapshot.
+    enum Limit {
+        static let checkoutItems = 8 * 1024
+        static let errorDetails = 4 * 1024
+        static let userAgent = 512
+    }
+
+    /// The `User-Agent` header as sessions keep it; longer than any browser's is refused.
+    static func userAgent(_ header: String?) throws(APIError) -> String? {
+        guard let header else { return nil }
+        guard header.utf8.count <= Limit.userAgent else {
+            throw invalid("the User-Agent header is longer than \(Limit.userAgent) bytes")
+        }
+        return header
     }
 
     static func invalid(_ message: String) -> APIError {

@@ -44,10 +44,12 @@ struct BodyFields {
         return money
     }
 
-    /// Any JSON value, kept as compact JSON text.
-    func json(_ name: String) -> String? {
+    /// Any JSON value, kept as compact JSON text of at most `max` bytes.
+    func json(_ name: String, max: Int) throws(APIError) -> String? {
         guard let value = body[name], value != .null else { return nil }
-        return value.serialized
+        let text = value.serialized
+        guard text.utf8.count <= max else { throw invalid("\(name) is longer than \(max) bytes") }
+        return text
     }
 
     static func isDecimal(_ text: String) -> Bool {

@@ -22,4 +22,17 @@ public enum ConfigValue {
         }
         return nil
     }
+
+    /// A rate: `200/s`, `600/m`, `1000/h`, or a plain number per second. Per second.
+    public static func rate(_ text: String) -> Double? {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard let first = parts.first, let count = Double(first), count.isFinite, count >= 0 else { return nil }
+        guard parts.count == 2 else { return count }
+        switch parts[1] {
+        case "s": return count
+        case "m": return count / 60
+        case "h": return count / 3600
+        default: return nil
+        }
+    }
 }

@@ -15,12 +15,20 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private var closingDeadline: UInt64?
     /// The request waiting for the hub's answer: its keep-alive and method.
     private var awaiting: (keepAlive: Bool, headOnly: Bool)?
-    /// The client's address without the port, as beacons record it.
-    private(set) lazy var clientIP: String = {
+    /// The peer's address without the port.
+    private(set) lazy var peerIP: String = {
         let address = tcp.peerAddress
         guard let colon = address.lastIndex(of: ":") else { return address }
         return String(address[..<colon]).trimmingCharacters(in: "[]")
     }()
+
+    /// The client's address as beacons record it and rate limits count it: the peer, or
+    /// what a trusted proxy says in `X-Forwarded-For`.
+    private func clientIP(of request: HTTPRequest) -> String {
+        let trusted = context.configuration.trustedProxies
+        guard !trusted.isEmpty else { return peerIP }
+        return ClientAddress.client(peer: peerIP, forwardedFor: request.head.headers.values("X-Forwarded-For").joined(separator: ","), trusted: trusted)
+    }
 
     init(tcp: TCPConnection, context: LoopContext) {
         self.tcp = tcp
@@ -39,8 +47,21 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         processRequests()
     }
 
+    /// Set while reading is paused because the client does not read its answers.
+    private var pausedSince: UInt64?
+
     private func processRequests() {
         while closingDeadline == nil && awaiting == nil {
+            // Backpressure: a client that pipelines requests without reading the answers
+            // is not read until they drain; if they never do, the tick closes it.
+            if tcp.queuedBytes > context.configuration.highWatermark {
+                if pausedSince == nil {
+                    pausedSince = context.loop.turnTime
+                    tcp.pauseReading()
+                    tcp.notifyWhenDrained()
+                }
+                return
+            }
             let event: HTTPParserEvent?
             do {
                 event = try parser.next()
@@ -63,7 +84,8 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private func handle(_ request: HTTPRequest) -> Bool {
         let keepAlive = request.head.keepAlive
         let headOnly = request.head.method == "HEAD"
-        switch context.router.route(request, clientIP: clientIP) {
+        let clientIP = clientIP(of: request)
+        switch context.router.route(request, clientIP: clientIP, now: context.loop.turnTime) {
         case .respond(let response):
             return respond(response, keepAlive: keepAlive, headOnly: headOnly)
         case .hub(let command, let extraHeaders):
@@ -76,8 +98,10 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             return true
         case .upgrade(let endpoint, let response, let deflate):
             tcp.send(response.serialize(keepAlive: true))
+            tcp.markQueuedAsPromised()
+            hasBeenAnswered = true  // a slow-consumer close must come after the 101
             let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
-                                                        clientIP: clientIP, userAgent: request.head.headers["User-Agent"])
+                                                        clientIP: clientIP, userAgent: try? Beacon.userAgent(request.head.headers["User-Agent"]))
             tcp.delegate = webSocket
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())
@@ -97,7 +121,12 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         if respond(response, keepAlive: keepAlive, headOnly: headOnly) { processRequests() }
     }
 
+    /// Whether any request here has been answered (or upgraded): until then the
+    /// connection is the first to go when the loop is at its connection limit.
+    private(set) var hasBeenAnswered = false
+
     private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
+        hasBeenAnswered = true
         tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly))
         if !keepAlive { closeAfterFlush() }
         return keepAlive
@@ -113,6 +142,13 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         tcp.closeAfterFlush()
     }
 
+    func connectionDrained(_ connection: TCPConnection) {
+        guard pausedSince != nil else { return }
+        pausedSince = nil
+        tcp.resumeReading()
+        processRequests()
+    }
+
     func connectionClosed(_ connection: TCPConnection) {
         if awaiting != nil { context.hubClient.forget(self) }
         context.remove(self)
@@ -125,6 +161,11 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         } else if tcp.isHandshaking {
             // A TLS handshake gets as long as a request head.
             if now - lastActivity > configuration.requestTimeout { tcp.close() }
+        } else if let paused = pausedSince {
+            if now - paused > configuration.requestTimeout {
+                context.shared.counters[context.loop.index].unreadAnswerCloses.bump()
+                tcp.close()  // its answers were never read: they are dropped with it
+            }
         } else if awaiting != nil {
             return  // the hub answers; its loop's health shows in /metrics
         } else if parser.isMidRequest {

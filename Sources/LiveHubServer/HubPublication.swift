@@ -13,6 +13,8 @@ final class HubPublication: Sendable {
         var counters = PresenceCounters()
         /// Sessions in the table, active or ended.
         var sessionsKept = 0
+        var sessionsRefused = 0
+        var sessionsEvicted = 0
         /// Open activation gaps, each as its `payment-gap` message (a seller's join sends them).
         var openGaps: [RoomMessage] = []
     }
@@ -27,10 +29,13 @@ final class HubPublication: Sendable {
         state.withLock { $0 }
     }
 
-    func publish(liveMetrics: [UInt8]? = nil, counters: PresenceCounters, sessionsKept: Int, recentErrors: [PaymentErrorRecord]? = nil) {
+    func publish(liveMetrics: [UInt8]? = nil, counters: PresenceCounters, sessionsKept: Int, sessionsRefused: Int = 0, sessionsEvicted: Int = 0,
+                 recentErrors: [PaymentErrorRecord]? = nil) {
         state.withLock { current in
             current.counters = counters
             current.sessionsKept = sessionsKept
+            current.sessionsRefused = sessionsRefused
+            current.sessionsEvicted = sessionsEvicted
             if let liveMetrics { current.liveMetrics = liveMetrics }
             if let recentErrors { current.recentErrors = recentErrors }
         }

@@ -109,7 +109,7 @@ struct ActivityRequest: Sendable {
         let fields = try BodyFields(body, errorCode: "invalid_activity")
         let request = ActivityRequest(userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
                                       action: try fields.required("action", max: 128), status: try fields.required("status", max: 64),
-                                      details: fields.json("details"), errorMessage: try fields.text("error_message", max: 2048))
+                                      details: try fields.json("details", max: 8 * 1024), errorMessage: try fields.text("error_message", max: 2048))
         guard request.userId != nil || request.email != nil else { throw fields.invalid("user_id or email is required") }
         return request
     }

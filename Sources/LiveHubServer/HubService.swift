@@ -13,6 +13,7 @@ final class HubService {
     private var broadcastVersion: UInt64 = .max
     private var errorsChanged = true
     private var publishScheduled = false
+    private var publishedRefusals = 0
 
     private let store: SnapshotStore
     let clock: WallClock
@@ -38,6 +39,8 @@ final class HubService {
         alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
+        configuration.maxSessions = context.configuration.maxSessions
+        configuration.maxTrackedKeys = context.configuration.maxTrackedKeys
         configuration.paymentErrorRetention = Int64(context.configuration.errorRetention / 1_000_000)
         hub = PresenceHub(clock: clock, configuration: configuration)
         if let snapshot {
@@ -58,30 +61,16 @@ final class HubService {
         defer { schedulePublish() }
         switch command {
         case .beacon(let beacon, let client):
-            switch beacon {
-            case .sessionStart(let id, let userId, let email, let phone):
-                hub.startSession(id: id, userId: userId, email: email, phone: phone, client: client)
-                return Self.json(.ok, ["session_id": id])
-            case .pageVisit(let session, let pageType, let identifier, let url):
-                hub.pageVisit(sessionId: session, pageType: pageType, identifier: identifier, url: url, client: client)
-            case .checkoutStart(let session, let items, let total, let method):
-                hub.checkoutStart(sessionId: session, items: items, totalAmount: total, paymentMethod: method, client: client)
-            case .paymentStart(let session, let method, let amount):
-                hub.paymentStart(sessionId: session, paymentMethod: method, amount: amount, client: client)
-            case .paymentError(let session, let code, let message, let details, let email, let phone):
-                hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
-                errorsChanged = true
-                if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { raiseAlert(spike) }
-            case .paymentSuccess(let session, let reference, let amount):
-                hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
-            case .heartbeat(let session):
-                hub.heartbeat(sessionId: session, client: client)
-            case .sessionEnd(let session):
-                hub.endSession(session)
+            do {
+                try applyBeacon(beacon, client)
+            } catch {
+                return APIError(.serviceUnavailable, code: "session_table_full",
+                                message: "the hub holds as many live sessions as --max-sessions allows; try again later").response
             }
             return Self.json(.ok, ["session_id": beacon.sessionID])
         case .tabOpened(let session, let client):
-            hub.tabOpened(sessionId: session, client: client)
+            // A refused tab is not counted; its socket's next beacon is answered with the error.
+            try? hub.tabOpened(sessionId: session, client: client)
         case .tabClosed(let session):
             hub.tabClosed(sessionId: session)
         case .cleanup:
@@ -95,6 +84,29 @@ final class HubService {
             }
         }
         return Self.json(.ok, [:])
+    }
+
+    private func applyBeacon(_ beacon: Beacon, _ client: ClientInfo) throws(PresenceHub.TableFull) {
+        switch beacon {
+        case .sessionStart(let id, let userId, let email, let phone):
+            try hub.startSession(id: id, userId: userId, email: email, phone: phone, client: client)
+        case .pageVisit(let session, let pageType, let identifier, let url):
+            try hub.pageVisit(sessionId: session, pageType: pageType, identifier: identifier, url: url, client: client)
+        case .checkoutStart(let session, let items, let total, let method):
+            try hub.checkoutStart(sessionId: session, items: items, totalAmount: total, paymentMethod: method, client: client)
+        case .paymentStart(let session, let method, let amount):
+            try hub.paymentStart(sessionId: session, paymentMethod: method, amount: amount, client: client)
+        case .paymentError(let session, let code, let message, let details, let email, let phone):
+            try hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
+            errorsChanged = true
+            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { raiseAlert(spike) }
+        case .paymentSuccess(let session, let reference, let amount):
+            try hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
+        case .heartbeat(let session):
+            try hub.heartbeat(sessionId: session, client: client)
+        case .sessionEnd(let session):
+            hub.endSession(session)
+        }
     }
 
     /// Applies a batch from another loop; publishes before the answers leave, so a client
@@ -121,10 +133,13 @@ final class HubService {
         publishScheduled = false
         let metrics = hub.version != publishedVersion ? HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt) : nil
         let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
-        guard metrics != nil || errors != nil else { return }
+        let refusals = hub.sessionsRefused + hub.sessionsEvicted
+        guard metrics != nil || errors != nil || refusals != publishedRefusals else { return }
+        publishedRefusals = refusals
         publishedVersion = hub.version
         errorsChanged = false
-        context.shared.publication.publish(liveMetrics: metrics, counters: hub.counters, sessionsKept: hub.sessionCount, recentErrors: errors)
+        context.shared.publication.publish(liveMetrics: metrics, counters: hub.counters, sessionsKept: hub.sessionCount,
+                                           sessionsRefused: hub.sessionsRefused, sessionsEvicted: hub.sessionsEvicted, recentErrors: errors)
     }
 
     /// Every `--broadcast-interval`: the latest counts (conflated: one update however many

@@ -86,6 +86,15 @@ public final class LiveHubServer {
         }
         let tlsContext = tls
         let loopCount = max(1, configuration.loops)
+        var configuration = configuration
+        if configuration.maxConnections <= 0 {
+            // A little below the descriptor limit: files, the journal and outgoing alert
+            // connections need some too.
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            let descriptors = limit.rlim_cur > 1 << 20 ? 1 << 20 : Int(limit.rlim_cur)
+            configuration.maxConnections = max(16, descriptors - 64 - 8 * loopCount)
+        }
         // Bind every listener here, so a port in use fails `start` and port 0 gives one
         // port shared by every loop.
         var fds: [Int32] = []

@@ -1,7 +1,6 @@
 import Reactor
 import WebSocketDeflate
 
-/// A connection the loop context keeps for timeouts and shutdown.
 /// A connection the loop context keeps for timeouts and shutdown. A class rather than
 /// a protocol so the context's list can track its position with a key path.
 class ManagedConnection {
@@ -21,6 +20,7 @@ final class LoopContext {
     let shared: ServerShared
     var configuration: ServerConfiguration { shared.configuration }
     let router: Router
+    let limits: ClientLimits
     private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
     let broadcastRoom: Room
@@ -52,7 +52,8 @@ final class LoopContext {
     init(loop: EventLoop, shared: ServerShared) {
         self.loop = loop
         self.shared = shared
-        self.router = Router(shared: shared)
+        self.limits = ClientLimits(configuration: shared.configuration, counters: shared.counters[loop.index])
+        self.router = Router(shared: shared, limits: limits)
         let stats = loop.stats
         broadcastRoom = Room { stats.broadcastRoomMembers.store($0, ordering: .relaxed) }
         sellerRoom = Room { stats.sellerRoomMembers.store($0, ordering: .relaxed) }
@@ -90,14 +91,50 @@ final class LoopContext {
     /// Puts a WebSocket connection in the slot of the HTTP connection it upgraded from.
     func replace(_ old: ManagedConnection, with new: ManagedConnection) { connections.replace(old, with: new) }
 
+    /// This loop's share of `--max-connections`.
+    lazy var connectionLimit: Int = max(1, configuration.maxConnections / max(1, shared.handles.count))
+    /// HTTP connections in the order they were accepted, while none of their requests has
+    /// been answered: the first to go when the loop is at its limit (weak: a connection
+    /// that closed is skipped).
+    private var unserved: [Weak<HTTPConnection>] = []
+    private var unservedHead = 0
+
     func accept(_ tcp: TCPConnection) {
         if shuttingDown {
             tcp.close()
             return
         }
+        if connections.count >= connectionLimit && !shedUnserved() {
+            // Every connection here is in use: the newcomer is the one refused.
+            shared.counters[loop.index].connectionsShed.bump()
+            tcp.send(APIError(.serviceUnavailable, code: "too_many_connections", message: "the server is at its connection limit").response.serialize(keepAlive: false))
+            tcp.closeAfterFlush()
+            loop.schedule(afterNanoseconds: configuration.closeTimeout) { tcp.close() }
+            return
+        }
         let connection = HTTPConnection(tcp: tcp, context: self)
         tcp.delegate = connection
         add(connection)
+        unserved.append(Weak(connection))
+        if unservedHead > 1024 && unservedHead * 2 > unserved.count {
+            unserved.removeFirst(unservedHead)
+            unservedHead = 0
+        }
+    }
+
+    /// At the limit: closes the oldest connection that has not had an answer yet (idle
+    /// sockets opened to hold descriptors), so a health check, a seller or a ledger write
+    /// arriving now still gets in. False if there is none.
+    private func shedUnserved() -> Bool {
+        while unservedHead < unserved.count {
+            let candidate = unserved[unservedHead].value
+            unservedHead += 1
+            guard let connection = candidate, !connection.hasBeenAnswered, !connection.tcp.isClosed else { continue }
+            shared.counters[loop.index].connectionsShed.bump()
+            connection.tcp.close()
+            return true
+        }
+        return false
     }
 
     func tick() {
@@ -130,4 +167,11 @@ final class LoopContext {
         }
         check()
     }
+}
+
+/// A reference that does not keep its object alive.
+struct Weak<Object: AnyObject> {
+    weak var value: Object?
+
+    init(_ value: Object) { self.value = value }
 }

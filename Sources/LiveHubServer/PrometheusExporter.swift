@@ -40,6 +40,16 @@ enum PrometheusExporter {
         out += "livehub_room_members{room=\"seller\"} \(sum { $0.sellerRoomMembers.value })\n"
         out += "livehub_room_members{room=\"balance\"} \(sum { $0.balanceRoomMembers.value })\n"
         out += "livehub_room_members{room=\"broadcast\"} \(sum { $0.broadcastRoomMembers.value })\n"
+        func serverSum(_ field: (ServerCounters) -> Int) -> Int {
+            shared.counters.reduce(0) { $0 + field($1) }
+        }
+        out += "# HELP livehub_rate_limited_total Requests answered 429 (per client IP token buckets).\n# TYPE livehub_rate_limited_total counter\n"
+        out += "livehub_rate_limited_total{kind=\"beacon\"} \(serverSum { $0.beaconsRateLimited.value })\n"
+        out += "livehub_rate_limited_total{kind=\"webhook\"} \(serverSum { $0.webhooksRateLimited.value })\n"
+        metric("livehub_sessions_refused_total", "counter", "New sessions refused: the table was full of live sessions (--max-sessions).", hub.sessionsRefused)
+        metric("livehub_sessions_evicted_total", "counter", "Ended sessions forgotten early to make room for new ones.", hub.sessionsEvicted)
+        metric("livehub_connections_shed_total", "counter", "Connections closed or refused near --max-connections.", serverSum { $0.connectionsShed.value })
+        metric("livehub_unread_answer_closes_total", "counter", "HTTP connections closed for not reading their answers.", serverSum { $0.unreadAnswerCloses.value })
         metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
         out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"
         out += "livehub_uptime_seconds \(Double(EventLoop.now - shared.startedAt) / 1e9)\n"

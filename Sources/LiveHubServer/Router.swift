@@ -17,10 +17,12 @@ enum Route {
 /// Maps method and path to an answer. Every error goes through `APIError`.
 struct Router {
     let shared: ServerShared
+    let limits: ClientLimits
     private var configuration: ServerConfiguration { shared.configuration }
 
-    init(shared: ServerShared) {
+    init(shared: ServerShared, limits: ClientLimits) {
         self.shared = shared
+        self.limits = limits
     }
 
     /// `/api/metrics/...` beacon paths and the beacon kind each carries.
@@ -35,23 +37,31 @@ struct Router {
         "/api/metrics/session/end": "session-end",
     ]
 
-    func route(_ request: HTTPRequest, clientIP: String) -> Route {
+    func route(_ request: HTTPRequest, clientIP: String, now: UInt64) -> Route {
         do {
-            return try dispatch(request, clientIP: clientIP)
+            return try dispatch(request, clientIP: clientIP, now: now)
         } catch {
             return .respond(error.response)
         }
     }
 
-    private func dispatch(_ request: HTTPRequest, clientIP: String) throws(APIError) -> Route {
+    private func dispatch(_ request: HTTPRequest, clientIP: String, now: UInt64) throws(APIError) -> Route {
         let head = request.head
         let path = head.path
         if let kind = Self.beaconPaths[path] {
             let cors = try corsHeaders(head)
             if head.method == "OPTIONS" { return .respond(preflight(cors)) }
             try require(head, "POST")
+            do {
+                try limits.check(.beacon, clientIP: clientIP, now: now)
+            } catch {
+                // The browser's script may read the refusal only if CORS lets it.
+                var refused = error
+                for (name, value) in cors { refused.headers.add(name: name, value: value) }
+                throw refused
+            }
             let beacon = try Beacon.parse(kind: kind, body: try jsonBody(request))
-            let client = ClientInfo(ip: clientIP, userAgent: head.headers["User-Agent"])
+            let client = ClientInfo(ip: clientIP, userAgent: try Beacon.userAgent(head.headers["User-Agent"]))
             return .hub(.beacon(beacon, client), headers: cors)
         }
         switch path {
@@ -141,6 +151,7 @@ struct Router {
             let provider = String(rest[0])
             guard ProviderWebhooks.providers.contains(provider), rest.count == (provider == "mpesa" ? 2 : 1) else { throw .notFound(path) }
             try require(head, "POST")
+            try limits.check(.webhook, clientIP: clientIP, now: now)
             let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
                                                     request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
             return .hub(.webhook(delivery), headers: HTTPHeaders())

@@ -69,5 +69,20 @@ public struct ServerConfiguration: Sendable {
     /// The secret path segment of `/api/webhooks/mpesa/{token}`.
     public var mpesaToken: String?
 
+    // Limits: every public endpoint is on the internet.
+    /// Beacons (HTTP and `/ws/track` messages) per client IP: sized for a busy shop whose
+    /// shoppers share one NAT address.
+    public var beaconRate = RateLimiter.Rule(ratePerSecond: 200, burst: 2000)
+    /// Provider webhook deliveries per client IP.
+    public var webhookRate = RateLimiter.Rule(ratePerSecond: 20, burst: 200)
+    /// Proxies whose `X-Forwarded-For` names the client (a hub behind nginx).
+    public var trustedProxies: [AddressRange] = []
+    /// Sessions kept in memory, live and recently ended.
+    public var maxSessions = 1_000_000
+    /// Distinct names per live-metrics map; the rest count under "other".
+    public var maxTrackedKeys = 100
+    /// Open client connections; 0: a little below the descriptor limit.
+    public var maxConnections = 0
+
     public init() {}
 }

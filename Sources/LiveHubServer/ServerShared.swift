@@ -6,6 +6,8 @@ final class ServerShared: Sendable {
     let configuration: ServerConfiguration
     let handles: [EventLoopHandle]
     let stats: [LoopStats]
+    /// The server's own counters, one per loop (rate limits, refusals).
+    let counters: [ServerCounters]
     let startedAt: UInt64
     let publication = HubPublication()
     let staticFiles: StaticFiles
@@ -16,6 +18,7 @@ final class ServerShared: Sendable {
         self.configuration = configuration
         self.handles = handles
         self.stats = stats
+        self.counters = stats.map { _ in ServerCounters() }
         self.startedAt = EventLoop.now
         self.staticFiles = StaticFiles(root: configuration.webRoot)
     }

@@ -93,6 +93,10 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             context.loop.stats.messagesIn.bump()
             handle(message)
         case .send(let bytes):
+            // A pong to a peer that does not read what it is sent is skipped (RFC 6455
+            // §5.5.3 lets a pong answer only the latest ping), so a ping flood cannot
+            // pile up replies; close frames always go.
+            if bytes.first.map({ $0 & 0x0F }) == WebSocketOpcode.pong.rawValue && tcp.queuedBytes > context.configuration.highWatermark { return }
             tcp.send(bytes)
         case .pongReceived:
             pingSentAt = nil
@@ -132,6 +136,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     /// tab's presence.
     private func track(_ message: WebSocketMessage) {
         do throws(APIError) {
+            try context.limits.check(.beacon, clientIP: client.ip ?? "", now: context.loop.turnTime)
             let body: JSONValue
             do {
                 body = try JSONParser.parse(message.data)
@@ -157,6 +162,8 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             }
             if case .sessionEnd = beacon { trackedSession = nil }
         } catch {
+            // Refusals are not queued for a client that does not read them.
+            guard tcp.queuedBytes <= context.configuration.highWatermark else { return }
             var json = JSONWriter()
             json.beginObject()
             json.field("type", "error")

@@ -7,6 +7,12 @@ public protocol TCPConnectionDelegate: AnyObject {
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer)
     /// The connection is closed (by either side); no more calls follow.
     func connectionClosed(_ connection: TCPConnection)
+    /// Everything queued has been written (called only after `notifyWhenDrained()`).
+    func connectionDrained(_ connection: TCPConnection)
+}
+
+extension TCPConnectionDelegate {
+    public func connectionDrained(_ connection: TCPConnection) {}
 }
 
 /// Why a connection ended badly.
@@ -28,6 +34,10 @@ public final class TCPConnection: EventHandler {
 
     private var queue: [OutboundBytes] = []
     private var queueHead = 0
+    /// Buffers before this index were promised (a handshake answer): never discarded.
+    private var promisedEnd = 0
+    private var readingPaused = false
+    private var drainWanted = false
     /// Bytes of `queue[queueHead]` already written.
     private var headOffset = 0
     public private(set) var queuedBytes = 0
@@ -126,13 +136,42 @@ public final class TCPConnection: EventHandler {
         send(OutboundBytes(bytes))
     }
 
-    /// Drops every queued buffer not yet started (a partly written one stays, so the byte
-    /// stream is not cut mid-frame). For slow consumers: what they missed is gone.
+    /// What is queued now must reach the peer even if `discardUnsent` is called later
+    /// (a WebSocket handshake's 101: a close frame must never come before it).
+    public func markQueuedAsPromised() {
+        promisedEnd = queue.count
+    }
+
+    /// Drops every queued buffer not yet started and not promised (a partly written one
+    /// stays, so the byte stream is not cut mid-frame). For slow consumers: what they
+    /// missed is gone. On TLS nothing is dropped: the records are a sealed sequence, and
+    /// cutting one out would break the stream; what follows waits behind them.
     public func discardUnsent() {
-        guard queue.count - queueHead > 1 || (queue.count > queueHead && headOffset == 0) else { return }
-        let keep = headOffset > 0 ? 1 : 0
-        for buffer in queue[(queueHead + keep)...] { queuedBytes -= buffer.count }
-        queue.removeSubrange((queueHead + keep)...)
+        guard tls == nil else { return }
+        let firstDroppable = max(queueHead + (headOffset > 0 ? 1 : 0), promisedEnd)
+        guard firstDroppable < queue.count else { return }
+        for buffer in queue[firstDroppable...] { queuedBytes -= buffer.count }
+        queue.removeSubrange(firstDroppable...)
+    }
+
+    /// Stops reading the socket (the peer's further bytes wait in the kernel, and TCP flow
+    /// control slows the peer): for a client that sends requests but does not read answers.
+    public func pauseReading() {
+        guard !readingPaused, !isClosed else { return }
+        readingPaused = true
+        updateEvents()
+    }
+
+    public func resumeReading() {
+        guard readingPaused, !isClosed else { return }
+        readingPaused = false
+        updateEvents()
+    }
+
+    /// The delegate's `connectionDrained` is called once the queue is empty (at once if it is).
+    public func notifyWhenDrained() {
+        drainWanted = true
+        if queuedBytes == 0 { scheduleFlush() }
     }
 
     /// Writes what is queued, then shuts down the write side and closes once the peer
@@ -155,6 +194,7 @@ public final class TCPConnection: EventHandler {
         Glibc.close(fd)
         queue = []
         queuedBytes = 0
+        promisedEnd = 0
         loop.stats.connectionsOpen.bump(-1)
         let delegate = self.delegate
         self.delegate = nil  // break the cycle with the owner
@@ -305,7 +345,13 @@ public final class TCPConnection: EventHandler {
         // should not hold a big one.
         if queue.capacity <= 16 { queue.removeAll(keepingCapacity: true) } else { queue = [] }
         queueHead = 0
+        promisedEnd = 0
         armWrite(false)
+        if drainWanted {
+            drainWanted = false
+            delegate?.connectionDrained(self)
+            if isClosed { return }
+        }
         if closeWhenFlushed && !halfClosed {
             // §7.1.1 of RFC 6455 and TCP alike: shut down our side so the peer reads
             // everything, then close when it answers with EOF (or the owner's deadline).
@@ -317,7 +363,11 @@ public final class TCPConnection: EventHandler {
     private func armWrite(_ on: Bool) {
         guard on != writeArmed else { return }
         writeArmed = on
-        let events = UInt32(EPOLLIN.rawValue) | (on ? UInt32(EPOLLOUT.rawValue) : 0)
+        updateEvents()
+    }
+
+    private func updateEvents() {
+        let events = (readingPaused ? 0 : UInt32(EPOLLIN.rawValue)) | (writeArmed ? UInt32(EPOLLOUT.rawValue) : 0)
         loop.modify(fd: fd, events: events)
     }
 }

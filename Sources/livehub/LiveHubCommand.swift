@@ -53,7 +53,8 @@ struct Serve: ParsableCommand {
                               "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
                               "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
                               "stripe-secret", "mpesa-token", "alert-webhook",
-                              "error-retention", "activity-retention"]
+                              "error-retention", "activity-retention", "beacon-rate", "beacon-burst", "webhook-rate",
+                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -85,6 +86,14 @@ struct Serve: ParsableCommand {
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
     @Option(help: "Secret path token of /api/webhooks/mpesa/{token}.") var mpesaToken: String?
+    @Option(help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
+    @Option(help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
+    @Option(help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
+    @Option(help: "Webhook deliveries a client IP may send at once.") var webhookBurst = 200
+    @Option(help: "A proxy (CIDR, repeatable) whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 for a local nginx.") var trustedProxy: [String] = []
+    @Option(help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
+    @Option(help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
+    @Option(help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -127,6 +136,20 @@ struct Serve: ParsableCommand {
         configuration.nowpaymentsSecret = nowpaymentsSecret
         configuration.stripeSecret = stripeSecret
         configuration.mpesaToken = mpesaToken
+        configuration.beaconRate = try Self.rate(beaconRate, beaconBurst, "--beacon-rate", "--beacon-burst")
+        configuration.webhookRate = try Self.rate(webhookRate, webhookBurst, "--webhook-rate", "--webhook-burst")
+        configuration.trustedProxies = try trustedProxy.map { text in
+            guard let range = AddressRange(text) else { throw ValidationError("--trusted-proxy: expected an address or CIDR range such as 10.0.0.0/8 or ::1/128, got \(text)") }
+            return range
+        }
+        guard maxSessions >= 1 else { throw ValidationError("--max-sessions: expected a positive number of sessions") }
+        configuration.maxSessions = maxSessions
+        guard (2...100_000).contains(maxTrackedKeys) else { throw ValidationError("--max-tracked-keys: expected 2 to 100000") }
+        configuration.maxTrackedKeys = maxTrackedKeys
+        if let maxConnections {
+            guard maxConnections >= 1 else { throw ValidationError("--max-connections: expected a positive number") }
+            configuration.maxConnections = maxConnections
+        }
         let secretCreated: Bool
         if let secret, !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
@@ -167,6 +190,14 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(flag): expected a duration such as 250ms, 30s, 5m, 24h")
         }
         return value
+    }
+
+    static func rate(_ text: String, _ burst: Int, _ flag: String, _ burstFlag: String) throws -> RateLimiter.Rule {
+        guard let perSecond = ConfigValue.rate(text), perSecond > 0 else {
+            throw ValidationError("\(flag): expected a rate such as 200/s or 6000/m")
+        }
+        guard burst >= 1 else { throw ValidationError("\(burstFlag): expected a positive number") }
+        return RateLimiter.Rule(ratePerSecond: perSecond, burst: Double(burst))
     }
 
     static func size(_ text: String, _ flag: String) throws -> Int {

@@ -10,54 +10,54 @@ private func makeHub(idleMinutes: Int64 = 30) -> (PresenceHub, ManualClock) {
 
 @Suite("Presence counts")
 struct PresenceCountTests {
-    @Test func everyKindOfEventMovesTheCounts() {
+    @Test func everyKindOfEventMovesTheCounts() throws {
         let (hub, _) = makeHub()
-        hub.startSession(id: "a")
+        try hub.startSession(id: "a")
         #expect(hub.counters.totalActive == 1)
         #expect(hub.counters.pages.isEmpty, "a started session is on no page yet")
 
-        hub.pageVisit(sessionId: "a", pageType: "homepage")
+        try hub.pageVisit(sessionId: "a", pageType: "homepage")
         #expect(hub.counters.homepage == 1)
 
-        hub.pageVisit(sessionId: "a", pageType: "category", identifier: "electronics")
+        try hub.pageVisit(sessionId: "a", pageType: "category", identifier: "electronics")
         #expect(hub.counters.homepage == 0)
         #expect(hub.counters.pages == ["category": 1])
         #expect(hub.counters.categories == ["electronics": 1])
 
-        hub.pageVisit(sessionId: "a", pageType: "offer", identifier: "black-friday")
+        try hub.pageVisit(sessionId: "a", pageType: "offer", identifier: "black-friday")
         #expect(hub.counters.categories.isEmpty, "maps hold non-zero entries only")
         #expect(hub.counters.offers == ["black-friday": 1])
 
-        hub.checkoutStart(sessionId: "a", items: "[{\"sku\":\"x\"}]", totalAmount: "49.99", paymentMethod: "card")
+        try hub.checkoutStart(sessionId: "a", items: "[{\"sku\":\"x\"}]", totalAmount: "49.99", paymentMethod: "card")
         #expect(hub.counters.checkout == 1)
         #expect(hub.counters.offers.isEmpty)
 
-        hub.paymentStart(sessionId: "a", paymentMethod: nil, amount: nil)
+        try hub.paymentStart(sessionId: "a", paymentMethod: nil, amount: nil)
         #expect(hub.counters.checkout == 0)
         #expect(hub.counters.payment == 1)
 
-        hub.paymentError(sessionId: "a", code: "card_declined", message: "Declined", details: nil, email: "a@x.io", phone: nil)
+        try hub.paymentError(sessionId: "a", code: "card_declined", message: "Declined", details: nil, email: "a@x.io", phone: nil)
         #expect(hub.counters.payment == 0)
         #expect(hub.counters.paymentErrors == 1)
         #expect(hub.counters.pages["payment_error"] == 1)
 
-        hub.paymentSuccess(sessionId: "a", reference: "ref", amount: nil)
+        try hub.paymentSuccess(sessionId: "a", reference: "ref", amount: nil)
         #expect(hub.counters.paymentErrors == 0)
         #expect(hub.counters.pages == ["payment_success": 1])
         #expect(hub.session("a")?.checkoutStatus == .completed)
 
-        hub.heartbeat(sessionId: "a")
+        try hub.heartbeat(sessionId: "a")
         #expect(hub.counters.pages == ["payment_success": 1])
 
         hub.endSession("a")
         #expect(hub.counters == PresenceCounters())
     }
 
-    @Test func sessionsCountOnceWhateverTheirTabs() {
+    @Test func sessionsCountOnceWhateverTheirTabs() throws {
         let (hub, _) = makeHub()
-        hub.tabOpened(sessionId: "s")
-        hub.tabOpened(sessionId: "s")
-        hub.pageVisit(sessionId: "s", pageType: "homepage")
+        try hub.tabOpened(sessionId: "s")
+        try hub.tabOpened(sessionId: "s")
+        try hub.pageVisit(sessionId: "s", pageType: "homepage")
         #expect(hub.counters.totalActive == 1)
         #expect(hub.counters.homepage == 1)
         hub.tabClosed(sessionId: "s")
@@ -67,14 +67,14 @@ struct PresenceCountTests {
         #expect(hub.counters.homepage == 0)
     }
 
-    @Test func endingTwiceChangesNothingAndABeaconRevives() {
+    @Test func endingTwiceChangesNothingAndABeaconRevives() throws {
         let (hub, _) = makeHub()
-        hub.pageVisit(sessionId: "s", pageType: "homepage")
+        try hub.pageVisit(sessionId: "s", pageType: "homepage")
         hub.endSession("s")
         hub.endSession("s")
         hub.endSession("never-seen")
         #expect(hub.counters.totalActive == 0)
-        hub.pageVisit(sessionId: "s", pageType: "product")
+        try hub.pageVisit(sessionId: "s", pageType: "product")
         #expect(hub.counters.totalActive == 1)
         #expect(hub.counters.pages == ["product": 1])
         #expect(hub.sessionCount == 1)
@@ -82,9 +82,9 @@ struct PresenceCountTests {
 
     @Test func aVisitGetsItsExitAndDuration() throws {
         let (hub, clock) = makeHub()
-        hub.pageVisit(sessionId: "s", pageType: "homepage")
+        try hub.pageVisit(sessionId: "s", pageType: "homepage")
         clock.advance(seconds: 12)
-        hub.pageVisit(sessionId: "s", pageType: "product")
+        try hub.pageVisit(sessionId: "s", pageType: "product")
         clock.advance(milliseconds: 1500)
         hub.endSession("s")
         let visits = try #require(hub.session("s")).visits
@@ -92,9 +92,9 @@ struct PresenceCountTests {
         #expect(visits.map(\.durationSeconds) == [12, 1.5])
     }
 
-    @Test func clientInfoIsRecorded() {
+    @Test func clientInfoIsRecorded() throws {
         let (hub, _) = makeHub()
-        hub.startSession(id: "s", userId: "u1", email: "e@x.io", client: ClientInfo(ip: "10.0.0.1", userAgent: "Firefox"))
+        try hub.startSession(id: "s", userId: "u1", email: "e@x.io", client: ClientInfo(ip: "10.0.0.1", userAgent: "Firefox"))
         #expect(hub.session("s")?.client == ClientInfo(ip: "10.0.0.1", userAgent: "Firefox"))
         #expect(hub.session("s")?.userId == "u1")
     }
@@ -102,9 +102,9 @@ struct PresenceCountTests {
 
 @Suite("The idle sweep")
 struct SweepTests {
-    @Test func expiresAtTheExactBoundaryAndNotBefore() {
+    @Test func expiresAtTheExactBoundaryAndNotBefore() throws {
         let (hub, clock) = makeHub(idleMinutes: 30)
-        hub.pageVisit(sessionId: "s", pageType: "homepage")
+        try hub.pageVisit(sessionId: "s", pageType: "homepage")
         clock.advance(milliseconds: 30 * 60_000)
         #expect(hub.sweep() == 0, "idle exactly the timeout: not longer, still live")
         #expect(hub.counters.homepage == 1)
@@ -116,24 +116,24 @@ struct SweepTests {
         #expect(hub.session("s")?.visits.last?.durationSeconds == 0)
     }
 
-    @Test func activityPostponesExpiry() {
+    @Test func activityPostponesExpiry() throws {
         let (hub, clock) = makeHub(idleMinutes: 1)
-        hub.pageVisit(sessionId: "a", pageType: "homepage")
-        hub.pageVisit(sessionId: "b", pageType: "homepage")
+        try hub.pageVisit(sessionId: "a", pageType: "homepage")
+        try hub.pageVisit(sessionId: "b", pageType: "homepage")
         clock.advance(seconds: 50)
-        hub.heartbeat(sessionId: "a")
+        try hub.heartbeat(sessionId: "a")
         clock.advance(seconds: 20)
         #expect(hub.sweep() == 1)
         #expect(hub.session("a")?.isActive == true)
         #expect(hub.session("b")?.isActive == false)
     }
 
-    @Test func endedSessionsAreForgottenAfterTheirRetention() {
+    @Test func endedSessionsAreForgottenAfterTheirRetention() throws {
         let clock = ManualClock()
         var configuration = PresenceHub.Configuration()
         configuration.endedRetention = 60_000
         let hub = PresenceHub(clock: clock, configuration: configuration)
-        hub.startSession(id: "s")
+        try hub.startSession(id: "s")
         hub.endSession("s")
         clock.advance(seconds: 61)
         hub.sweep()
@@ -145,11 +145,11 @@ struct SweepTests {
 struct PaymentErrorTests {
     @Test func carryTheSessionsContextNewestFirst() throws {
         let (hub, clock) = makeHub()
-        hub.startSession(id: "s", email: "buyer@x.io", phone: "+254700000000", client: ClientInfo(ip: "1.2.3.4", userAgent: "UA"))
-        hub.checkoutStart(sessionId: "s", items: "[1]", totalAmount: "10.00", paymentMethod: "mpesa")
-        hub.paymentError(sessionId: "s", code: "e1", message: "first", details: nil, email: nil, phone: nil)
+        try hub.startSession(id: "s", email: "buyer@x.io", phone: "+254700000000", client: ClientInfo(ip: "1.2.3.4", userAgent: "UA"))
+        try hub.checkoutStart(sessionId: "s", items: "[1]", totalAmount: "10.00", paymentMethod: "mpesa")
+        try hub.paymentError(sessionId: "s", code: "e1", message: "first", details: nil, email: nil, phone: nil)
         clock.advance(seconds: 1)
-        hub.paymentError(sessionId: "s", code: "e2", message: "second", details: "{\"k\":1}", email: nil, phone: nil)
+        try hub.paymentError(sessionId: "s", code: "e2", message: "second", details: "{\"k\":1}", email: nil, phone: nil)
         let list = hub.recentPaymentErrors(limit: 10)
         #expect(list.map(\.errorCode) == ["e2", "e1"])
         let newest = try #require(list.first)
@@ -165,13 +165,13 @@ struct PaymentErrorTests {
         #expect(hub.takeUnsentPaymentErrors().isEmpty)
     }
 
-    @Test func theListIsBounded() {
+    @Test func theListIsBounded() throws {
         let clock = ManualClock()
         var configuration = PresenceHub.Configuration()
         configuration.recentPaymentErrors = 3
         let hub = PresenceHub(clock: clock, configuration: configuration)
         for i in 0..<5 {
-            hub.paymentError(sessionId: "s", code: "e\(i)", message: "m", details: nil, email: nil, phone: nil)
+            try hub.paymentError(sessionId: "s", code: "e\(i)", message: "m", details: nil, email: nil, phone: nil)
         }
         #expect(hub.recentPaymentErrors(limit: 10).map(\.errorCode) == ["e4", "e3", "e2"])
     }
@@ -179,14 +179,14 @@ struct PaymentErrorTests {
 
 @Suite("Payment error retention")
 struct PaymentErrorRetentionTests {
-    @Test func errorsOlderThanTheRetentionAreForgottenAtTheSweep() {
+    @Test func errorsOlderThanTheRetentionAreForgottenAtTheSweep() throws {
         let clock = ManualClock()
         var configuration = PresenceHub.Configuration()
         configuration.paymentErrorRetention = 30 * 86_400_000
         let hub = PresenceHub(clock: clock, configuration: configuration)
-        hub.paymentError(sessionId: "a", code: "old", message: "m", details: nil, email: nil, phone: nil)
+        try hub.paymentError(sessionId: "a", code: "old", message: "m", details: nil, email: nil, phone: nil)
         clock.advance(milliseconds: 29 * 86_400_000)
-        hub.paymentError(sessionId: "b", code: "new", message: "m", details: nil, email: nil, phone: nil)
+        try hub.paymentError(sessionId: "b", code: "new", message: "m", details: nil, email: nil, phone: nil)
         hub.sweep()
         #expect(hub.recentPaymentErrors().map(\.errorCode) == ["new", "old"])
         clock.advance(milliseconds: 86_400_000 + 1)

@@ -4,20 +4,20 @@ import Testing
 
 @Suite("Snapshots")
 struct SnapshotTests {
-    func populatedHub() -> (PresenceHub, ManualClock) {
+    func populatedHub() throws -> (PresenceHub, ManualClock) {
         let clock = ManualClock()
         let hub = PresenceHub(clock: clock)
-        hub.startSession(id: "a", userId: "u", email: "a@x.io", client: ClientInfo(ip: "1.1.1.1", userAgent: "UA"))
-        hub.pageVisit(sessionId: "a", pageType: "category", identifier: "shoes", url: "https://shop/c/shoes")
-        hub.checkoutStart(sessionId: "b", items: "[{\"sku\":1}]", totalAmount: "12.50", paymentMethod: "card")
-        hub.paymentError(sessionId: "b", code: "declined", message: "no", details: "{\"d\":true}", email: nil, phone: "+1")
-        hub.pageVisit(sessionId: "c", pageType: "homepage")
+        try hub.startSession(id: "a", userId: "u", email: "a@x.io", client: ClientInfo(ip: "1.1.1.1", userAgent: "UA"))
+        try hub.pageVisit(sessionId: "a", pageType: "category", identifier: "shoes", url: "https://shop/c/shoes")
+        try hub.checkoutStart(sessionId: "b", items: "[{\"sku\":1}]", totalAmount: "12.50", paymentMethod: "card")
+        try hub.paymentError(sessionId: "b", code: "declined", message: "no", details: "{\"d\":true}", email: nil, phone: "+1")
+        try hub.pageVisit(sessionId: "c", pageType: "homepage")
         hub.endSession("c")
         return (hub, clock)
     }
 
     @Test func roundTripKeepsCountsSessionsAndErrors() throws {
-        let (hub, clock) = populatedHub()
+        let (hub, clock) = try populatedHub()
         let bytes = hub.snapshot().encoded()
         let restored = PresenceHub(clock: clock)
         restored.restore(try HubSnapshot.decode(bytes))
@@ -28,12 +28,12 @@ struct SnapshotTests {
         #expect(restored.session("c")?.isActive == false)
         #expect(restored.recentPaymentErrors() == hub.recentPaymentErrors())
         // Ids keep counting where they stopped.
-        let next = restored.paymentError(sessionId: "b", code: "x", message: "y", details: nil, email: nil, phone: nil)
+        let next = try restored.paymentError(sessionId: "b", code: "x", message: "y", details: nil, email: nil, phone: nil)
         #expect(next.id == 2)
     }
 
     @Test func sessionsThatIdledOutWhileDownAreEndedOnRestore() throws {
-        let (hub, clock) = populatedHub()
+        let (hub, clock) = try populatedHub()
         let snapshot = hub.snapshot()
         clock.advance(milliseconds: 30 * 60_000 + 1)
         let restored = PresenceHub(clock: clock)
@@ -43,21 +43,21 @@ struct SnapshotTests {
 
     @Test(arguments: [1, 10, 20, 100])
     func truncatedFilesAreRefused(cut: Int) throws {
-        let (hub, _) = populatedHub()
+        let (hub, _) = try populatedHub()
         let bytes = hub.snapshot().encoded()
         #expect(throws: HubSnapshot.ReadError.self) { try HubSnapshot.decode(Array(bytes.dropLast(cut))) }
     }
 
-    @Test func aFlippedByteFailsTheChecksum() {
-        let (hub, _) = populatedHub()
+    @Test func aFlippedByteFailsTheChecksum() throws {
+        let (hub, _) = try populatedHub()
         var bytes = hub.snapshot().encoded()
         bytes[bytes.count / 2] ^= 0x01
         #expect(throws: HubSnapshot.ReadError.checksumMismatch) { try HubSnapshot.decode(bytes) }
     }
 
-    @Test func otherFilesAndVersionsAreNamed() {
+    @Test func otherFilesAndVersionsAreNamed() throws {
         #expect(throws: HubSnapshot.ReadError.notASnapshot) { try HubSnapshot.decode(Array("hello world, not a snapshot".utf8)) }
-        let (hub, _) = populatedHub()
+        let (hub, _) = try populatedHub()
         var bytes = hub.snapshot().encoded()
         bytes[6] = 9
         #expect(throws: HubSnapshot.ReadError.unsupportedVersion(9)) { try HubSnapshot.decode(bytes) }
@@ -68,9 +68,9 @@ struct SnapshotTests {
         let dir = String(cString: mkdtemp(&template)!)
         defer { _ = system("rm -rf '\(dir)'") }
         let store = SnapshotStore(directory: dir)
-        let (hub, _) = populatedHub()
+        let (hub, _) = try populatedHub()
         try store.save(hub.snapshot())
-        hub.pageVisit(sessionId: "d", pageType: "homepage")
+        try hub.pageVisit(sessionId: "d", pageType: "homepage")
         try store.save(hub.snapshot())
         guard case .loaded(let newest, _) = store.load() else { Issue.record("expected a load"); return }
         #expect(newest.sessions.count == 4)

@@ -1,0 +1,30 @@
+/// What one event loop enforces per client: the beacon and webhook rate limits, with the
+/// counts `/metrics` shows. Confined to the loop's thread (the counters excepted).
+final class ClientLimits {
+    enum Kind {
+        case beacon, webhook
+    }
+
+    let beacons: RateLimiter
+    let webhooks: RateLimiter
+    let counters: ServerCounters
+
+    init(configuration: ServerConfiguration, counters: ServerCounters) {
+        beacons = RateLimiter(rule: configuration.beaconRate)
+        webhooks = RateLimiter(rule: configuration.webhookRate)
+        self.counters = counters
+    }
+
+    /// Throws 429 with `Retry-After` once the client has spent its bucket.
+    func check(_ kind: Kind, clientIP: String, now: UInt64) throws(APIError) {
+        // A peer whose address does not parse (it always should) shares one bucket.
+        let key = ClientAddress(clientIP)?.rateKey ?? 0
+        let limiter = kind == .beacon ? beacons : webhooks
+        guard let retryAfter = limiter.check(key, now: now) else { return }
+        if kind == .beacon { counters.beaconsRateLimited.bump() } else { counters.webhooksRateLimited.bump() }
+        var error = APIError(.tooManyRequests, code: "rate_limited",
+                             message: "too many \(kind == .beacon ? "beacons" : "webhook deliveries") from this address; retry in \(retryAfter) s")
+        error.headers.add(name: "Retry-After", value: String(retryAfter))
+        throw error
+    }
+}
