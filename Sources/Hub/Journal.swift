@@ -117,13 +117,18 @@ public final class Journal {
 
     /// Called right after a snapshot holding everything up to `lastLSN` was saved: drops
     /// the records the previous snapshot already held.
-    public func snapshotSaved() throws(Failure) {
+    ///
+    /// `capturedSize` is `position` when the snapshot's state was captured: records
+    /// appended while it was being written stay after the new mark.
+    public func snapshotSaved(capturedSize: Int? = nil) throws(Failure) {
         try sync()
+        let captured = min(capturedSize ?? size, size)
+        var shift = 0
         if snapshotMark > 0 {
-            guard let all = try FileBytes.read(path), all.count >= snapshotMark else {
+            guard let all = try FileBytes.read(path), all.count >= size, snapshotMark <= size else {
                 throw Failure(description: "cannot reread \(path) to compact it")
             }
-            let kept = Array(all[snapshotMark...])
+            let kept = Array(all[snapshotMark..<size])
             let temp = path + ".tmp"
             let tempFD = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             guard tempFD >= 0 else { throw Failure(description: "cannot create \(temp): errno \(errno)") }
@@ -142,11 +147,15 @@ public final class Journal {
             FileBytes.syncDirectory(of: path)
             Glibc.close(fd)
             fd = tempFD
+            shift = snapshotMark
             size = kept.count
             tornTail = false
         }
-        snapshotMark = size
+        snapshotMark = max(0, captured - shift)
     }
+
+    /// The journal's end: what a snapshot captured now covers.
+    public var position: Int { size }
 
     static func decode(_ bytes: [UInt8]) -> Contents {
         var contents = Contents()

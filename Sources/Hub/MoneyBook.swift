@@ -21,6 +21,9 @@ public final class MoneyBook {
     /// Webhook deliveries, oldest first (the newest `webhookLogLimit` are kept).
     public private(set) var webhookLog: [WebhookLogEntry] = []
     public var webhookLogLimit = 10_000
+    /// The log's byte budget: the oldest entries go first when it is spent.
+    public var webhookLogByteLimit = 32 << 20
+    private var webhookLogBytes = 0
     private var processedDeliveries: Set<String> = []
     public private(set) var nextWebhookID: Int64 = 1
 
@@ -131,9 +134,18 @@ public final class MoneyBook {
             nextWebhookID = max(nextWebhookID, entry.id + 1)
             if entry.status == .processed, let key = entry.deliveryKey { processedDeliveries.insert(key) }
             webhookLog.append(entry)
-            if webhookLog.count > webhookLogLimit + webhookLogLimit / 4 {
-                // Drop the oldest in a batch, not one per delivery. Duplicate keys stay known.
-                webhookLog.removeFirst(webhookLog.count - webhookLogLimit)
+            webhookLogBytes += entry.byteCost
+            if webhookLog.count > webhookLogLimit + webhookLogLimit / 4 || webhookLogBytes > webhookLogByteLimit {
+                // Drop the oldest in a batch (a quarter of the budget), not one per delivery.
+                // Duplicate keys stay known.
+                var drop = max(0, webhookLog.count - webhookLogLimit)
+                var bytes = webhookLogBytes - webhookLog[..<drop].reduce(0) { $0 + $1.byteCost }
+                while drop < webhookLog.count - 1 && bytes > webhookLogByteLimit - webhookLogByteLimit / 4 {
+                    bytes -= webhookLog[drop].byteCost
+                    drop += 1
+                }
+                webhookLog.removeFirst(drop)
+                webhookLogBytes = bytes
             }
             return
         case .activity(let event):

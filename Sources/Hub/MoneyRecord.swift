@@ -30,7 +30,8 @@ public enum MoneyRecord: Sendable, Equatable {
             w.u8(4)
             w.string(reference); w.string(note); w.i64(at)
         case .webhookDelivery(let e):
-            w.u8(5)
+            w.u8(8)  // 5 without payloadTruncated: still read
+            w.bool(e.payloadTruncated)
             w.i64(e.id); w.string(e.provider); w.i64(e.receivedAt); w.bool(e.signatureValid); w.string(e.status.rawValue)
             w.string(e.errorMessage); w.string(e.reference); w.string(e.payload)
             w.u32(UInt32(e.headers.count))
@@ -50,7 +51,8 @@ public enum MoneyRecord: Sendable, Equatable {
     struct Undecodable: Error {}
 
     static func decode(from r: inout ByteReader) throws -> MoneyRecord {
-        switch try r.u8() {
+        let tag = try r.u8()
+        switch tag {
         case 1:
             let id = try r.i64(), user = try r.requiredString(), amount = try r.i64()
             guard let kind = LedgerTransaction.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }
@@ -69,7 +71,8 @@ public enum MoneyRecord: Sendable, Equatable {
             return .gapOpened(reference: try r.requiredString(), at: try r.i64())
         case 4:
             return .paymentResolved(reference: try r.requiredString(), note: try r.string(), at: try r.i64())
-        case 5:
+        case 5, 8:
+            let truncated = tag == 8 ? try r.bool() : false
             let id = try r.i64(), provider = try r.requiredString(), at = try r.i64(), valid = try r.bool()
             guard let status = WebhookLogEntry.Status(rawValue: try r.requiredString()) else { throw Undecodable() }
             let error = try r.string(), reference = try r.string(), payload = try r.requiredString()
@@ -77,9 +80,11 @@ public enum MoneyRecord: Sendable, Equatable {
             guard count <= 1000 else { throw Undecodable() }
             var headers: [String] = []
             for _ in 0..<count { headers.append(try r.requiredString()) }
-            return .webhookDelivery(WebhookLogEntry(id: id, provider: provider, receivedAt: at, signatureValid: valid, status: status,
-                                                    errorMessage: error, reference: reference, payload: payload, headers: headers,
-                                                    deliveryKey: try r.string()))
+            var entry = WebhookLogEntry(id: id, provider: provider, receivedAt: at, signatureValid: valid, status: status,
+                                        errorMessage: error, reference: reference, payload: payload, headers: headers,
+                                        deliveryKey: try r.string())
+            entry.payloadTruncated = truncated
+            return .webhookDelivery(entry)
         case 6:
             let id = try r.i64()
             guard let kind = Alert.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }

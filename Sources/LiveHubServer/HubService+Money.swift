@@ -108,6 +108,7 @@ extension HubService {
             money.apply(record)
         }
         guard let outcome = delivery.outcome else {
+            entry.truncateUnverified()
             try log()
             throw APIError(.unauthorized, code: "invalid_signature", message: delivery.rejection ?? "the signature does not verify")
         }

@@ -15,7 +15,8 @@ final class HubService {
     private var publishScheduled = false
     private var publishedRefusals = 0
 
-    private let store: SnapshotStore
+    private let snapshotWriter: SnapshotWriter
+    private var snapshotInFlight = false
     let clock: WallClock
     /// Ledger and payments, rebuilt from the snapshot and the journal before the loop started.
     let money: MoneyBook
@@ -29,7 +30,7 @@ final class HubService {
     init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore,
          money: MoneyBook, journal: Journal) {
         self.context = context
-        self.store = store
+        self.snapshotWriter = SnapshotWriter(store: store)
         self.clock = clock
         self.money = money
         self.journal = journal
@@ -167,18 +168,68 @@ final class HubService {
         context.shared.deliver(to: .seller, HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true, from: context)
     }
 
-    /// Writes the whole state to `DATA/snapshot`. Runs on the hub's loop: the hub is not
-    /// touched meanwhile, so the snapshot is consistent.
-    func saveSnapshot() {
+    /// Captures the whole state for `DATA/snapshot` on the hub's loop (the hub is not
+    /// touched meanwhile, so the capture is consistent with the journal position), then
+    /// hands it to the writer's thread. `final` (shutdown) writes before returning.
+    func saveSnapshot(final: Bool = false) {
+        if snapshotInFlight && !final { return }
         let started = EventLoop.now
+        syncJournal()
+        money.pruneActivity(before: clock.nowMilliseconds - Int64(context.configuration.activityRetention / 1_000_000))
+        // Money and the journal position together, in this turn: replay after loading
+        // starts exactly where these records end.
+        var capture = hub.beginSnapshot()
+        let moneyRecords = money.records
+        let lsn = journal.lastLSN
+        let captured = journal.position
+        if final {
+            while !hub.continueSnapshot(&capture, sessions: .max) {}
+            var snapshot = capture.snapshot
+            snapshot.money = moneyRecords
+            snapshot.journalLSN = lsn
+            do {
+                try snapshotWriter.writeNow(snapshot)
+                snapshotWritten(.success(()), capturedSize: captured, started: started)
+            } catch {
+                snapshotWritten(.failure(error), capturedSize: captured, started: started)
+            }
+            return
+        }
+        snapshotInFlight = true
+        var captureNanoseconds = EventLoop.now - started
+        // The sessions a slice per loop turn (each slice some milliseconds), then the write.
+        func nextSlice() {
+            let sliceStarted = EventLoop.now
+            let done = hub.continueSnapshot(&capture, sessions: Self.snapshotSlice)
+            captureNanoseconds += EventLoop.now - sliceStarted
+            guard done else {
+                context.loop.schedule(afterNanoseconds: 0, nextSlice)
+                return
+            }
+            context.loop.stats.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
+            var snapshot = capture.snapshot
+            snapshot.money = moneyRecords
+            snapshot.journalLSN = lsn
+            let hubLoop = context.loop.handle
+            snapshotWriter.write(snapshot) { result in
+                hubLoop.execute { loop in
+                    (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, capturedSize: captured, started: started)
+                }
+            }
+        }
+        nextSlice()
+    }
+
+    /// Sessions copied per loop turn while a snapshot is captured (about 10 ms of work).
+    static let snapshotSlice = 8192
+
+    /// Back on the hub's loop: a saved snapshot lets the journal drop what the one before
+    /// it held. A failure keeps everything (the journal still covers both snapshots).
+    private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, capturedSize: Int, started: UInt64) {
+        snapshotInFlight = false
         do {
-            syncJournal()
-            money.pruneActivity(before: clock.nowMilliseconds - Int64(context.configuration.activityRetention / 1_000_000))
-            var snapshot = hub.snapshot()
-            snapshot.money = money.records
-            snapshot.journalLSN = journal.lastLSN
-            try store.save(snapshot)
-            try journal.snapshotSaved()
+            try result.get()
+            try journal.snapshotSaved(capturedSize: capturedSize)
         } catch {
             print("livehub: snapshot failed: \(error)")
         }

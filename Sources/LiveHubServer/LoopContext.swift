@@ -159,7 +159,7 @@ final class LoopContext {
         func check() {
             if connections.isEmpty || EventLoop.now >= deadline {
                 // Last: the state as it is when the hub stops taking commands.
-                hubService?.saveSnapshot()
+                hubService?.saveSnapshot(final: true)
                 loop.stop()
             } else {
                 loop.schedule(afterNanoseconds: 20_000_000, check)

@@ -153,6 +153,8 @@ enum MoneyMessages {
             json.field("processing_status", e.status.rawValue)
             json.field("error_message", e.errorMessage)
             json.field("reference", e.reference)
+            json.key("payload_truncated")
+            json.bool(e.payloadTruncated)
             // The payload as JSON when it is JSON, else as the text received.
             json.key("payload")
             if let parsed = try? JSONParser.parse(Array(e.payload.utf8)) { json.value(parsed) } else { json.string(e.payload) }

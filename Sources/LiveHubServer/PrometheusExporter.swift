@@ -29,6 +29,8 @@ enum PrometheusExporter {
         out += "livehub_sweep_seconds \(Double(stats[0].sweepNanoseconds.value) / 1e9)\n"
         out += "# HELP livehub_snapshot_seconds Duration of the last snapshot (encode, write, fsync).\n# TYPE livehub_snapshot_seconds gauge\n"
         out += "livehub_snapshot_seconds \(Double(stats[0].snapshotNanoseconds.value) / 1e9)\n"
+        out += "# HELP livehub_snapshot_capture_seconds Time the hub's loop spent capturing the last snapshot (encoding and writing run on another thread).\n# TYPE livehub_snapshot_capture_seconds gauge\n"
+        out += "livehub_snapshot_capture_seconds \(Double(stats[0].snapshotCaptureNanoseconds.value) / 1e9)\n"
         let hub = shared.publication.read()
         metric("livehub_sessions_live", "gauge", "Sessions active now.", hub.counters.totalActive)
         metric("livehub_sessions_kept", "gauge", "Sessions in the table, active or ended (kept for revival).", hub.sessionsKept)

@@ -21,6 +21,10 @@ public final class LoopStats: Sendable {
     /// How long the last snapshot took to encode and write (the hub's loop only).
     public let snapshotNanoseconds = Atomic<Int>(0)
 
+    /// How long the hub's loop spent capturing the last snapshot's state (the rest is on
+    /// the writer's thread).
+    public let snapshotCaptureNanoseconds = Atomic<Int>(0)
+
     /// Members of the seller and broadcast rooms on this loop.
     public let sellerRoomMembers = Atomic<Int>(0)
     /// `/ws/balance` sockets, all users together.

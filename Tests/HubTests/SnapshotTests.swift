@@ -88,3 +88,42 @@ struct SnapshotTests {
         guard case .unusable = store.load() else { Issue.record("expected unusable"); return }
     }
 }
+
+@Suite("Snapshots taken in slices")
+struct SlicedSnapshotTests {
+    @Test func sessionsThatChangeWhileCapturedComeBackOnceInTheirNewestState() throws {
+        let clock = ManualClock()
+        let hub = PresenceHub(clock: clock)
+        for i in 0..<100 { try hub.pageVisit(sessionId: "s\(i)", pageType: "homepage") }
+        var capture = hub.beginSnapshot()
+        #expect(!hub.continueSnapshot(&capture, sessions: 30))
+        // Meanwhile: a copied session moves on, one ends and is forgotten, new ones arrive.
+        clock.advance(seconds: 1)
+        try hub.pageVisit(sessionId: "s0", pageType: "checkout")
+        hub.endSession("s50")  // not copied yet: the snapshot has it ended
+        for i in 100..<110 { try hub.pageVisit(sessionId: "s\(i)", pageType: "offer", identifier: "o") }
+        while !hub.continueSnapshot(&capture, sessions: 30) {}
+        let restored = PresenceHub(clock: clock)
+        restored.restore(capture.snapshot)
+        #expect(restored.sessionCount == 110)
+        #expect(restored.counters.totalActive == 109)
+        // s0 was copied before it moved: its older state is what this snapshot has.
+        #expect(restored.session("s0")?.page?.pageType == "homepage")
+        #expect(restored.counters.pages.values.reduce(0, +) == 109)
+    }
+
+    @Test func aSessionCapturedTwiceIsRestoredOnceNewestWins() throws {
+        let clock = ManualClock()
+        let hub = PresenceHub(clock: clock)
+        try hub.pageVisit(sessionId: "a", pageType: "homepage")
+        var snapshot = hub.snapshot()
+        clock.advance(seconds: 5)
+        try hub.pageVisit(sessionId: "a", pageType: "payment")
+        snapshot.sessions += hub.snapshot().sessions
+        let restored = PresenceHub(clock: clock)
+        restored.restore(snapshot)
+        #expect(restored.sessionCount == 1)
+        #expect(restored.counters.totalActive == 1)
+        #expect(restored.counters.pages == ["payment": 1])
+    }
+}
