@@ -34,22 +34,22 @@ public struct PresenceCounters: Sendable, Equatable {
     mutating func leave(_ visit: PageVisit) { adjust(visit, by: -1) }
 
     private mutating func adjust(_ visit: PageVisit, by delta: Int) {
-        bump(&pages, visit.pageType, delta, reserved: PageType.withTiles.contains(visit.pageType))
+        bump(&pages, visit.pageType, delta, tilesKeepTheirNames: true)
         guard let identifier = visit.identifier, !identifier.isEmpty else { return }
-        if visit.pageType == PageType.category { bump(&categories, identifier, delta, reserved: false) }
-        if visit.pageType == PageType.offer { bump(&offers, identifier, delta, reserved: false) }
+        if visit.pageType == PageType.category { bump(&categories, identifier, delta, tilesKeepTheirNames: false) }
+        if visit.pageType == PageType.offer { bump(&offers, identifier, delta, tilesKeepTheirNames: false) }
     }
 
     /// Maps hold non-zero entries only. A new name gets an entry while the map has room
     /// (one place is kept for `"other"`); a name with tiles always does.
-    private func bucket(_ map: [String: Int], _ key: String, entering: Bool, reserved: Bool) -> String {
-        if map[key] != nil || reserved { return key }
+    private func bucket(_ map: [String: Int], _ key: String, entering: Bool, tilesKeepTheirNames: Bool) -> String {
+        if map[key] != nil || (tilesKeepTheirNames && PageType.withTiles.contains(key)) { return key }
         if entering && map.count < maxKeys - (map[Self.otherKey] == nil ? 1 : 0) { return key }
         return Self.otherKey
     }
 
-    private func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, reserved: Bool) {
-        let name = bucket(map, key, entering: delta > 0, reserved: reserved)
+    private func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, tilesKeepTheirNames: Bool) {
+        let name = bucket(map, key, entering: delta > 0, tilesKeepTheirNames: tilesKeepTheirNames)
         let value = (map[name] ?? 0) + delta
         map[name] = value == 0 ? nil : value
     }

@@ -22,12 +22,15 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         return String(address[..<colon]).trimmingCharacters(in: "[]")
     }()
 
+    private lazy var peerRateKey = ClientLimits.key(peerIP)
+
     /// The client's address as beacons record it and rate limits count it: the peer, or
     /// what a trusted proxy says in `X-Forwarded-For`.
-    private func clientIP(of request: HTTPRequest) -> String {
+    private func client(of request: HTTPRequest) -> (ip: String, rateKey: UInt64) {
         let trusted = context.configuration.trustedProxies
-        guard !trusted.isEmpty else { return peerIP }
-        return ClientAddress.client(peer: peerIP, forwardedFor: request.head.headers.values("X-Forwarded-For").joined(separator: ","), trusted: trusted)
+        guard !trusted.isEmpty else { return (peerIP, peerRateKey) }
+        let ip = ClientAddress.client(peer: peerIP, forwardedFor: request.head.headers.values("X-Forwarded-For").joined(separator: ","), trusted: trusted)
+        return (ip, ip == peerIP ? peerRateKey : ClientLimits.key(ip))
     }
 
     init(tcp: TCPConnection, context: LoopContext) {
@@ -84,8 +87,8 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private func handle(_ request: HTTPRequest) -> Bool {
         let keepAlive = request.head.keepAlive
         let headOnly = request.head.method == "HEAD"
-        let clientIP = clientIP(of: request)
-        switch context.router.route(request, clientIP: clientIP, now: context.loop.turnTime) {
+        let (clientIP, rateKey) = client(of: request)
+        switch context.router.route(request, clientIP: clientIP, rateKey: rateKey, now: context.loop.turnTime) {
         case .respond(let response):
             return respond(response, keepAlive: keepAlive, headOnly: headOnly)
         case .hub(let command, let extraHeaders):

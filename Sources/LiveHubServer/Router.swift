@@ -37,15 +37,16 @@ struct Router {
         "/api/metrics/session/end": "session-end",
     ]
 
-    func route(_ request: HTTPRequest, clientIP: String, now: UInt64) -> Route {
+    /// `rateKey`: the client's rate-limit bucket (`ClientLimits.key(clientIP)`).
+    func route(_ request: HTTPRequest, clientIP: String, rateKey: UInt64, now: UInt64) -> Route {
         do {
-            return try dispatch(request, clientIP: clientIP, now: now)
+            return try dispatch(request, clientIP: clientIP, rateKey: rateKey, now: now)
         } catch {
             return .respond(error.response)
         }
     }
 
-    private func dispatch(_ request: HTTPRequest, clientIP: String, now: UInt64) throws(APIError) -> Route {
+    private func dispatch(_ request: HTTPRequest, clientIP: String, rateKey: UInt64, now: UInt64) throws(APIError) -> Route {
         let head = request.head
         let path = head.path
         if let kind = Self.beaconPaths[path] {
@@ -53,7 +54,7 @@ struct Router {
             if head.method == "OPTIONS" { return .respond(preflight(cors)) }
             try require(head, "POST")
             do {
-                try limits.check(.beacon, clientIP: clientIP, now: now)
+                try limits.check(.beacon, key: rateKey, now: now)
             } catch {
                 // The browser's script may read the refusal only if CORS lets it.
                 var refused = error
@@ -151,7 +152,7 @@ struct Router {
             let provider = String(rest[0])
             guard ProviderWebhooks.providers.contains(provider), rest.count == (provider == "mpesa" ? 2 : 1) else { throw .notFound(path) }
             try require(head, "POST")
-            try limits.check(.webhook, clientIP: clientIP, now: now)
+            try limits.check(.webhook, key: rateKey, now: now)
             let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
                                                     request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
             return .hub(.webhook(delivery), headers: HTTPHeaders())

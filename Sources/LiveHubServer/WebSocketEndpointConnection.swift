@@ -27,6 +27,8 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     var roomIndex = -1
     private var room: Room?
     private let client: ClientInfo
+    /// The client's rate-limit bucket, computed once.
+    private let rateKey: UInt64
     /// The session a `/ws/track` socket reports for, once its first beacon named it.
     private var trackedSession: String?
     private var protocolState: WebSocketConnection
@@ -43,6 +45,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
 
     init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, deflate: PerMessageDeflate?, clientIP: String?, userAgent: String?) {
         self.client = ClientInfo(ip: clientIP, userAgent: userAgent)
+        self.rateKey = ClientLimits.key(clientIP ?? "")
         self.deflate = deflate
         self.tcp = tcp
         self.context = context
@@ -136,7 +139,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     /// tab's presence.
     private func track(_ message: WebSocketMessage) {
         do throws(APIError) {
-            try context.limits.check(.beacon, clientIP: client.ip ?? "", now: context.loop.turnTime)
+            try context.limits.check(.beacon, key: rateKey, now: context.loop.turnTime)
             let body: JSONValue
             do {
                 body = try JSONParser.parse(message.data)

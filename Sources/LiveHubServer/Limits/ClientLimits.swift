@@ -17,8 +17,16 @@ final class ClientLimits {
 
     /// Throws 429 with `Retry-After` once the client has spent its bucket.
     func check(_ kind: Kind, clientIP: String, now: UInt64) throws(APIError) {
-        // A peer whose address does not parse (it always should) shares one bucket.
-        let key = ClientAddress(clientIP)?.rateKey ?? 0
+        try check(kind, key: Self.key(clientIP), now: now)
+    }
+
+    /// The bucket an address counts in (a peer whose address does not parse, which it
+    /// always should, shares one). Connections compute it once, not per message.
+    static func key(_ clientIP: String) -> UInt64 {
+        ClientAddress(clientIP)?.rateKey ?? 0
+    }
+
+    func check(_ kind: Kind, key: UInt64, now: UInt64) throws(APIError) {
         let limiter = kind == .beacon ? beacons : webhooks
         guard let retryAfter = limiter.check(key, now: now) else { return }
         if kind == .beacon { counters.beaconsRateLimited.bump() } else { counters.webhooksRateLimited.bump() }
