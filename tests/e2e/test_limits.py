@@ -243,3 +243,26 @@ def test_a_seller_that_does_not_read_gets_its_101_before_any_close(tmp_path):
         s.close()
     finally:
         hub.stop()
+
+
+def test_a_ping_flood_that_never_reads_does_not_pile_up_pongs(tmp_path):
+    import os
+    hub = Hub(str(tmp_path), "--loops", "1")
+    try:
+        s = socket.create_connection(("127.0.0.1", hub.port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(b"GET /ws/track HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        mask = os.urandom(4)
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"p" * 125))
+        ping = bytes([0x89, 0x80 | 125]) + mask + payload  # a masked ping (RFC 6455 §5.5.2)
+        flood = ping * 4000
+        for _ in range(130):  # about 65 MB of pings, none of the pongs read
+            s.sendall(flood)
+        time.sleep(0.5)
+        rss = int(next(l for l in open(f"/proc/{hub.proc.pid}/status") if l.startswith("VmRSS:")).split()[1])
+        assert rss < 60_000, f"RSS {rss} KiB after the flood"
+        assert hub.request("GET", "/healthz")[0] == 200
+        s.close()
+    finally:
+        hub.stop()
