@@ -182,13 +182,16 @@ final class HubService {
         let moneyRecords = money.records
         let lsn = journal.lastLSN
         let captured = journal.position
-        if final {
-            while !hub.continueSnapshot(&capture, sessions: .max) {}
+        func completed() -> HubSnapshot {
             var snapshot = capture.snapshot
             snapshot.money = moneyRecords
             snapshot.journalLSN = lsn
+            return snapshot
+        }
+        if final {
+            while !hub.continueSnapshot(&capture, sessions: .max) {}
             do {
-                try snapshotWriter.writeNow(snapshot)
+                try snapshotWriter.writeNow(completed())
                 snapshotWritten(.success(()), capturedSize: captured, started: started)
             } catch {
                 snapshotWritten(.failure(error), capturedSize: captured, started: started)
@@ -207,11 +210,8 @@ final class HubService {
                 return
             }
             context.loop.stats.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
-            var snapshot = capture.snapshot
-            snapshot.money = moneyRecords
-            snapshot.journalLSN = lsn
             let hubLoop = context.loop.handle
-            snapshotWriter.write(snapshot) { result in
+            snapshotWriter.write(completed()) { result in
                 hubLoop.execute { loop in
                     (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, capturedSize: captured, started: started)
                 }

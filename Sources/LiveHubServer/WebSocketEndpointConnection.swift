@@ -96,11 +96,11 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             context.loop.stats.messagesIn.bump()
             handle(message)
         case .send(let bytes):
-            // A pong to a peer that does not read what it is sent is skipped (RFC 6455
-            // §5.5.3 lets a pong answer only the latest ping), so a ping flood cannot
-            // pile up replies; close frames always go.
-            if bytes.first.map({ $0 & 0x0F }) == WebSocketOpcode.pong.rawValue && tcp.queuedBytes > context.configuration.highWatermark { return }
             tcp.send(bytes)
+        case .sendPong(let bytes):
+            // Skipped for a peer that does not read what it is sent, so a ping flood
+            // cannot pile up replies.
+            if tcp.queuedBytes <= context.configuration.highWatermark { tcp.send(bytes) }
         case .pongReceived:
             pingSentAt = nil
         case .peerClosed:

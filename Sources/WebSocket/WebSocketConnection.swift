@@ -34,8 +34,11 @@ public struct WebSocketConnection {
 
     public enum Action: Sendable, Equatable {
         case deliver(WebSocketMessage)
-        /// Write these bytes (a pong, a close frame).
+        /// Write these bytes (a close frame).
         case send([UInt8])
+        /// Write this pong. §5.5.3 lets a pong answer only the latest ping, so the I/O
+        /// layer may skip it for a peer that is not reading what it is sent.
+        case sendPong([UInt8])
         /// The peer answered a ping: it is alive.
         case pongReceived
         /// The peer's close frame, once validated (nil code: the frame had no payload).
@@ -96,7 +99,7 @@ public struct WebSocketConnection {
         switch frame.opcode {
         case .ping:
             // §5.5.3: a pong carries the ping's application data. None after our close.
-            if state == .open { perform(.send(WebSocketFrameEncoder.encode(opcode: .pong, payload: frame.payload))) }
+            if state == .open { perform(.sendPong(WebSocketFrameEncoder.encode(opcode: .pong, payload: frame.payload))) }
         case .pong:
             perform(.pongReceived)
         case .close:

@@ -76,3 +76,35 @@ struct BoundedPresenceTests {
         #expect(hub.counters.offers.isEmpty)
     }
 }
+
+@Suite("Bounded logs")
+struct BoundedLogTests {
+    private func delivery(_ id: Int64, payloadBytes: Int) -> MoneyRecord {
+        .webhookDelivery(WebhookLogEntry(id: id, provider: "paystack", receivedAt: id, signatureValid: true, status: .processed,
+                                         errorMessage: nil, reference: "r\(id)", payload: String(repeating: "x", count: payloadBytes),
+                                         headers: ["a: b"], deliveryKey: "k\(id)"))
+    }
+
+    @Test func theWebhookLogKeepsToItsByteBudgetNewestFirst() {
+        let book = MoneyBook()
+        book.webhookLogByteLimit = 100_000
+        for id in 1...200 { book.apply(delivery(Int64(id), payloadBytes: 5_000)) }
+        let bytes = book.webhookLog.reduce(0) { $0 + $1.byteCost }
+        #expect(bytes <= 100_000)
+        #expect(book.webhookLog.count >= 14, "at least three quarters of the budget stays in use")
+        #expect(book.webhookLog.last?.id == 200)
+        // Duplicates stay known after their entries are dropped.
+        #expect(book.isDuplicateDelivery("k1"))
+    }
+
+    @Test func anUnverifiedDeliveryIsCutAtACharacterBoundary() {
+        var entry = WebhookLogEntry(id: 1, provider: "p", receivedAt: 0, signatureValid: false, status: .rejected, errorMessage: nil,
+                                    reference: nil, payload: String(repeating: "é", count: 5_000), headers: [String(repeating: "h", count: 10_000)],
+                                    deliveryKey: nil)
+        entry.truncateUnverified()
+        #expect(entry.payloadTruncated)
+        #expect(entry.payload.utf8.count <= WebhookLogEntry.unverifiedPayloadLimit)
+        #expect(entry.payload.allSatisfy { $0 == "é" })
+        #expect(entry.headers.reduce(0) { $0 + $1.utf8.count } <= WebhookLogEntry.unverifiedHeadersLimit)
+    }
+}

@@ -9,7 +9,7 @@ struct FragmentationTests {
         let bytes = clientFrame(0x1, text("Hel"), fin: false) + clientFrame(0x9, text("p")) + clientFrame(0x0, text("lo"), fin: false) + clientFrame(0x0, text("!"))
         let result = actions(&connection, bytes, splitEvery: split)
         #expect(result == [
-            .send([0x8A, 0x01, 0x70]),  // the pong, with the ping's data, before the message completes
+            .sendPong([0x8A, 0x01, 0x70]),  // the pong, with the ping's data, before the message completes
             .deliver(WebSocketMessage(opcode: .text, data: text("Hello!"))),
         ])
     }

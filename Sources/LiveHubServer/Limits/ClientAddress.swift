@@ -6,10 +6,7 @@ struct ClientAddress: Hashable, Sendable {
     let bytes: [UInt8]
 
     init?(_ text: some StringProtocol) {
-        var trimmed = String(text)
-        while trimmed.first == " " { trimmed.removeFirst() }
-        while trimmed.last == " " { trimmed.removeLast() }
-        if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") { trimmed = String(trimmed.dropFirst().dropLast()) }
+        let trimmed = String(text).trimmingCharacters(in: " []")
         guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, trimmed, &v4) == 1 {
@@ -82,13 +79,9 @@ extension ClientAddress {
         for hop in forwardedFor.split(separator: ",").reversed() {
             guard let address = ClientAddress(hop) else { break }
             current = address
-            client = hop.trimmingCharacters(in: " []")
+            client = String(hop).trimmingCharacters(in: " []")
             if !trusted.contains(where: { $0.contains(current) }) { break }
         }
         return client
     }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
 }

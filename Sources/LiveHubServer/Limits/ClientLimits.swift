@@ -16,10 +16,6 @@ final class ClientLimits {
     }
 
     /// Throws 429 with `Retry-After` once the client has spent its bucket.
-    func check(_ kind: Kind, clientIP: String, now: UInt64) throws(APIError) {
-        try check(kind, key: Self.key(clientIP), now: now)
-    }
-
     /// The bucket an address counts in (a peer whose address does not parse, which it
     /// always should, shares one). Connections compute it once, not per message.
     static func key(_ clientIP: String) -> UInt64 {

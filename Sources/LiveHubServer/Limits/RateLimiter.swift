@@ -54,16 +54,16 @@ public final class RateLimiter {
     /// Nil if the request may go ahead; otherwise the seconds until it would (for
     /// `Retry-After`, at least 1).
     func check(_ key: UInt64, now: UInt64) -> Int? {
-        if buckets[key] == nil {
+        if buckets.count >= maxClients && buckets[key] == nil {
             // At most one pass a second, so a flood of new addresses cannot make every
             // request walk the table.
-            if buckets.count >= maxClients && now &- lastPrune >= 1_000_000_000 { prune(now: now) }
+            if now &- lastPrune >= 1_000_000_000 { prune(now: now) }
             if buckets.count >= maxClients {
                 return overflow.take(rule, now: now) ? nil : retryAfter(overflow)
             }
-            buckets[key] = Bucket(tokens: rule.burst, updatedAt: now)
         }
-        if buckets[key]!.take(rule, now: now) { return nil }
+        // One lookup on the common path: the bucket is made or updated in place.
+        if buckets[key, default: Bucket(tokens: rule.burst, updatedAt: now)].take(rule, now: now) { return nil }
         return retryAfter(buckets[key]!)
     }
 
