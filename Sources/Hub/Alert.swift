@@ -17,6 +17,11 @@ public struct Alert: Sendable, Equatable {
     public var reference: String?
     public var createdAt: Int64
 
+    /// Bytes this alert holds, for the alert log's byte budget.
+    public var byteCost: Int {
+        96 + title.utf8.count + message.utf8.count + (userId?.utf8.count ?? 0) + (reference?.utf8.count ?? 0)
+    }
+
     public init(id: Int64, kind: Kind, title: String, message: String, userId: String? = nil, reference: String? = nil, createdAt: Int64) {
         self.id = id
         self.kind = kind

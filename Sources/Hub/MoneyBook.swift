@@ -18,19 +18,14 @@ public final class MoneyBook {
     /// The payment records in order (the snapshot keeps them; transactions are kept above).
     private var paymentRecords: [MoneyRecord] = []
 
-    /// Webhook deliveries, oldest first (the newest `webhookLogLimit` are kept).
-    public private(set) var webhookLog: [WebhookLogEntry] = []
-    public var webhookLogLimit = 10_000
-    /// The log's byte budget: the oldest entries go first when it is spent.
-    public var webhookLogByteLimit = 32 << 20
-    private var webhookLogBytes = 0
+    /// Webhook deliveries, oldest first: the newest 10,000 within 32 MiB are kept.
+    public var webhookLog = BoundedLog<WebhookLogEntry>(maxCount: 10_000, maxBytes: 32 << 20) { $0.byteCost }
     private var processedDeliveries: Set<String> = []
     public private(set) var nextWebhookID: Int64 = 1
 
-    /// Alerts raised, oldest first (the newest `alertLimit` kept).
-    public private(set) var alerts: [Alert] = []
-    public var alertLimit = 10_000
-    public var nextAlertID: Int64 { (alerts.last?.id ?? 0) + 1 }
+    /// Alerts raised, oldest first: the newest 10,000 within 8 MiB are kept.
+    public var alerts = BoundedLog<Alert>(maxCount: 10_000, maxBytes: 8 << 20) { $0.byteCost }
+    public var nextAlertID: Int64 { (alerts.entries.last?.id ?? 0) + 1 }
 
     /// Activity events, oldest first; kept for the retention the caller prunes to.
     public private(set) var activity: [ActivityEvent] = []
@@ -133,20 +128,7 @@ public final class MoneyBook {
         case .webhookDelivery(let entry):
             nextWebhookID = max(nextWebhookID, entry.id + 1)
             if entry.status == .processed, let key = entry.deliveryKey { processedDeliveries.insert(key) }
-            webhookLog.append(entry)
-            webhookLogBytes += entry.byteCost
-            if webhookLog.count > webhookLogLimit + webhookLogLimit / 4 || webhookLogBytes > webhookLogByteLimit {
-                // Drop the oldest in a batch (a quarter of the budget), not one per delivery.
-                // Duplicate keys stay known.
-                var drop = max(0, webhookLog.count - webhookLogLimit)
-                var bytes = webhookLogBytes - webhookLog[..<drop].reduce(0) { $0 + $1.byteCost }
-                while drop < webhookLog.count - 1 && bytes > webhookLogByteLimit - webhookLogByteLimit / 4 {
-                    bytes -= webhookLog[drop].byteCost
-                    drop += 1
-                }
-                webhookLog.removeFirst(drop)
-                webhookLogBytes = bytes
-            }
+            webhookLog.append(entry)  // duplicate keys stay known after their entry goes
             return
         case .activity(let event):
             activity.append(event)
@@ -154,7 +136,6 @@ public final class MoneyBook {
             return
         case .alert(let alert):
             alerts.append(alert)
-            if alerts.count > alertLimit + alertLimit / 4 { alerts.removeFirst(alerts.count - alertLimit) }
             return
         case .paymentResolved(let reference, let note, let at):
             guard var payment = payments[reference] else { return }
@@ -205,6 +186,6 @@ public final class MoneyBook {
 
     /// Every record needed to rebuild this state (for the snapshot).
     public var records: [MoneyRecord] {
-        transactions.map { .transaction($0) } + paymentRecords + webhookLog.map { .webhookDelivery($0) } + alerts.map { .alert($0) } + activity.map { .activity($0) }
+        transactions.map { .transaction($0) } + paymentRecords + webhookLog.entries.map { .webhookDelivery($0) } + alerts.entries.map { .alert($0) } + activity.map { .activity($0) }
     }
 }

@@ -65,7 +65,13 @@ final class AlertDispatcher {
         return json.bytes
     }
 
+    /// Delivery states kept, like the alert log's entries (older ones are forgotten).
+    static let keptDeliveries: Int64 = 10_000
+
     func send(_ alert: Alert) {
+        if deliveries.count > Int(Self.keptDeliveries + Self.keptDeliveries / 4) {
+            deliveries = deliveries.filter { $0.key > alert.id - Self.keptDeliveries }
+        }
         guard let url else {
             deliveries[alert.id] = DeliveryState(status: "not_configured")
             return

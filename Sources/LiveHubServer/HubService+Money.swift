@@ -81,7 +81,7 @@ extension HubService {
         case .alerts(let limit):
             var json = JSONWriter()
             json.beginArray()
-            for alert in money.alerts.reversed().prefix(limit) {
+            for alert in money.alerts.entries.reversed().prefix(limit) {
                 json.raw(String(decoding: MoneyMessages.alert(alert, delivery: alerts.deliveries[alert.id]), as: UTF8.self))
             }
             json.endArray()
@@ -89,7 +89,7 @@ extension HubService {
         case .webhook(let delivery):
             return try receiveWebhook(delivery, now: now)
         case .webhookLog(let provider, let limit):
-            let entries = money.webhookLog.reversed().lazy.filter { provider == nil || $0.provider == provider }.prefix(limit)
+            let entries = money.webhookLog.entries.reversed().lazy.filter { provider == nil || $0.provider == provider }.prefix(limit)
             return Self.json(.ok, MoneyMessages.webhookLog(Array(entries)))
         default:
             throw APIError(.internalServerError, code: "internal", message: "unhandled command")

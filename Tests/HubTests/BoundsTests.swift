@@ -87,12 +87,12 @@ struct BoundedLogTests {
 
     @Test func theWebhookLogKeepsToItsByteBudgetNewestFirst() {
         let book = MoneyBook()
-        book.webhookLogByteLimit = 100_000
+        book.webhookLog.maxBytes = 100_000
         for id in 1...200 { book.apply(delivery(Int64(id), payloadBytes: 5_000)) }
-        let bytes = book.webhookLog.reduce(0) { $0 + $1.byteCost }
-        #expect(bytes <= 100_000)
-        #expect(book.webhookLog.count >= 14, "at least three quarters of the budget stays in use")
-        #expect(book.webhookLog.last?.id == 200)
+        let bytes = book.webhookLog.entries.reduce(0) { $0 + $1.byteCost }
+        #expect(bytes <= 100_000 && bytes == book.webhookLog.byteCount)
+        #expect(book.webhookLog.entries.count >= 14, "at least three quarters of the budget stays in use")
+        #expect(book.webhookLog.entries.last?.id == 200)
         // Duplicates stay known after their entries are dropped.
         #expect(book.isDuplicateDelivery("k1"))
     }
@@ -106,5 +106,19 @@ struct BoundedLogTests {
         #expect(entry.payload.utf8.count <= WebhookLogEntry.unverifiedPayloadLimit)
         #expect(entry.payload.allSatisfy { $0 == "é" })
         #expect(entry.headers.reduce(0) { $0 + $1.utf8.count } <= WebhookLogEntry.unverifiedHeadersLimit)
+    }
+}
+
+@Suite("Bounded log")
+struct BoundedLogCoreTests {
+    @Test func countAndBytesBothBoundIt() {
+        var log = BoundedLog<Int>(maxCount: 8, maxBytes: 1_000) { $0 }
+        for _ in 1...100 { log.append(10) }
+        #expect(log.entries.count <= 10, "count bound (plus the batch slack)")
+        var heavy = BoundedLog<Int>(maxCount: 1_000, maxBytes: 1_000) { $0 }
+        for _ in 0..<100 { heavy.append(100) }
+        #expect(heavy.byteCount <= 1_000 && heavy.byteCount == heavy.entries.reduce(0, +))
+        heavy.append(5_000)  // one entry over the whole budget is still kept, alone
+        #expect(heavy.entries == [5_000])
     }
 }
