@@ -34,22 +34,24 @@ public struct PresenceCounters: Sendable, Equatable {
     mutating func leave(_ visit: PageVisit) { adjust(visit, by: -1) }
 
     private mutating func adjust(_ visit: PageVisit, by delta: Int) {
-        bump(&pages, visit.pageType, delta, tilesKeepTheirNames: true)
+        // Static, with `maxKeys` passed in: an instance method would read `self` while a map
+        // of it is borrowed inout, and that copy of `self` would make every bump copy the map.
+        let maxKeys = maxKeys
+        Self.bump(&pages, visit.pageType, delta, maxKeys: maxKeys, tilesKeepTheirNames: true)
         guard let identifier = visit.identifier, !identifier.isEmpty else { return }
-        if visit.pageType == PageType.category { bump(&categories, identifier, delta, tilesKeepTheirNames: false) }
-        if visit.pageType == PageType.offer { bump(&offers, identifier, delta, tilesKeepTheirNames: false) }
+        if visit.pageType == PageType.category { Self.bump(&categories, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
+        if visit.pageType == PageType.offer { Self.bump(&offers, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
     }
 
-    /// Maps hold non-zero entries only. A new name gets an entry while the map has room
-    /// (one place is kept for `"other"`); a name with tiles always does.
-    private func bucket(_ map: [String: Int], _ key: String, entering: Bool, tilesKeepTheirNames: Bool) -> String {
-        if map[key] != nil || (tilesKeepTheirNames && PageType.withTiles.contains(key)) { return key }
-        if entering && map.count < maxKeys - (map[Self.otherKey] == nil ? 1 : 0) { return key }
-        return Self.otherKey
-    }
-
-    private func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, tilesKeepTheirNames: Bool) {
-        let name = bucket(map, key, entering: delta > 0, tilesKeepTheirNames: tilesKeepTheirNames)
+    /// Maps hold non-zero entries only. A name without an entry gets one while the map
+    /// has room (one place is kept for `"other"`); a page type with a tile always does.
+    private static func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, maxKeys: Int, tilesKeepTheirNames: Bool) {
+        if let current = map[key] {
+            map[key] = current + delta == 0 ? nil : current + delta
+            return
+        }
+        let hasRoom = delta > 0 && map.count < maxKeys - (map[otherKey] == nil ? 1 : 0)
+        let name = hasRoom || (tilesKeepTheirNames && PageType.withTiles.contains(key)) ? key : otherKey
         let value = (map[name] ?? 0) + delta
         map[name] = value == 0 ? nil : value
     }
