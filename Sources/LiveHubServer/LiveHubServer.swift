@@ -25,6 +25,9 @@ public final class LiveHubServer {
     /// What start-up found worth telling the operator (snapshot loaded, recovered…).
     public private(set) var startupNotes: [String] = []
 
+    /// Held while the server runs: one hub per data dir.
+    private var dataLock: DataDirectoryLock?
+
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
     }
@@ -36,7 +39,12 @@ public final class LiveHubServer {
         do {
             try SecretStore.makeDirectory(configuration.dataDirectory)
         } catch {
-            throw StartupError(description: "\(error)")
+            throw StartupError(description: "--data-dir \(configuration.dataDirectory): \(error)")
+        }
+        do {
+            dataLock = try DataDirectoryLock(directory: configuration.dataDirectory)
+        } catch {
+            throw StartupError(description: error.description)
         }
         let store = SnapshotStore(directory: configuration.dataDirectory)
         var restored: HubSnapshot?
@@ -98,6 +106,13 @@ public final class LiveHubServer {
         // Bind every listener here, so a port in use fails `start` and port 0 gives one
         // port shared by every loop.
         var fds: [Int32] = []
+        if configuration.port != 0 {
+            do {
+                try TCPListener.ensureFree(host: configuration.host, port: configuration.port)
+            } catch {
+                throw StartupError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error.errno == EADDRINUSE ? "the address is in use (another livehub or another server holds it)" : "\(error)")")
+            }
+        }
         let first = try TCPListener.bind(host: configuration.host, port: configuration.port)
         fds.append(first.fd)
         for _ in 1..<loopCount {

@@ -8,12 +8,16 @@ public enum SecretStore {
         case cannotCreateDirectory(String, Int32)
         case cannotWrite(String, Int32)
         case unreadable(String)
+        case notADirectory(String)
+        case missing(String)
 
         public var description: String {
             switch self {
             case .cannotCreateDirectory(let path, let err): return "cannot create \(path): \(String(cString: strerror(err)))"
             case .cannotWrite(let path, let err): return "cannot write \(path): \(String(cString: strerror(err)))"
             case .unreadable(let path): return "\(path) is empty or unreadable"
+            case .notADirectory(let path): return "\(path) exists and is not a directory"
+            case .missing(let path): return "there is no secret at \(path)"
             }
         }
     }
@@ -39,11 +43,25 @@ public enum SecretStore {
         return (Array(hex.utf8), true)
     }
 
+    /// The secret in `dataDirectory/secret`, never creating one (`livehub token`: a token
+    /// signed with a new secret would be refused by the hub that has the old one).
+    public static func load(dataDirectory: String) throws(Failure) -> [UInt8] {
+        let path = dataDirectory + "/secret"
+        let existing: [UInt8]?
+        do { existing = try FileBytes.read(path) } catch { throw .unreadable(path) }
+        guard let existing else { throw .missing(path) }
+        let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
+        guard !text.isEmpty else { throw .unreadable(path) }
+        return Array(text.utf8)
+    }
+
     public static func makeDirectory(_ path: String) throws(Failure) {
         var partial = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             partial += component + "/"
             if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw .cannotCreateDirectory(partial, errno) }
         }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(path) }
     }
 }

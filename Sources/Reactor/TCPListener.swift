@@ -47,6 +47,24 @@ public final class TCPListener: EventHandler {
         return (fd, boundPort)
     }
 
+    /// Fails if another socket is listening on the port. The hub's own listeners share it
+    /// with SO_REUSEPORT, which would also let a second hub on the same port start and the
+    /// kernel split connections between the two; a probe without SO_REUSEPORT cannot bind
+    /// while any listener holds the port.
+    public static func ensureFree(host: String, port: Int) throws(SystemError) {
+        var address = try SocketAddress.make(host: host, port: port)
+        let fd = socket(Int32(address.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        defer { Glibc.close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))  // TIME_WAIT is not "in use"
+        let length = SocketAddress.length(of: address)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw SystemError("bind(\(host):\(port))") }
+    }
+
     /// Starts accepting on `loop`; each new connection is handed to `onAccept`, which
     /// must set its delegate.
     public init(fd: Int32, loop: EventLoop, tls: TLSContext? = nil, onAccept: @escaping (TCPConnection) -> Void) throws(SystemError) {

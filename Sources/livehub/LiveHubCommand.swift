@@ -10,6 +10,7 @@ struct LiveHubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livehub",
         abstract: "A real-time hub: live presence, seller dashboards and wallet balances over WebSocket.",
+        version: LiveHubVersion.current,
         subcommands: [Serve.self, Token.self, Snapshot.self])
 
     /// Every option can also come from the environment: `LIVEHUB_` and the option's name
@@ -41,9 +42,32 @@ struct LiveHubCommand: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+        } catch let failure as RuntimeFailure {
+            // Permission, disk, address in use: the command line was right, so no usage text.
+            FileHandleOutput.standardError("livehub: \(failure.message)")
+            Glibc.exit(1)
         } catch {
-            exit(withError: error)
+            if exitCode(for: error) == .success || error is CleanExit || error is ExitCode {
+                exit(withError: error)  // --help, --version, a command's own exit code
+            }
+            // A bad value: one line naming the flag and what it expects.
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let command = arguments.first.flatMap { ["serve", "token", "snapshot"].contains($0) ? " " + $0 : nil } ?? ""
+            FileHandleOutput.standardError("livehub\(command): \(message) (see 'livehub\(command) --help')")
+            Glibc.exit(64)
         }
+    }
+}
+
+/// A failure while running, not of the command line: printed without the usage text, exit 1.
+struct RuntimeFailure: Error {
+    let message: String
+}
+
+enum FileHandleOutput {
+    static func standardError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }
 
@@ -58,8 +82,8 @@ struct Serve: ParsableCommand {
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
-    @Option(help: "Event loops (threads); default: one per core.") var loops: Int?
+    @Option(parsing: .unconditional, help: "Port to listen on (1-65535; 0: any free port).") var port = "8080"
+    @Option(parsing: .unconditional, help: "Event loops (threads); default: one per CPU this process may use.") var loops: Int?
     @Option(help: "Largest WebSocket message (e.g. 64KiB, 1MiB, 16MiB).") var maxMessageSize = "1MiB"
     @Option(help: "Largest HTTP request body.") var maxBodySize = "1MiB"
     @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
@@ -74,7 +98,7 @@ struct Serve: ParsableCommand {
     @Option(help: "How often idle sessions are swept.") var sweepInterval = "30s"
     @Option(help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
     @Option(help: "An origin whose pages may send beacons (repeatable; none: any).") var allowedOrigin: [String] = []
-    @Option(help: "Folder with the dashboard, demo store and tracker.") var webRoot = "web"
+    @Option(help: "Folder with the dashboard, demo store and tracker (default: ./web, else web/ beside the executable).") var webRoot: String?
     @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
@@ -87,19 +111,22 @@ struct Serve: ParsableCommand {
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
     @Option(help: "Secret path token of /api/webhooks/mpesa/{token}.") var mpesaToken: String?
     @Option(help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
-    @Option(help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
+    @Option(parsing: .unconditional, help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
     @Option(help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
-    @Option(help: "Webhook deliveries a client IP may send at once.") var webhookBurst = 200
+    @Option(parsing: .unconditional, help: "Webhook deliveries a client IP may send at once.") var webhookBurst = 200
     @Option(help: "A proxy (CIDR, repeatable) whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 for a local nginx.") var trustedProxy: [String] = []
-    @Option(help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
-    @Option(help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
-    @Option(help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
+    @Option(parsing: .unconditional, help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
+    @Option(parsing: .unconditional, help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
+    @Option(parsing: .unconditional, help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
 
     func run() throws {
         var configuration = ServerConfiguration()
         configuration.host = host
-        configuration.port = port
-        configuration.loops = loops ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        guard let portNumber = Int(port), (0...65535).contains(portNumber) else {
+            throw ValidationError("--port: expected a port number from 1 to 65535 (0: any free port), got \(port)")
+        }
+        configuration.port = portNumber
+        configuration.loops = loops ?? UsableCPUs.count()
         configuration.maxMessageSize = try Self.size(maxMessageSize, "--max-message-size")
         configuration.maxBodySize = try Self.size(maxBodySize, "--max-body-size")
         guard let ping = ConfigValue.duration(pingInterval), ping > 0 else {
@@ -116,7 +143,6 @@ struct Serve: ParsableCommand {
         configuration.broadcastInterval = try Self.duration(broadcastInterval, "--broadcast-interval")
         configuration.allowedOrigins = allowedOrigin
         configuration.apiKey = apiKey ?? ""
-        configuration.webRoot = webRoot
         configuration.dataDirectory = dataDir
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
@@ -150,6 +176,12 @@ struct Serve: ParsableCommand {
             guard maxConnections >= 1 else { throw ValidationError("--max-connections: expected a positive number") }
             configuration.maxConnections = maxConnections
         }
+        guard (1...4096).contains(configuration.loops) else { throw ValidationError("--loops: expected 1 to 4096") }
+        if let webRoot {
+            configuration.webRoot = webRoot
+        } else if let found = WebRoot.find() {
+            configuration.webRoot = found
+        }
         let secretCreated: Bool
         if let secret, !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
@@ -158,21 +190,25 @@ struct Serve: ParsableCommand {
             do {
                 (configuration.secret, secretCreated) = try SecretStore.loadOrCreate(dataDirectory: dataDir)
             } catch {
-                throw ValidationError("\(error)")
+                throw RuntimeFailure(message: "--data-dir \(dataDir): \(error)")
             }
         }
-        guard (1...4096).contains(configuration.loops) else { throw ValidationError("--loops: expected 1 to 4096") }
 
         SignalSource.blockSignals()
         let server = LiveHubServer(configuration: configuration)
         do {
             try server.start(handleSignals: true)
         } catch let error as StartupError {
-            throw ValidationError("\(error)")
+            throw RuntimeFailure(message: error.description)
         } catch {
-            throw ValidationError("could not listen on \(host):\(port): \(error)")
+            throw RuntimeFailure(message: "cannot listen on \(host):\(port): \(error)")
         }
         for note in server.startupNotes { print(note) }
+        if access(configuration.webRoot + "/index.html", R_OK) == 0 {
+            print("web: serving the dashboard, demo store and tracker from \(configuration.webRoot)")
+        } else {
+            print("WARNING: no dashboard files in \(webRoot ?? WebRoot.candidates().joined(separator: ", ")): / and /tracker.js will answer 404 (give --web-root)")
+        }
         let scheme = tlsCert == nil ? "http" : "https"
         print("livehub listening on \(scheme)://\(host):\(server.port) (\(configuration.loops) event loops)")
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
@@ -212,7 +248,7 @@ struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Mint an access token (printed alone on stdout).")
 
     @Option(help: "seller, balance or admin.") var scope: String
-    @Option(help: "Subject: the user id for balance tokens.") var sub = "livehub"
+    @Option(help: "Subject: the user id (required for balance tokens); default for seller and admin tokens: cli.") var sub: String?
     @Option(help: "Lifetime, e.g. 24h.") var ttl = "24h"
     @Option(help: "Key (default: DATA/secret).") var secret: String?
     @Option(help: "Where the secret lives.") var dataDir = "./data"
@@ -221,18 +257,21 @@ struct Token: ParsableCommand {
         guard let scope = AccessToken.Scope(rawValue: scope) else {
             throw ValidationError("--scope: expected seller, balance or admin")
         }
+        if scope == .balance && (sub ?? "").isEmpty {
+            throw ValidationError("--sub: a balance token is for one wallet user: give their user id")
+        }
         let lifetime = try Serve.duration(ttl, "--ttl")
         let key: [UInt8]
         if let secret, !secret.isEmpty {
             key = Array(secret.utf8)
         } else {
             do {
-                key = try SecretStore.loadOrCreate(dataDirectory: dataDir).secret
+                key = try SecretStore.load(dataDirectory: dataDir)
             } catch {
-                throw ValidationError("\(error)")
+                throw RuntimeFailure(message: "\(error): start the hub once with this --data-dir (it creates one), or give the hub's --secret (LIVEHUB_SECRET)")
             }
         }
-        let token = AccessToken(subject: sub, scope: scope, expiresAt: Int64(time(nil)) + Int64(lifetime / 1_000_000_000))
+        let token = AccessToken(subject: sub ?? "cli", scope: scope, expiresAt: Int64(time(nil)) + Int64(lifetime / 1_000_000_000))
         print(token.signed(secret: key))
     }
 }

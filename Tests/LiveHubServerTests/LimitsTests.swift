@@ -111,3 +111,15 @@ struct StrictTokenTests {
         #expect(throws: AccessToken.Failure.malformed) { try AccessToken.verify(token, secret: secret, now: 1_000) }
     }
 }
+
+@Suite("Usable CPUs")
+struct UsableCPUTests {
+    @Test(arguments: [("max 100000", nil), ("200000 100000", 2), ("150000 100000", 2), ("50000 100000", 1), ("", nil), ("x y", nil)] as [(String, Int?)])
+    func aCgroupQuotaBoundsTheLoops(text: String, expected: Int?) {
+        #expect(UsableCPUs.quota(fromCPUMax: text) == expected)
+    }
+
+    @Test func theCountIsAtLeastOne() {
+        #expect(UsableCPUs.count() >= 1)
+    }
+}

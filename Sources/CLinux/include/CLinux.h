@@ -42,4 +42,6 @@ static inline uint64_t clinux_monotonic_ns(void) {
 // these headers disagree with Glibc's module).
 int clinux_accept4(int fd);
 int clinux_pin_to_cpu(int cpu);
+/// CPUs this process may run on (sched_getaffinity), or -1.
+int clinux_affinity_cpus(void);
 #endif
