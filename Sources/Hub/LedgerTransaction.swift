@@ -27,6 +27,14 @@ public struct LedgerTransaction: Sendable, Equatable {
     public var balanceAfter: Money
     /// This user's update number: 1, 2, 3… (the balance room's `seq`).
     public var userSeq: Int64
+    /// The payment this entry credits: it is marked `credited` by the same write.
+    public var paymentReference: String? = nil
+
+    /// Whether a retry with this entry's reference asks for the same thing (a reused
+    /// reference with another user, amount or type is a conflict, not a retry).
+    public func sameRequest(userId: String, amount: Money, kind: Kind) -> Bool {
+        self.userId == userId && self.amount == amount && self.kind == kind
+    }
 
     public var status: String { "completed" }
     /// The signed change to the balance.

@@ -59,15 +59,21 @@ public final class MoneyBook {
     public enum LedgerOutcome {
         /// A new transaction: journal the record, then apply it.
         case new(MoneyRecord, LedgerTransaction)
-        /// The reference was seen before: the original, unchanged.
+        /// The reference was seen before, for the same user, amount and type: a retry; the
+        /// original, unchanged.
         case existing(LedgerTransaction)
+        /// The reference was used before for another user, amount or type.
+        case conflict(LedgerTransaction)
         /// The balance would leave ±`Money.limit`.
         case outOfRange
     }
 
     public func prepareTransaction(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
-                                   service: String?, reference: String, now: Int64) -> LedgerOutcome {
-        if let index = transactionByReference[reference] { return .existing(transactions[index]) }
+                                   service: String?, reference: String, paymentReference: String? = nil, now: Int64) -> LedgerOutcome {
+        if let index = transactionByReference[reference] {
+            let original = transactions[index]
+            return original.sameRequest(userId: userId, amount: amount, kind: kind) ? .existing(original) : .conflict(original)
+        }
         let before = balances[userId] ?? .zero
         let after = before + Money(minorUnits: kind.sign * amount.minorUnits)
         guard after.minorUnits.magnitude <= Money.limit.minorUnits.magnitude else { return .outOfRange }
@@ -75,7 +81,8 @@ public final class MoneyBook {
             id: Int64(transactions.count + 1), userId: userId, amount: amount, kind: kind, description: description,
             service: service, reference: reference, createdAt: now,
             balanceAfter: after,
-            userSeq: Int64((userTransactions[userId]?.count ?? 0) + 1))
+            userSeq: Int64((userTransactions[userId]?.count ?? 0) + 1),
+            paymentReference: paymentReference)
         return .new(.transaction(transaction), transaction)
     }
 
@@ -118,6 +125,15 @@ public final class MoneyBook {
             userTransactions[t.userId, default: []].append(transactions.count)
             transactions.append(t)
             balances[t.userId] = t.balanceAfter
+            // The payment it credits, in the same record. Restoring a snapshot applies the
+            // transactions before the payments; the credit then comes from the payment
+            // records, where this appends it.
+            if let reference = t.paymentReference, let payment = payments[reference] {
+                let credit = PaymentEvent(reference: reference, provider: payment.provider, stage: .credited, amount: nil, currency: nil,
+                                          userId: t.userId, email: nil, phone: nil, plan: nil, errorMessage: nil, receivedAt: t.createdAt)
+                applyPaymentEvent(credit)
+                paymentRecords.append(.paymentEvent(credit))
+            }
             return
         case .paymentEvent(let event):
             applyPaymentEvent(event)

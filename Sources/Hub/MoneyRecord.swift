@@ -14,10 +14,11 @@ public enum MoneyRecord: Sendable, Equatable {
     func encode(into w: inout ByteWriter) {
         switch self {
         case .transaction(let t):
-            w.u8(1)
+            w.u8(t.paymentReference == nil ? 1 : 9)  // 9: the same, then the payment it credits
             w.i64(t.id); w.string(t.userId); w.i64(t.amount.minorUnits); w.string(t.kind.rawValue)
             w.string(t.description); w.string(t.service); w.string(t.reference); w.i64(t.createdAt)
             w.i64(t.balanceAfter.minorUnits); w.i64(t.userSeq)
+            if let paymentReference = t.paymentReference { w.string(paymentReference) }
         case .paymentEvent(let e):
             w.u8(2)
             w.string(e.reference); w.string(e.provider); w.string(e.stage.rawValue)
@@ -53,13 +54,15 @@ public enum MoneyRecord: Sendable, Equatable {
     static func decode(from r: inout ByteReader) throws -> MoneyRecord {
         let tag = try r.u8()
         switch tag {
-        case 1:
+        case 1, 9:
             let id = try r.i64(), user = try r.requiredString(), amount = try r.i64()
             guard let kind = LedgerTransaction.Kind(rawValue: try r.requiredString()) else { throw Undecodable() }
-            return .transaction(LedgerTransaction(
+            var transaction = LedgerTransaction(
                 id: id, userId: user, amount: Money(minorUnits: amount), kind: kind, description: try r.requiredString(),
                 service: try r.string(), reference: try r.requiredString(), createdAt: try r.i64(),
-                balanceAfter: Money(minorUnits: try r.i64()), userSeq: try r.i64()))
+                balanceAfter: Money(minorUnits: try r.i64()), userSeq: try r.i64())
+            if tag == 9 { transaction.paymentReference = try r.requiredString() }
+            return .transaction(transaction)
         case 2:
             let reference = try r.requiredString(), provider = try r.requiredString()
             guard let stage = Payment.Stage(rawValue: try r.requiredString()) else { throw Undecodable() }

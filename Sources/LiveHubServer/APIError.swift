@@ -8,6 +8,8 @@ public struct APIError: Error, Sendable {
     public let code: String
     public let message: String
     public var headers = HTTPHeaders()
+    /// One more member of the error object, as JSON (a 409's stored transaction).
+    public var detail: (name: String, json: [UInt8])?
 
     public init(_ status: HTTPStatus, code: String, message: String) {
         self.status = status
@@ -43,13 +45,17 @@ public struct APIError: Error, Sendable {
     }
 
     /// `{"error": {"code": ..., "message": ...}}`
-    static func body(code: String, message: String) -> String {
+    static func body(code: String, message: String, detail: (name: String, json: [UInt8])? = nil) -> String {
         var json = JSONWriter()
         json.beginObject()
         json.key("error")
         json.beginObject()
         json.field("code", code)
         json.field("message", message)
+        if let detail {
+            json.key(detail.name)
+            json.raw(String(decoding: detail.json, as: UTF8.self))
+        }
         json.endObject()
         json.endObject()
         return json.text
@@ -57,7 +63,7 @@ public struct APIError: Error, Sendable {
 
     public var response: HTTPResponse {
         var response = HTTPResponse(status: status, contentType: "application/json",
-                                    body: Self.body(code: code, message: message))
+                                    body: Self.body(code: code, message: message, detail: detail))
         for (name, value) in headers { response.headers.add(name: name, value: value) }
         return response
     }

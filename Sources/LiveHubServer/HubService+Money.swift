@@ -9,18 +9,28 @@ extension HubService {
         let now = clock.nowMilliseconds
         switch command {
         case .ledger(let request):
+            if let payment = request.paymentReference, money.payment(payment) == nil {
+                throw APIError(.notFound, code: "unknown_payment", message: "no payment with reference \(payment); nothing was recorded")
+            }
             switch money.prepareTransaction(userId: request.userId, amount: request.amount, kind: request.kind,
                                             description: request.description, service: request.service,
-                                            reference: request.reference, now: now) {
+                                            reference: request.reference, paymentReference: request.paymentReference, now: now) {
             case .outOfRange:
                 throw APIError(.unprocessableContent, code: "balance_out_of_range",
                                message: "the balance would go beyond ±\(Money.limit); nothing was recorded")
             case .existing(let original):
                 // A retry: the original, and nothing charged twice (§ Ledger).
                 return Self.json(.ok, MoneyMessages.transaction(original))
+            case .conflict(let original):
+                var error = APIError(.conflict, code: "reference_conflict",
+                                     message: "reference \(request.reference) was used for another user, amount or type; nothing was recorded")
+                error.detail = ("transaction", MoneyMessages.transaction(original))
+                throw error
             case .new(let record, let transaction):
                 try journalWrite(record)
+                let wasGap = transaction.paymentReference.flatMap { money.payment($0)?.isGap } ?? false
                 money.apply(record)
+                if wasGap { publishGaps() }
                 pushBalanceUpdate(transaction)
                 for draft in alertRules.transactionApplied(transaction) { raiseAlert(draft) }
                 return Self.json(.created, MoneyMessages.transaction(transaction))
@@ -201,9 +211,13 @@ extension HubService {
 
     /// What a balance socket missed: every update with `seq > since`, and the last seq.
     /// Without `since` the socket starts from now.
+    /// What a balance socket gets on joining: the balance and seq now, then (with `since`)
+    /// every update after `since`, in order; live updates follow.
     func balanceReplay(userId: String, since: Int64?) -> (frames: [[UInt8]], lastSeq: Int64) {
-        guard let since else { return ([], money.lastSeq(of: userId)) }
-        return (money.transactions(of: userId, after: since).map(MoneyMessages.balanceUpdate), money.lastSeq(of: userId))
+        let lastSeq = money.lastSeq(of: userId)
+        var frames = [MoneyMessages.balance(userId: userId, balance: money.balance(of: userId), seq: lastSeq)]
+        if let since { frames += money.transactions(of: userId, after: since).map(MoneyMessages.balanceUpdate) }
+        return (frames, lastSeq)
     }
 
     /// Journals an alert, tells the seller room, and hands it to the outgoing webhook. An

@@ -12,6 +12,7 @@ enum MoneyMessages {
         json.field("description", t.description)
         json.field("service", t.service)
         json.field("reference", t.reference)
+        json.field("payment_reference", t.paymentReference)
         json.field("status", t.status)
         json.field("created_at", Timestamp.iso8601(milliseconds: t.createdAt))
         json.key("balance_after"); json.raw(t.balanceAfter.description)
@@ -48,6 +49,18 @@ enum MoneyMessages {
     }
 
     /// One `balance_update` for the user's room, with its `seq`.
+    /// `{"type":"balance","user_id","balance","seq"}`: a balance socket's first message.
+    static func balance(userId: String, balance: Money, seq: Int64) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("type", "balance")
+        json.field("user_id", userId)
+        json.key("balance"); json.raw(balance.description)
+        json.field("seq", Int(seq))
+        json.endObject()
+        return json.bytes
+    }
+
     static func balanceUpdate(_ t: LedgerTransaction) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()

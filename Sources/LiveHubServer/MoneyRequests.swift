@@ -8,6 +8,8 @@ struct LedgerRequest: Sendable {
     var description: String
     var service: String?
     var reference: String
+    /// A payment this entry credits (marked `credited` by the same write).
+    var paymentReference: String?
 
     static func parse(_ body: JSONValue) throws(APIError) -> LedgerRequest {
         let fields = try BodyFields(body, errorCode: "invalid_transaction")
@@ -21,7 +23,8 @@ struct LedgerRequest: Sendable {
         return LedgerRequest(userId: userId, amount: amount, kind: kind,
                              description: try fields.text("description", max: 1024) ?? "",
                              service: try fields.text("service", max: 128),
-                             reference: try fields.required("reference", max: 256))
+                             reference: try fields.required("reference", max: 256),
+                             paymentReference: try fields.text("payment_reference", max: 256))
     }
 }
 

@@ -27,6 +27,8 @@ struct MoneyTests {
                 return t
             case .existing(let t):
                 return t
+            case .conflict:
+                fatalError("references are not reused with other values here")
             case .outOfRange:
                 fatalError("not at these amounts")
             }
@@ -167,5 +169,34 @@ struct AlertRuleTests {
         #expect(results[4] != nil)
         // Still spiking: the next alert comes a full window after the first (at 4 s), not before.
         #expect([61_000, 62_000, 63_000, 64_000].map { rules.paymentErrorRecorded(at: $0) != nil } == [false, false, false, true])
+    }
+}
+
+@Suite("A credit that pays a payment")
+struct CreditingTransactionTests {
+    @Test func theCreditAndThePaymentSurviveTheJournalAndASnapshotAlike() throws {
+        let book = MoneyBook()
+        book.apply(.paymentEvent(PaymentEvent(reference: "p1", provider: "paystack", stage: .completed, amount: Money(minorUnits: 500), receivedAt: 1)))
+        guard case .new(let record, _) = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "",
+                                                                 service: nil, reference: "t1", paymentReference: "p1", now: 2) else {
+            Issue.record("expected a new transaction")
+            return
+        }
+        book.apply(record)
+        #expect(book.payment("p1")?.status == .credited)
+        // Through the journal's encoding: the record keeps its payment reference.
+        var writer = ByteWriter()
+        record.encode(into: &writer)
+        var reader = ByteReader(writer.bytes)
+        #expect(try MoneyRecord.decode(from: &reader) == record)
+        // Through a snapshot (transactions before payments): credited, provider kept.
+        let restored = MoneyBook()
+        for r in book.records { restored.apply(r) }
+        #expect(restored.payment("p1")?.status == .credited)
+        #expect(restored.payment("p1")?.provider == "paystack")
+        #expect(restored.balance(of: "u") == Money(minorUnits: 500))
+        // A reused reference with another amount is a conflict, with the same one a retry.
+        if case .conflict = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 1), kind: .credit, description: "", service: nil, reference: "t1", now: 3) {} else { Issue.record("expected a conflict") }
+        if case .existing = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "x", service: nil, reference: "t1", now: 3) {} else { Issue.record("expected a retry") }
     }
 }

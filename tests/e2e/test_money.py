@@ -90,7 +90,10 @@ def test_a_balance_socket_gets_its_own_user_only_and_bad_tokens_are_refused(mone
         # Several sockets each, so both loops hold members of both rooms.
         a_sockets = [await websockets.connect(hub.ws + "/ws/balance?token=" + hub.token("balance", "alice")) for _ in range(3)]
         b_sockets = [await websockets.connect(hub.ws + "/ws/balance?token=" + hub.token("balance", "bob")) for _ in range(3)]
-        await asyncio.sleep(0.2)
+        # The first message: the balance and seq now.
+        for ws in a_sockets + b_sockets:
+            first = await recv_json(ws)
+            assert first["type"] == "balance" and first["balance"] == 0 and first["seq"] == 0, first
         await asyncio.to_thread(post_tx, hub, "bob", "7.00", "credit", "b1")
         await asyncio.to_thread(post_tx, hub, "alice", "3.00", "credit", "a1")
         await asyncio.to_thread(post_tx, hub, "alice", "1.25", "debit", "a2", "sms bundle")
@@ -134,7 +137,7 @@ def test_a_reconnect_with_since_replays_exactly_what_was_missed(money_hub):
 
     async def run():
         ws = await websockets.connect(hub.ws + "/ws/balance?token=" + token)
-        await asyncio.sleep(0.1)
+        assert (await recv_json(ws)) == {"type": "balance", "user_id": "carol", "balance": 0, "seq": 0}
         for i in range(2):
             await asyncio.to_thread(post_tx, hub, "carol", "1.00", "credit", f"c{i}")
         seen = [(await recv_json(ws))["seq"] for _ in range(2)]
@@ -146,6 +149,9 @@ def test_a_reconnect_with_since_replays_exactly_what_was_missed(money_hub):
         writer = asyncio.create_task(asyncio.to_thread(lambda: [post_tx(hub, "carol", "1.00", "credit", f"c{i}") for i in range(5, 25)]))
         ws = await websockets.connect(hub.ws + f"/ws/balance?token={token}&since={seen[-1]}")
         await writer
+        # The balance at the moment of the replay first, with its seq; then the replay.
+        now = await recv_json(ws)
+        assert now["type"] == "balance" and now["seq"] >= 5 and now["balance"] == float(now["seq"])
         updates = [await recv_json(ws) for _ in range(23)]
         assert [u["seq"] for u in updates] == list(range(3, 26))
         assert [u["transaction"]["reference"] for u in updates] == [f"c{i}" for i in range(2, 25)]
@@ -288,3 +294,30 @@ def test_activity_journeys_and_funnels_with_drop_off(money_hub):
     checkout = funnels["checkout"]["steps"]
     assert [s["count"] for s in checkout] == [3, 2, 2, 1, 1]
     assert funnels["checkout"]["conversion_rate"] == 0.3333
+
+
+def test_a_reused_reference_with_other_values_is_a_conflict_and_a_credit_can_close_a_payment(money_hub):
+    hub = money_hub
+    status, original, _ = post_tx(hub, "u9", "5.00", "credit", "dup-1")
+    assert status == 201
+    assert post_tx(hub, "u9", "5.00", "credit", "dup-1")[:2] == (200, original)  # a retry
+    for user, amount, type_ in [("u10", "5.00", "credit"), ("u9", "6.00", "credit"), ("u9", "5.00", "refund")]:
+        status, body, _ = post_tx(hub, user, amount, type_, "dup-1")
+        assert status == 409 and body["error"]["code"] == "reference_conflict", body
+        assert body["error"]["transaction"] == original
+    assert hub.request("GET", "/api/wallet/balance?user_id=u10", headers=KEY)[1]["balance"] == 0
+
+    # A payment confirmed, then the credit that pays it out closes it in the same write.
+    assert hub.request("POST", "/api/payments/events", {"reference": "p-77", "provider": "paystack", "stage": "completed",
+                                                        "amount": "5.00", "user_id": "u9"}, headers=KEY)[0] == 200
+    status, tx, _ = hub.request("POST", "/api/wallet/transactions",
+                                {"user_id": "u9", "amount": "5.00", "type": "credit", "description": "top-up", "reference": "credit-p-77",
+                                 "payment_reference": "p-77"}, headers=KEY)
+    assert status == 201 and tx["payment_reference"] == "p-77"
+    status, payments, _ = hub.request("GET", "/api/payments?user_id=u9", headers=KEY)
+    assert [p["status"] for p in payments if p["reference"] == "p-77"] == ["credited"]
+    status, body, _ = hub.request("POST", "/api/wallet/transactions",
+                                  {"user_id": "u9", "amount": "1.00", "type": "credit", "description": "x", "reference": "credit-none",
+                                   "payment_reference": "no-such-payment"}, headers=KEY)
+    assert status == 404 and body["error"]["code"] == "unknown_payment"
+    assert hub.request("GET", "/api/wallet/balance?user_id=u9", headers=KEY)[1]["balance"] == 10.0
