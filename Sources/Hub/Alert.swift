@@ -6,6 +6,7 @@ public struct Alert: Sendable, Equatable {
         case highVelocity = "high_velocity"
         case negativeBalance = "negative_balance"
         case paymentGap = "payment_gap"
+        case unmatchedPayment = "unmatched_payment"
         case paymentErrorSpike = "payment_error_spike"
     }
 
@@ -91,6 +92,12 @@ public final class AlertRules {
     public func gapOpened(_ payment: Payment) -> Draft {
         (.paymentGap, "Payment not credited",
          "Payment \(payment.reference) (\(payment.provider)\(payment.amount.map { ", \($0)" } ?? "")\(payment.email.map { ", \($0)" } ?? "")) was confirmed by the provider but not credited.",
+         payment.userId, payment.reference)
+    }
+
+    public func unmatched(_ payment: Payment) -> Draft {
+        (.unmatchedPayment, "Payment we cannot place",
+         "\(payment.provider) confirmed payment \(payment.reference)\(payment.amount.map { " (\($0))" } ?? "")\(payment.email.map { " from \($0)" } ?? "") but no payment was initialized with this reference.",
          payment.userId, payment.reference)
     }
 

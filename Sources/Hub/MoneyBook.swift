@@ -113,7 +113,8 @@ public final class MoneyBook {
         }.sorted()
     }
 
-    public var openGaps: [Payment] { allPayments.filter(\.isGap) }
+    /// Gaps and unmatched payments: what support must look at.
+    public var openGaps: [Payment] { allPayments.filter { $0.problem != nil } }
 
     // MARK: applying
 
@@ -153,11 +154,15 @@ public final class MoneyBook {
         case .alert(let alert):
             alerts.append(alert)
             return
-        case .paymentResolved(let reference, let note, let at):
+        case .paymentUnmatched(let reference, let at):
             guard var payment = payments[reference] else { return }
-            payment.resolvedAt = at
-            payment.resolution = note
+            payment.unmatchedSince = at
+            payments[reference] = payment
+        case .paymentResolved(let reference, let note, let by, let at):
+            guard var payment = payments[reference] else { return }
+            payment.resolutions.append(Payment.Resolution(at: at, by: by ?? "unknown", note: note))
             payment.gapSince = nil
+            payment.unmatchedSince = nil
             payment.updatedAt = at
             payments[reference] = payment
             awaitingCredit.remove(reference)
@@ -178,6 +183,8 @@ public final class MoneyBook {
         payment.phone = payment.phone ?? e.phone
         payment.plan = payment.plan ?? e.plan
         if let message = e.errorMessage { payment.errorMessage = message }
+        // The shop's own backend initializing it: the reference is ours after all.
+        if e.stage == .initialized { payment.unmatchedSince = nil }
         if payment.stageTimes[e.stage] == nil { payment.stageTimes[e.stage] = e.receivedAt }
         payment.updatedAt = max(payment.updatedAt, e.receivedAt)
         // The furthest stage wins; `failed` ends a payment unless it was credited (the

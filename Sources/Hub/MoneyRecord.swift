@@ -6,7 +6,9 @@ public enum MoneyRecord: Sendable, Equatable {
     case paymentEvent(PaymentEvent)
     /// A confirmed payment passed the grace without a credit.
     case gapOpened(reference: String, at: Int64)
-    case paymentResolved(reference: String, note: String?, at: Int64)
+    case paymentResolved(reference: String, note: String?, by: String?, at: Int64)
+    /// A provider confirmed money for a reference no payment was initialized with.
+    case paymentUnmatched(reference: String, at: Int64)
     case webhookDelivery(WebhookLogEntry)
     case alert(Alert)
     case activity(ActivityEvent)
@@ -27,9 +29,12 @@ public enum MoneyRecord: Sendable, Equatable {
         case .gapOpened(let reference, let at):
             w.u8(3)
             w.string(reference); w.i64(at)
-        case .paymentResolved(let reference, let note, let at):
-            w.u8(4)
-            w.string(reference); w.string(note); w.i64(at)
+        case .paymentResolved(let reference, let note, let by, let at):
+            w.u8(10)  // 4 without `by`: still read
+            w.string(reference); w.string(note); w.i64(at); w.string(by)
+        case .paymentUnmatched(let reference, let at):
+            w.u8(11)
+            w.string(reference); w.i64(at)
         case .webhookDelivery(let e):
             w.u8(8)  // 5 without payloadTruncated: still read
             w.bool(e.payloadTruncated)
@@ -72,8 +77,11 @@ public enum MoneyRecord: Sendable, Equatable {
                 plan: try r.string(), errorMessage: try r.string(), receivedAt: try r.i64()))
         case 3:
             return .gapOpened(reference: try r.requiredString(), at: try r.i64())
-        case 4:
-            return .paymentResolved(reference: try r.requiredString(), note: try r.string(), at: try r.i64())
+        case 4, 10:
+            let reference = try r.requiredString(), note = try r.string(), at = try r.i64()
+            return .paymentResolved(reference: reference, note: note, by: tag == 10 ? try r.string() : nil, at: at)
+        case 11:
+            return .paymentUnmatched(reference: try r.requiredString(), at: try r.i64())
         case 5, 8:
             let truncated = tag == 8 ? try r.bool() : false
             let id = try r.i64(), provider = try r.requiredString(), at = try r.i64(), valid = try r.bool()

@@ -41,10 +41,29 @@ public struct Payment: Sendable, Equatable {
     public var confirmedAt: Int64?
     /// Since when it is an activation gap (nil: not one now).
     public var gapSince: Int64?
-    public var resolvedAt: Int64?
-    public var resolution: String?
+    /// The hand resolutions, oldest first: an append-only trail.
+    public var resolutions: [Resolution] = []
+    /// Since when a provider has confirmed money for this reference that no payment of
+    /// ours was initialized with (nil: matched, or resolved).
+    public var unmatchedSince: Int64?
 
+    public struct Resolution: Sendable, Equatable {
+        public var at: Int64
+        /// The token's `sub`, or `api-key`.
+        public var by: String
+        public var note: String?
+    }
+
+    public var resolvedAt: Int64? { resolutions.last?.at }
     public var isGap: Bool { gapSince != nil }
+    public var isUnmatched: Bool { unmatchedSince != nil }
+
+    /// What support must look at, if anything: money not credited, or money we cannot place.
+    public enum Problem: String, Sendable {
+        case gap, unmatched
+    }
+
+    public var problem: Problem? { isUnmatched ? .unmatched : isGap ? .gap : nil }
     /// Confirmed, not credited, not failed, not resolved by hand: a gap once the grace passes.
     public var awaitsCredit: Bool {
         confirmedAt != nil && status != .credited && status != .failed && resolvedAt == nil

@@ -100,9 +100,10 @@ enum HubCommand: Sendable {
     case payments(PaymentQuery)
     case paymentStats(windowMilliseconds: Int64)
     case paymentGaps
-    case resolvePayment(reference: String, note: String?)
+    /// `by`: who resolved it (the token's `sub`, or `api-key`).
+    case resolvePayment(reference: String, note: String?, by: String)
     case webhook(WebhookDelivery)
-    case webhookLog(provider: String?, limit: Int)
+    case webhookLog(provider: String?, reference: String?, limit: Int)
     case alerts(limit: Int)
     case activity(ActivityRequest)
     case journey(userId: String?, email: String?)

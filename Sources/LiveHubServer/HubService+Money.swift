@@ -73,11 +73,11 @@ extension HubService {
             return Self.json(.ok, paymentStats(since: now - window))
         case .paymentGaps:
             return Self.json(.ok, MoneyMessages.payments(money.openGaps))
-        case .resolvePayment(let reference, let note):
+        case .resolvePayment(let reference, let note, let by):
             guard money.payment(reference) != nil else {
                 throw APIError(.notFound, code: "not_found", message: "no payment with reference \(reference)")
             }
-            let record = MoneyRecord.paymentResolved(reference: reference, note: note, at: now)
+            let record = MoneyRecord.paymentResolved(reference: reference, note: note, by: by, at: now)
             try journalWrite(record)
             money.apply(record)
             publishGaps()
@@ -98,8 +98,9 @@ extension HubService {
             return Self.json(.ok, json.bytes)
         case .webhook(let delivery):
             return try receiveWebhook(delivery, now: now)
-        case .webhookLog(let provider, let limit):
-            let entries = money.webhookLog.entries.reversed().lazy.filter { provider == nil || $0.provider == provider }.prefix(limit)
+        case .webhookLog(let provider, let reference, let limit):
+            let entries = money.webhookLog.entries.reversed().lazy
+                .filter { (provider == nil || $0.provider == provider) && (reference == nil || $0.reference == reference) }.prefix(limit)
             return Self.json(.ok, MoneyMessages.webhookLog(Array(entries)))
         default:
             throw APIError(.internalServerError, code: "internal", message: "unhandled command")
@@ -118,6 +119,7 @@ extension HubService {
             money.apply(record)
         }
         guard let outcome = delivery.outcome else {
+            entry.reference = delivery.claimedReference  // unverified: signature_valid is false
             entry.truncateUnverified()
             try log()
             throw APIError(.unauthorized, code: "invalid_signature", message: delivery.rejection ?? "the signature does not verify")
@@ -139,12 +141,10 @@ extension HubService {
             try log()
             return Self.json(.ok, Array("{\"ok\":true,\"duplicate\":true,\"reference\":\(JSONWriter.quoted(meaning.reference))}".utf8))
         }
-        if meaning.requiresKnownPayment && money.payment(meaning.reference) == nil {
-            entry.status = .failed
-            entry.errorMessage = "no payment was initialized with this reference"
-            try log()
-            throw APIError(.notFound, code: "unknown_payment", message: "no payment was initialized with reference \(meaning.reference)")
-        }
+        // Money confirmed for a reference we never initialized: recorded as unmatched
+        // (listed with the gaps, alerted, resolvable), for every provider alike, so the
+        // "I paid and you have no record" case has a record.
+        let unmatched = meaning.stage != nil && money.payment(meaning.reference) == nil
         if let stage = meaning.stage {
             let provider = money.payment(meaning.reference)?.provider ?? delivery.provider
             let record = MoneyRecord.paymentEvent(PaymentEvent(
@@ -155,10 +155,23 @@ extension HubService {
             money.apply(record)
             if wasGap { publishGaps() }
         }
+        if unmatched {
+            let record = MoneyRecord.paymentUnmatched(reference: meaning.reference, at: now)
+            try journalWrite(record)
+            money.apply(record)
+            entry.errorMessage = "unmatched: no payment was initialized with this reference"
+            if let payment = money.payment(meaning.reference) {
+                afterSync { [unowned self] in
+                    context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+                }
+                raiseAlert(alertRules.unmatched(payment))
+            }
+            publishGaps()
+        }
         entry.status = .processed
         try log()
         let status = money.payment(meaning.reference)?.status.rawValue
-        return Self.json(.ok, Array("{\"ok\":true,\"duplicate\":false,\"reference\":\(JSONWriter.quoted(meaning.reference)),\"status\":\(JSONWriter.quoted(status))}".utf8))
+        return Self.json(.ok, Array("{\"ok\":true,\"duplicate\":false,\"unmatched\":\(unmatched),\"reference\":\(JSONWriter.quoted(meaning.reference)),\"status\":\(JSONWriter.quoted(status))}".utf8))
     }
 
     /// Appends to the journal; with `--fsync batch` the sync runs once at the end of this

@@ -95,8 +95,20 @@ enum MoneyMessages {
         json.field("error_message", p.errorMessage)
         json.key("gap"); json.bool(p.isGap)
         json.field("gap_since", p.gapSince.map(Timestamp.iso8601(milliseconds:)))
+        json.field("kind", p.problem?.rawValue)
+        json.key("unmatched"); json.bool(p.isUnmatched)
         json.field("resolved_at", p.resolvedAt.map(Timestamp.iso8601(milliseconds:)))
-        json.field("resolution", p.resolution)
+        json.field("resolution", p.resolutions.last?.note)
+        json.key("resolutions")
+        json.beginArray()
+        for r in p.resolutions {
+            json.beginObject()
+            json.field("at", Timestamp.iso8601(milliseconds: r.at))
+            json.field("by", r.by)
+            json.field("note", r.note)
+            json.endObject()
+        }
+        json.endArray()
         json.key("stages")
         json.beginObject()
         for stage in Payment.Stage.allCases {
@@ -166,6 +178,9 @@ enum MoneyMessages {
             json.field("processing_status", e.status.rawValue)
             json.field("error_message", e.errorMessage)
             json.field("reference", e.reference)
+            // A reference read from a delivery whose signature failed is only a claim.
+            json.key("reference_verified")
+            if e.reference == nil { json.raw(nil as String?) } else { json.bool(e.signatureValid) }
             json.key("payload_truncated")
             json.bool(e.payloadTruncated)
             // The payload as JSON when it is JSON, else as the text received.

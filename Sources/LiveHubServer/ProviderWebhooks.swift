@@ -12,8 +12,6 @@ struct WebhookOutcome: Sendable {
     var errorMessage: String?
     /// Identifies the notification, so a second delivery of it changes nothing.
     var deliveryKey: String
-    /// M-Pesa: the callback must match a payment initialized with that CheckoutRequestID.
-    var requiresKnownPayment = false
 }
 
 /// One delivery, verified on the connection's loop (the HMAC is computed there, not on the
@@ -27,6 +25,9 @@ struct WebhookDelivery: Sendable {
     var outcome: Result<WebhookOutcome, APIError>?
     /// Why the signature (or path token) was refused.
     var rejection: String?
+    /// A refused delivery's payload read anyway, for the reference it names (logged as
+    /// unverified, so support can find it; nothing is applied).
+    var claimedReference: String?
 }
 
 /// Signature checks exactly as each provider signs (contract: "Provider webhooks"), always
@@ -67,6 +68,9 @@ enum ProviderWebhooks {
         }
         if let check {
             delivery.rejection = check
+            if let json = try? JSONParser.parse(body), let claimed = try? interpret(provider: provider, json).reference, claimed.utf8.count <= 256 {
+                delivery.claimedReference = claimed
+            }
             return delivery
         }
         delivery.signatureValid = true
@@ -168,7 +172,7 @@ enum ProviderWebhooks {
             }
             return WebhookOutcome(reference: reference, stage: ok ? .webhookReceived : .failed, amount: amount, currency: "KES",
                                   email: nil, errorMessage: ok ? nil : callback["ResultDesc"]?.scalarText,
-                                  deliveryKey: "mpesa:\(reference)", requiresKnownPayment: true)
+                                  deliveryKey: "mpesa:\(reference)")
         default:
             throw invalid("unknown provider")
         }

@@ -132,14 +132,14 @@ struct Router {
             return .hub(.paymentGaps, headers: HTTPHeaders())
         case _ where path.hasPrefix("/api/payments/") && path.hasSuffix("/resolve"):
             try require(head, "POST")
-            try authorize(head, scopes: [.admin])
+            let resolver = try authorize(head, scopes: [.admin])
             let reference = QueryString.percentDecode(path.dropFirst("/api/payments/".count).dropLast("/resolve".count))
             guard let reference, !reference.isEmpty, !reference.contains("/") else { throw .notFound(path) }
             var note: String?
             if !request.body.isEmpty {
                 note = try BodyFields(try jsonBody(request), errorCode: "invalid_resolution").text("note", max: 1024)
             }
-            return .hub(.resolvePayment(reference: reference, note: note), headers: HTTPHeaders())
+            return .hub(.resolvePayment(reference: reference, note: note, by: resolver?.subject ?? "api-key"), headers: HTTPHeaders())
         case _ where path.hasPrefix("/api/webhooks/"):
             let rest = path.dropFirst("/api/webhooks/".count).split(separator: "/", omittingEmptySubsequences: false)
             if rest == ["log"] {
@@ -147,7 +147,8 @@ struct Router {
                 try authorize(head, scopes: [.seller, .admin])
                 let query = QueryString.parse(head.query)
                 let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
-                return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit), headers: HTTPHeaders())
+                return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
+                                        reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit), headers: HTTPHeaders())
             }
             let provider = String(rest[0])
             guard ProviderWebhooks.providers.contains(provider), rest.count == (provider == "mpesa" ? 2 : 1) else { throw .notFound(path) }

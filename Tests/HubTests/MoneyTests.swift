@@ -27,15 +27,15 @@ struct MoneyTests {
                 return t
             case .existing(let t):
                 return t
-            case .conflict:
-                fatalError("references are not reused with other values here")
+            case .conflict(let t):
+                return t
             case .outOfRange:
                 fatalError("not at these amounts")
             }
         }
         _ = post("10.00", .credit, "a")
         _ = post("0.30", .smsPurchase, "b")
-        let retry = post("999", .debit, "b")  // same reference: the original, nothing charged
+        let retry = post("999", .debit, "b")  // same reference, other values: a conflict carrying the original, nothing charged
         #expect(retry.kind == .smsPurchase && retry.amount.description == "0.30")
         _ = post("2.00", .debit, "c")
         let refund = post("0.30", .refund, "d")
@@ -99,7 +99,7 @@ struct MoneyTests {
                                            service: "sms", reference: "r", createdAt: 7, balanceAfter: Money(minorUnits: 5), userSeq: 1)),
             .paymentEvent(PaymentEvent(reference: "p", provider: "stripe", stage: .completed, amount: nil, email: "e", receivedAt: 9)),
             .gapOpened(reference: "p", at: 10),
-            .paymentResolved(reference: "p", note: nil, at: 11),
+            .paymentResolved(reference: "p", note: nil, by: "api-key", at: 11),
         ]
         for record in records { try journal.append(record) }
         (journal, contents) = try Journal.open(path: path, policy: .batch)
@@ -134,7 +134,7 @@ struct MoneyTests {
     }
 
     @Test func aVersion2SnapshotCarriesTheMoneyRecords() throws {
-        let records: [MoneyRecord] = [.gapOpened(reference: "x", at: 5), .paymentResolved(reference: "x", note: "n", at: 6)]
+        let records: [MoneyRecord] = [.gapOpened(reference: "x", at: 5), .paymentResolved(reference: "x", note: "n", by: "support", at: 6), .paymentUnmatched(reference: "y", at: 7)]
         let snapshot = HubSnapshot(savedAt: 1, sessions: [], paymentErrors: [], nextErrorID: 1, money: records, journalLSN: 42)
         let decoded = try HubSnapshot.decode(snapshot.encoded())
         #expect(decoded.money == records && decoded.journalLSN == 42)

@@ -132,6 +132,41 @@ def test_mpesa_matches_a_pending_checkout_request(hub):
     unknown = json.loads(json.dumps(callback))
     unknown["Body"]["stkCallback"]["CheckoutRequestID"] = "ws_CO_unknown"
     status, answer, _ = deliver(hub, f"/api/webhooks/mpesa/{SECRETS['mpesa']}", json.dumps(unknown).encode(), {})
-    assert status == 404 and answer["error"]["code"] == "unknown_payment"
+    # A callback for a checkout we never started: recorded as unmatched, not refused.
+    assert status == 200 and answer["unmatched"] is True
+    assert payment(hub, "ws_CO_unknown")["kind"] == "unmatched"
     assert deliver(hub, "/api/webhooks/unknown-provider", body, {})[0] == 404
     assert hub.request("GET", "/api/webhooks/log")[0] == 401
+
+
+def test_money_we_cannot_place_is_an_unmatched_payment_with_a_resolution_trail(hub):
+    body = paystack_body("ps-never-initialized").replace(b"302961", b"302999")  # another event id: not a duplicate
+    signature = hmac.new(SECRETS["paystack"].encode(), body, hashlib.sha512).hexdigest()
+    status, answer, _ = deliver(hub, "/api/webhooks/paystack", body, {"x-paystack-signature": signature})
+    assert status == 200 and answer["unmatched"] is True
+    gaps = {p["reference"]: p for p in hub.request("GET", "/api/payments/gaps", headers=KEY)[1]}
+    assert gaps["ps-never-initialized"]["kind"] == "unmatched" and gaps["ps-never-initialized"]["email"] == "ann@shop.test"
+    alerts = hub.request("GET", "/api/alerts", headers=KEY)[1]
+    assert any(a["kind"] == "unmatched_payment" and a["reference"] == "ps-never-initialized" for a in alerts)
+    # Resolutions are a trail: who and when, each kept.
+    admin = {"Authorization": "Bearer " + hub.token("admin", "support-ann")}
+    assert hub.request("POST", "/api/payments/ps-never-initialized/resolve", {"note": "found the user by email"}, headers=admin)[0] == 200
+    status, resolved, _ = hub.request("POST", "/api/payments/ps-never-initialized/resolve", {"note": "credits added by hand"}, headers=KEY)
+    assert status == 200 and resolved["kind"] is None and resolved["unmatched"] is False
+    trail = resolved["resolutions"]
+    assert [(r["by"], r["note"]) for r in trail] == [("support-ann", "found the user by email"), ("api-key", "credits added by hand")]
+    assert all(r["at"].endswith("Z") for r in trail)
+    assert "ps-never-initialized" not in {p["reference"] for p in hub.request("GET", "/api/payments/gaps", headers=KEY)[1]}
+
+
+def test_a_refused_delivery_is_logged_with_the_reference_it_claims(hub):
+    body = paystack_body("ps-claimed")
+    assert deliver(hub, "/api/webhooks/paystack", body, {"x-paystack-signature": "00" * 64})[0] == 401
+    entries = hub.request("GET", "/api/webhooks/log?reference=ps-claimed", headers=KEY)[1]
+    assert len(entries) == 1
+    assert entries[0]["reference"] == "ps-claimed" and entries[0]["reference_verified"] is False and entries[0]["signature_valid"] is False
+    assert payment(hub, "ps-claimed") is None  # nothing applied
+    assert hub.request("GET", "/api/webhooks/log?reference=no-such", headers=KEY)[1] == []
+    verified = hub.request("GET", "/api/webhooks/log?reference=ps-1", headers=KEY)[1]
+    assert verified and all(e["reference"] == "ps-1" for e in verified)
+    assert any(e["reference_verified"] is True for e in verified)
