@@ -42,11 +42,34 @@ public final class MoneyBook {
         }
     }
 
-    /// One user's journey, oldest first: by user id, or by email (any case).
+    /// One user's journey, oldest first: by user id, or by email (any case). An event
+    /// that names only an email belongs to a user once an event or a payment ties that
+    /// email to their id (and the other way round), so a journey that started before the
+    /// user had an id is whole.
     public func journey(userId: String?, email: String?) -> [ActivityEvent] {
-        activity.filter { event in
-            if let userId, event.userId == userId { return true }
-            if let email, event.email?.lowercased() == email.lowercased() { return true }
+        var ids = Set(userId.map { [$0] } ?? [])
+        var emails = Set(email.map { [$0.lowercased()] } ?? [])
+        var pairs: [(id: String, email: String)] = activity.compactMap { e in
+            guard let id = e.userId, let mail = e.email else { return nil }
+            return (id, mail.lowercased())
+        }
+        pairs += payments.values.compactMap { p in
+            guard let id = p.userId, let mail = p.email else { return nil }
+            return (id, mail.lowercased())
+        }
+        // Until nothing more joins (an id may tie two emails together, and so on).
+        var grew = true
+        while grew {
+            grew = false
+            for pair in pairs where (ids.contains(pair.id) || emails.contains(pair.email)) && !(ids.contains(pair.id) && emails.contains(pair.email)) {
+                ids.insert(pair.id)
+                emails.insert(pair.email)
+                grew = true
+            }
+        }
+        return activity.filter { event in
+            if let id = event.userId, ids.contains(id) { return true }
+            if let mail = event.email, emails.contains(mail.lowercased()) { return true }
             return false
         }
     }

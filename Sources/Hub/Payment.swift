@@ -100,3 +100,11 @@ public struct PaymentEvent: Sendable, Equatable {
         self.receivedAt = receivedAt
     }
 }
+
+/// Phone numbers as lookups compare them: digits only, so `+254 700 000001`,
+/// `254700000001` and `254-700-000001` are one number.
+public enum PhoneNumber {
+    public static func digits(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.value >= 48 && $0.value <= 57 }.map(Character.init))
+    }
+}

@@ -96,7 +96,7 @@ struct PaymentQuery: Sendable {
 
     func matches(_ payment: Payment) -> Bool {
         (email == nil || payment.email?.lowercased() == email?.lowercased())
-            && (phone == nil || payment.phone == phone)
+            && (phone == nil || payment.phone.map(PhoneNumber.digits) == PhoneNumber.digits(phone!))
             && (userId == nil || payment.userId == userId)
             && (status == nil || payment.status == status)
     }

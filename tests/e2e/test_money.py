@@ -321,3 +321,27 @@ def test_a_reused_reference_with_other_values_is_a_conflict_and_a_credit_can_clo
                                    "payment_reference": "no-such-payment"}, headers=KEY)
     assert status == 404 and body["error"]["code"] == "unknown_payment"
     assert hub.request("GET", "/api/wallet/balance?user_id=u9", headers=KEY)[1]["balance"] == 10.0
+
+
+def test_a_journey_joins_events_by_email_once_the_email_is_theirs_and_phones_match_by_digits(money_hub):
+    hub = money_hub
+
+    def act(action, **who):
+        status, answer, _ = hub.request("POST", "/api/activity", {"action": action, "status": "success", **who}, headers=KEY)
+        assert status == 201, answer
+
+    act("landing_viewed", email="Zed@Shop.test")            # before the user had an id
+    act("registration_started", email="zed@shop.test")
+    act("registration_completed", user_id="zed", email="zed@shop.test")  # ties the two
+    act("email_verified", user_id="zed")
+    act("someone_else", email="other@shop.test")
+    journey = hub.request("GET", "/api/activity?user_id=zed", headers=KEY)[1]
+    assert [e["action"] for e in journey] == ["landing_viewed", "registration_started", "registration_completed", "email_verified"]
+    by_email = hub.request("GET", "/api/activity?email=ZED@shop.test", headers=KEY)[1]
+    assert [e["action"] for e in by_email] == [e["action"] for e in journey]
+
+    assert hub.request("POST", "/api/payments/events", {"reference": "ph-1", "provider": "mpesa", "stage": "initialized",
+                                                        "amount": "1.00", "phone": "+254700000001"}, headers=KEY)[0] == 200
+    for query in ["254700000001", "%2B254700000001", "254-700-000001"]:
+        found = hub.request("GET", f"/api/payments?phone={query}", headers=KEY)[1]
+        assert [p["reference"] for p in found] == ["ph-1"], query
