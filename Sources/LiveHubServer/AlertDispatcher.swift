@@ -22,7 +22,10 @@ final class AlertDispatcher {
     static let maxAttempts = 6
     var firstBackoffNanoseconds: UInt64 = 1_000_000_000
 
-    init(url: OutgoingURL?, loop: EventLoop) {
+    private let metrics: HubMetrics?
+
+    init(url: OutgoingURL?, loop: EventLoop, metrics: HubMetrics? = nil) {
+        self.metrics = metrics
         self.url = url
         self.loop = loop
         client = HTTPClient(loop: loop)
@@ -74,6 +77,7 @@ final class AlertDispatcher {
         }
         guard let url else {
             deliveries[alert.id] = DeliveryState(status: "not_configured")
+            metrics?.alertDelivery("not_configured")
             return
         }
         deliveries[alert.id] = DeliveryState()
@@ -90,6 +94,7 @@ final class AlertDispatcher {
             switch result {
             case .success(let response) where (200..<300).contains(response.statusCode):
                 deliveries[alertID]?.status = "sent"
+                metrics?.alertDelivery("sent")
                 deliveries[alertID]?.lastError = nil
                 return
             case .success(let response):
@@ -100,9 +105,11 @@ final class AlertDispatcher {
             let attempts = deliveries[alertID]?.attempts ?? Self.maxAttempts
             guard attempts < Self.maxAttempts else {
                 deliveries[alertID]?.status = "failed"
+                metrics?.alertDelivery("failed")
                 print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(deliveries[alertID]?.lastError ?? "")")
                 return
             }
+            metrics?.alertDelivery("retried")
             let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
             loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID) }
         }

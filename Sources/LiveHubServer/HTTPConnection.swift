@@ -101,6 +101,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             return true
         case .upgrade(let endpoint, let response, let deflate):
             tcp.send(response.serialize(keepAlive: true))
+            context.shared.counters[context.loop.index].countResponse(status: response.status.code)
             tcp.markQueuedAsPromised()
             hasBeenAnswered = true  // a slow-consumer close must come after the 101
             let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
@@ -130,12 +131,14 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
 
     private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
         hasBeenAnswered = true
+        context.shared.counters[context.loop.index].countResponse(status: response.status.code)
         tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly))
         if !keepAlive { closeAfterFlush() }
         return keepAlive
     }
 
     private func fail(_ error: APIError) {
+        context.shared.counters[context.loop.index].countResponse(status: error.status.code)
         tcp.send(error.response.serialize(keepAlive: false))
         closeAfterFlush()
     }

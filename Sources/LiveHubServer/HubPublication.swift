@@ -17,12 +17,20 @@ final class HubPublication: Sendable {
         var sessionsEvicted = 0
         /// Open activation gaps, each as its `payment-gap` message (a seller's join sends them).
         var openGaps: [RoomMessage] = []
+        /// How many of them are gaps and how many unmatched.
+        var openProblems: [Payment.Problem: Int] = [:]
     }
 
     private let state = Mutex(State())
 
-    func publish(openGaps: [RoomMessage]) {
-        state.withLock { $0.openGaps = openGaps }
+    func publish(openGaps payments: [Payment]) {
+        let frames = payments.map(MoneyMessages.gapFrame)
+        var counts: [Payment.Problem: Int] = [:]
+        for payment in payments { if let problem = payment.problem { counts[problem, default: 0] += 1 } }
+        state.withLock {
+            $0.openGaps = frames
+            $0.openProblems = counts
+        }
     }
 
     func read() -> State {

@@ -177,8 +177,17 @@ extension HubService {
     /// Appends to the journal; with `--fsync batch` the sync runs once at the end of this
     /// loop turn, before the turn's answers are written to their sockets.
     func journalWrite(_ record: MoneyRecord) throws(APIError) {
+        let started = EventLoop.now
         do {
             try journal.append(record)
+            let metrics = context.shared.hubMetrics
+            metrics.journalAppend(seconds: Double(EventLoop.now - started) / 1e9)
+            switch record {
+            case .transaction(let t): metrics.ledgerWrite(t.kind)
+            case .paymentEvent(let e): metrics.paymentEvent(e.stage)
+            case .webhookDelivery(let e): metrics.webhookDelivery(provider: e.provider, status: e.status)
+            default: break
+            }
         } catch {
             print("livehub: journal write failed: \(error)")
             throw APIError(.serviceUnavailable, code: "journal_unavailable", message: "the write could not be made durable; nothing was changed")
@@ -195,7 +204,11 @@ extension HubService {
     func syncJournal() {
         journalSyncScheduled = false
         do {
-            try journal.sync()
+            if journal.needsSync {
+                let started = EventLoop.now
+                try journal.sync()
+                context.shared.hubMetrics.journalSync(seconds: Double(EventLoop.now - started) / 1e9)
+            }
         } catch {
             fatalError("livehub: \(error): stopping, acknowledged writes may not be durable")
         }
@@ -209,6 +222,7 @@ extension HubService {
     /// acknowledgement too.
     private func pushBalanceUpdate(_ t: LedgerTransaction) {
         let frame = RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t))
+        context.shared.hubMetrics.balancePush()
         afterSync { [unowned self] in context.shared.deliverBalance(to: t.userId, seq: t.userSeq, frame, from: context) }
     }
 
@@ -219,7 +233,7 @@ extension HubService {
 
     /// The open gaps as sellers joining get them.
     func publishGaps() {
-        context.shared.publication.publish(openGaps: money.openGaps.map(MoneyMessages.gapFrame))
+        context.shared.publication.publish(openGaps: money.openGaps)
     }
 
     /// What a balance socket missed: every update with `seq > since`, and the last seq.

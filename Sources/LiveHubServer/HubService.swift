@@ -37,7 +37,7 @@ final class HubService {
         var rules = AlertRules.Configuration()
         rules.largeDeduction = context.configuration.alertLargeDeduction
         alertRules = AlertRules(configuration: rules)
-        alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop)
+        alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, metrics: context.shared.hubMetrics)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
         configuration.maxSessions = context.configuration.maxSessions

@@ -15,7 +15,7 @@ enum PrometheusExporter {
         metric("livehub_connections_open", "gauge", "TCP connections open now.", sum { $0.connectionsOpen.value })
         metric("livehub_connections_accepted_total", "counter", "TCP connections accepted.", sum { $0.connectionsAccepted.value })
         metric("livehub_messages_in_total", "counter", "WebSocket messages received.", sum { $0.messagesIn.value })
-        metric("livehub_messages_out_total", "counter", "WebSocket messages queued for sending.", sum { $0.messagesOut.value })
+        metric("livehub_messages_out_total", "counter", "WebSocket messages queued for sending (every data frame: room deliveries, replies, echoes).", sum { $0.messagesOut.value })
         metric("livehub_bytes_in_total", "counter", "Bytes read from sockets.", sum { $0.bytesIn.value })
         metric("livehub_bytes_out_total", "counter", "Bytes written to sockets.", sum { $0.bytesOut.value })
         metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", sum { $0.slowConsumerCloses.value })
@@ -52,6 +52,12 @@ enum PrometheusExporter {
         metric("livehub_sessions_evicted_total", "counter", "Ended sessions forgotten early to make room for new ones.", hub.sessionsEvicted)
         metric("livehub_connections_shed_total", "counter", "Connections closed or refused near --max-connections.", serverSum { $0.connectionsShed.value })
         metric("livehub_unread_answer_closes_total", "counter", "HTTP connections closed for not reading their answers.", serverSum { $0.unreadAnswerCloses.value })
+        out += "# HELP livehub_http_responses_total HTTP answers, by status class.\n# TYPE livehub_http_responses_total counter\n"
+        for (label, field) in [("1xx", { (c: ServerCounters) in c.responses1xx.value }), ("2xx", { $0.responses2xx.value }),
+                               ("3xx", { $0.responses3xx.value }), ("4xx", { $0.responses4xx.value }), ("5xx", { $0.responses5xx.value })] {
+            out += "livehub_http_responses_total{class=\"\(label)\"} \(serverSum(field))\n"
+        }
+        out += shared.hubMetrics.render(openProblems: hub.openProblems)
         metric("livehub_event_loops", "gauge", "Event loops (threads).", stats.count)
         out += "# HELP livehub_uptime_seconds Seconds since start.\n# TYPE livehub_uptime_seconds gauge\n"
         out += "livehub_uptime_seconds \(Double(EventLoop.now - shared.startedAt) / 1e9)\n"

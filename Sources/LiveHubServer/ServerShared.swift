@@ -10,6 +10,7 @@ final class ServerShared: Sendable {
     let counters: [ServerCounters]
     let startedAt: UInt64
     let publication = HubPublication()
+    let hubMetrics = HubMetrics()
     let staticFiles: StaticFiles
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }

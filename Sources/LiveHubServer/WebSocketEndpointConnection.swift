@@ -124,7 +124,6 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         case .track:
             track(message)
         case .echo:
-            context.loop.stats.messagesOut.bump()
             send(RoomMessage(opcode: message.opcode, payload: message.data))
         case .broadcast:
             let prefix: [UInt8] = Array("pub:".utf8)
@@ -161,7 +160,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
                 json.field("type", "session")
                 json.field("session_id", session)
                 json.endObject()
-                tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: json.bytes))
+                sendText(json.bytes)
             }
             if case .sessionEnd = beacon { trackedSession = nil }
         } catch {
@@ -176,12 +175,19 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             json.field("message", error.message)
             json.endObject()
             json.endObject()
-            tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: json.bytes))
+            sendText(json.bytes)
         }
+    }
+
+    /// A reply of this socket's own (uncompressed, like every short control-like answer).
+    private func sendText(_ bytes: [UInt8]) {
+        context.loop.stats.messagesOut.bump()
+        tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: bytes))
     }
 
     /// One message to this connection alone, compressed if that was agreed.
     func send(_ message: RoomMessage) {
+        context.loop.stats.messagesOut.bump()
         var frames = CompressedFrames()
         tcp.send(frames.frame(of: message, for: deflate, context: context))
     }
@@ -195,7 +201,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         }
         if conflatable && tcp.queuedBytes > configuration.highWatermark { return .skipped }
         tcp.send(frame)
-        return .queued
+        return .queued  // counted by the room, once per delivery
     }
 
     /// Drops what the client has not read yet and closes with 4008: one stuck client

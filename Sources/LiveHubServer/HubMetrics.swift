@@ -1,0 +1,80 @@
+import Hub
+import Synchronization
+
+/// What the money side did, for `/metrics`: counted on the hub's loop (and the alert
+/// dispatcher, on the same loop), read by any loop under one lock. Money writes are far
+/// rarer than beacons, so a lock per write costs nothing that shows.
+final class HubMetrics: Sendable {
+    /// Upper bounds of the latency buckets, in seconds.
+    static let latencyBuckets: [Double] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1]
+
+    struct Histogram: Sendable {
+        var counts = [Int](repeating: 0, count: HubMetrics.latencyBuckets.count)
+        var sum = 0.0
+        var count = 0
+
+        mutating func observe(_ seconds: Double) {
+            if let i = HubMetrics.latencyBuckets.firstIndex(where: { seconds <= $0 }) { counts[i] += 1 }
+            sum += seconds
+            count += 1
+        }
+    }
+
+    struct State: Sendable {
+        var ledgerWrites: [LedgerTransaction.Kind: Int] = [:]
+        var balancePushes = 0
+        var paymentEvents: [Payment.Stage: Int] = [:]
+        var webhookDeliveries: [String: Int] = [:]  // "provider\u{0}status"
+        var alertDeliveries: [String: Int] = [:]
+        var journalAppend = Histogram()
+        var journalSync = Histogram()
+    }
+
+    private let state = Mutex(State())
+
+    func ledgerWrite(_ kind: LedgerTransaction.Kind) { state.withLock { $0.ledgerWrites[kind, default: 0] += 1 } }
+    func balancePush() { state.withLock { $0.balancePushes += 1 } }
+    func paymentEvent(_ stage: Payment.Stage) { state.withLock { $0.paymentEvents[stage, default: 0] += 1 } }
+    func webhookDelivery(provider: String, status: WebhookLogEntry.Status) {
+        state.withLock { $0.webhookDeliveries[provider + "\u{0}" + status.rawValue, default: 0] += 1 }
+    }
+    func alertDelivery(_ outcome: String) { state.withLock { $0.alertDeliveries[outcome, default: 0] += 1 } }
+    func journalAppend(seconds: Double) { state.withLock { $0.journalAppend.observe(seconds) } }
+    func journalSync(seconds: Double) { state.withLock { $0.journalSync.observe(seconds) } }
+
+    func render(openProblems: [Payment.Problem: Int]) -> String {
+        let s = state.withLock { $0 }
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n" }
+        family("livehub_ledger_writes_total", "counter", "Ledger transactions recorded, by type.")
+        for kind in LedgerTransaction.Kind.allCases { out += "livehub_ledger_writes_total{type=\"\(kind.rawValue)\"} \(s.ledgerWrites[kind] ?? 0)\n" }
+        family("livehub_balance_pushes_total", "counter", "balance_update messages sent to balance rooms (one per ledger write).")
+        out += "livehub_balance_pushes_total \(s.balancePushes)\n"
+        family("livehub_payment_events_total", "counter", "Payment stage reports applied (API and webhooks), by stage.")
+        for stage in Payment.Stage.allCases { out += "livehub_payment_events_total{stage=\"\(stage.rawValue)\"} \(s.paymentEvents[stage] ?? 0)\n" }
+        family("livehub_open_payment_problems", "gauge", "Payments support must look at now, by kind (gap: confirmed, not credited; unmatched: not ours).")
+        for problem in [Payment.Problem.gap, .unmatched] {
+            out += "livehub_open_payment_problems{kind=\"\(problem.rawValue)\"} \(openProblems[problem] ?? 0)\n"
+        }
+        family("livehub_webhook_deliveries_total", "counter", "Provider webhook deliveries, by provider and outcome.")
+        for (key, count) in s.webhookDeliveries.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+            out += "livehub_webhook_deliveries_total{provider=\(PrometheusExporter.quoted(parts[0])),outcome=\"\(parts[1])\"} \(count)\n"
+        }
+        family("livehub_alert_deliveries_total", "counter", "Outgoing alert webhooks, by outcome.")
+        for (outcome, count) in s.alertDeliveries.sorted(by: { $0.key < $1.key }) { out += "livehub_alert_deliveries_total{outcome=\"\(outcome)\"} \(count)\n" }
+        histogram("livehub_journal_append_seconds", "Time to append one record to the journal (write, and fdatasync with --fsync always).", s.journalAppend, into: &out)
+        histogram("livehub_journal_sync_seconds", "Time of one group fdatasync of the journal (--fsync batch).", s.journalSync, into: &out)
+        return out
+    }
+
+    private func histogram(_ name: String, _ help: String, _ h: Histogram, into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (i, bound) in Self.latencyBuckets.enumerated() {
+            cumulative += h.counts[i]
+            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "\(name)_bucket{le=\"+Inf\"} \(h.count)\n\(name)_sum \(h.sum)\n\(name)_count \(h.count)\n"
+    }
+}
