@@ -180,6 +180,8 @@ extension HubService {
         let started = EventLoop.now
         do {
             try journal.append(record)
+            if recordsBatch.isEmpty { context.loop.atEndOfTurn { [unowned self] in flushRecords() } }
+            recordsBatch.append((journal.lastLSN, record))
             let metrics = context.shared.hubMetrics
             metrics.journalAppend(seconds: Double(EventLoop.now - started) / 1e9)
             switch record {
@@ -212,9 +214,18 @@ extension HubService {
         } catch {
             fatalError("livehub: \(error): stopping, acknowledged writes may not be durable")
         }
+        flushRecords()
         let waiting = pendingAfterSync
         pendingAfterSync = []
         for body in waiting { body() }
+    }
+
+    /// Hands this turn's records to the records database once they are durable (with
+    /// `--fsync batch`, after the sync; the sync calls this).
+    func flushRecords() {
+        guard !recordsBatch.isEmpty, !journal.needsSync else { return }
+        records.write(recordsBatch)
+        recordsBatch = []
     }
 
     /// The user's sockets, on every loop, get the update; `seq` lets each drop what a

@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPClient
 import Hub
+import Records
 import Reactor
 
 /// The hub's owner: lives on one loop, applies every command in arrival order, publishes
@@ -21,6 +22,9 @@ final class HubService {
     /// Ledger and payments, rebuilt from the snapshot and the journal before the loop started.
     let money: MoneyBook
     let journal: Journal
+    /// The records database's writer, and this turn's durable records for it.
+    let records: RecordsWriter
+    var recordsBatch: [(lsn: UInt64, record: MoneyRecord)] = []
     var journalSyncScheduled = false
     /// Pushes held until the journal records they announce are durable.
     var pendingAfterSync: [() -> Void] = []
@@ -28,8 +32,9 @@ final class HubService {
     let alerts: AlertDispatcher
 
     init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore,
-         money: MoneyBook, journal: Journal) {
+         money: MoneyBook, journal: Journal, records: RecordsWriter) {
         self.context = context
+        self.records = records
         self.snapshotWriter = SnapshotWriter(store: store)
         self.clock = clock
         self.money = money

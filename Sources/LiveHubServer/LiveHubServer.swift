@@ -1,5 +1,6 @@
 import Glibc
 import Hub
+import Records
 import Reactor
 
 /// Hands loop-confined objects, built before the loops start, to the one loop that will
@@ -83,6 +84,16 @@ public final class LiveHubServer {
             startupNotes.append("WARNING: \(journal.path): \(damage); the last \(contents.damagedBytes) bytes were not readable and were cut off (an append that never completed is never acknowledged)")
         }
         startupNotes.append("money: \(money.transactions.count) transactions, \(money.payments.count) payments (\(replayed) journal records replayed)")
+        // The records database: brought up to the hub's state on its own thread.
+        let records: RecordsWriter
+        do {
+            records = try RecordsWriter(path: configuration.dataDirectory + "/livehub.db")
+        } catch {
+            throw StartupError(description: "records database: \(error)")
+        }
+        records.catchUp(snapshotRecords: restored?.money ?? [], snapshotLSN: snapshotLSN, journal: contents.records) { note in
+            print(note)
+        }
         let restoredMoney = UncheckedTransfer((money, journal))
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
@@ -130,7 +141,7 @@ public final class LiveHubServer {
             loop.context = context
             if loop.index == 0 {
                 context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store,
-                                                money: restoredMoney.value.0, journal: restoredMoney.value.1)
+                                                money: restoredMoney.value.0, journal: restoredMoney.value.1, records: records)
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in

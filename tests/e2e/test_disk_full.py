@@ -16,10 +16,10 @@ KEY = {"Authorization": "Bearer e2e-key"}
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 2 MiB tmpfs as the data dir (CI runs as root)."""
+    """A 4 MiB tmpfs as the data dir (the records database shares it) (CI runs as root)."""
     mount_point = tmp_path / "data"
     mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], check=True)
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
@@ -103,5 +103,14 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing_acknowledged(small_di
             total = sum((Decimal(str(t["amount"])) * (1 if t["type"] == "credit" else -1) for t in mine), Decimal(0))
             status, balance, _ = again.request("GET", f"/api/wallet/balance?user_id=user{n}", headers=KEY)
             assert Decimal(str(balance["balance"])) == total
+        # The records database caught up too: the same transactions, none twice.
+        def db_count():
+            return subprocess.run(["sqlite3", str(small_disk / "livehub.db"), "select count(*) from transactions"],
+                                  capture_output=True, text=True).stdout.strip()
+        for _ in range(100):
+            if db_count() == str(len(acknowledged)):
+                break
+            time.sleep(0.05)
+        assert db_count() == str(len(acknowledged))
     finally:
         again.stop()

@@ -1,7 +1,7 @@
 /// ISO 8601 UTC text for milliseconds since the epoch (`2026-11-23T10:00:00.000Z`), without
 /// Foundation: days to a civil date by Howard Hinnant's algorithm.
-enum Timestamp {
-    static func iso8601(milliseconds: Int64) -> String {
+public enum Timestamp {
+    public static func iso8601(milliseconds: Int64) -> String {
         let ms = Int(milliseconds % 1000 + 1000) % 1000
         let seconds = (milliseconds - Int64(ms)) / 1000
         var days = Int(seconds / 86_400)
@@ -24,7 +24,7 @@ enum Timestamp {
     }
 
     /// Milliseconds since the epoch from either that number or `YYYY-MM-DDTHH:MM:SS(.mmm)Z`.
-    static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         if let ms = Int64(text) { return ms }
         let b = Array(text.utf8)
         guard b.count >= 20, b.last == UInt8(ascii: "Z"), b[4] == 0x2D, b[7] == 0x2D, b[10] == UInt8(ascii: "T"), b[13] == 0x3A, b[16] == 0x3A else { return nil }
