@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
         .target(name: "WebSocketDeflate", dependencies: ["WebSocket", "CZlib"]),
@@ -27,10 +28,10 @@ let package = Package(
         .target(name: "Hub"),
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
-        .target(name: "Records", dependencies: ["Hub", "CSQLite"]),
+        .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ"]),
         .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL"]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub", "HTTPClient",
+            "LiveHubServer", "Hub", "HTTPClient", "Records",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),

@@ -87,7 +87,7 @@ public final class LiveHubServer {
         // The records database: brought up to the hub's state on its own thread.
         let records: RecordsWriter
         do {
-            records = try RecordsWriter(path: configuration.dataDirectory + "/livehub.db")
+            records = try RecordsWriter(database: configuration.database ?? .sqlite(path: configuration.dataDirectory + "/livehub.db"))
         } catch {
             throw StartupError(description: "records database: \(error)")
         }

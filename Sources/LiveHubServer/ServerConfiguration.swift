@@ -1,4 +1,5 @@
 import Hub
+import Records
 import WebSocketDeflate
 
 /// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
@@ -83,6 +84,9 @@ public struct ServerConfiguration: Sendable {
     public var maxTrackedKeys = 100
     /// Open client connections; 0: a little below the descriptor limit.
     public var maxConnections = 0
+
+    /// The records database: SQLite in the data dir, or PostgreSQL (`--database`).
+    public var database: RecordsWriter.Database?
 
     public init() {}
 }

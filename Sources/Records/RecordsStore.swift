@@ -6,59 +6,65 @@ import Hub
 ///
 /// Used by one thread (the records writer's).
 public final class RecordsStore {
-    public typealias Failure = SQLiteDatabase.Failure
-    typealias Value = SQLiteDatabase.Statement.Value
+    public typealias Failure = RecordsFailure
+    typealias Value = SQLValue
 
-    let db: SQLiteDatabase
+    let db: SQLConnection
     private let replica = MoneyBook()
     /// The last LSN written (kept in `meta`), so a record is never written twice.
     public private(set) var appliedLSN: UInt64 = 0
 
-    private let insertTransaction, upsertWallet, upsertPayment, insertPaymentEvent, insertResolution,
-                insertWebhook, insertAlert, insertActivity, setMeta: SQLiteDatabase.Statement
-
-    public init(path: String) throws(Failure) {
-        db = try SQLiteDatabase(path: path)
+    /// `sqlite` (the path is `DATA/livehub.db`) or a `postgres://` URL.
+    public convenience init(path: String) throws(Failure) {
+        let db = try SQLiteDatabase(path: path)
         // A small WAL: checkpointed every 256 pages and cut back to 1 MiB after, so the log
         // does not grow to SQLite's default 4 MB between checkpoints on a small disk.
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = 1048576;")
+        try self.init(connection: db)
+    }
+
+    public init(connection: SQLConnection) throws(Failure) {
+        db = connection
         try RecordsSchema.migrate(db)
-        insertTransaction = try db.prepare("""
-            INSERT OR IGNORE INTO transactions (id, user_id, amount_minor, type, description, service, reference, payment_reference,
-                created_at, balance_after_minor, user_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        upsertWallet = try db.prepare("""
-            INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) VALUES (?,?,?,?)
-            ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
-                updated_at = excluded.updated_at
-            """)
-        upsertPayment = try db.prepare("""
-            INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
-                error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
-                amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
-                email = excluded.email, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
-                error_message = excluded.error_message, gap = excluded.gap, unmatched = excluded.unmatched,
-                confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at
-            """)
-        insertPaymentEvent = try db.prepare("""
-            INSERT OR IGNORE INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
-                plan, error_message, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        insertResolution = try db.prepare("INSERT OR IGNORE INTO resolutions (lsn, reference, at, by, note) VALUES (?,?,?,?,?)")
-        insertWebhook = try db.prepare("""
-            INSERT OR IGNORE INTO webhook_deliveries (id, provider, received_at, signature_valid, processing_status, error_message,
-                reference, payload, payload_truncated, headers) VALUES (?,?,?,?,?,?,?,?,?,?)
-            """)
-        insertAlert = try db.prepare("INSERT OR IGNORE INTO alerts (id, kind, title, message, user_id, reference, created_at) VALUES (?,?,?,?,?,?,?)")
-        insertActivity = try db.prepare("""
-            INSERT OR IGNORE INTO activity (id, user_id, email, action, status, details, error_message, created_at)
-                VALUES (?,?,?,?,?,?,?,?)
-            """)
-        setMeta = try db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        let lsn = try db.prepare("SELECT value FROM meta WHERE key = 'applied_lsn'").rows().first?.first?.text
+        let lsn = try db.query("SELECT value FROM meta WHERE key = 'applied_lsn'", []).first?.first?.text
         appliedLSN = lsn.flatMap { UInt64($0) } ?? 0
     }
+
+    // Statements, with `$n` parameters (SQLite and PostgreSQL both read them).
+    static let insertTransaction = """
+        INSERT INTO transactions (id, user_id, amount_minor, type, description, service, reference, payment_reference,
+            created_at, balance_after_minor, user_seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING
+        """
+    static let upsertWallet = """
+        INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) VALUES ($1,$2,$3,$4)
+        ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
+            updated_at = excluded.updated_at
+        """
+    static let upsertPayment = """
+        INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
+            error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+        ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
+            amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
+            email = excluded.email, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
+            error_message = excluded.error_message, gap = excluded.gap, unmatched = excluded.unmatched,
+            confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at
+        """
+    static let insertPaymentEvent = """
+        INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
+            plan, error_message, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING
+        """
+    static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"
+    static let insertWebhook = """
+        INSERT INTO webhook_deliveries (id, provider, received_at, signature_valid, processing_status, error_message,
+            reference, payload, payload_truncated, headers) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING
+        """
+    static let insertAlert = "INSERT INTO alerts (id, kind, title, message, user_id, reference, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING"
+    static let insertActivity = """
+        INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
+        """
+    static let setMeta = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
     /// Rebuilds every table from the hub's whole money state (the snapshot's records and
     /// the journal's after it), in one transaction: the first start on a data dir written
@@ -80,7 +86,7 @@ public final class RecordsStore {
                 try write(record, lsn: Int64(lsn))
                 appliedLSN = lsn
             }
-            try setMeta.run([.text("applied_lsn"), .text(String(appliedLSN))])
+            try db.query(Self.setMeta, [.text("applied_lsn"), .text(String(appliedLSN))])
         }
     }
 
@@ -101,7 +107,7 @@ public final class RecordsStore {
                     try write(record, lsn: Int64(lsn))
                     appliedLSN = lsn
                 }
-                try setMeta.run([.text("applied_lsn"), .text(String(appliedLSN))])
+                try db.query(Self.setMeta, [.text("applied_lsn"), .text(String(appliedLSN))])
             }
         } catch {
             appliedLSN = before
@@ -110,7 +116,7 @@ public final class RecordsStore {
     }
 
     private func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
-        try db.execute("BEGIN IMMEDIATE")
+        try db.execute(db.dialect.begin)
         do {
             try body()
             try db.execute("COMMIT")
@@ -126,38 +132,38 @@ public final class RecordsStore {
         replica.apply(record)
         switch record {
         case .transaction(let t):
-            try insertTransaction.run([.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
+            try db.query(Self.insertTransaction, [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
                                        .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
                                        Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)])
-            try upsertWallet.run([.text(t.userId), .integer(replica.balance(of: t.userId).minorUnits),
+            try db.query(Self.upsertWallet, [.text(t.userId), .integer(replica.balance(of: t.userId).minorUnits),
                                   .integer(replica.lastSeq(of: t.userId)), Self.time(t.createdAt)])
             if let reference = t.paymentReference { try writePayment(reference) }
         case .paymentEvent(let e):
-            try insertPaymentEvent.run([.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
+            try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
                                         Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
                                         Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt)])
             try writePayment(e.reference)
         case .gapOpened(let reference, _), .paymentUnmatched(let reference, _):
             try writePayment(reference)
         case .paymentResolved(let reference, let note, let by, let at):
-            try insertResolution.run([.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
+            try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
             try writePayment(reference)
         case .webhookDelivery(let e):
-            try insertWebhook.run([.integer(e.id), .text(e.provider), Self.time(e.receivedAt), .integer(e.signatureValid ? 1 : 0),
+            try db.query(Self.insertWebhook, [.integer(e.id), .text(e.provider), Self.time(e.receivedAt), .integer(e.signatureValid ? 1 : 0),
                                    .text(e.status.rawValue), Value(e.errorMessage), Value(e.reference), .text(e.payload),
                                    .integer(e.payloadTruncated ? 1 : 0), .text(e.headers.joined(separator: "\n"))])
         case .alert(let a):
-            try insertAlert.run([.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
+            try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
                                  Value(a.reference), Self.time(a.createdAt)])
         case .activity(let a):
-            try insertActivity.run([.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
+            try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
                                     Value(a.details), Value(a.errorMessage), Self.time(a.createdAt)])
         }
     }
 
     private func writePayment(_ reference: String) throws(Failure) {
         guard let p = replica.payment(reference) else { return }
-        try upsertPayment.run([.text(p.reference), .text(p.provider), .text(p.status.rawValue), Value(p.amount?.minorUnits),
+        try db.query(Self.upsertPayment, [.text(p.reference), .text(p.provider), .text(p.status.rawValue), Value(p.amount?.minorUnits),
                                Value(p.currency), Value(p.userId), Value(p.email), Value(p.phone),
                                Value(p.phone.map(PhoneNumber.digits)), Value(p.plan), Value(p.errorMessage),
                                .integer(p.isGap ? 1 : 0), .integer(p.isUnmatched ? 1 : 0), Self.time(p.confirmedAt),

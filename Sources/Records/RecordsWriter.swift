@@ -17,10 +17,35 @@ public final class RecordsWriter: @unchecked Sendable {
     public let path: String
     public static let maxPending = 1_000_000
 
-    /// Opens (creating and migrating) the database now, so a bad path fails the start.
-    public init(path: String) throws(RecordsStore.Failure) {
-        self.path = path
-        store = try RecordsStore(path: path)
+    /// Where the records go: `DATA/livehub.db`, or a PostgreSQL server.
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        /// `sqlite` or a `postgres://` / `postgresql://` URL (`--database`); nil otherwise.
+        public init?(_ text: String, dataDirectory: String) {
+            if text == "sqlite" {
+                self = .sqlite(path: dataDirectory + "/livehub.db")
+            } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                self = .postgres(url: text)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// Opens (creating and migrating) the database now, so a bad path or an unreachable
+    /// server fails the start with its reason.
+    public init(database: Database) throws(RecordsStore.Failure) {
+        switch database {
+        case .sqlite(let path):
+            self.path = path
+            store = try RecordsStore(path: path)
+        case .postgres(let url):
+            let connection = try PostgresConnection(url: url)
+            self.path = connection.name
+            store = try RecordsStore(connection: connection)
+        }
     }
 
     /// Brings the database up to the hub's state at start, on the writer's thread.

@@ -4,6 +4,7 @@ import HTTPClient
 import Hub
 import LiveHubServer
 import Reactor
+import Records
 
 @main
 struct LiveHubCommand: ParsableCommand {
@@ -78,7 +79,7 @@ struct Serve: ParsableCommand {
                               "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
                               "stripe-secret", "mpesa-token", "alert-webhook",
                               "error-retention", "activity-retention", "beacon-rate", "beacon-burst", "webhook-rate",
-                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections"]
+                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections", "database"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -118,6 +119,7 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
     @Option(parsing: .unconditional, help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
     @Option(parsing: .unconditional, help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
+    @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db.") var database = "sqlite"
 
     func run() throws {
         var configuration = ServerConfiguration()
@@ -144,6 +146,10 @@ struct Serve: ParsableCommand {
         configuration.allowedOrigins = allowedOrigin
         configuration.apiKey = apiKey ?? ""
         configuration.dataDirectory = dataDir
+        guard let records = RecordsWriter.Database(database, dataDirectory: dataDir) else {
+            throw ValidationError("--database: expected sqlite or a postgres://user@host/db URL")
+        }
+        configuration.database = records
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
         guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }

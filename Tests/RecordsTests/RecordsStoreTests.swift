@@ -12,7 +12,7 @@ struct RecordsStoreTests {
     }
 
     private func count(_ store: RecordsStore, _ sql: String) throws -> Int64 {
-        try #require(store.db.prepare(sql).rows().first?.first?.integer)
+        try #require(store.db.query(sql, []).first?.first?.integer)
     }
 
     private func transaction(_ id: Int64, user: String, cents: Int64, seq: Int64, balance: Int64, payment: String? = nil) -> MoneyRecord {
@@ -34,13 +34,13 @@ struct RecordsStoreTests {
         try store.append([(2, transaction(1, user: "u", cents: 500, seq: 1, balance: 500, payment: "p1"))])
         #expect(try count(store, "SELECT count(*) FROM transactions") == 1)
         #expect(try count(store, "SELECT balance_minor FROM wallets WHERE user_id = 'u'") == 500)
-        #expect(try store.db.prepare("SELECT status, phone_digits FROM payments").rows().first?.map(\.text) == ["credited", "254700000001"])
+        #expect(try store.db.query("SELECT status, phone_digits FROM payments", []).first?.map(\.text) == ["credited", "254700000001"])
         #expect(try count(store, "SELECT count(*) FROM resolutions WHERE by = 'support'") == 1)
         #expect(store.appliedLSN == 3)
         // Reopened: the schema is not applied twice and the position is kept.
         let again = try RecordsStore(path: path)
         #expect(again.appliedLSN == 3)
-        #expect(try count(again, "PRAGMA user_version") == Int64(RecordsSchema.migrations.count))
+        #expect(try count(again, "SELECT version FROM livehub_schema") == Int64(RecordsSchema.migrations(.sqlite).count))
     }
 
     @Test func aRebuildReplacesEverythingWithTheHubsState() throws {
@@ -59,7 +59,17 @@ struct RecordsStoreTests {
         let path = temporaryPath()
         _ = try RecordsStore(path: path)
         let db = try SQLiteDatabase(path: path)
-        try db.execute("PRAGMA user_version = 99")
-        #expect(throws: SQLiteDatabase.Failure.self) { _ = try RecordsStore(path: path) }
+        try db.execute("UPDATE livehub_schema SET version = 99")
+        #expect(throws: RecordsFailure.self) { _ = try RecordsStore(path: path) }
+    }
+}
+
+@Suite("PostgreSQL URLs in messages")
+struct PostgresURLTests {
+    @Test(arguments: [("postgres://ann:s3cret@db.local/livehub", "postgres://ann@db.local/livehub"),
+                      ("postgres://ann@db.local/livehub", "postgres://ann@db.local/livehub"),
+                      ("postgresql://u:p@/livehub?host=/tmp", "postgresql://u@/livehub?host=/tmp"), ("nonsense@", "nonsense@"), ("", "")])
+    func thePasswordIsNeverShown(url: String, shown: String) {
+        #expect(PostgresConnection.withoutPassword(url) == shown)
     }
 }

@@ -1,4 +1,5 @@
 """The records database (DATA/livehub.db), read by the sqlite3 command-line tool."""
+import os
 import signal
 import subprocess
 import time
@@ -77,3 +78,37 @@ def test_after_kill_9_and_from_an_old_data_dir_the_database_catches_up(tmp_path)
         assert int(sql(tmp_path, "select balance_minor from wallets where user_id = 'user1'")) == round(api * 100)
     finally:
         third.stop()
+
+
+def test_the_same_records_in_postgresql_and_the_hub_recovers_when_it_comes_back(tmp_path):
+    from pgcluster import Cluster
+    cluster = Cluster()
+    try:
+        url = cluster.create("livehub")
+        hub = Hub(str(tmp_path), "--database", url)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                assert all(r[0] == 201 for r in pool.map(lambda i: post_tx(hub, i), range(100)))
+            hub.request("POST", "/api/payments/events", {"reference": "p1", "provider": "paystack", "stage": "completed",
+                                                         "amount": "9.00", "email": "Ann@Shop.test"}, headers=KEY)
+            assert wait_for(lambda: cluster.psql("livehub", "select count(*) from transactions") == "100")
+            for n in range(5):
+                balance = hub.request("GET", f"/api/wallet/balance?user_id=user{n}", headers=KEY)[1]["balance"]
+                assert int(cluster.psql("livehub", f"select balance_minor from wallets where user_id = 'user{n}'")) == round(balance * 100)
+            assert wait_for(lambda: cluster.psql("livehub", "select status from payments where lower(email) = lower('ann@shop.test')") == "completed")
+            # The server goes away: the hub keeps answering (the journal holds the money) and
+            # the database catches up by itself once the server is back.
+            cluster.stop()
+            for i in range(100, 150):
+                assert post_tx(hub, i)[0] == 201
+            cluster.start()
+            assert post_tx(hub, 150)[0] == 201
+            assert wait_for(lambda: cluster.psql("livehub", "select count(*) from transactions") == "151", timeout=10)
+        finally:
+            hub.stop()
+        # A password is never printed; an unreachable server is a clear start-up failure.
+        bad = subprocess.run([os.environ["LIVEHUB_BIN"], "serve", "--port", "0", "--data-dir", str(tmp_path / "x"), "--secret", "s",
+                              "--database", "postgresql://ann:s3cret@127.0.0.1:1/none"], capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 1 and "s3cret" not in bad.stderr and "ann@127.0.0.1" in bad.stderr, bad.stderr
+    finally:
+        cluster.destroy()

@@ -1,0 +1,103 @@
+import CLibPQ
+import Glibc
+
+/// One PostgreSQL connection through libpq (blocking calls: it lives on the records
+/// writer's thread, never on a loop). Parameters go as text with `PQexecParams`; a lost
+/// connection is reset before the next statement, so the hub recovers by itself when the
+/// server comes back.
+public final class PostgresConnection: SQLConnection {
+    private var connection: OpaquePointer?
+    private let url: String
+    public var dialect: SQLDialect { .postgres }
+    public let name: String
+
+    public init(url: String) throws(RecordsFailure) {
+        self.url = url
+        name = Self.withoutPassword(url)
+        connection = PQconnectdb(url)
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.message(connection)
+            PQfinish(connection)
+            connection = nil
+            throw RecordsFailure("\(name): \(message)")
+        }
+        _ = try query("SET client_min_messages = warning", [])
+    }
+
+    deinit { PQfinish(connection) }
+
+    public func execute(_ sql: String) throws(RecordsFailure) {
+        try reconnectIfNeeded()
+        let result = PQexec(connection, sql)
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
+        }
+    }
+
+    @discardableResult
+    public func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]] {
+        try reconnectIfNeeded()
+        let texts: [String?] = values.map(\.text)
+        let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
+        defer { for p in cStrings { free(p) } }
+        let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { params in
+                PQexecParams(connection, sql, Int32(values.count), nil, values.isEmpty ? nil : params, nil, nil, 0)
+            }
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
+        }
+        var rows: [[SQLValue]] = []
+        for row in 0..<PQntuples(result) {
+            var columns: [SQLValue] = []
+            for column in 0..<PQnfields(result) {
+                if PQgetisnull(result, row, column) == 1 {
+                    columns.append(.null)
+                } else {
+                    let text = String(cString: PQgetvalue(result, row, column))
+                    let type = PQftype(result, column)
+                    // int8, int4, int2: integers; everything else as text.
+                    columns.append([20, 23, 21].contains(type) ? (Int64(text).map { .integer($0) } ?? .text(text)) : .text(text))
+                }
+            }
+            rows.append(columns)
+        }
+        return rows
+    }
+
+    private func reconnectIfNeeded() throws(RecordsFailure) {
+        guard PQstatus(connection) != CONNECTION_OK else { return }
+        PQreset(connection)
+        guard PQstatus(connection) == CONNECTION_OK else { throw RecordsFailure("\(name): \(Self.message(connection))") }
+    }
+
+    private static func message(_ connection: OpaquePointer?) -> String {
+        guard let connection, let text = PQerrorMessage(connection) else { return "cannot connect" }
+        return String(cString: text).trimmingCharacters(in: " \n")
+    }
+
+    /// `postgres://user:secret@host/db` → `postgres://user@host/db`, for messages.
+    static func withoutPassword(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@") else { return url }
+        let head = url[..<at]  // postgres://user:secret
+        guard let slash = head.firstIndex(of: "/") else { return url }
+        let second = head.index(after: slash)
+        guard second < head.endIndex, head[second] == "/" else { return url }
+        guard let colon = head[head.index(after: second)...].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + String(url[at...])
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let c = s.first, set.contains(c) { s.removeFirst() }
+        while let c = s.last, set.contains(c) { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,51 @@
+/// What the records store needs of a database, so one store writes SQLite and PostgreSQL
+/// alike: statements with `$1, $2, …` parameters (both read them), run or queried.
+public protocol SQLConnection: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Where it is, for messages (a path, or the URL without its password).
+    var name: String { get }
+    /// One or more statements without parameters.
+    func execute(_ sql: String) throws(RecordsFailure)
+    /// One statement with parameters; the rows it returns, each as its columns.
+    @discardableResult
+    func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]]
+}
+
+public enum SQLDialect: Sendable {
+    case sqlite, postgres
+
+    var begin: String { self == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN" }
+}
+
+public struct RecordsFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+public enum SQLValue: Equatable, Sendable {
+    case integer(Int64)
+    case text(String)
+    case null
+
+    public init(_ text: String?) { self = text.map { .text($0) } ?? .null }
+    public init(_ number: Int64?) { self = number.map { .integer($0) } ?? .null }
+
+    public var integer: Int64? {
+        switch self {
+        case .integer(let n): return n
+        case .text(let s): return Int64(s)
+        case .null: return nil
+        }
+    }
+
+    public var text: String? {
+        switch self {
+        case .text(let s): return s
+        case .integer(let n): return String(n)
+        case .null: return nil
+        }
+    }
+}
