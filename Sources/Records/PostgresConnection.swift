@@ -92,12 +92,3 @@ public final class PostgresConnection: SQLConnection {
         return String(url[..<colon]) + String(url[at...])
     }
 }
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
-    }
-}
