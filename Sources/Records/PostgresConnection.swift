@@ -12,9 +12,11 @@ public final class PostgresConnection: SQLConnection {
     public let name: String
 
     public init(url: String) throws(RecordsFailure) {
-        self.url = url
+        // libpq waits for a connect forever by default: a server that vanished would hold
+        // the writer thread (and shutdown, which waits for it).
+        self.url = url.contains("connect_timeout=") ? url : url + (url.contains("?") ? "&" : "?") + "connect_timeout=5"
         name = Self.withoutPassword(url)
-        connection = PQconnectdb(url)
+        connection = PQconnectdb(self.url)
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.message(connection)
             PQfinish(connection)
