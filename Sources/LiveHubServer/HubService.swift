@@ -160,6 +160,7 @@ final class HubService {
         if !newErrors.isEmpty {
             let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
             context.shared.deliver(to: .seller, frame, conflatable: false, errorsUpTo: newErrors.last?.id, from: context)
+            records.write(paymentErrors: newErrors)
         }
     }
 

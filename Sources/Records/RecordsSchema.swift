@@ -56,7 +56,22 @@ public enum RecordsSchema {
         """
     }
 
-    public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect)] }
+    /// Migration 2: payment errors, as sellers see them (the presence side reports them).
+    static func paymentErrors(_ dialect: SQLDialect) -> String {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        let email = dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)"
+        return """
+        CREATE TABLE payment_errors (
+            id \(integer) NOT NULL, session_id TEXT NOT NULL, occurred_at TEXT NOT NULL, email TEXT, phone TEXT,
+            checkout_items TEXT, total_amount TEXT, payment_method TEXT, error_code TEXT NOT NULL, error_message TEXT NOT NULL,
+            error_details TEXT, ip TEXT, user_agent TEXT, PRIMARY KEY (id, session_id, occurred_at));
+        CREATE INDEX payment_errors_by_time ON payment_errors (occurred_at);
+        CREATE INDEX payment_errors_by_email ON payment_errors (\(email));
+        CREATE INDEX payment_errors_by_session ON payment_errors (session_id);
+        """
+    }
+
+    public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect), paymentErrors(dialect)] }
 
     /// Runs the migrations this database has not had yet, each in its own transaction;
     /// `livehub_schema` says how many have run.

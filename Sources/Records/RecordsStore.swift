@@ -64,6 +64,11 @@ public final class RecordsStore {
         INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
         """
+    static let insertPaymentError = """
+        INSERT INTO payment_errors (id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method,
+            error_code, error_message, error_details, ip, user_agent) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+            ON CONFLICT DO NOTHING
+        """
     static let setMeta = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
     /// Rebuilds every table from the hub's whole money state (the snapshot's records and
@@ -112,6 +117,20 @@ public final class RecordsStore {
         } catch {
             appliedLSN = before
             throw error
+        }
+    }
+
+    /// Payment errors, as the presence side records them (not journalled: presence is
+    /// kept by snapshots), in one transaction; one seen before is not written twice.
+    public func append(paymentErrors errors: [PaymentErrorRecord]) throws(Failure) {
+        guard !errors.isEmpty else { return }
+        try inTransaction { () throws(Failure) in
+            for e in errors {
+                try db.query(Self.insertPaymentError, [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
+                                                       Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
+                                                       .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
+                                                       Value(e.client.ip), Value(e.client.userAgent)])
+            }
         }
     }
 

@@ -93,6 +93,18 @@ public final class RecordsWriter: @unchecked Sendable {
         }
     }
 
+    /// Payment errors for the `payment_errors` table. Best effort: a batch that fails is
+    /// dropped with a message (the hub keeps its recent errors in memory and snapshots).
+    public func write(paymentErrors errors: [PaymentErrorRecord]) {
+        queue.async { [self] in
+            do {
+                try store.append(paymentErrors: errors)
+            } catch {
+                print("livehub: records: \(path): \(errors.count) payment errors not written: \(error)")
+            }
+        }
+    }
+
     /// Waits until everything queued so far is written (or has failed).
     public func flush() {
         queue.sync {}

@@ -52,6 +52,11 @@ def test_support_can_query_what_the_api_says(tmp_path):
         assert sql(tmp_path, "select reference, status from payments where email = 'ann@shop.test' collate nocase") == "p1|completed"
         assert sql(tmp_path, "select reference from payments where phone_digits = '254700000001'") == "p1"
         assert sql(tmp_path, "select count(*) from activity where email = 'ANN@shop.test' collate nocase") == "1"
+        # Payment errors, as sellers see them, with the browser's own details.
+        hub.request("POST", "/api/metrics/track/payment-error", {"session_id": "s1", "error_code": "card_declined",
+                                                                 "error_message": "Declined", "email": "bob@shop.test"},
+                    headers={"User-Agent": "TestBrowser/1.0"})
+        assert wait_for(lambda: sql(tmp_path, "select error_code, email, user_agent from payment_errors") == "card_declined|bob@shop.test|TestBrowser/1.0")
     finally:
         hub.stop()
 
