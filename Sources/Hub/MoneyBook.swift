@@ -206,8 +206,8 @@ public final class MoneyBook {
         payment.phone = payment.phone ?? e.phone
         payment.plan = payment.plan ?? e.plan
         if let message = e.errorMessage { payment.errorMessage = message }
-        // The shop's own backend initializing it: the reference is ours after all.
-        if e.stage == .initialized { payment.unmatchedSince = nil }
+        // The shop's own backend initializing or crediting it: the reference is ours after all.
+        if e.stage == .initialized || e.stage == .credited { payment.unmatchedSince = nil }
         if payment.stageTimes[e.stage] == nil { payment.stageTimes[e.stage] = e.receivedAt }
         payment.updatedAt = max(payment.updatedAt, e.receivedAt)
         // The furthest stage wins; `failed` ends a payment unless it was credited (the

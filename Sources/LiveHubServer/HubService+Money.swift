@@ -28,7 +28,7 @@ extension HubService {
                 throw error
             case .new(let record, let transaction):
                 try journalWrite(record)
-                let wasGap = transaction.paymentReference.flatMap { money.payment($0)?.isGap } ?? false
+                let wasGap = transaction.paymentReference.flatMap { money.payment($0)?.problem } != nil
                 money.apply(record)
                 if wasGap { publishGaps() }
                 pushBalanceUpdate(transaction)
@@ -63,7 +63,7 @@ extension HubService {
             event.receivedAt = now
             let record = MoneyRecord.paymentEvent(event)
             try journalWrite(record)
-            let wasGap = money.payment(event.reference)?.isGap ?? false
+            let wasGap = money.payment(event.reference)?.problem != nil
             money.apply(record)
             if wasGap { publishGaps() }
             return Self.json(.ok, MoneyMessages.payment(money.payment(event.reference)!))

@@ -200,3 +200,17 @@ struct CreditingTransactionTests {
         if case .existing = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "x", service: nil, reference: "t1", now: 3) {} else { Issue.record("expected a retry") }
     }
 }
+
+@Suite("Unmatched payments")
+struct UnmatchedPaymentTests {
+    @Test func theShopsOwnInitializedOrCreditMatchesIt() {
+        for stage in [Payment.Stage.initialized, .credited] {
+            let book = MoneyBook()
+            book.apply(.paymentEvent(PaymentEvent(reference: "x", provider: "paystack", stage: .webhookReceived, receivedAt: 1)))
+            book.apply(.paymentUnmatched(reference: "x", at: 1))
+            #expect(book.openGaps.map(\.problem) == [.unmatched])
+            book.apply(.paymentEvent(PaymentEvent(reference: "x", provider: "shop", stage: stage, receivedAt: 2)))
+            #expect(book.payment("x")?.isUnmatched == false, "\(stage)")
+        }
+    }
+}
