@@ -80,11 +80,12 @@ public final class RecordsStore {
                 DELETE FROM transactions; DELETE FROM wallets; DELETE FROM payments; DELETE FROM payment_events;
                 DELETE FROM resolutions; DELETE FROM webhook_deliveries; DELETE FROM alerts; DELETE FROM activity;
                 """)
-            // Snapshot records have no LSN of their own: number them below the snapshot's.
-            var syntheticLSN = Int64(bitPattern: 1 << 62)
+            // Snapshot records have no LSN of their own: numbered -n … -1, so they sort
+            // before the journal's (1, 2, 3 …) in the order they happened.
+            var syntheticLSN = -Int64(snapshotRecords.count)
             for record in snapshotRecords {
-                syntheticLSN += 1
                 try write(record, lsn: syntheticLSN)
+                syntheticLSN += 1
             }
             appliedLSN = snapshotLSN
             for (lsn, record) in journal where lsn > snapshotLSN {
