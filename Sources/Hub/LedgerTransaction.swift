@@ -30,6 +30,21 @@ public struct LedgerTransaction: Sendable, Equatable {
     /// The payment this entry credits: it is marked `credited` by the same write.
     public var paymentReference: String? = nil
 
+    public init(id: Int64, userId: String, amount: Money, kind: Kind, description: String, service: String?, reference: String,
+                createdAt: Int64, balanceAfter: Money, userSeq: Int64, paymentReference: String? = nil) {
+        self.id = id
+        self.userId = userId
+        self.amount = amount
+        self.kind = kind
+        self.description = description
+        self.service = service
+        self.reference = reference
+        self.createdAt = createdAt
+        self.balanceAfter = balanceAfter
+        self.userSeq = userSeq
+        self.paymentReference = paymentReference
+    }
+
     /// Whether a retry with this entry's reference asks for the same thing (a reused
     /// reference with another user, amount or type is a conflict, not a retry).
     public func sameRequest(userId: String, amount: Money, kind: Kind) -> Bool {

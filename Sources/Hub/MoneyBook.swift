@@ -93,18 +93,26 @@ public final class MoneyBook {
 
     public func prepareTransaction(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
                                    service: String?, reference: String, paymentReference: String? = nil, now: Int64) -> LedgerOutcome {
-        if let index = transactionByReference[reference] {
-            let original = transactions[index]
+        Self.decide(existing: transactionByReference[reference].map { transactions[$0] }, balance: balances[userId] ?? .zero,
+                    lastSeq: lastSeq(of: userId), nextID: Int64(transactions.count + 1),
+                    userId: userId, amount: amount, kind: kind, description: description, service: service,
+                    reference: reference, paymentReference: paymentReference, now: now)
+    }
+
+    /// The ledger's rule, wherever its state is kept: a reference seen before is a retry
+    /// (same user, amount, type) or a conflict; otherwise the new entry, if the balance
+    /// stays within ±`Money.limit`.
+    public static func decide(existing: LedgerTransaction?, balance before: Money, lastSeq: Int64, nextID: Int64,
+                              userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
+                              service: String?, reference: String, paymentReference: String?, now: Int64) -> LedgerOutcome {
+        if let original = existing {
             return original.sameRequest(userId: userId, amount: amount, kind: kind) ? .existing(original) : .conflict(original)
         }
-        let before = balances[userId] ?? .zero
         let after = before + Money(minorUnits: kind.sign * amount.minorUnits)
         guard after.minorUnits.magnitude <= Money.limit.minorUnits.magnitude else { return .outOfRange }
         let transaction = LedgerTransaction(
-            id: Int64(transactions.count + 1), userId: userId, amount: amount, kind: kind, description: description,
-            service: service, reference: reference, createdAt: now,
-            balanceAfter: after,
-            userSeq: Int64((userTransactions[userId]?.count ?? 0) + 1),
+            id: nextID, userId: userId, amount: amount, kind: kind, description: description,
+            service: service, reference: reference, createdAt: now, balanceAfter: after, userSeq: lastSeq + 1,
             paymentReference: paymentReference)
         return .new(.transaction(transaction), transaction)
     }
@@ -183,10 +191,7 @@ public final class MoneyBook {
             payments[reference] = payment
         case .paymentResolved(let reference, let note, let by, let at):
             guard var payment = payments[reference] else { return }
-            payment.resolutions.append(Payment.Resolution(at: at, by: by ?? "unknown", note: note))
-            payment.gapSince = nil
-            payment.unmatchedSince = nil
-            payment.updatedAt = at
+            payment.resolve(note: note, by: by, at: at)
             payments[reference] = payment
             awaitingCredit.remove(reference)
         }
@@ -196,37 +201,10 @@ public final class MoneyBook {
     private func applyPaymentEvent(_ e: PaymentEvent) {
         var payment = payments[e.reference] ?? {
             paymentOrder.append(e.reference)
-            return Payment(reference: e.reference, provider: e.provider, status: e.stage, createdAt: e.receivedAt, updatedAt: e.receivedAt)
+            return Payment(first: e)
         }()
-        // Later reports fill in what earlier ones did not say.
-        payment.amount = payment.amount ?? e.amount
-        payment.currency = payment.currency ?? e.currency
-        payment.userId = payment.userId ?? e.userId
-        payment.email = payment.email ?? e.email
-        payment.phone = payment.phone ?? e.phone
-        payment.plan = payment.plan ?? e.plan
-        if let message = e.errorMessage { payment.errorMessage = message }
-        // The shop's own backend initializing or crediting it: the reference is ours after all.
-        if e.stage == .initialized || e.stage == .credited { payment.unmatchedSince = nil }
-        if payment.stageTimes[e.stage] == nil { payment.stageTimes[e.stage] = e.receivedAt }
-        payment.updatedAt = max(payment.updatedAt, e.receivedAt)
-        // The furthest stage wins; `failed` ends a payment unless it was credited (the
-        // money is in the user's balance whatever the provider says after).
-        switch e.stage {
-        case .failed:
-            if payment.status != .credited { payment.status = .failed }
-        case .credited:
-            payment.status = .credited
-        default:
-            if payment.status != .failed && payment.status != .credited && e.stage > payment.status { payment.status = e.stage }
-        }
-        if e.stage.confirms && payment.confirmedAt == nil { payment.confirmedAt = e.receivedAt }
-        if payment.awaitsCredit {
-            awaitingCredit.insert(e.reference)
-        } else {
-            awaitingCredit.remove(e.reference)
-            payment.gapSince = nil
-        }
+        payment.record(e)
+        if payment.awaitsCredit { awaitingCredit.insert(e.reference) } else { awaitingCredit.remove(e.reference) }
         payments[e.reference] = payment
     }
 

@@ -52,6 +52,12 @@ public struct Payment: Sendable, Equatable {
         /// The token's `sub`, or `api-key`.
         public var by: String
         public var note: String?
+
+        public init(at: Int64, by: String, note: String?) {
+            self.at = at
+            self.by = by
+            self.note = note
+        }
     }
 
     public var resolvedAt: Int64? { resolutions.last?.at }
@@ -61,6 +67,54 @@ public struct Payment: Sendable, Equatable {
     /// What support must look at, if anything: money not credited, or money we cannot place.
     public enum Problem: String, Sendable {
         case gap, unmatched
+    }
+
+    /// A payment as its first report creates it.
+    public init(first e: PaymentEvent) {
+        self.init(reference: e.reference, provider: e.provider, status: e.stage, createdAt: e.receivedAt, updatedAt: e.receivedAt)
+    }
+
+    public init(reference: String, provider: String, status: Stage, createdAt: Int64, updatedAt: Int64) {
+        self.reference = reference
+        self.provider = provider
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// One stage report applied: later reports fill in what earlier ones did not say; the
+    /// furthest stage wins, and `failed` ends a payment unless it was credited (the money
+    /// is in the user's balance whatever the provider says after).
+    public mutating func record(_ e: PaymentEvent) {
+        amount = amount ?? e.amount
+        currency = currency ?? e.currency
+        userId = userId ?? e.userId
+        email = email ?? e.email
+        phone = phone ?? e.phone
+        plan = plan ?? e.plan
+        if let message = e.errorMessage { errorMessage = message }
+        // The shop's own backend initializing or crediting it: the reference is ours after all.
+        if e.stage == .initialized || e.stage == .credited { unmatchedSince = nil }
+        if stageTimes[e.stage] == nil { stageTimes[e.stage] = e.receivedAt }
+        updatedAt = max(updatedAt, e.receivedAt)
+        switch e.stage {
+        case .failed:
+            if status != .credited { status = .failed }
+        case .credited:
+            status = .credited
+        default:
+            if status != .failed && status != .credited && e.stage > status { status = e.stage }
+        }
+        if e.stage.confirms && confirmedAt == nil { confirmedAt = e.receivedAt }
+        if !awaitsCredit { gapSince = nil }
+    }
+
+    /// Resolved by hand: no longer a gap or unmatched, the note kept in the trail.
+    public mutating func resolve(note: String?, by: String?, at: Int64) {
+        resolutions.append(Resolution(at: at, by: by ?? "unknown", note: note))
+        gapSince = nil
+        unmatchedSince = nil
+        updatedAt = at
     }
 
     public var problem: Problem? { isUnmatched ? .unmatched : isGap ? .gap : nil }

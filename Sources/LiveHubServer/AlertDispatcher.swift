@@ -2,32 +2,29 @@ import HTTP1
 import HTTPClient
 import Hub
 import Reactor
+import Records
 
 /// Sends alerts to `--alert-webhook` from the hub's loop without ever waiting on it: each
 /// POST is non-blocking, a failure (error, timeout, non-2xx) is retried with exponential
-/// backoff, and every retry sends the same bytes. What became of each is kept for
-/// `GET /api/alerts`.
+/// backoff, and every retry sends the same bytes. Each attempt's outcome goes to the
+/// alert's outbox row in the records database (`GET /api/alerts` reads it there), so a
+/// restart resumes the deliveries still pending.
 final class AlertDispatcher {
-    struct DeliveryState {
-        var status = "pending"
-        var attempts = 0
-        var lastError: String?
-    }
-
     private let url: OutgoingURL?
     private let client: HTTPClient
     private let loop: EventLoop
-    private(set) var deliveries: [Int64: DeliveryState] = [:]
+    private let money: MoneyEngine
     /// Backoff before attempt n+1 (n ≥ 1): 1 s, 2 s, 4 s, 8 s, 16 s; then it is given up.
     static let maxAttempts = 6
     var firstBackoffNanoseconds: UInt64 = 1_000_000_000
 
     private let metrics: HubMetrics?
 
-    init(url: OutgoingURL?, loop: EventLoop, metrics: HubMetrics? = nil) {
+    init(url: OutgoingURL?, loop: EventLoop, money: MoneyEngine, metrics: HubMetrics? = nil) {
         self.metrics = metrics
         self.url = url
         self.loop = loop
+        self.money = money
         client = HTTPClient(loop: loop)
     }
 
@@ -68,50 +65,41 @@ final class AlertDispatcher {
         return json.bytes
     }
 
-    /// Delivery states kept, like the alert log's entries (older ones are forgotten).
-    static let keptDeliveries: Int64 = 10_000
-
     func send(_ alert: Alert) {
-        if deliveries.count > Int(Self.keptDeliveries + Self.keptDeliveries / 4) {
-            deliveries = deliveries.filter { $0.key > alert.id - Self.keptDeliveries }
-        }
         guard let url else {
-            deliveries[alert.id] = DeliveryState(status: "not_configured")
             metrics?.alertDelivery("not_configured")
             return
         }
-        deliveries[alert.id] = DeliveryState()
         let request = OutgoingRequest(method: "POST", url: url,
                                       headers: HTTPHeaders([("Content-Type", "application/json"), ("User-Agent", "LiveHub")]),
                                       body: Self.payload(alert, slack: Self.isSlack(url)))
-        attempt(request, alertID: alert.id)
+        attempt(request, alertID: alert.id, attempts: 1)
     }
 
-    private func attempt(_ request: OutgoingRequest, alertID: Int64) {
-        deliveries[alertID]?.attempts += 1
+    private func attempt(_ request: OutgoingRequest, alertID: Int64, attempts: Int) {
         client.send(request) { [weak self] result in
             guard let self else { return }
+            let lastError: String
             switch result {
             case .success(let response) where (200..<300).contains(response.statusCode):
-                deliveries[alertID]?.status = "sent"
                 metrics?.alertDelivery("sent")
-                deliveries[alertID]?.lastError = nil
+                money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .sent, attempts: attempts)))
                 return
             case .success(let response):
-                deliveries[alertID]?.lastError = "HTTP \(response.statusCode)"
+                lastError = "HTTP \(response.statusCode)"
             case .failure(let error):
-                deliveries[alertID]?.lastError = error.description
+                lastError = error.description
             }
-            let attempts = deliveries[alertID]?.attempts ?? Self.maxAttempts
             guard attempts < Self.maxAttempts else {
-                deliveries[alertID]?.status = "failed"
                 metrics?.alertDelivery("failed")
-                print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(deliveries[alertID]?.lastError ?? "")")
+                money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .failed, attempts: attempts, lastError: lastError)))
+                print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(lastError)")
                 return
             }
             metrics?.alertDelivery("retried")
+            money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .pending, attempts: attempts, lastError: lastError)))
             let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
-            loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID) }
+            loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID, attempts: attempts + 1) }
         }
     }
 }

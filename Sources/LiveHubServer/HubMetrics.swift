@@ -26,8 +26,8 @@ final class HubMetrics: Sendable {
         var paymentEvents: [Payment.Stage: Int] = [:]
         var webhookDeliveries: [String: Int] = [:]  // "provider\u{0}status"
         var alertDeliveries: [String: Int] = [:]
-        var journalAppend = Histogram()
-        var journalSync = Histogram()
+        var commits = Histogram()
+        var committedWrites = 0
     }
 
     private let state = Mutex(State())
@@ -39,8 +39,12 @@ final class HubMetrics: Sendable {
         state.withLock { $0.webhookDeliveries[provider + "\u{0}" + status.rawValue, default: 0] += 1 }
     }
     func alertDelivery(_ outcome: String) { state.withLock { $0.alertDeliveries[outcome, default: 0] += 1 } }
-    func journalAppend(seconds: Double) { state.withLock { $0.journalAppend.observe(seconds) } }
-    func journalSync(seconds: Double) { state.withLock { $0.journalSync.observe(seconds) } }
+    func commit(writes: Int, seconds: Double) {
+        state.withLock {
+            $0.commits.observe(seconds)
+            $0.committedWrites += writes
+        }
+    }
 
     func render(openProblems: [Payment.Problem: Int]) -> String {
         let s = state.withLock { $0 }
@@ -63,8 +67,9 @@ final class HubMetrics: Sendable {
         }
         family("livehub_alert_deliveries_total", "counter", "Outgoing alert webhooks, by outcome.")
         for (outcome, count) in s.alertDeliveries.sorted(by: { $0.key < $1.key }) { out += "livehub_alert_deliveries_total{outcome=\"\(outcome)\"} \(count)\n" }
-        histogram("livehub_journal_append_seconds", "Time to append one record to the journal (write, and fdatasync with --fsync always).", s.journalAppend, into: &out)
-        histogram("livehub_journal_sync_seconds", "Time of one group fdatasync of the journal (--fsync batch).", s.journalSync, into: &out)
+        histogram("livehub_records_commit_seconds", "Time of one records-database transaction, from BEGIN to COMMIT (a batch with --fsync batch, one write with always).", s.commits, into: &out)
+        family("livehub_records_committed_writes_total", "counter", "Money writes committed to the records database.")
+        out += "livehub_records_committed_writes_total \(s.committedWrites)\n"
         return out
     }
 

@@ -1,5 +1,7 @@
 import HTTP1
 import Hub
+import Reactor
+import Records
 
 /// Funnel steps (README "Activity and funnels"): an actor counts at a step once it did
 /// that step's action successfully within the window and reached every step before it.
@@ -12,23 +14,20 @@ enum Funnels {
 }
 
 extension HubService {
-    func recordActivity(_ request: ActivityRequest, now: Int64) throws(APIError) -> HTTPResponse {
-        let event = ActivityEvent(id: money.nextActivityID, userId: request.userId, email: request.email, action: request.action,
-                                  status: request.status, details: request.details, errorMessage: request.errorMessage, createdAt: now)
-        try journalWrite(.activity(event))
-        money.apply(.activity(event))
-        return Self.json(.created, MoneyMessages.activity([event], single: true))
+    /// Funnels need both sides: the checkout steps from the sessions here, then the
+    /// registration and payment steps from the records database; the answer goes straight
+    /// from the money engine to the caller's loop.
+    func forwardFunnels(since: Int64, token: UInt64, to origin: EventLoopHandle) {
+        let checkout = checkoutFunnel(since: since)
+        money.submit([(.funnels(since: since, registration: Funnels.registration), token)]) { replies in
+            origin.execute { loop in
+                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
+                client.deliver(replies.map { ($0.token, Self.funnelsAnswer($0.reply, since: since, checkout: checkout)) })
+            }
+        }
     }
 
-    func funnels(since: Int64) -> [UInt8] {
-        // Registration: from the activity the backend reports.
-        var done: [String: Set<String>] = [:]  // action → actors
-        for event in money.activity where event.createdAt >= since && event.status == "success" {
-            done[event.action, default: []].insert(event.actor)
-        }
-        let registration = Funnels.registration.map { done[$0] ?? [] }
-
-        // Checkout: from the sessions the beacons built.
+    private func checkoutFunnel(since: Int64) -> [Int] {
         var checkout = Array(repeating: 0, count: Funnels.checkout.count)
         hub.forEachSession { session in
             guard session.startedAt >= since else { return }
@@ -41,30 +40,22 @@ extension HubService {
             checkout[3] += 1
             if status == .completed { checkout[4] += 1 }
         }
+        return checkout
+    }
 
-        // Payments: from the payment flow.
-        var payment = Array(repeating: 0, count: Funnels.payment.count)
-        for p in money.allPayments where p.createdAt >= since {
-            payment[0] += 1
-            if p.confirmedAt != nil || p.status == .credited { payment[1] += 1 }
-            if p.status == .credited { payment[2] += 1 }
-        }
-
+    static func funnelsAnswer(_ reply: MoneyReply, since: Int64, checkout: [Int]) -> HTTPResponse {
+        guard case .funnels(let registration, let payment) = reply else { return MoneyRequest.failure(reply) }
         var json = JSONWriter()
         json.beginObject()
         json.field("window_start", Timestamp.iso8601(milliseconds: since))
         json.key("registration")
-        var reached: Set<String>?
-        Self.writeFunnel(Funnels.registration, counts: registration.map { actors -> Int in
-            reached = reached.map { $0.intersection(actors) } ?? actors
-            return reached!.count
-        }, into: &json)
+        writeFunnel(Funnels.registration, counts: registration, into: &json)
         json.key("checkout")
-        Self.writeFunnel(Funnels.checkout, counts: checkout, into: &json)
+        writeFunnel(Funnels.checkout, counts: checkout, into: &json)
         json.key("payment")
-        Self.writeFunnel(Funnels.payment, counts: payment, into: &json)
+        writeFunnel(Funnels.payment, counts: payment, into: &json)
         json.endObject()
-        return json.bytes
+        return MoneyRequest.json(.ok, json.bytes)
     }
 
     /// `{"steps": [{step, count, drop_off, drop_off_rate}], "conversion_rate"}`: drop-off is

@@ -19,30 +19,20 @@ final class HubService {
     private let snapshotWriter: SnapshotWriter
     private var snapshotInFlight = false
     let clock: WallClock
-    /// Ledger and payments, rebuilt from the snapshot and the journal before the loop started.
-    let money: MoneyBook
-    let journal: Journal
-    /// The records database's writer, and this turn's durable records for it.
-    let records: RecordsWriter
-    var recordsBatch: [(lsn: UInt64, record: MoneyRecord)] = []
-    var journalSyncScheduled = false
-    /// Pushes held until the journal records they announce are durable.
-    var pendingAfterSync: [() -> Void] = []
+    /// The money side, on its own thread with the records database.
+    let money: MoneyEngine
+    /// Payment errors spiking is the one alert the presence side raises.
     let alertRules: AlertRules
     let alerts: AlertDispatcher
 
-    init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore,
-         money: MoneyBook, journal: Journal, records: RecordsWriter) {
+    init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore, money: MoneyEngine) {
         self.context = context
-        self.records = records
         self.snapshotWriter = SnapshotWriter(store: store)
         self.clock = clock
         self.money = money
-        self.journal = journal
-        var rules = AlertRules.Configuration()
-        rules.largeDeduction = context.configuration.alertLargeDeduction
-        alertRules = AlertRules(configuration: rules)
-        alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, metrics: context.shared.hubMetrics)
+        alertRules = AlertRules()
+        alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, money: money,
+                                 metrics: context.shared.hubMetrics)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
         configuration.maxSessions = context.configuration.maxSessions
@@ -54,12 +44,11 @@ final class HubService {
             errorsChanged = true
         }
         publish()
-        publishGaps()
         let loop = context.loop
         loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval) { [unowned self] in broadcast() }
-        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in checkPaymentGaps() }
+        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(.checkGaps) }
     }
 
     /// Applies one command and returns the answer for its HTTP caller.
@@ -82,12 +71,12 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
-        default:
-            do {
-                return try applyMoney(command)
-            } catch {
-                return error.response
-            }
+        case .funnels:
+            // Answered through `forwardFunnels`, which needs the caller's loop.
+            return APIError(.internalServerError, code: "internal", message: "funnels are answered with the money engine").response
+        case .ledger, .transactions, .balance, .monitor, .paymentEvent, .payments, .paymentStats, .paymentGaps, .resolvePayment,
+             .webhook, .webhookLog, .alerts, .activity, .journey:
+            return APIError(.internalServerError, code: "internal", message: "money requests go to the money engine").response
         }
         return Self.json(.ok, [:])
     }
@@ -105,7 +94,7 @@ final class HubService {
         case .paymentError(let session, let code, let message, let details, let email, let phone):
             try hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
             errorsChanged = true
-            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { raiseAlert(spike) }
+            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { money.submit(.raiseAlert(spike)) }
         case .paymentSuccess(let session, let reference, let amount):
             try hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
         case .heartbeat(let session):
@@ -117,14 +106,16 @@ final class HubService {
 
     /// Applies a batch from another loop; publishes before the answers leave, so a client
     /// that has its answer reads its own write.
-    func apply(batch: [(HubCommand, UInt64)]) -> [(UInt64, HTTPResponse)] {
+    func apply(batch: [(HubCommand, UInt64)], from origin: EventLoopHandle) -> [(UInt64, HTTPResponse)] {
         var replies: [(UInt64, HTTPResponse)] = []
         for (command, token) in batch {
+            if case .funnels(let window) = command {
+                forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
+                continue
+            }
             let response = apply(command)
             if token != 0 { replies.append((token, response)) }
         }
-        // Group commit: one fdatasync for the batch's journal records, before any answer leaves.
-        syncJournal()
         publish()
         return replies
     }
@@ -160,7 +151,7 @@ final class HubService {
         if !newErrors.isEmpty {
             let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
             context.shared.deliver(to: .seller, frame, conflatable: false, errorsUpTo: newErrors.last?.id, from: context)
-            records.write(paymentErrors: newErrors)
+            money.record(paymentErrors: newErrors)
         }
     }
 
@@ -174,39 +165,25 @@ final class HubService {
         context.shared.deliver(to: .seller, HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true, from: context)
     }
 
-    /// Captures the whole state for `DATA/snapshot` on the hub's loop (the hub is not
-    /// touched meanwhile, so the capture is consistent with the journal position), then
-    /// hands it to the writer's thread. `final` (shutdown) writes before returning.
+    /// Captures presence for `DATA/snapshot` on the hub's loop, a slice of sessions per
+    /// turn, then hands it to the writer's thread. `final` (shutdown) writes before
+    /// returning. Money is not in it: the records database holds that.
     func saveSnapshot(final: Bool = false) {
         if snapshotInFlight && !final { return }
         let started = EventLoop.now
-        syncJournal()
-        money.pruneActivity(before: clock.nowMilliseconds - Int64(context.configuration.activityRetention / 1_000_000))
-        // Money and the journal position together, in this turn: replay after loading
-        // starts exactly where these records end.
         var capture = hub.beginSnapshot()
-        let moneyRecords = money.records
-        let lsn = journal.lastLSN
-        let captured = journal.position
-        func completed() -> HubSnapshot {
-            var snapshot = capture.snapshot
-            snapshot.money = moneyRecords
-            snapshot.journalLSN = lsn
-            return snapshot
-        }
         if final {
             while !hub.continueSnapshot(&capture, sessions: .max) {}
             do {
-                try snapshotWriter.writeNow(completed())
-                snapshotWritten(.success(()), capturedSize: captured, started: started)
+                try snapshotWriter.writeNow(capture.snapshot)
+                snapshotWritten(.success(()), started: started)
             } catch {
-                snapshotWritten(.failure(error), capturedSize: captured, started: started)
+                snapshotWritten(.failure(error), started: started)
             }
             return
         }
         snapshotInFlight = true
         var captureNanoseconds = EventLoop.now - started
-        // The sessions a slice per loop turn (each slice some milliseconds), then the write.
         func nextSlice() {
             let sliceStarted = EventLoop.now
             let done = hub.continueSnapshot(&capture, sessions: Self.snapshotSlice)
@@ -217,9 +194,9 @@ final class HubService {
             }
             context.loop.stats.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
             let hubLoop = context.loop.handle
-            snapshotWriter.write(completed()) { result in
+            snapshotWriter.write(capture.snapshot) { result in
                 hubLoop.execute { loop in
-                    (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, capturedSize: captured, started: started)
+                    (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, started: started)
                 }
             }
         }
@@ -229,16 +206,9 @@ final class HubService {
     /// Sessions copied per loop turn while a snapshot is captured (about 10 ms of work).
     static let snapshotSlice = 8192
 
-    /// Back on the hub's loop: a saved snapshot lets the journal drop what the one before
-    /// it held. A failure keeps everything (the journal still covers both snapshots).
-    private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, capturedSize: Int, started: UInt64) {
+    private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, started: UInt64) {
         snapshotInFlight = false
-        do {
-            try result.get()
-            try journal.snapshotSaved(capturedSize: capturedSize)
-        } catch {
-            print("livehub: snapshot failed: \(error)")
-        }
+        if case .failure(let error) = result { print("livehub: snapshot failed: \(error)") }
         context.loop.stats.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
     }
 
@@ -250,87 +220,5 @@ final class HubService {
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
         json.endObject()
         return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: json.bytes)
-    }
-}
-
-/// A loop's way to the hub. On the hub's own loop commands apply at once; from another
-/// loop they are batched and cross once per loop turn (one lock for the batch, not one
-/// per beacon), and the answers come back the same way.
-final class HubClient {
-    unowned let context: LoopContext
-    private var outgoing: [(HubCommand, UInt64)] = []
-    private var waiting: [UInt64: HTTPConnection] = [:]
-    private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
-    private var nextToken: UInt64 = 1
-
-    init(context: LoopContext) {
-        self.context = context
-    }
-
-    /// Returns the answer now if the hub is on this loop; otherwise nil, and
-    /// `replyTo.hubReplied(_:)` is called later (if the connection is still there).
-    func submit(_ command: HubCommand, replyTo: HTTPConnection?) -> HTTPResponse? {
-        if let service = context.hubService {
-            return service.apply(command)
-        }
-        var token: UInt64 = 0
-        if let replyTo {
-            token = nextToken
-            nextToken += 1
-            waiting[token] = replyTo
-        }
-        if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
-        outgoing.append((command, token))
-        return nil
-    }
-
-    /// Asks the hub for what a balance socket missed. Crosses to the hub's loop and back
-    /// through the same task queues the live updates use, so the answer and the updates
-    /// arrive in the order the hub produced them.
-    func requestBalanceReplay(userId: String, since: Int64?, for socket: WebSocketEndpointConnection) {
-        if let service = context.hubService {
-            let replay = service.balanceReplay(userId: userId, since: since)
-            socket.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
-            return
-        }
-        let token = nextToken
-        nextToken += 1
-        waitingReplays[token] = socket
-        let origin = context.loop.handle
-        context.shared.hubHandle.execute { hubLoop in
-            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
-            let replay = service.balanceReplay(userId: userId, since: since)
-            // Like the live updates: out only once what it shows is durable.
-            service.afterSync {
-                origin.execute { loop in
-                    guard let client = (loop.context as? LoopContext)?.hubClient else { return }
-                    client.waitingReplays.removeValue(forKey: token)?.balanceReplayArrived(frames: replay.frames, lastSeq: replay.lastSeq)
-                }
-            }
-        }
-    }
-
-    func forget(_ connection: HTTPConnection) {
-        for (token, waiter) in waiting where waiter === connection { waiting[token] = nil }
-    }
-
-    private func send() {
-        let batch = outgoing
-        outgoing = []
-        let origin = context.loop.handle
-        context.shared.hubHandle.execute { hubLoop in
-            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
-            let replies = service.apply(batch: batch)
-            guard !replies.isEmpty else { return }
-            origin.execute { loop in
-                (loop.context as? LoopContext)?.hubClient.deliver(replies)
-            }
-        }
-    }
-
-    private func deliver(_ replies: [(UInt64, HTTPResponse)]) {
-        for (token, response) in replies {
-            waiting.removeValue(forKey: token)?.hubReplied(response)
-        }
     }
 }

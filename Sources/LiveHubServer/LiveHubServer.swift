@@ -63,38 +63,31 @@ public final class LiveHubServer {
                 + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
         }
         let snapshotToRestore = restored
-        // Money: the snapshot's records, then the journal's newer ones, in order.
-        let journal: Journal
-        let contents: Journal.Contents
+        // The records database holds the money. A data dir from before it did (money in
+        // the snapshot, and the journal) is taken in first, once.
+        let recordsStore: RecordsStore
+        let database = configuration.database ?? .sqlite(path: configuration.dataDirectory + "/livehub.db")
         do {
-            (journal, contents) = try Journal.open(path: configuration.dataDirectory + "/journal", policy: configuration.fsyncPolicy)
-        } catch {
-            throw StartupError(description: "journal: \(error)")
-        }
-        let money = MoneyBook()
-        for record in restored?.money ?? [] { money.apply(record) }
-        let snapshotLSN = restored?.journalLSN ?? 0
-        var replayed = 0
-        for (lsn, record) in contents.records where lsn > snapshotLSN {
-            money.apply(record)
-            replayed += 1
-        }
-        journal.advanceLSN(to: snapshotLSN)
-        if let damage = contents.damage {
-            startupNotes.append("WARNING: \(journal.path): \(damage); the last \(contents.damagedBytes) bytes were not readable and were cut off (an append that never completed is never acknowledged)")
-        }
-        startupNotes.append("money: \(money.transactions.count) transactions, \(money.payments.count) payments (\(replayed) journal records replayed)")
-        // The records database: brought up to the hub's state on its own thread.
-        let records: RecordsWriter
-        do {
-            records = try RecordsWriter(database: configuration.database ?? .sqlite(path: configuration.dataDirectory + "/livehub.db"))
+            recordsStore = try database.open()
+            try importOldMoney(restored, into: recordsStore, store: store)
+            let counts = try recordsStore.counts()
+            startupNotes.append("money: \(counts.transactions) transactions, \(counts.payments) payments in \(recordsStore.name)")
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
-        records.catchUp(snapshotRecords: restored?.money ?? [], snapshotLSN: snapshotLSN, journal: contents.records) { note in
-            print(note)
+        let effects = MoneyEffects()
+        var engineConfiguration = MoneyEngine.Configuration()
+        engineConfiguration.commitEachWrite = configuration.fsyncPolicy == .always
+        engineConfiguration.gapGrace = Int64(configuration.gapGrace / 1_000_000)
+        engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
+        engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
+        engineConfiguration.activityRetention = Int64(configuration.activityRetention / 1_000_000)
+        let money: MoneyEngine
+        do {
+            money = try MoneyEngine(store: recordsStore, clock: SystemClock(), configuration: engineConfiguration) { effects.deliver($0) }
+        } catch {
+            throw StartupError(description: "records database: \(error)")
         }
-        let restoredMoney = UncheckedTransfer((money, journal))
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             do {
@@ -132,7 +125,8 @@ public final class LiveHubServer {
         port = first.port
         let listenerFDs = fds
         let group = try ReactorGroup(loops: loopCount)
-        let shared = ServerShared(configuration: configuration, handles: group.handles, stats: group.stats)
+        let shared = ServerShared(configuration: configuration, handles: group.handles, stats: group.stats, money: money)
+        effects.shared = shared
         self.group = group
         self.shared = shared
         try group.start { loop in
@@ -140,8 +134,8 @@ public final class LiveHubServer {
             context.sellerErrorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             loop.context = context
             if loop.index == 0 {
-                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store,
-                                                money: restoredMoney.value.0, journal: restoredMoney.value.1, records: records)
+                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
+                money.start()
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in
@@ -167,6 +161,40 @@ public final class LiveHubServer {
             loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned context] in
                 context.tick()
             }
+        }
+    }
+
+    /// Takes the money of a data dir written before the database held it (the snapshot's
+    /// money section and the journal) into the database, then writes a snapshot without
+    /// it and moves the journal aside (`journal.imported`): from then on the database alone
+    /// is the record. Done once; a crash midway repeats it harmlessly.
+    private func importOldMoney(_ restored: HubSnapshot?, into records: RecordsStore, store: SnapshotStore) throws {
+        let journalPath = configuration.dataDirectory + "/journal"
+        let hasJournal = access(journalPath, F_OK) == 0
+        let oldMoney = restored?.money ?? []
+        guard hasJournal || !oldMoney.isEmpty else { return }
+        if try records.importedOldMoney {
+            startupNotes.append("WARNING: ignored the money in \(hasJournal ? journalPath : store.path): the records database took it in before")
+        } else {
+            var journalRecords: [(lsn: UInt64, record: MoneyRecord)] = []
+            if hasJournal {
+                let (journal, contents) = try Journal.open(path: journalPath, policy: .batch)
+                journalRecords = contents.records
+                _ = journal
+                if let damage = contents.damage {
+                    startupNotes.append("WARNING: \(journalPath): \(damage); the last \(contents.damagedBytes) bytes were not readable (an append that never completed was never acknowledged)")
+                }
+            }
+            let note = try records.importOldMoney(snapshotRecords: oldMoney, snapshotLSN: restored?.journalLSN ?? 0, journal: journalRecords)
+            startupNotes.append("records: took in the money of the old data dir: \(note)")
+        }
+        if var presence = restored, !oldMoney.isEmpty {
+            presence.money = []
+            presence.journalLSN = 0
+            try store.save(presence)
+        }
+        if hasJournal && rename(journalPath, journalPath + ".imported") != 0 {
+            throw StartupError(description: "cannot move \(journalPath) aside: \(String(cString: strerror(errno)))")
         }
     }
 

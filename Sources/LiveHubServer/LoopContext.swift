@@ -160,7 +160,7 @@ final class LoopContext {
             if connections.isEmpty || EventLoop.now >= deadline {
                 // Last: the state as it is when the hub stops taking commands.
                 hubService?.saveSnapshot(final: true)
-                hubService?.records.flush()  // what was queued for the records database is written
+                hubService?.money.flush()  // what was queued for the records database is written
                 loop.stop()
             } else {
                 loop.schedule(afterNanoseconds: 20_000_000, check)

@@ -1,4 +1,5 @@
 import Hub
+import Records
 
 /// The JSON of the money side (contract v1). Amounts are written as exact decimal numbers
 /// from integer cents ("12.50"), never through a float.
@@ -124,7 +125,7 @@ enum MoneyMessages {
     static func payments(_ list: [Payment]) -> [UInt8] { array(list, payment) }
 
     /// An alert, with what became of its webhook delivery when that is known.
-    static func alert(_ a: Alert, delivery: AlertDispatcher.DeliveryState?) -> [UInt8] {
+    static func alert(_ a: Alert, delivery: AlertDelivery?) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("id", Int(a.id))
@@ -137,7 +138,7 @@ enum MoneyMessages {
         if let delivery {
             json.key("webhook")
             json.beginObject()
-            json.field("status", delivery.status)
+            json.field("status", delivery.status.rawValue)
             json.field("attempts", delivery.attempts)
             json.field("last_error", delivery.lastError)
             json.endObject()
@@ -202,5 +203,46 @@ enum MoneyMessages {
     /// `{"type":"payment-gap","data":{payment}}` for the seller room.
     static func gapFrame(_ p: Payment) -> RoomMessage {
         HubMessages.frame(type: "payment-gap", data: payment(p))
+    }
+
+    /// `GET /api/wallet/monitor`.
+    static func monitor(_ summary: LedgerSummary, minutes: Int) -> [UInt8] {
+        func sum(_ kinds: [LedgerTransaction.Kind]) -> Money { kinds.reduce(Money.zero) { $0 + (summary.amounts[$1] ?? .zero) } }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("window_minutes", minutes)
+        json.key("total_added"); json.raw(sum([.credit]).description)
+        json.key("total_spent"); json.raw(sum([.debit, .smsPurchase]).description)
+        json.key("total_refunded"); json.raw(sum([.refund]).description)
+        json.field("unique_users", summary.uniqueUsers)
+        json.field("transaction_count", summary.counts.values.reduce(0, +))
+        json.key("counts_by_type")
+        json.beginObject()
+        for kind in LedgerTransaction.Kind.allCases { json.field(kind.rawValue, summary.counts[kind] ?? 0) }
+        json.endObject()
+        json.key("recent")
+        json.beginArray()
+        for t in summary.recent { transaction(t, into: &json) }
+        json.endArray()
+        json.endObject()
+        return json.bytes
+    }
+
+    /// `GET /api/payments/stats`.
+    static func paymentStats(_ stats: PaymentStats) -> [UInt8] {
+        let counts = stats.byStatus
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("total", stats.total)
+        json.field("pending", counts[.initialized] ?? 0)
+        // The provider confirmed it; `webhook_received` is the same money one step on.
+        json.field("completed", (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0))
+        json.field("webhook_received", counts[.webhookReceived] ?? 0)
+        json.field("failed", counts[.failed] ?? 0)
+        json.field("credited", counts[.credited] ?? 0)
+        json.field("gaps", stats.gaps)
+        json.key("total_amount"); json.raw(stats.amount.description)
+        json.endObject()
+        return json.bytes
     }
 }

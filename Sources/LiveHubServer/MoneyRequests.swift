@@ -1,4 +1,5 @@
 import Hub
+import Records
 
 /// `POST /api/wallet/transactions`, checked on the connection's loop.
 struct LedgerRequest: Sendable {
@@ -50,6 +51,17 @@ struct TransactionQuery: Sendable {
         result.limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 50
         return result
     }
+
+    var filter: TransactionFilter {
+        var filter = TransactionFilter()
+        filter.userId = userId
+        filter.kind = kind
+        filter.start = start
+        filter.end = end
+        filter.skip = skip
+        filter.limit = limit
+        return filter
+    }
 }
 
 /// `POST /api/payments/events`.
@@ -94,11 +106,13 @@ struct PaymentQuery: Sendable {
         return result
     }
 
-    func matches(_ payment: Payment) -> Bool {
-        (email == nil || payment.email?.lowercased() == email?.lowercased())
-            && (phone == nil || payment.phone.map(PhoneNumber.digits) == PhoneNumber.digits(phone!))
-            && (userId == nil || payment.userId == userId)
-            && (status == nil || payment.status == status)
+    var filter: PaymentFilter {
+        var filter = PaymentFilter()
+        filter.email = email
+        filter.phone = phone
+        filter.userId = userId
+        filter.status = status
+        return filter
     }
 }
 

@@ -1,19 +1,6 @@
 import HTTP1
 import Hub
 
-/// What a provider's notification means for the payment flow, read from its payload.
-struct WebhookOutcome: Sendable {
-    var reference: String
-    /// nil: an event kind that moves no payment (logged, nothing else).
-    var stage: Payment.Stage?
-    var amount: Money?
-    var currency: String?
-    var email: String?
-    var errorMessage: String?
-    /// Identifies the notification, so a second delivery of it changes nothing.
-    var deliveryKey: String
-}
-
 /// One delivery, verified on the connection's loop (the HMAC is computed there, not on the
 /// hub's), then handed to the hub to be logged and applied.
 struct WebhookDelivery: Sendable {

@@ -86,7 +86,7 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 0
 
     /// The records database: SQLite in the data dir, or PostgreSQL (`--database`).
-    public var database: RecordsWriter.Database?
+    public var database: RecordsDatabase?
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import Reactor
+import Records
 
 /// What every loop of one server shares: the configuration and the other loops' handles
 /// and counters. Immutable after start, so loops read it without locks.
@@ -12,10 +13,13 @@ final class ServerShared: Sendable {
     let publication = HubPublication()
     let hubMetrics = HubMetrics()
     let staticFiles: StaticFiles
+    /// The money side and its records database.
+    let money: MoneyEngine
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }
 
-    init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats]) {
+    init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine) {
+        self.money = money
         self.configuration = configuration
         self.handles = handles
         self.stats = stats

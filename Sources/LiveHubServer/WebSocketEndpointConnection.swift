@@ -237,6 +237,14 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         awaitingReplay = false
     }
 
+    /// The database could not give the replay: the socket is closed (1011, RFC 6455
+    /// §7.4.1) rather than left without what it missed; the client reconnects with `since`.
+    func balanceReplayFailed() {
+        guard awaitingReplay else { return }
+        awaitingReplay = false
+        close(code: .internalError, reason: "balance history unavailable; reconnect")
+    }
+
     /// Whether a live update goes to this socket: not while the replay (which holds it) is
     /// on its way, and never one it already has.
     func acceptBalanceUpdate(seq: Int64) -> Bool {

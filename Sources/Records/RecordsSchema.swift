@@ -71,7 +71,36 @@ public enum RecordsSchema {
         """
     }
 
-    public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect), paymentErrors(dialect)] }
+    /// Migration 3: the database becomes the money's only record (no journal, no money in
+    /// the snapshot), so rows hold all the hub needs to go on from them: each payment's
+    /// stage times and whether it awaits a credit, each delivery's key, each alert's
+    /// delivery (an outbox), and the indexes the API's queries use.
+    static func sourceOfTruth(_ dialect: SQLDialect) -> String {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return """
+        ALTER TABLE payments ADD COLUMN initialized_at TEXT;
+        ALTER TABLE payments ADD COLUMN completed_at TEXT;
+        ALTER TABLE payments ADD COLUMN webhook_received_at TEXT;
+        ALTER TABLE payments ADD COLUMN credited_at TEXT;
+        ALTER TABLE payments ADD COLUMN failed_at TEXT;
+        ALTER TABLE payments ADD COLUMN unmatched_since TEXT;
+        ALTER TABLE payments ADD COLUMN awaiting_credit \(integer) NOT NULL DEFAULT 0;
+        ALTER TABLE payments ADD COLUMN seq \(integer);
+        CREATE INDEX payments_awaiting_credit ON payments (awaiting_credit, gap_since, confirmed_at);
+        CREATE INDEX payments_by_created ON payments (created_at);
+        CREATE INDEX payments_by_seq ON payments (seq);
+        ALTER TABLE webhook_deliveries ADD COLUMN delivery_key TEXT;
+        CREATE INDEX webhook_deliveries_by_key ON webhook_deliveries (delivery_key, processing_status);
+        ALTER TABLE alerts ADD COLUMN delivery_status TEXT;
+        ALTER TABLE alerts ADD COLUMN delivery_attempts \(integer) NOT NULL DEFAULT 0;
+        ALTER TABLE alerts ADD COLUMN delivery_error TEXT;
+        CREATE INDEX alerts_by_delivery ON alerts (delivery_status);
+        CREATE INDEX activity_by_time ON activity (created_at);
+        CREATE INDEX transactions_by_payment ON transactions (payment_reference);
+        """
+    }
+
+    public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect)] }
 
     /// Runs the migrations this database has not had yet, each in its own transaction;
     /// `livehub_schema` says how many have run.

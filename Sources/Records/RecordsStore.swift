@@ -10,9 +10,13 @@ public final class RecordsStore {
     typealias Value = SQLValue
 
     let db: SQLConnection
+    /// Where it is, for messages (a path, or the URL without its password).
+    public var name: String { db.name }
     private let replica = MoneyBook()
     /// The last LSN written (kept in `meta`), so a record is never written twice.
     public private(set) var appliedLSN: UInt64 = 0
+    /// Payments numbered in the order the migration first meets them.
+    private var migrationPaymentSeq: Int64 = 0
 
     /// `sqlite` (the path is `DATA/livehub.db`) or a `postgres://` URL.
     public convenience init(path: String) throws(Failure) {
@@ -42,13 +46,18 @@ public final class RecordsStore {
         """
     static let upsertPayment = """
         INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
-            error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+            error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at, initialized_at, completed_at,
+            webhook_received_at, credited_at, failed_at, unmatched_since, awaiting_credit, seq)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)
         ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
             amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
             email = excluded.email, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
             error_message = excluded.error_message, gap = excluded.gap, unmatched = excluded.unmatched,
-            confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at
+            confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at,
+            initialized_at = excluded.initialized_at, completed_at = excluded.completed_at,
+            webhook_received_at = excluded.webhook_received_at, credited_at = excluded.credited_at,
+            failed_at = excluded.failed_at, unmatched_since = excluded.unmatched_since,
+            awaiting_credit = excluded.awaiting_credit, seq = COALESCE(payments.seq, excluded.seq)
         """
     static let insertPaymentEvent = """
         INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
@@ -57,9 +66,13 @@ public final class RecordsStore {
     static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"
     static let insertWebhook = """
         INSERT INTO webhook_deliveries (id, provider, received_at, signature_valid, processing_status, error_message,
-            reference, payload, payload_truncated, headers) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING
+            reference, payload, payload_truncated, headers, delivery_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+            ON CONFLICT DO NOTHING
         """
-    static let insertAlert = "INSERT INTO alerts (id, kind, title, message, user_id, reference, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING"
+    static let insertAlert = """
+        INSERT INTO alerts (id, kind, title, message, user_id, reference, created_at, delivery_status)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
+        """
     static let insertActivity = """
         INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
@@ -102,6 +115,33 @@ public final class RecordsStore {
         for record in records { replica.apply(record) }
     }
 
+    /// Whether the money of a data dir from before the database was the only record (the
+    /// snapshot's money section and the journal) has been taken in. Once it has, such files
+    /// are never read again: an old snapshot.prev could otherwise bring back old money.
+    public var importedOldMoney: Bool {
+        get throws(Failure) { try db.query("SELECT value FROM meta WHERE key = 'journal_retired'", []).first?.first?.text == "1" }
+    }
+
+    /// Takes in a data dir written before the database held the money: the rows the
+    /// records writer had not written yet, or all of them when it never ran. Returns what
+    /// it did, for the start-up notes.
+    public func importOldMoney(snapshotRecords: [MoneyRecord], snapshotLSN: UInt64,
+                               journal: [(lsn: UInt64, record: MoneyRecord)]) throws(Failure) -> String {
+        let note: String
+        if appliedLSN < snapshotLSN || (appliedLSN == 0 && !snapshotRecords.isEmpty) {
+            try rebuild(from: snapshotRecords, upTo: snapshotLSN, then: journal)
+            note = "rebuilt from the snapshot and journal (\(snapshotRecords.count) + \(journal.count) records)"
+        } else {
+            prime(with: snapshotRecords)
+            prime(with: journal.filter { $0.lsn > snapshotLSN && $0.lsn <= appliedLSN }.map(\.record))
+            let behind = journal.filter { $0.lsn > appliedLSN }
+            try append(behind)
+            note = "up to date with the journal (\(behind.count) records written now)"
+        }
+        try db.query(Self.setMeta, [.text("journal_retired"), .text("1")])
+        return note
+    }
+
     /// Writes the records after `appliedLSN`, in one transaction.
     public func append(_ batch: [(lsn: UInt64, record: MoneyRecord)]) throws(Failure) {
         let fresh = batch.filter { $0.lsn > appliedLSN }
@@ -135,7 +175,7 @@ public final class RecordsStore {
         }
     }
 
-    private func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
+    func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
         try db.execute(db.dialect.begin)
         do {
             try body()
@@ -146,47 +186,86 @@ public final class RecordsStore {
         }
     }
 
-    private static func time(_ ms: Int64?) -> Value { Value(ms.map(Timestamp.iso8601(milliseconds:))) }
-
+    /// A journalled record, as the hub's state after it (the replica) says: the migration
+    /// of a data dir from before the database.
     private func write(_ record: MoneyRecord, lsn: Int64) throws(Failure) {
         replica.apply(record)
         switch record {
         case .transaction(let t):
-            try db.query(Self.insertTransaction, [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
-                                       .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
-                                       Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)])
-            try db.query(Self.upsertWallet, [.text(t.userId), .integer(replica.balance(of: t.userId).minorUnits),
-                                  .integer(replica.lastSeq(of: t.userId)), Self.time(t.createdAt)])
-            if let reference = t.paymentReference { try writePayment(reference) }
+            try insert(t)
+            if let reference = t.paymentReference, let p = replica.payment(reference) { try save(p) }
         case .paymentEvent(let e):
-            try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
-                                        Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
-                                        Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt)])
-            try writePayment(e.reference)
+            try insert(e, lsn: lsn)
+            if let p = replica.payment(e.reference) { try save(p) }
         case .gapOpened(let reference, _), .paymentUnmatched(let reference, _):
-            try writePayment(reference)
+            if let p = replica.payment(reference) { try save(p) }
         case .paymentResolved(let reference, let note, let by, let at):
-            try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
-            try writePayment(reference)
+            try insertResolution(reference: reference, note: note, by: by, at: at, lsn: lsn)
+            if let p = replica.payment(reference) { try save(p) }
         case .webhookDelivery(let e):
-            try db.query(Self.insertWebhook, [.integer(e.id), .text(e.provider), Self.time(e.receivedAt), .integer(e.signatureValid ? 1 : 0),
-                                   .text(e.status.rawValue), Value(e.errorMessage), Value(e.reference), .text(e.payload),
-                                   .integer(e.payloadTruncated ? 1 : 0), .text(e.headers.joined(separator: "\n"))])
+            try insert(e)
         case .alert(let a):
-            try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
-                                 Value(a.reference), Self.time(a.createdAt)])
+            // Delivered (or not) by the hub that raised it.
+            try insert(a, deliveryStatus: nil)
         case .activity(let a):
-            try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
-                                    Value(a.details), Value(a.errorMessage), Self.time(a.createdAt)])
+            try insert(a)
         }
     }
 
-    private func writePayment(_ reference: String) throws(Failure) {
-        guard let p = replica.payment(reference) else { return }
+    // MARK: rows
+
+    static func time(_ ms: Int64?) -> Value { Value(ms.map(Timestamp.iso8601(milliseconds:))) }
+
+    /// A transaction and its wallet's new balance and seq.
+    func insert(_ t: LedgerTransaction) throws(Failure) {
+        try db.query(Self.insertTransaction, [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
+                                              .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
+                                              Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)])
+        try db.query(Self.upsertWallet, [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)])
+    }
+
+    func insert(_ e: PaymentEvent, lsn: Int64) throws(Failure) {
+        try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
+                                               Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
+                                               Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt)])
+    }
+
+    func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64) throws(Failure) {
+        try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
+    }
+
+    func insert(_ e: WebhookLogEntry) throws(Failure) {
+        try db.query(Self.insertWebhook, [.integer(e.id), .text(e.provider), Self.time(e.receivedAt), .integer(e.signatureValid ? 1 : 0),
+                                          .text(e.status.rawValue), Value(e.errorMessage), Value(e.reference), .text(e.payload),
+                                          .integer(e.payloadTruncated ? 1 : 0), .text(e.headers.joined(separator: "\n")), Value(e.deliveryKey)])
+    }
+
+    func insert(_ a: Alert, deliveryStatus: String?) throws(Failure) {
+        try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
+                                        Value(a.reference), Self.time(a.createdAt), Value(deliveryStatus)])
+    }
+
+    func insert(_ a: ActivityEvent) throws(Failure) {
+        try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
+                                           Value(a.details), Value(a.errorMessage), Self.time(a.createdAt)])
+    }
+
+    /// A payment's row as the payment is now (`seq`: its place in the order first seen,
+    /// kept from the first write).
+    func save(_ p: Payment, seq: Int64? = nil) throws(Failure) {
         try db.query(Self.upsertPayment, [.text(p.reference), .text(p.provider), .text(p.status.rawValue), Value(p.amount?.minorUnits),
-                               Value(p.currency), Value(p.userId), Value(p.email), Value(p.phone),
-                               Value(p.phone.map(PhoneNumber.digits)), Value(p.plan), Value(p.errorMessage),
-                               .integer(p.isGap ? 1 : 0), .integer(p.isUnmatched ? 1 : 0), Self.time(p.confirmedAt),
-                               Self.time(p.gapSince), Self.time(p.createdAt), Self.time(p.updatedAt)])
+                                          Value(p.currency), Value(p.userId), Value(p.email), Value(p.phone),
+                                          Value(p.phone.map(PhoneNumber.digits)), Value(p.plan), Value(p.errorMessage),
+                                          .integer(p.isGap ? 1 : 0), .integer(p.isUnmatched ? 1 : 0), Self.time(p.confirmedAt),
+                                          Self.time(p.gapSince), Self.time(p.createdAt), Self.time(p.updatedAt),
+                                          Self.time(p.stageTimes[.initialized]), Self.time(p.stageTimes[.completed]),
+                                          Self.time(p.stageTimes[.webhookReceived]), Self.time(p.stageTimes[.credited]),
+                                          Self.time(p.stageTimes[.failed]), Self.time(p.unmatchedSince),
+                                          .integer(p.awaitsCredit ? 1 : 0), Value(seq ?? nextPaymentSeqForMigration())])
+    }
+
+    private func nextPaymentSeqForMigration() -> Int64 {
+        migrationPaymentSeq += 1
+        return migrationPaymentSeq
     }
 }

@@ -146,7 +146,7 @@ struct Serve: ParsableCommand {
         configuration.allowedOrigins = allowedOrigin
         configuration.apiKey = apiKey ?? ""
         configuration.dataDirectory = dataDir
-        guard let records = RecordsWriter.Database(database, dataDirectory: dataDir) else {
+        guard let records = RecordsDatabase(database, dataDirectory: dataDir) else {
             throw ValidationError("--database: expected sqlite or a postgres://user@host/db URL")
         }
         configuration.database = records

@@ -1,5 +1,6 @@
-"""A full disk under the journal: refused writes change nothing, the hub recovers by itself
-when space returns, and after kill -9 every acknowledged write is there (a real tmpfs)."""
+"""A full disk under the records database (SQLite): refused writes change nothing, the hub
+recovers by itself when space returns, and after kill -9 every acknowledged write is there
+(a real tmpfs)."""
 import errno
 import os
 import signal
@@ -60,7 +61,7 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing_acknowledged(small_di
             if status == 201:
                 acknowledged[answer["reference"]] = answer
             else:
-                assert status == 503 and answer["error"]["code"] == "journal_unavailable", (status, answer)
+                assert status == 503 and answer["error"]["code"] == "database_unavailable", (status, answer)
                 refused += 1
             i += 1
         assert refused > 0, "the disk never filled up"
@@ -103,7 +104,7 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing_acknowledged(small_di
             total = sum((Decimal(str(t["amount"])) * (1 if t["type"] == "credit" else -1) for t in mine), Decimal(0))
             status, balance, _ = again.request("GET", f"/api/wallet/balance?user_id=user{n}", headers=KEY)
             assert Decimal(str(balance["balance"])) == total
-        # The records database caught up too: the same transactions, none twice.
+        # What support reads with sqlite3 is what the API says: the same transactions, none twice.
         def db_count():
             return subprocess.run(["sqlite3", str(small_disk / "livehub.db"), "select count(*) from transactions"],
                                   capture_output=True, text=True).stdout.strip()

@@ -59,9 +59,9 @@ def test_metrics_count_what_happened(tmp_path):
         assert value(samples, "livehub_open_payment_problems", kind="gap") == 1
         assert value(samples, "livehub_webhook_deliveries_total", provider="paystack", outcome="rejected") == 1
         assert value(samples, "livehub_alert_deliveries_total", outcome="not_configured") >= 1
-        assert value(samples, "livehub_journal_append_seconds_count") >= 8
-        assert value(samples, "livehub_journal_append_seconds_bucket", le="+Inf") == value(samples, "livehub_journal_append_seconds_count")
-        assert value(samples, "livehub_journal_sync_seconds_count") >= 1
+        assert value(samples, "livehub_records_committed_writes_total") >= 8
+        assert value(samples, "livehub_records_commit_seconds_count") >= 1
+        assert value(samples, "livehub_records_commit_seconds_bucket", le="+Inf") == value(samples, "livehub_records_commit_seconds_count")
         assert value(samples, "livehub_http_responses_total", **{"class": "2xx"}) >= 7
         assert value(samples, "livehub_http_responses_total", **{"class": "4xx"}) >= 2  # the 401 webhook and the 404
         assert value(samples, "livehub_messages_out_total") >= 3

@@ -1,0 +1,23 @@
+/// What a provider's notification means for the payment flow, read from its payload.
+public struct WebhookOutcome: Sendable, Equatable {
+    public var reference: String
+    /// nil: an event kind that moves no payment (logged, nothing else).
+    public var stage: Payment.Stage?
+    public var amount: Money?
+    public var currency: String?
+    public var email: String?
+    public var errorMessage: String?
+    /// Identifies the notification, so a second delivery of it changes nothing.
+    public var deliveryKey: String
+
+    public init(reference: String, stage: Payment.Stage?, amount: Money? = nil, currency: String? = nil, email: String? = nil,
+                errorMessage: String? = nil, deliveryKey: String) {
+        self.reference = reference
+        self.stage = stage
+        self.amount = amount
+        self.currency = currency
+        self.email = email
+        self.errorMessage = errorMessage
+        self.deliveryKey = deliveryKey
+    }
+}

@@ -1,0 +1,127 @@
+import HTTP1
+import Hub
+import Reactor
+import Records
+
+/// A loop's way to the hub and to the money engine. Presence commands apply at once on
+/// the hub's own loop; from another loop they are batched and cross once per loop turn
+/// (one lock for the batch, not one per beacon). Money requests go straight to the money
+/// engine, batched the same way, and its typed answers are encoded here, on this loop.
+final class HubClient {
+    unowned let context: LoopContext
+    private var outgoing: [(HubCommand, UInt64)] = []
+    private var outgoingMoney: [(command: MoneyCommand, token: UInt64)] = []
+    private var waiting: [UInt64: HTTPConnection] = [:]
+    /// How each money answer becomes its HTTP answer.
+    private var answers: [UInt64: (MoneyReply) -> HTTPResponse] = [:]
+    private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
+    private var nextToken: UInt64 = 1
+
+    init(context: LoopContext) {
+        self.context = context
+    }
+
+    /// Returns the answer now if the hub is on this loop and the command is for presence;
+    /// otherwise nil, and `replyTo.hubReplied(_:)` is called later (if the connection is
+    /// still there).
+    func submit(_ command: HubCommand, replyTo: HTTPConnection?) -> HTTPResponse? {
+        if let request = MoneyRequest(command, metrics: context.shared.hubMetrics) {
+            let token = register(replyTo)
+            answers[token] = request.answer
+            if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
+            outgoingMoney.append((request.command, token))
+            return nil
+        }
+        if let service = context.hubService, !command.isFunnels {
+            return service.apply(command)
+        }
+        let token = replyTo == nil ? 0 : register(replyTo)
+        if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
+        outgoing.append((command, token))
+        return nil
+    }
+
+    private func register(_ connection: HTTPConnection?) -> UInt64 {
+        let token = nextToken
+        nextToken += 1
+        waiting[token] = connection
+        return token
+    }
+
+    /// Asks the money engine for what a balance socket missed. The answer comes from the
+    /// engine's thread like the live updates do, and after the commits they announce, so
+    /// the socket (which drops updates until it has its replay) misses none and gets none
+    /// twice.
+    func requestBalanceReplay(userId: String, since: Int64?, for socket: WebSocketEndpointConnection) {
+        let token = nextToken
+        nextToken += 1
+        waitingReplays[token] = socket
+        let origin = context.loop.handle
+        context.shared.money.submit([(.balanceReplay(userId: userId, since: since), token)]) { replies in
+            origin.execute { loop in
+                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
+                for (token, reply) in replies {
+                    guard let socket = client.waitingReplays.removeValue(forKey: token) else { continue }
+                    guard case .balanceReplay(let balance, let lastSeq, let updates) = reply else {
+                        socket.balanceReplayFailed()
+                        continue
+                    }
+                    let frames = [MoneyMessages.balance(userId: userId, balance: balance, seq: lastSeq)] + updates.map(MoneyMessages.balanceUpdate)
+                    socket.balanceReplayArrived(frames: frames, lastSeq: lastSeq)
+                }
+            }
+        }
+    }
+
+    func forget(_ connection: HTTPConnection) {
+        for (token, waiter) in waiting where waiter === connection {
+            waiting[token] = nil
+            answers[token] = nil
+        }
+    }
+
+    private func send() {
+        let batch = outgoing
+        outgoing = []
+        let origin = context.loop.handle
+        context.shared.hubHandle.execute { hubLoop in
+            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
+            let replies = service.apply(batch: batch, from: origin)
+            guard !replies.isEmpty else { return }
+            origin.execute { loop in
+                (loop.context as? LoopContext)?.hubClient.deliver(replies)
+            }
+        }
+    }
+
+    private func sendMoney() {
+        let batch = outgoingMoney
+        outgoingMoney = []
+        let origin = context.loop.handle
+        context.shared.money.submit(batch) { replies in
+            origin.execute { loop in
+                (loop.context as? LoopContext)?.hubClient.deliverMoney(replies)
+            }
+        }
+    }
+
+    private func deliverMoney(_ replies: [(token: UInt64, reply: MoneyReply)]) {
+        for (token, reply) in replies {
+            guard let answer = answers.removeValue(forKey: token) else { continue }
+            waiting.removeValue(forKey: token)?.hubReplied(answer(reply))
+        }
+    }
+
+    func deliver(_ replies: [(UInt64, HTTPResponse)]) {
+        for (token, response) in replies {
+            waiting.removeValue(forKey: token)?.hubReplied(response)
+        }
+    }
+}
+
+extension HubCommand {
+    var isFunnels: Bool {
+        if case .funnels = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,64 @@
+import Hub
+import Reactor
+import Records
+
+/// Where the money engine's committed effects go: balance updates straight to every loop
+/// (one task per loop per batch), open problems into the publication, alerts and new gaps
+/// to the hub's loop, which tells the sellers and hands alerts to the webhook.
+/// Runs on the engine's thread, after the COMMIT and before the batch's answers leave.
+final class MoneyEffects: @unchecked Sendable {
+    // @unchecked: `shared` is set once, before the engine's first batch.
+    var shared: ServerShared?
+
+    func deliver(_ effects: [MoneyEffect]) {
+        guard let shared else { return }
+        var balances: [(userId: String, seq: Int64, frame: RoomMessage)] = []
+        var forHub: [MoneyEffect] = []
+        for effect in effects {
+            switch effect {
+            case .balanceChanged(let t):
+                shared.hubMetrics.balancePush()
+                balances.append((t.userId, t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t))))
+            case .openProblems(let payments):
+                shared.publication.publish(openGaps: payments)
+            case .committed(let writes, let seconds):
+                shared.hubMetrics.commit(writes: writes, seconds: seconds)
+            case .alertRaised, .problemOpened:
+                forHub.append(effect)
+            }
+        }
+        if !balances.isEmpty {
+            let updates = balances
+            for handle in shared.handles {
+                handle.execute { loop in
+                    guard let context = loop.context as? LoopContext else { return }
+                    for u in updates { context.deliverBalanceLocally(to: u.userId, seq: u.seq, u.frame) }
+                }
+            }
+        }
+        if !forHub.isEmpty {
+            let hubEffects = forHub
+            shared.hubHandle.execute { loop in
+                guard let context = loop.context as? LoopContext, let service = context.hubService else { return }
+                for effect in hubEffects {
+                    switch effect {
+                    case .alertRaised(let alert, let deliver, let announce):
+                        if announce {
+                            context.shared.deliver(to: .seller, HubMessages.frame(type: "alert", data: MoneyMessages.alert(alert, delivery: nil)),
+                                                   conflatable: false, from: context)
+                        }
+                        if deliver {
+                            service.alerts.send(alert)
+                        } else if announce {
+                            context.shared.hubMetrics.alertDelivery("not_configured")
+                        }
+                    case .problemOpened(let payment):
+                        context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
+                    default:
+                        break
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+import Dispatch
+import Hub
+
+/// The money engine's working state and rules, on its thread: the database, the next ids,
+/// the alert rules' recent history. Everything else is read from the database when needed.
+final class EngineState {
+    typealias Failure = RecordsFailure
+    let store: RecordsStore
+    let clock: WallClock
+    let configuration: MoneyEngine.Configuration
+    let effects: @Sendable ([MoneyEffect]) -> Void
+    let alertRules: AlertRules
+
+    private var nextTransactionID: Int64 = 1
+    private var nextEventLSN: Int64 = 1
+    private var nextResolutionLSN: Int64 = 1
+    private var nextWebhookID: Int64 = 1
+    private var nextAlertID: Int64 = 1
+    private var nextActivityID: Int64 = 1
+    private var nextPaymentSeq: Int64 = 1
+    private var lastRetention: Int64 = 0
+
+    /// This batch's effects, sent after its COMMIT.
+    private var pendingEffects: [MoneyEffect] = []
+    private var problemsChanged = false
+
+    init(store: RecordsStore, clock: WallClock, configuration: MoneyEngine.Configuration,
+         effects: @escaping @Sendable ([MoneyEffect]) -> Void) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.effects = effects
+        alertRules = AlertRules(configuration: configuration.alertRules)
+    }
+
+    /// The next ids from what the database holds (at start, and after a rollback).
+    func loadCounters() throws(Failure) {
+        func next(_ sql: String) throws(Failure) -> Int64 { (try store.db.query(sql, []).first?.first?.integer ?? 0) + 1 }
+        nextTransactionID = try next("SELECT max(id) FROM transactions")
+        nextEventLSN = max(1, try next("SELECT max(lsn) FROM payment_events"))
+        nextResolutionLSN = max(1, try next("SELECT max(lsn) FROM resolutions"))
+        nextWebhookID = try next("SELECT max(id) FROM webhook_deliveries")
+        nextAlertID = try next("SELECT max(id) FROM alerts")
+        nextActivityID = try next("SELECT max(id) FROM activity")
+        nextPaymentSeq = try next("SELECT max(seq) FROM payments")
+    }
+
+    func resume() {
+        do {
+            let problems = try store.openProblems()
+            let pending = try store.pendingAlerts()
+            effects([.openProblems(problems)] + pending.map { .alertRaised($0.alert, deliver: true, announce: false) })
+            if !pending.isEmpty { print("livehub: records: resuming \(pending.count) pending alert deliveries") }
+        } catch {
+            print("livehub: records: \(error); open problems and pending alerts not loaded")
+        }
+    }
+
+    // MARK: a batch
+
+    /// Writes first (in one transaction, or one each), then reads from what is committed,
+    /// then the effects and the answers.
+    func run(_ batches: [(commands: [(command: MoneyCommand, token: UInt64)], replies: MoneyEngine.Replies?)]) {
+        var answers = batches.map { batch in batch.commands.map { (token: $0.token, reply: MoneyReply.done) } }
+        var writes: [(batch: Int, index: Int)] = []
+        var reads: [(batch: Int, index: Int)] = []
+        for (b, batch) in batches.enumerated() {
+            for (i, entry) in batch.commands.enumerated() {
+                if entry.command.isWrite { writes.append((b, i)) } else { reads.append((b, i)) }
+            }
+        }
+        var committed: [MoneyEffect] = []
+        func commit(_ group: ArraySlice<(batch: Int, index: Int)>) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            pendingEffects = []
+            problemsChanged = false
+            var results: [MoneyReply] = []
+            do {
+                try store.inTransaction { () throws(Failure) in
+                    for (b, i) in group { results.append(try apply(batches[b].commands[i].command)) }
+                    if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                }
+                for ((b, i), reply) in zip(group, results) { answers[b][i].reply = reply }
+                committed += pendingEffects
+                committed.append(.committed(writes: group.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+            } catch {
+                print("livehub: records: \(store.db.name): \(error); \(group.count) writes refused, nothing changed")
+                for (b, i) in group { answers[b][i].reply = .unavailable(error.description) }
+                try? loadCounters()
+            }
+        }
+        if !writes.isEmpty {
+            if configuration.commitEachWrite {
+                for w in writes.indices { commit(writes[w...w]) }
+            } else {
+                commit(writes[...])
+            }
+        }
+        for (b, i) in reads {
+            do {
+                answers[b][i].reply = try read(batches[b].commands[i].command)
+            } catch {
+                answers[b][i].reply = .unavailable(error.description)
+            }
+        }
+        if !committed.isEmpty { effects(committed) }
+        for (b, batch) in batches.enumerated() {
+            batch.replies?(answers[b].filter { $0.token != 0 })
+        }
+    }
+
+    // MARK: writes
+
+    private func apply(_ command: MoneyCommand) throws(Failure) -> MoneyReply {
+        let now = clock.nowMilliseconds
+        switch command {
+        case .ledger(let entry):
+            return try ledger(entry, now: now)
+        case .paymentEvent(var event):
+            event.receivedAt = now
+            return .payment(try record(event))
+        case .resolvePayment(let reference, let note, let by):
+            guard var payment = try store.payment(reference) else { return .refused(.noSuchPayment(reference: reference)) }
+            try store.insertResolution(reference: reference, note: note, by: by, at: now, lsn: nextResolutionLSN)
+            nextResolutionLSN += 1
+            payment.resolve(note: note, by: by, at: now)
+            try store.save(payment)
+            problemsChanged = true
+            return .payment(payment)
+        case .webhook(let entry, let meaning):
+            return try webhook(entry, meaning: meaning, now: now)
+        case .activity(var event):
+            event.id = nextActivityID
+            event.createdAt = now
+            try store.insert(event)
+            nextActivityID += 1
+            return .activityRecorded(event)
+        case .raiseAlert(let draft):
+            try raise(draft, now: now)
+            return .done
+        case .alertDelivery(let id, let delivery):
+            try store.setDelivery(delivery, ofAlert: id)
+            return .done
+        case .checkGaps:
+            try checkGaps(now: now)
+            return .done
+        default:
+            return .done
+        }
+    }
+
+    private func ledger(_ entry: LedgerEntry, now: Int64) throws(Failure) -> MoneyReply {
+        var credited: Payment?
+        if let reference = entry.paymentReference {
+            guard let payment = try store.payment(reference) else { return .refused(.unknownPayment(reference: reference)) }
+            credited = payment
+        }
+        let wallet = try store.wallet(entry.userId)
+        switch MoneyBook.decide(existing: try store.transaction(reference: entry.reference), balance: wallet.balance,
+                                lastSeq: wallet.lastSeq, nextID: nextTransactionID, userId: entry.userId, amount: entry.amount,
+                                kind: entry.kind, description: entry.description, service: entry.service,
+                                reference: entry.reference, paymentReference: entry.paymentReference, now: now) {
+        case .outOfRange:
+            return .refused(.balanceOutOfRange)
+        case .existing(let original):
+            return .transaction(original, created: false)
+        case .conflict(let original):
+            return .refused(.referenceConflict(original: original))
+        case .new(_, let t):
+            try store.insert(t)
+            nextTransactionID += 1
+            if var payment = credited {
+                let wasProblem = payment.problem != nil
+                payment.record(PaymentEvent(reference: payment.reference, provider: payment.provider, stage: .credited,
+                                            userId: t.userId, receivedAt: t.createdAt))
+                try store.save(payment)
+                if wasProblem { problemsChanged = true }
+            }
+            pendingEffects.append(.balanceChanged(t))
+            for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
+            return .transaction(t, created: true)
+        }
+    }
+
+    /// A stage report applied to its payment (created by its first report).
+    @discardableResult
+    private func record(_ event: PaymentEvent) throws(Failure) -> Payment {
+        try store.insert(event, lsn: nextEventLSN)
+        nextEventLSN += 1
+        let existing = try store.payment(event.reference)
+        var payment = existing ?? Payment(first: event)
+        let wasProblem = payment.problem != nil
+        payment.record(event)
+        try store.save(payment, seq: existing == nil ? nextPaymentSeq : nil)
+        if existing == nil { nextPaymentSeq += 1 }
+        if wasProblem || payment.problem != nil { problemsChanged = true }
+        return payment
+    }
+
+    private func webhook(_ received: WebhookLogEntry, meaning: WebhookOutcome?, now: Int64) throws(Failure) -> MoneyReply {
+        var entry = received
+        entry.id = nextWebhookID
+        entry.receivedAt = now
+        func log() throws(Failure) -> MoneyReply {
+            try store.insert(entry)
+            nextWebhookID += 1
+            return .webhook(entry, paymentStatus: nil, unmatched: false)
+        }
+        guard let meaning else { return try log() }
+        entry.reference = meaning.reference
+        entry.deliveryKey = meaning.deliveryKey
+        if try store.isProcessedDelivery(meaning.deliveryKey) {
+            entry.status = .duplicate
+            return try log()
+        }
+        let known = try store.payment(meaning.reference)
+        // Money confirmed for a reference we never initialized: recorded as unmatched
+        // (listed with the gaps, alerted, resolvable), so "I paid and you have no record"
+        // has a record.
+        let unmatched = meaning.stage != nil && known == nil
+        var payment = known
+        if let stage = meaning.stage {
+            payment = try record(PaymentEvent(reference: meaning.reference, provider: known?.provider ?? entry.provider, stage: stage,
+                                              amount: meaning.amount, currency: meaning.currency, email: meaning.email,
+                                              errorMessage: meaning.errorMessage, receivedAt: now))
+        }
+        if unmatched, var p = payment {
+            p.unmatchedSince = now
+            try store.save(p)
+            payment = p
+            problemsChanged = true
+            entry.errorMessage = "unmatched: no payment was initialized with this reference"
+            pendingEffects.append(.problemOpened(p))
+            try raise(alertRules.unmatched(p), now: now)
+        }
+        entry.status = .processed
+        try store.insert(entry)
+        nextWebhookID += 1
+        return .webhook(entry, paymentStatus: payment?.status, unmatched: unmatched)
+    }
+
+    /// An alert committed with the write that raised it: the outbox row is `pending` until
+    /// the webhook takes it.
+    private func raise(_ draft: AlertRules.Draft, now: Int64) throws(Failure) {
+        let alert = Alert(id: nextAlertID, kind: draft.kind, title: draft.title, message: draft.message,
+                          userId: draft.userId, reference: draft.reference, createdAt: now)
+        try store.insert(alert, deliveryStatus: configuration.deliversAlerts ? AlertDelivery.Status.pending.rawValue : AlertDelivery.Status.notConfigured.rawValue)
+        nextAlertID += 1
+        pendingEffects.append(.alertRaised(alert, deliver: configuration.deliversAlerts, announce: true))
+    }
+
+    private func checkGaps(now: Int64) throws(Failure) {
+        for var payment in try store.paymentsBecomingGaps(confirmedBefore: now - configuration.gapGrace) {
+            payment.gapSince = now
+            try store.save(payment)
+            problemsChanged = true
+            pendingEffects.append(.problemOpened(payment))
+            try raise(alertRules.gapOpened(payment), now: now)
+        }
+        if now - lastRetention >= 60_000 {
+            lastRetention = now
+            try store.deleteActivity(before: now - configuration.activityRetention)
+        }
+    }
+
+    // MARK: reads
+
+    private func read(_ command: MoneyCommand) throws(Failure) -> MoneyReply {
+        switch command {
+        case .transactions(let filter):
+            return .transactions(try store.transactions(filter))
+        case .balance(let userId):
+            return .balance(userId: userId, try store.wallet(userId).balance)
+        case .monitor(let window):
+            return .monitor(try store.monitor(since: clock.nowMilliseconds - window))
+        case .payments(let filter):
+            return .payments(try store.payments(filter, limit: 500))
+        case .paymentStats(let window):
+            var stats = PaymentStats()
+            for p in try store.payments(createdSince: clock.nowMilliseconds - window) {
+                stats.total += 1
+                stats.byStatus[p.status, default: 0] += 1
+                if p.isGap { stats.gaps += 1 }
+                if p.confirmedAt != nil || p.status == .credited, let a = p.amount { stats.amount = stats.amount + a }
+            }
+            return .paymentStats(stats)
+        case .openProblems:
+            return .payments(try store.openProblems())
+        case .journey(let userId, let email):
+            return .activity(try store.journey(userId: userId, email: email))
+        case .funnels(let since, let steps):
+            let done = try store.successfulActors(since: since, actions: steps)
+            var reached: Set<String>?
+            let registration = steps.map { step -> Int in
+                let actors = done[step] ?? []
+                reached = reached.map { $0.intersection(actors) } ?? actors
+                return reached!.count
+            }
+            var payment = [0, 0, 0]
+            for p in try store.payments(createdSince: since) {
+                payment[0] += 1
+                if p.confirmedAt != nil || p.status == .credited { payment[1] += 1 }
+                if p.status == .credited { payment[2] += 1 }
+            }
+            return .funnels(registration: registration, payment: payment)
+        case .alerts(let limit):
+            return .alerts(try store.alerts(limit: limit))
+        case .webhookLog(let provider, let reference, let limit):
+            return .webhookLog(try store.webhookLog(provider: provider, reference: reference, limit: limit))
+        case .balanceReplay(let userId, let since):
+            let wallet = try store.wallet(userId)
+            let updates = try since.map { since throws(Failure) in try store.transactions(of: userId, after: since, limit: 10_000) } ?? []
+            return .balanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates)
+        default:
+            return .done
+        }
+    }
+}

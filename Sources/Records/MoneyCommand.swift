@@ -1,0 +1,129 @@
+import Hub
+
+/// What the money engine is asked to do. Writes change the database and are answered only
+/// after their COMMIT; reads are answered from what is committed.
+public enum MoneyCommand: Sendable {
+    // Writes.
+    case ledger(LedgerEntry)
+    /// A stage report from the shop's backend (`receivedAt` is set by the engine).
+    case paymentEvent(PaymentEvent)
+    case resolvePayment(reference: String, note: String?, by: String)
+    /// A provider's delivery: the log entry as verified on the connection's loop (id and
+    /// time set here), and, when it verified and was read, what it means.
+    case webhook(WebhookLogEntry, meaning: WebhookOutcome?)
+    case activity(ActivityEvent)
+    /// An alert raised on the presence side (payment errors spiking).
+    case raiseAlert(AlertRules.Draft)
+    /// What became of an alert's delivery (the outbox row is updated).
+    case alertDelivery(id: Int64, AlertDelivery)
+    /// Confirmed payments past the grace without a credit become gaps.
+    case checkGaps
+
+    // Reads.
+    case transactions(TransactionFilter)
+    case balance(userId: String)
+    /// The ledger of the last `window` milliseconds.
+    case monitor(window: Int64)
+    case payments(PaymentFilter)
+    case paymentStats(window: Int64)
+    case openProblems
+    case journey(userId: String?, email: String?)
+    case funnels(since: Int64, registration: [String])
+    case alerts(limit: Int)
+    case webhookLog(provider: String?, reference: String?, limit: Int)
+    /// A balance socket joining: the balance and seq now, and the updates after `since`.
+    case balanceReplay(userId: String, since: Int64?)
+
+    var isWrite: Bool {
+        switch self {
+        case .ledger, .paymentEvent, .resolvePayment, .webhook, .activity, .raiseAlert, .alertDelivery, .checkGaps: return true
+        default: return false
+        }
+    }
+}
+
+/// `POST /api/wallet/transactions`, checked.
+public struct LedgerEntry: Sendable, Equatable {
+    public var userId: String
+    public var amount: Money
+    public var kind: LedgerTransaction.Kind
+    public var description: String
+    public var service: String?
+    public var reference: String
+    /// A payment this entry credits (marked `credited` by the same write).
+    public var paymentReference: String?
+
+    public init(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String, service: String?,
+                reference: String, paymentReference: String?) {
+        self.userId = userId
+        self.amount = amount
+        self.kind = kind
+        self.description = description
+        self.service = service
+        self.reference = reference
+        self.paymentReference = paymentReference
+    }
+}
+
+/// The engine's answer to one command, as values; the caller's loop encodes it.
+public enum MoneyReply: Sendable {
+    /// A new transaction (`created`), or the original of a retry.
+    case transaction(LedgerTransaction, created: Bool)
+    case payment(Payment)
+    case webhook(WebhookLogEntry, paymentStatus: Payment.Stage?, unmatched: Bool)
+    case activityRecorded(ActivityEvent)
+    case done
+
+    case transactions([LedgerTransaction])
+    case balance(userId: String, Money)
+    case monitor(LedgerSummary)
+    case payments([Payment])
+    case paymentStats(PaymentStats)
+    case activity([ActivityEvent])
+    case funnels(registration: [Int], payment: [Int])
+    case alerts([AlertRow])
+    case webhookLog([WebhookLogEntry])
+    case balanceReplay(balance: Money, lastSeq: Int64, updates: [LedgerTransaction])
+
+    case refused(MoneyRefusal)
+    /// The database could not take or give it: nothing was changed.
+    case unavailable(String)
+}
+
+/// Why a write was refused (nothing was recorded).
+public enum MoneyRefusal: Sendable, Equatable {
+    case unknownPayment(reference: String)
+    case balanceOutOfRange
+    /// The reference was used before for another user, amount or type.
+    case referenceConflict(original: LedgerTransaction)
+    case noSuchPayment(reference: String)
+}
+
+/// What a committed write means for the rooms and the alert webhook, in commit order.
+public enum MoneyEffect: Sendable {
+    case balanceChanged(LedgerTransaction)
+    /// `announce`: tell the sellers (false for a delivery resumed after a restart).
+    case alertRaised(Alert, deliver: Bool, announce: Bool)
+    /// A gap opened, or a payment we cannot place appeared.
+    case problemOpened(Payment)
+    /// The open gaps and unmatched payments, after a change to them.
+    case openProblems([Payment])
+    /// A transaction of `writes` commands committed in `seconds`.
+    case committed(writes: Int, seconds: Double)
+}
+
+public struct AlertRow: Sendable {
+    public var alert: Alert
+    public var delivery: AlertDelivery?
+}
+
+/// Payments created in a window, counted.
+public struct PaymentStats: Sendable, Equatable {
+    public var total = 0
+    public var byStatus: [Payment.Stage: Int] = [:]
+    public var gaps = 0
+    /// Confirmed or credited money.
+    public var amount = Money.zero
+
+    public init() {}
+}

@@ -1,0 +1,108 @@
+import Dispatch
+import Hub
+import Synchronization
+
+/// The money side of the hub, on a thread of its own with the records database as its only
+/// record: no loop that serves beacons ever waits for it. Commands queue up while a batch
+/// is being written and go together in the next one (group commit: one transaction, one
+/// sync, for all of them); with `commitEachWrite` every write is its own transaction.
+/// Every answer, balance push and alert of a batch leaves only after its COMMIT; a batch
+/// the database refuses is rolled back and answered `unavailable`, changing nothing.
+public final class MoneyEngine: Sendable {
+    public struct Configuration: Sendable {
+        /// `--fsync always`: a transaction (and a sync) per write, not per batch.
+        public var commitEachWrite = false
+        /// How long a confirmed payment may wait for its credit before it is a gap.
+        public var gapGrace: Int64 = 5 * 60_000
+        public var alertRules = AlertRules.Configuration()
+        /// Alerts are queued for `--alert-webhook` (otherwise marked not configured).
+        public var deliversAlerts = false
+        /// Activity older than this is deleted.
+        public var activityRetention: Int64 = 90 * 86_400_000
+
+        public init() {}
+    }
+
+    /// One caller's commands with their tokens, and where their answers go.
+    public typealias Replies = @Sendable ([(token: UInt64, reply: MoneyReply)]) -> Void
+    private struct Batch {
+        var commands: [(command: MoneyCommand, token: UInt64)]
+        var replies: Replies?
+    }
+
+    private struct Inbox {
+        var batches: [Batch] = []
+        var scheduled = false
+    }
+
+    private let inbox = Mutex(Inbox())
+    private let queue = DispatchQueue(label: "livehub.money")
+    /// Touched only on `queue`.
+    private let state: UncheckedBox<EngineState>
+    public let databaseName: String
+
+    /// Opens (creating and migrating) the database now, so a bad path or an unreachable
+    /// server fails the start with its reason.
+    public init(store: RecordsStore, clock: WallClock, configuration: Configuration,
+                effects: @escaping @Sendable ([MoneyEffect]) -> Void) throws(RecordsFailure) {
+        databaseName = store.db.name
+        let state = EngineState(store: store, clock: clock, configuration: configuration, effects: effects)
+        try state.loadCounters()
+        self.state = UncheckedBox(state)
+    }
+
+    /// Tells the rooms what the database holds that they need from the start (the open
+    /// problems) and resumes the alert deliveries a previous run left pending.
+    public func start() {
+        queue.async { [state] in state.value.resume() }
+    }
+
+    /// Queues commands (tokens are the caller's own); `replies` gets every answer at once,
+    /// on the engine's thread, after the batch's COMMIT.
+    public func submit(_ commands: [(command: MoneyCommand, token: UInt64)], replies: Replies?) {
+        let schedule = inbox.withLock { inbox -> Bool in
+            inbox.batches.append(Batch(commands: commands, replies: replies))
+            if inbox.scheduled { return false }
+            inbox.scheduled = true
+            return true
+        }
+        if schedule { queue.async { [self] in drain() } }
+    }
+
+    public func submit(_ command: MoneyCommand) { submit([(command, 0)], replies: nil) }
+
+    /// Payment errors for the `payment_errors` table, in a transaction of their own. Best
+    /// effort: a batch that fails is dropped with a message (presence keeps its recent
+    /// errors in memory and snapshots).
+    public func record(paymentErrors errors: [PaymentErrorRecord]) {
+        queue.async { [state] in
+            do {
+                try state.value.store.append(paymentErrors: errors)
+            } catch {
+                print("livehub: records: \(errors.count) payment errors not written: \(error)")
+            }
+        }
+    }
+
+    /// Waits until everything queued so far is written and answered.
+    public func flush() {
+        while true {
+            queue.sync {}
+            if inbox.withLock({ !$0.scheduled && $0.batches.isEmpty }) { return }
+        }
+    }
+
+    private func drain() {
+        let batches = inbox.withLock { inbox -> [Batch] in
+            defer { inbox.batches = []; inbox.scheduled = false }
+            return inbox.batches
+        }
+        state.value.run(batches.map { ($0.commands, $0.replies) })
+    }
+}
+
+/// A value handed to the engine's queue, which alone touches it.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

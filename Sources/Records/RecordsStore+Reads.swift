@@ -1,0 +1,333 @@
+import Hub
+
+/// Rows read back as the hub's values: what the money engine decides from, and what the
+/// API answers. Every lookup here has its index (RecordsSchema).
+extension RecordsStore {
+    static let transactionColumns = """
+        id, user_id, amount_minor, type, description, service, reference, payment_reference, created_at,
+        balance_after_minor, user_seq
+        """
+
+    static func transaction(_ row: [Value]) -> LedgerTransaction? {
+        guard row.count >= 11, let id = row[0].integer, let user = row[1].text, let amount = row[2].integer,
+              let kind = row[3].text.flatMap(LedgerTransaction.Kind.init(rawValue:)), let reference = row[6].text,
+              let created = row[8].text.flatMap(Timestamp.parse), let after = row[9].integer, let seq = row[10].integer
+        else { return nil }
+        return LedgerTransaction(id: id, userId: user, amount: Money(minorUnits: amount), kind: kind, description: row[4].text ?? "",
+                                 service: row[5].text, reference: reference, createdAt: created,
+                                 balanceAfter: Money(minorUnits: after), userSeq: seq, paymentReference: row[7].text)
+    }
+
+    func transactions(_ sql: String, _ values: [Value]) throws(Failure) -> [LedgerTransaction] {
+        try db.query(sql, values).compactMap(Self.transaction)
+    }
+
+    /// How many transactions and payments the database holds (for the start-up notes).
+    public func counts() throws(Failure) -> (transactions: Int, payments: Int) {
+        let t = try db.query("SELECT count(*) FROM transactions", []).first?.first?.integer ?? 0
+        let p = try db.query("SELECT count(*) FROM payments", []).first?.first?.integer ?? 0
+        return (Int(t), Int(p))
+    }
+
+    public func transaction(reference: String) throws(Failure) -> LedgerTransaction? {
+        try transactions("SELECT \(Self.transactionColumns) FROM transactions WHERE reference = $1", [.text(reference)]).first
+    }
+
+    /// A user's balance and last seq (zero for a user never seen).
+    public func wallet(_ userId: String) throws(Failure) -> (balance: Money, lastSeq: Int64) {
+        let row = try db.query("SELECT balance_minor, last_seq FROM wallets WHERE user_id = $1", [.text(userId)]).first
+        return (Money(minorUnits: row?[0].integer ?? 0), row?[1].integer ?? 0)
+    }
+
+    /// The user's transactions with `user_seq > since`, oldest first (a balance room's
+    /// replay): the newest `limit` of them, so what follows them live has no hole.
+    public func transactions(of userId: String, after since: Int64, limit: Int) throws(Failure) -> [LedgerTransaction] {
+        try transactions("SELECT \(Self.transactionColumns) FROM transactions WHERE user_id = $1 AND user_seq > $2 ORDER BY user_seq DESC LIMIT $3",
+                         [.text(userId), .integer(since), .integer(Int64(limit))]).reversed()
+    }
+
+    /// Newest first, filtered, paged. One statement per combination of filters, so each
+    /// uses its index and the statement cache stays small.
+    public func transactions(_ filter: TransactionFilter) throws(Failure) -> [LedgerTransaction] {
+        var conditions: [String] = []
+        var values: [Value] = []
+        func add(_ value: Value, _ condition: (String) -> String) {
+            values.append(value)
+            conditions.append(condition("$\(values.count)"))
+        }
+        if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
+        if let kind = filter.kind { add(.text(kind.rawValue)) { "type = \($0)" } }
+        if let start = filter.start { add(Self.time(start)) { "created_at >= \($0)" } }
+        if let end = filter.end { add(Self.time(end)) { "created_at <= \($0)" } }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        values += [.integer(Int64(filter.limit)), .integer(Int64(filter.skip))]
+        return try transactions("SELECT \(Self.transactionColumns) FROM transactions\(whereClause) ORDER BY id DESC LIMIT $\(values.count - 1) OFFSET $\(values.count)", values)
+    }
+
+    /// A window's ledger totals (`GET /api/wallet/monitor`), summed by the database.
+    public func monitor(since: Int64) throws(Failure) -> LedgerSummary {
+        var summary = LedgerSummary()
+        for row in try db.query("SELECT type, count(*), sum(amount_minor) FROM transactions WHERE created_at >= $1 GROUP BY type", [Self.time(since)]) {
+            guard let kind = row[0].text.flatMap(LedgerTransaction.Kind.init(rawValue:)) else { continue }
+            summary.counts[kind] = Int(row[1].integer ?? 0)
+            summary.amounts[kind] = Money(minorUnits: row[2].integer ?? 0)
+        }
+        summary.uniqueUsers = Int(try db.query("SELECT count(DISTINCT user_id) FROM transactions WHERE created_at >= $1", [Self.time(since)]).first?.first?.integer ?? 0)
+        summary.recent = try transactions("SELECT \(Self.transactionColumns) FROM transactions WHERE created_at >= $1 ORDER BY id DESC LIMIT 20", [Self.time(since)])
+        return summary
+    }
+
+    // MARK: payments
+
+    static let paymentColumns = """
+        reference, provider, status, amount_minor, currency, user_id, email, phone, plan, error_message, confirmed_at,
+        gap_since, created_at, updated_at, initialized_at, completed_at, webhook_received_at, credited_at, failed_at,
+        unmatched_since
+        """
+
+    private static func payment(_ row: [Value]) -> Payment? {
+        guard row.count >= 20, let reference = row[0].text, let provider = row[1].text,
+              let status = row[2].text.flatMap(Payment.Stage.init(rawValue:)),
+              let created = row[12].text.flatMap(Timestamp.parse), let updated = row[13].text.flatMap(Timestamp.parse)
+        else { return nil }
+        func time(_ i: Int) -> Int64? { row[i].text.flatMap(Timestamp.parse) }
+        var p = Payment(reference: reference, provider: provider, status: status, createdAt: created, updatedAt: updated)
+        p.amount = row[3].integer.map(Money.init(minorUnits:))
+        p.currency = row[4].text
+        p.userId = row[5].text
+        p.email = row[6].text
+        p.phone = row[7].text
+        p.plan = row[8].text
+        p.errorMessage = row[9].text
+        p.confirmedAt = time(10)
+        p.gapSince = time(11)
+        for (i, stage) in [(14, Payment.Stage.initialized), (15, .completed), (16, .webhookReceived), (17, .credited), (18, .failed)] {
+            if let at = time(i) { p.stageTimes[stage] = at }
+        }
+        p.unmatchedSince = time(19)
+        return p
+    }
+
+    /// Payments with their resolution trails, in the order the statement gives.
+    func payments(_ sql: String, _ values: [Value]) throws(Failure) -> [Payment] {
+        var list = try db.query(sql, values).compactMap(Self.payment)
+        for i in list.indices {
+            list[i].resolutions = try db.query("SELECT at, by, note FROM resolutions WHERE reference = $1 ORDER BY lsn", [.text(list[i].reference)])
+                .compactMap { row in row[0].text.flatMap(Timestamp.parse).map { Payment.Resolution(at: $0, by: row[1].text ?? "unknown", note: row[2].text) } }
+        }
+        return list
+    }
+
+    public func payment(_ reference: String) throws(Failure) -> Payment? {
+        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE reference = $1", [.text(reference)]).first
+    }
+
+    /// Newest first: by email (any case), phone (digits), user or status; at most `limit`.
+    public func payments(_ filter: PaymentFilter, limit: Int) throws(Failure) -> [Payment] {
+        var conditions: [String] = []
+        var values: [Value] = []
+        func add(_ value: Value, _ condition: (String) -> String) {
+            values.append(value)
+            conditions.append(condition("$\(values.count)"))
+        }
+        if let email = filter.email { add(.text(email)) { [dialect = db.dialect] in dialect == .sqlite ? "email = \($0) COLLATE NOCASE" : "lower(email) = lower(\($0))" } }
+        if let phone = filter.phone { add(.text(PhoneNumber.digits(phone))) { "phone_digits = \($0)" } }
+        if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
+        if let status = filter.status { add(.text(status.rawValue)) { "status = \($0)" } }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        values.append(.integer(Int64(limit)))
+        return try payments("SELECT \(Self.paymentColumns) FROM payments\(whereClause) ORDER BY seq DESC LIMIT $\(values.count)", values)
+    }
+
+    /// Gaps and unmatched payments, in the order first seen.
+    public func openProblems() throws(Failure) -> [Payment] {
+        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE gap = 1 OR unmatched = 1 ORDER BY seq", [])
+    }
+
+    /// Confirmed payments awaiting a credit since before `cutoff` that are not gaps yet.
+    public func paymentsBecomingGaps(confirmedBefore cutoff: Int64) throws(Failure) -> [Payment] {
+        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE awaiting_credit = 1 AND gap_since IS NULL AND confirmed_at <= $1 ORDER BY reference LIMIT 1000",
+                     [Self.time(cutoff)])
+    }
+
+    /// Payments created since `since` (a report's window), in the order first seen.
+    public func payments(createdSince since: Int64) throws(Failure) -> [Payment] {
+        try db.query("SELECT \(Self.paymentColumns) FROM payments WHERE created_at >= $1 ORDER BY seq", [Self.time(since)]).compactMap(Self.payment)
+    }
+
+    public func isProcessedDelivery(_ key: String) throws(Failure) -> Bool {
+        !(try db.query("SELECT 1 FROM webhook_deliveries WHERE delivery_key = $1 AND processing_status = 'processed' LIMIT 1", [.text(key)])).isEmpty
+    }
+
+    // MARK: webhooks, alerts, activity
+
+    public func webhookLog(provider: String?, reference: String?, limit: Int) throws(Failure) -> [WebhookLogEntry] {
+        var conditions: [String] = []
+        var values: [Value] = []
+        if let provider { values.append(.text(provider)); conditions.append("provider = $\(values.count)") }
+        if let reference { values.append(.text(reference)); conditions.append("reference = $\(values.count)") }
+        values.append(.integer(Int64(limit)))
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try db.query("""
+            SELECT id, provider, received_at, signature_valid, processing_status, error_message, reference, payload, headers,
+                delivery_key, payload_truncated FROM webhook_deliveries\(whereClause) ORDER BY id DESC LIMIT $\(values.count)
+            """, values).compactMap { row in
+            guard let id = row[0].integer, let provider = row[1].text, let received = row[2].text.flatMap(Timestamp.parse),
+                  let status = row[4].text.flatMap(WebhookLogEntry.Status.init(rawValue:)) else { return nil }
+            var entry = WebhookLogEntry(id: id, provider: provider, receivedAt: received, signatureValid: row[3].integer == 1, status: status,
+                                        errorMessage: row[5].text, reference: row[6].text, payload: row[7].text ?? "",
+                                        headers: (row[8].text ?? "").split(separator: "\n").map(String.init), deliveryKey: row[9].text)
+            entry.payloadTruncated = row[10].integer == 1
+            return entry
+        }
+    }
+
+    /// Newest first, each with its delivery as the outbox has it.
+    public func alerts(limit: Int) throws(Failure) -> [AlertRow] {
+        try db.query("""
+            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
+                FROM alerts ORDER BY id DESC LIMIT $1
+            """, [.integer(Int64(limit))]).compactMap(Self.alert)
+    }
+
+    /// Alerts whose delivery has not ended (a restart resumes them), oldest first.
+    public func pendingAlerts() throws(Failure) -> [AlertRow] {
+        try db.query("""
+            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
+                FROM alerts WHERE delivery_status = 'pending' ORDER BY id LIMIT 10000
+            """, []).compactMap(Self.alert)
+    }
+
+    private static func alert(_ row: [Value]) -> AlertRow? {
+        guard let id = row[0].integer, let kind = row[1].text.flatMap(Alert.Kind.init(rawValue:)),
+              let created = row[6].text.flatMap(Timestamp.parse) else { return nil }
+        let alert = Alert(id: id, kind: kind, title: row[2].text ?? "", message: row[3].text ?? "", userId: row[4].text,
+                          reference: row[5].text, createdAt: created)
+        let delivery = row[7].text.flatMap(AlertDelivery.Status.init(rawValue:)).map {
+            AlertDelivery(status: $0, attempts: Int(row[8].integer ?? 0), lastError: row[9].text)
+        }
+        return AlertRow(alert: alert, delivery: delivery)
+    }
+
+    public func setDelivery(_ delivery: AlertDelivery, ofAlert id: Int64) throws(Failure) {
+        try db.query("UPDATE alerts SET delivery_status = $1, delivery_attempts = $2, delivery_error = $3 WHERE id = $4",
+                     [.text(delivery.status.rawValue), .integer(Int64(delivery.attempts)), Value(delivery.lastError), .integer(id)])
+    }
+
+    static let activityColumns = "id, user_id, email, action, status, details, error_message, created_at"
+
+    static func activity(_ row: [Value]) -> ActivityEvent? {
+        guard let id = row[0].integer, let action = row[3].text, let status = row[4].text,
+              let created = row[7].text.flatMap(Timestamp.parse) else { return nil }
+        return ActivityEvent(id: id, userId: row[1].text, email: row[2].text, action: action, status: status, details: row[5].text,
+                             errorMessage: row[6].text, createdAt: created)
+    }
+
+    /// One user's journey, oldest first: by user id, or by email (any case). An event that
+    /// names only an email belongs to a user once an event or a payment ties that email to
+    /// their id (and the other way round), so a journey that started before the user had an
+    /// id is whole. The ties are followed a few steps at most.
+    public func journey(userId: String?, email: String?, limit: Int = 1000) throws(Failure) -> [ActivityEvent] {
+        var ids = Set(userId.map { [$0] } ?? [])
+        var emails = Set(email.map { [$0.lowercased()] } ?? [])
+        let lowerEmail = db.dialect == .sqlite ? "email = $1 COLLATE NOCASE" : "lower(email) = lower($1)"
+        for _ in 0..<4 {
+            let before = ids.count + emails.count
+            for id in ids {
+                for table in ["activity", "payments"] {
+                    for row in try db.query("SELECT DISTINCT email FROM \(table) WHERE user_id = $1 AND email IS NOT NULL LIMIT 100", [.text(id)]) {
+                        if let mail = row[0].text { emails.insert(mail.lowercased()) }
+                    }
+                }
+            }
+            for mail in emails {
+                for table in ["activity", "payments"] {
+                    for row in try db.query("SELECT DISTINCT user_id FROM \(table) WHERE \(lowerEmail) AND user_id IS NOT NULL LIMIT 100", [.text(mail)]) {
+                        if let id = row[0].text { ids.insert(id) }
+                    }
+                }
+            }
+            if ids.count + emails.count == before { break }
+        }
+        var events: [Int64: ActivityEvent] = [:]
+        for id in ids {
+            for e in try db.query("SELECT \(Self.activityColumns) FROM activity WHERE user_id = $1 ORDER BY created_at LIMIT $2", [.text(id), .integer(Int64(limit))]).compactMap(Self.activity) {
+                events[e.id] = e
+            }
+        }
+        for mail in emails {
+            for e in try db.query("SELECT \(Self.activityColumns) FROM activity WHERE \(lowerEmail) ORDER BY created_at LIMIT $2", [.text(mail), .integer(Int64(limit))]).compactMap(Self.activity) {
+                events[e.id] = e
+            }
+        }
+        return events.values.sorted { $0.id < $1.id }.prefix(limit).map { $0 }
+    }
+
+    /// Actors (`ActivityEvent.actor`) who did each action successfully since `since`.
+    public func successfulActors(since: Int64, actions: [String]) throws(Failure) -> [String: Set<String>] {
+        var done: [String: Set<String>] = [:]
+        for action in actions {
+            let rows = try db.query("SELECT DISTINCT user_id, lower(email) FROM activity WHERE action = $1 AND status = 'success' AND created_at >= $2",
+                                    [.text(action), Self.time(since)])
+            done[action] = Set(rows.map { row in row[0].text.map { "u:" + $0 } ?? "e:" + (row[1].text ?? "") })
+        }
+        return done
+    }
+
+    /// Activity events older than `cutoff` deleted (retention); how many went.
+    @discardableResult
+    public func deleteActivity(before cutoff: Int64) throws(Failure) -> Int {
+        let rows = try db.query("SELECT count(*) FROM activity WHERE created_at < $1", [Self.time(cutoff)])
+        try db.query("DELETE FROM activity WHERE created_at < $1", [Self.time(cutoff)])
+        return Int(rows.first?.first?.integer ?? 0)
+    }
+}
+
+/// `GET /api/wallet/transactions` filters and paging.
+public struct TransactionFilter: Sendable, Equatable {
+    public var userId: String?
+    public var kind: LedgerTransaction.Kind?
+    public var start: Int64?
+    public var end: Int64?
+    public var skip = 0
+    public var limit = 50
+
+    public init() {}
+}
+
+/// A window of the ledger, summed.
+public struct LedgerSummary: Sendable {
+    public var counts: [LedgerTransaction.Kind: Int] = [:]
+    public var amounts: [LedgerTransaction.Kind: Money] = [:]
+    public var uniqueUsers = 0
+    /// The newest 20, newest first.
+    public var recent: [LedgerTransaction] = []
+}
+
+/// `GET /api/payments` lookups.
+public struct PaymentFilter: Sendable, Equatable {
+    public var email: String?
+    public var phone: String?
+    public var userId: String?
+    public var status: Payment.Stage?
+
+    public init() {}
+}
+
+/// What became of an alert's delivery to `--alert-webhook`, as the outbox keeps it.
+public struct AlertDelivery: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case pending, sent, failed
+        case notConfigured = "not_configured"
+    }
+
+    public var status: Status
+    public var attempts: Int
+    public var lastError: String?
+
+    public init(status: Status, attempts: Int = 0, lastError: String? = nil) {
+        self.status = status
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+}
