@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "livehub", targets: ["livehub"]),
         // For the benchmark package in bench/swift.
         .library(name: "Hub", targets: ["Hub"]),
+        .library(name: "Records", targets: ["Records"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

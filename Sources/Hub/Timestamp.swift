@@ -16,11 +16,31 @@ public enum Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Digits straight into 24 bytes: this runs for every row and every answer.
+        guard (0...9999).contains(year) else {
+            func pad(_ n: Int, _ width: Int) -> String {
+                let s = String(n)
+                return String(repeating: "0", count: max(0, width - s.count)) + s
+            }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2)).\(pad(ms, 3))Z"
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2)).\(pad(ms, 3))Z"
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ n: Int, _ width: Int, at offset: Int) {
+                var n = n
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(48 + n % 10)
+                    n /= 10
+                }
+            }
+            put(year, 4, at: 0); buffer[4] = 45  // -
+            put(month, 2, at: 5); buffer[7] = 45
+            put(day, 2, at: 8); buffer[10] = 84  // T
+            put(rest / 3600, 2, at: 11); buffer[13] = 58  // :
+            put(rest / 60 % 60, 2, at: 14); buffer[16] = 58
+            put(rest % 60, 2, at: 17); buffer[19] = 46  // .
+            put(ms, 3, at: 20); buffer[23] = 90  // Z
+            return 24
+        }
     }
 
     /// Milliseconds since the epoch from either that number or `YYYY-MM-DDTHH:MM:SS(.mmm)Z`.

@@ -3,8 +3,9 @@ import Reactor
 import WebSocket
 
 /// A client connection while it speaks HTTP/1.1: requests in, responses out, in order,
-/// until it closes or upgrades to WebSocket. A request the hub must answer pauses the
-/// connection until the answer is back, so pipelined answers keep their order.
+/// until it closes or upgrades to WebSocket. Pipelined requests the hub or the money
+/// engine must answer are sent on together (up to `maxInFlight`), so one connection's
+/// writes share a commit; their answers are written in request order (RFC 9112 §9.3.2).
 final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     let tcp: TCPConnection
     unowned let context: LoopContext
@@ -13,8 +14,20 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private var requestStartedAt: UInt64 = 0
     /// Set once the connection will close: nothing more is read or answered.
     private var closingDeadline: UInt64?
-    /// The request waiting for the hub's answer: its keep-alive and method.
-    private var awaiting: (keepAlive: Bool, headOnly: Bool)?
+    /// Requests answered or waiting for their answer, oldest first; the oldest leave as
+    /// soon as they are answered.
+    private var inFlight: [PendingAnswer] = []
+    /// An upgrade that came behind answers still on their way: handled once they are out.
+    private var pendingUpgrade: HTTPRequest?
+    static let maxInFlight = 64
+
+    private struct PendingAnswer {
+        var token: UInt64
+        var keepAlive: Bool
+        var headOnly: Bool
+        var headers: HTTPHeaders
+        var response: HTTPResponse?
+    }
     /// The peer's address without the port.
     private(set) lazy var peerIP: String = {
         let address = tcp.peerAddress
@@ -52,9 +65,21 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
 
     /// Set while reading is paused because the client does not read its answers.
     private var pausedSince: UInt64?
+    /// Set while reading is paused because `maxInFlight` answers are owed.
+    private var pausedForAnswers = false
 
     private func processRequests() {
-        while closingDeadline == nil && awaiting == nil {
+        while closingDeadline == nil && pendingUpgrade == nil {
+            // A request that closes the connection is the last one read.
+            if let last = inFlight.last, !last.keepAlive { return }
+            // As many answers owed as one connection may have: not read until some leave.
+            if inFlight.count >= Self.maxInFlight {
+                if !pausedForAnswers {
+                    pausedForAnswers = true
+                    tcp.pauseReading()
+                }
+                return
+            }
             // Backpressure: a client that pipelines requests without reading the answers
             // is not read until they drain; if they never do, the tick closes it.
             if tcp.queuedBytes > context.configuration.highWatermark {
@@ -69,13 +94,19 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             do {
                 event = try parser.next()
             } catch {
-                fail(APIError(error))
+                if inFlight.isEmpty {
+                    fail(APIError(error))
+                } else {
+                    // After the answers before it, then the connection closes.
+                    inFlight.append(PendingAnswer(token: 0, keepAlive: false, headOnly: false, headers: HTTPHeaders(), response: APIError(error).response))
+                }
                 return
             }
             guard let event else { break }
             switch event {
             case .expectsContinue:
-                tcp.send(HTTPResponse(status: .continue_).serialize(keepAlive: true))
+                // Not ahead of answers still owed (they come first, in order).
+                if inFlight.isEmpty { tcp.send(HTTPResponse(status: .continue_).serialize(keepAlive: true)) }
             case .request(let request):
                 if !handle(request) { return }
                 requestStartedAt = context.loop.turnTime
@@ -90,16 +121,24 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         let (clientIP, rateKey) = client(of: request)
         switch context.router.route(request, clientIP: clientIP, rateKey: rateKey, now: context.loop.turnTime) {
         case .respond(let response):
-            return respond(response, keepAlive: keepAlive, headOnly: headOnly)
+            if inFlight.isEmpty { return respond(response, keepAlive: keepAlive, headOnly: headOnly) }
+            inFlight.append(PendingAnswer(token: 0, keepAlive: keepAlive, headOnly: headOnly, headers: HTTPHeaders(), response: response))
+            return true
         case .hub(let command, let extraHeaders):
-            if var response = context.hubClient.submit(command, replyTo: self) {
+            let token = context.hubClient.nextReplyToken()
+            if var response = context.hubClient.submit(command, replyTo: self, token: token) {
                 for (name, value) in extraHeaders { response.headers.add(name: name, value: value) }
-                return respond(response, keepAlive: keepAlive, headOnly: headOnly)
+                if inFlight.isEmpty { return respond(response, keepAlive: keepAlive, headOnly: headOnly) }
+                inFlight.append(PendingAnswer(token: 0, keepAlive: keepAlive, headOnly: headOnly, headers: HTTPHeaders(), response: response))
+                return true
             }
-            awaiting = (keepAlive, headOnly)
-            pendingHeaders = extraHeaders
+            inFlight.append(PendingAnswer(token: token, keepAlive: keepAlive, headOnly: headOnly, headers: extraHeaders, response: nil))
             return true
         case .upgrade(let endpoint, let response, let deflate):
+            guard inFlight.isEmpty else {
+                pendingUpgrade = request
+                return false
+            }
             tcp.send(response.serialize(keepAlive: true))
             context.shared.counters[context.loop.index].countResponse(status: response.status.code)
             tcp.markQueuedAsPromised()
@@ -113,16 +152,28 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         }
     }
 
-    private var pendingHeaders = HTTPHeaders()
-
-    /// The hub's answer to the request this connection waits on.
-    func hubReplied(_ response: HTTPResponse) {
-        guard let (keepAlive, headOnly) = awaiting, !tcp.isClosed else { return }
-        awaiting = nil
+    /// The answer to the request with `token`, from the hub or the money engine. Answers
+    /// leave in request order: this one waits for those before it.
+    func hubReplied(_ response: HTTPResponse, token: UInt64) {
+        guard !tcp.isClosed, let i = inFlight.firstIndex(where: { $0.token == token && $0.response == nil }) else { return }
         var response = response
-        for (name, value) in pendingHeaders { response.headers.add(name: name, value: value) }
-        pendingHeaders = HTTPHeaders()
-        if respond(response, keepAlive: keepAlive, headOnly: headOnly) { processRequests() }
+        for (name, value) in inFlight[i].headers { response.headers.add(name: name, value: value) }
+        inFlight[i].response = response
+        var open = true
+        while let first = inFlight.first, let ready = first.response {
+            inFlight.removeFirst()
+            open = respond(ready, keepAlive: first.keepAlive, headOnly: first.headOnly) && open
+        }
+        guard open else { return }
+        if pausedForAnswers && inFlight.count < Self.maxInFlight {
+            pausedForAnswers = false
+            if pausedSince == nil { tcp.resumeReading() }
+        }
+        if inFlight.isEmpty, let upgrade = pendingUpgrade {
+            pendingUpgrade = nil
+            if !handle(upgrade) { return }
+        }
+        processRequests()
     }
 
     /// Whether any request here has been answered (or upgraded): until then the
@@ -151,12 +202,12 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     func connectionDrained(_ connection: TCPConnection) {
         guard pausedSince != nil else { return }
         pausedSince = nil
-        tcp.resumeReading()
+        if !pausedForAnswers { tcp.resumeReading() }
         processRequests()
     }
 
     func connectionClosed(_ connection: TCPConnection) {
-        if awaiting != nil { context.hubClient.forget(self) }
+        if !inFlight.isEmpty { context.hubClient.forget(self) }
         context.remove(self)
     }
 
@@ -172,7 +223,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
                 context.shared.counters[context.loop.index].unreadAnswerCloses.bump()
                 tcp.close()  // its answers were never read: they are dropped with it
             }
-        } else if awaiting != nil {
+        } else if !inFlight.isEmpty {
             return  // the hub answers; its loop's health shows in /metrics
         } else if parser.isMidRequest {
             if now - requestStartedAt > configuration.requestTimeout {
@@ -184,7 +235,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     override func beginShutdown() {
-        if parser.isMidRequest || awaiting != nil {
+        if parser.isMidRequest || !inFlight.isEmpty {
             fail(APIError(.serviceUnavailable, code: "shutting_down", message: "the server is stopping"))
         } else {
             tcp.close()

@@ -21,12 +21,18 @@ final class HubClient {
         self.context = context
     }
 
+    /// A token for a request's answer (`submit` takes it back).
+    func nextReplyToken() -> UInt64 {
+        defer { nextToken += 1 }
+        return nextToken
+    }
+
     /// Returns the answer now if the hub is on this loop and the command is for presence;
-    /// otherwise nil, and `replyTo.hubReplied(_:)` is called later (if the connection is
-    /// still there).
-    func submit(_ command: HubCommand, replyTo: HTTPConnection?) -> HTTPResponse? {
+    /// otherwise nil, and `replyTo.hubReplied(_:token:)` is called later (if the connection
+    /// is still there).
+    func submit(_ command: HubCommand, replyTo: HTTPConnection?, token given: UInt64? = nil) -> HTTPResponse? {
         if let request = MoneyRequest(command, metrics: context.shared.hubMetrics) {
-            let token = register(replyTo)
+            let token = register(replyTo, token: given)
             answers[token] = request.answer
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             outgoingMoney.append((request.command, token))
@@ -35,15 +41,14 @@ final class HubClient {
         if let service = context.hubService, !command.isFunnels {
             return service.apply(command)
         }
-        let token = replyTo == nil ? 0 : register(replyTo)
+        let token = replyTo == nil ? 0 : register(replyTo, token: given)
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
         outgoing.append((command, token))
         return nil
     }
 
-    private func register(_ connection: HTTPConnection?) -> UInt64 {
-        let token = nextToken
-        nextToken += 1
+    private func register(_ connection: HTTPConnection?, token given: UInt64?) -> UInt64 {
+        let token = given ?? nextReplyToken()
         waiting[token] = connection
         return token
     }
@@ -53,8 +58,7 @@ final class HubClient {
     /// the socket (which drops updates until it has its replay) misses none and gets none
     /// twice.
     func requestBalanceReplay(userId: String, since: Int64?, for socket: WebSocketEndpointConnection) {
-        let token = nextToken
-        nextToken += 1
+        let token = nextReplyToken()
         waitingReplays[token] = socket
         let origin = context.loop.handle
         context.shared.money.submit([(.balanceReplay(userId: userId, since: since), token)]) { replies in
@@ -108,13 +112,13 @@ final class HubClient {
     private func deliverMoney(_ replies: [(token: UInt64, reply: MoneyReply)]) {
         for (token, reply) in replies {
             guard let answer = answers.removeValue(forKey: token) else { continue }
-            waiting.removeValue(forKey: token)?.hubReplied(answer(reply))
+            waiting.removeValue(forKey: token)?.hubReplied(answer(reply), token: token)
         }
     }
 
     func deliver(_ replies: [(UInt64, HTTPResponse)]) {
         for (token, response) in replies {
-            waiting.removeValue(forKey: token)?.hubReplied(response)
+            waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Hub
 import Reactor
 import WebSocketDeflate
 
@@ -80,6 +81,13 @@ final class LoopContext {
 
     func balanceRoomLeft(_ userId: String) {
         if balanceRooms[userId]?.count == 0 { balanceRooms[userId] = nil }
+    }
+
+    /// A committed transaction's balance update, encoded only if this loop has sockets
+    /// for its user.
+    func deliverBalanceLocally(_ t: LedgerTransaction) {
+        guard balanceRooms[t.userId] != nil else { return }
+        deliverBalanceLocally(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t)))
     }
 
     func deliverBalanceLocally(to userId: String, seq: Int64, _ frame: RoomMessage) {

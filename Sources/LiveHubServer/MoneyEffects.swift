@@ -3,7 +3,7 @@ import Reactor
 import Records
 
 /// Where the money engine's committed effects go: balance updates straight to every loop
-/// (one task per loop per batch), open problems into the publication, alerts and new gaps
+/// (one task per loop per batch; a loop encodes one only for a user it has sockets for), open problems into the publication, alerts and new gaps
 /// to the hub's loop, which tells the sellers and hands alerts to the webhook.
 /// Runs on the engine's thread, after the COMMIT and before the batch's answers leave.
 final class MoneyEffects: @unchecked Sendable {
@@ -12,13 +12,13 @@ final class MoneyEffects: @unchecked Sendable {
 
     func deliver(_ effects: [MoneyEffect]) {
         guard let shared else { return }
-        var balances: [(userId: String, seq: Int64, frame: RoomMessage)] = []
+        var balances: [LedgerTransaction] = []
         var forHub: [MoneyEffect] = []
         for effect in effects {
             switch effect {
             case .balanceChanged(let t):
                 shared.hubMetrics.balancePush()
-                balances.append((t.userId, t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t))))
+                balances.append(t)
             case .openProblems(let payments):
                 shared.publication.publish(openGaps: payments)
             case .committed(let writes, let seconds):
@@ -32,7 +32,7 @@ final class MoneyEffects: @unchecked Sendable {
             for handle in shared.handles {
                 handle.execute { loop in
                     guard let context = loop.context as? LoopContext else { return }
-                    for u in updates { context.deliverBalanceLocally(to: u.userId, seq: u.seq, u.frame) }
+                    for t in updates { context.deliverBalanceLocally(t) }
                 }
             }
         }

@@ -43,17 +43,6 @@ final class ServerShared: Sendable {
         }
     }
 
-    /// A balance update to one user's sockets, wherever they are: each loop looks the user
-    /// up in its own rooms. `seq` lets a socket still waiting for its replay skip it.
-    func deliverBalance(to userId: String, seq: Int64, _ frame: RoomMessage, from context: LoopContext) {
-        context.deliverBalanceLocally(to: userId, seq: seq, frame)
-        forEachOtherLoop(than: context.loop.index) { handle in
-            handle.execute { loop in
-                (loop.context as? LoopContext)?.deliverBalanceLocally(to: userId, seq: seq, frame)
-            }
-        }
-    }
-
     func forEachOtherLoop(than index: Int, _ body: (EventLoopHandle) -> Void) {
         for (i, handle) in handles.enumerated() where i != index { body(handle) }
     }

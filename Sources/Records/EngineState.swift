@@ -86,6 +86,7 @@ final class EngineState {
             } catch {
                 print("livehub: records: \(store.db.name): \(error); \(group.count) writes refused, nothing changed")
                 for (b, i) in group { answers[b][i].reply = .unavailable(error.description) }
+                wallets.removeAll()
                 try? loadCounters()
             }
         }
@@ -149,26 +150,51 @@ final class EngineState {
         }
     }
 
+    /// Balances and seqs of the users written lately, so a write reads nothing back: a
+    /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
+    private var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
+    static let maxCachedWallets = 100_000
+
+    private func wallet(_ userId: String) throws(Failure) -> (balance: Money, lastSeq: Int64) {
+        if let cached = wallets[userId] { return cached }
+        let stored = try store.wallet(userId)
+        if wallets.count >= Self.maxCachedWallets { wallets.removeAll(keepingCapacity: true) }
+        wallets[userId] = stored
+        return stored
+    }
+
+    /// A retry, or a reference used for something else, decided from the stored original.
+    private func original(_ entry: LedgerEntry) throws(Failure) -> MoneyReply? {
+        guard let original = try store.transaction(reference: entry.reference) else { return nil }
+        return original.sameRequest(userId: entry.userId, amount: entry.amount, kind: entry.kind)
+            ? .transaction(original, created: false) : .refused(.referenceConflict(original: original))
+    }
+
     private func ledger(_ entry: LedgerEntry, now: Int64) throws(Failure) -> MoneyReply {
         var credited: Payment?
         if let reference = entry.paymentReference {
             guard let payment = try store.payment(reference) else { return .refused(.unknownPayment(reference: reference)) }
             credited = payment
         }
-        let wallet = try store.wallet(entry.userId)
-        switch MoneyBook.decide(existing: try store.transaction(reference: entry.reference), balance: wallet.balance,
-                                lastSeq: wallet.lastSeq, nextID: nextTransactionID, userId: entry.userId, amount: entry.amount,
-                                kind: entry.kind, description: entry.description, service: entry.service,
-                                reference: entry.reference, paymentReference: entry.paymentReference, now: now) {
+        let wallet = try wallet(entry.userId)
+        // Decided as new; the reference's uniqueness is the insert's to check (one
+        // statement, not a lookup first).
+        switch MoneyBook.decide(existing: nil, balance: wallet.balance, lastSeq: wallet.lastSeq, nextID: nextTransactionID,
+                                userId: entry.userId, amount: entry.amount, kind: entry.kind, description: entry.description,
+                                service: entry.service, reference: entry.reference, paymentReference: entry.paymentReference, now: now) {
         case .outOfRange:
-            return .refused(.balanceOutOfRange)
+            return try original(entry) ?? .refused(.balanceOutOfRange)
         case .existing(let original):
             return .transaction(original, created: false)
         case .conflict(let original):
             return .refused(.referenceConflict(original: original))
         case .new(_, let t):
-            try store.insert(t)
+            guard try store.insertIfNew(t) else {
+                if let answer = try original(entry) { return answer }
+                throw Failure("transaction \(t.id) for \(t.userId) (seq \(t.userSeq)) collides with a stored one")
+            }
             nextTransactionID += 1
+            wallets[t.userId] = (t.balanceAfter, t.userSeq)
             if var payment = credited {
                 let wasProblem = payment.problem != nil
                 payment.record(PaymentEvent(reference: payment.reference, provider: payment.provider, stage: .credited,

@@ -38,6 +38,8 @@ public final class PostgresConnection: SQLConnection {
         }
     }
 
+    public private(set) var changes = 0
+
     @discardableResult
     public func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]] {
         try reconnectIfNeeded()
@@ -54,6 +56,7 @@ public final class PostgresConnection: SQLConnection {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
         }
+        changes = Int(String(cString: PQcmdTuples(result))) ?? 0
         var rows: [[SQLValue]] = []
         for row in 0..<PQntuples(result) {
             var columns: [SQLValue] = []

@@ -96,7 +96,7 @@ public enum RecordsSchema {
         ALTER TABLE alerts ADD COLUMN delivery_error TEXT;
         CREATE INDEX alerts_by_delivery ON alerts (delivery_status);
         CREATE INDEX activity_by_time ON activity (created_at);
-        CREATE INDEX transactions_by_payment ON transactions (payment_reference);
+        DROP INDEX transactions_by_user_time;
         """
     }
 

@@ -9,6 +9,8 @@ public protocol SQLConnection: AnyObject {
     /// One statement with parameters; the rows it returns, each as its columns.
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]]
+    /// Rows the last INSERT, UPDATE or DELETE changed.
+    var changes: Int { get }
 }
 
 public enum SQLDialect: Sendable {

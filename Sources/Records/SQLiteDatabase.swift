@@ -50,7 +50,8 @@ public final class SQLiteDatabase: SQLConnection {
             case .integer(let n): rc = sqlite3_bind_int64(statement, position, n)
             case .null: rc = sqlite3_bind_null(statement, position)
             case .text(let s):
-                rc = s.utf8CString.withUnsafeBufferPointer { csqlite_bind_text(statement, position, $0.baseAddress, Int32($0.count - 1)) }
+                var text = s
+                rc = text.withUTF8 { csqlite_bind_text(statement, position, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32($0.count)) }
             }
             guard rc == SQLITE_OK else { throw RecordsFailure(lastError) }
         }
@@ -80,6 +81,8 @@ public final class SQLiteDatabase: SQLConnection {
         statements[sql] = statement
         return statement
     }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
 
     private var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 }

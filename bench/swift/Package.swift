@@ -8,5 +8,7 @@ let package = Package(
     dependencies: [.package(name: "LiveHub", path: "../..")],
     targets: [
         .executableTarget(name: "hub-bench", dependencies: [.product(name: "Hub", package: "LiveHub")]),
+        // The money engine and its records database alone, without HTTP.
+        .executableTarget(name: "records-bench", dependencies: [.product(name: "Hub", package: "LiveHub"), .product(name: "Records", package: "LiveHub")]),
     ]
 )

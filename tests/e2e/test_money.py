@@ -345,3 +345,38 @@ def test_a_journey_joins_events_by_email_once_the_email_is_theirs_and_phones_mat
     for query in ["254700000001", "%2B254700000001", "254-700-000001"]:
         found = hub.request("GET", f"/api/payments?phone={query}", headers=KEY)[1]
         assert [p["reference"] for p in found] == ["ph-1"], query
+
+
+def test_pipelined_requests_are_answered_in_order(tmp_path):
+    """Writes the money engine answers and reads answered at once, pipelined on one
+    connection: every answer comes back, in request order (RFC 9112 §9.3.2)."""
+    import socket
+    hub = Hub(str(tmp_path))
+    try:
+        out = b""
+        for i in range(150):
+            if i % 3 == 2:
+                out += b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+            else:
+                body = json.dumps({"user_id": "pipe", "amount": "1.00", "type": "credit", "description": "p", "reference": f"pipe-{i}"}).encode()
+                out += (b"POST /api/wallet/transactions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer e2e-key\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s = socket.create_connection(("127.0.0.1", hub.port))
+        s.sendall(out)
+        s.settimeout(10)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 150 or not data.endswith((b"}", b"\n")):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        answers = data.split(b"HTTP/1.1 ")[1:]
+        assert len(answers) == 150
+        for i, answer in enumerate(answers):
+            if i % 3 == 2:
+                assert answer.startswith(b"200") and b"pipe-" not in answer, (i, answer[:200])
+            else:
+                assert answer.startswith(b"201") and f'"reference":"pipe-{i}"'.encode() in answer, (i, answer[:300])
+    finally:
+        hub.stop()
