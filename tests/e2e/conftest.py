@@ -39,3 +39,23 @@ def hub():
         proc.terminate()
         proc.wait(timeout=10)
     shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_backend():
+    """LIVEHUB_E2E_BACKEND=postgres: the same tests with every hub's records in a throwaway
+    PostgreSQL cluster (scripts/test runs the money suite so)."""
+    if os.environ.get("LIVEHUB_E2E_BACKEND") != "postgres":
+        yield None
+        return
+    from pgcluster import Cluster
+    cluster = Cluster()
+    os.environ["LIVEHUB_E2E_POSTGRES"] = cluster.url("{db}")
+    try:
+        yield cluster
+        # The hubs did keep their records there (a database per data dir, with rows).
+        databases = cluster.psql("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'd%'").split()
+        assert databases and any(cluster.psql(d, "SELECT count(*) FROM transactions") != "0" for d in databases)
+    finally:
+        del os.environ["LIVEHUB_E2E_POSTGRES"]
+        cluster.destroy()

@@ -1,4 +1,5 @@
 """Start and stop a hub process for a test, with its own data directory."""
+import hashlib
 import json
 import os
 import subprocess
@@ -9,8 +10,26 @@ import urllib.request
 from conftest import free_port
 
 
+def shared_database(data_dir):
+    """With LIVEHUB_E2E_POSTGRES (a cluster's URL template, set by conftest for the
+    PostgreSQL run of the money suite), each data dir gets its own database there, the
+    same one every time the test restarts its hub."""
+    template = os.environ.get("LIVEHUB_E2E_POSTGRES")
+    if not template:
+        return []
+    name = "d" + hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:16]
+    admin = template.replace("{db}", "postgres")
+    exists = subprocess.run(["psql", "-X", "-A", "-t", "-q", admin, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", "-X", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True, text=True)
+    return ["--database", template.replace("{db}", name)]
+
+
 class Hub:
     def __init__(self, data_dir, *args, port=None, env=None):
+        if "--database" not in args:
+            args = (*args, *shared_database(data_dir))
         self.port = port or free_port()
         self.data_dir = data_dir
         self.base = f"http://127.0.0.1:{self.port}"
