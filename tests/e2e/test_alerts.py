@@ -150,3 +150,43 @@ def test_an_https_webhook_is_sent_only_to_a_verified_server(tmp_path, trusted):
     finally:
         hub.stop()
         receiver.close()
+
+
+def test_a_restart_resumes_the_deliveries_still_pending(tmp_path):
+    """The alert is committed with the write that raised it (an outbox row); a hub stopped
+    while the webhook fails leaves it pending, and the next start delivers it."""
+    receiver = Receiver(failures=1000)  # refuses everything for now
+    url = f"http://127.0.0.1:{receiver.port}/hook"
+    hub = Hub(str(tmp_path), "--alert-webhook", url)
+    try:
+        status, _, _ = hub.request("POST", "/api/wallet/transactions", {"user_id": "u1", "amount": "90.00", "type": "debit",
+                                                                       "description": "big", "reference": "big-1"}, headers=KEY)
+        assert status == 201
+        assert receiver.wait_for(1)  # tried once, refused
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            pending = [a for a in alerts(hub) if a["kind"] == "large_deduction"]
+            if pending and pending[0]["webhook"]["attempts"] >= 1:
+                break
+            time.sleep(0.05)
+        assert pending[0]["webhook"]["status"] == "pending" and pending[0]["webhook"]["last_error"] == "HTTP 500", pending
+        raised = len([a for a in alerts(hub) if a["webhook"]["status"] == "pending"])
+        assert raised == 2  # the large deduction, and the negative balance it caused
+    finally:
+        hub.stop()
+    receiver.failures = 0
+    tried = len(receiver.bodies)
+    again = Hub(str(tmp_path), "--alert-webhook", url)
+    try:
+        # Every pending one, once more.
+        bodies = receiver.wait_for(tried + raised)
+        time.sleep(0.3)
+        assert len(bodies) == tried + raised and any(b"big-1" in body for body, _ in bodies[tried:])
+        deadline = time.time() + 5
+        while time.time() < deadline and any(a["webhook"]["status"] != "sent" for a in alerts(again)):
+            time.sleep(0.05)
+        assert sorted(a["webhook"]["status"] for a in alerts(again)) == ["sent"] * raised
+    finally:
+        again.stop()
+        receiver.close()
+
