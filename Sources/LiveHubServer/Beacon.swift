@@ -91,7 +91,7 @@ enum HubCommand: Sendable {
     case tabOpened(String, ClientInfo)
     case tabClosed(String)
     case cleanup
-    // Money and payments (journalled before they are answered).
+    // Money and payments (committed to the records database before they are answered).
     case ledger(LedgerRequest)
     case transactions(TransactionQuery)
     case balance(userId: String)

@@ -100,7 +100,7 @@ public final class LiveHubServer {
         let loopCount = max(1, configuration.loops)
         var configuration = configuration
         if configuration.maxConnections <= 0 {
-            // A little below the descriptor limit: files, the journal and outgoing alert
+            // A little below the descriptor limit: files, the database and outgoing alert
             // connections need some too.
             var limit = rlimit()
             getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)

@@ -16,9 +16,14 @@ public enum SnapshotReport {
         if let last = snapshot.paymentErrors.last {
             lines.append("  newest: \(last.errorCode) at \(Timestamp.iso8601(milliseconds: last.occurredAt)) (session \(last.sessionId))")
         }
-        let money = MoneyBook()
-        for record in snapshot.money { money.apply(record) }
-        lines.append("money: \(money.transactions.count) transactions for \(money.userCount) users, \(money.payments.count) payments (\(money.openGaps.count) open gaps), journal position \(snapshot.journalLSN)")
+        if snapshot.money.isEmpty {
+            lines.append("money: none here (it is in the records database)")
+        } else {
+            // Written before the database held the money: the next start takes it in.
+            let money = MoneyBook()
+            for record in snapshot.money { money.apply(record) }
+            lines.append("money (from before the records database): \(money.transactions.count) transactions for \(money.userCount) users, \(money.payments.count) payments (\(money.openGaps.count) open gaps), journal position \(snapshot.journalLSN)")
+        }
         return lines.joined(separator: "\n")
     }
 }

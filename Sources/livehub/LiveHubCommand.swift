@@ -92,7 +92,7 @@ struct Serve: ParsableCommand {
     @Flag(help: "Refuse permessage-deflate (RFC 7692) offers.") var noCompression = false
     @Option(help: "PEM certificate chain: with --tls-key, the port speaks TLS (https, wss); SIGHUP reloads it.") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
-    @Option(help: "Where the secret, snapshots and journal live.") var dataDir = "./data"
+    @Option(help: "Where the secret, snapshots and the SQLite records database (livehub.db) live.") var dataDir = "./data"
     @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start).") var secret: String?
     @Option(help: "API key for server APIs (Authorization: Bearer KEY).") var apiKey: String?
     @Option(help: "A session idle longer than this ends.") var idleTimeout = "30m"
@@ -102,7 +102,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder with the dashboard, demo store and tracker (default: ./web, else web/ beside the executable).") var webRoot: String?
     @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
-    @Option(help: "Journal durability: always (fdatasync per write) or batch (one per loop turn, before answers leave).") var fsync = "batch"
+    @Option(help: "Money durability: batch (writes that arrive together share one database transaction, committed before their answers leave) or always (a transaction per write).") var fsync = "batch"
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
     @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
     @Option(help: "Activity events older than this are forgotten.") var activityRetention = "90d"
