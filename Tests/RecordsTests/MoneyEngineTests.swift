@@ -1,0 +1,127 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import Hub
+@testable import Records
+
+/// The money engine against a real SQLite file, with a clock the test moves.
+@Suite("Money engine")
+struct MoneyEngineTests {
+    final class Collected: @unchecked Sendable {
+        private let lock = Mutex<([MoneyEffect], [(UInt64, MoneyReply)])>(([], []))
+        func effects(_ new: [MoneyEffect]) { lock.withLock { $0.0 += new } }
+        func replies(_ new: [(token: UInt64, reply: MoneyReply)]) { lock.withLock { $0.1 += new.map { ($0.token, $0.reply) } } }
+        var allEffects: [MoneyEffect] { lock.withLock { $0.0 } }
+        var allReplies: [(UInt64, MoneyReply)] { lock.withLock { $0.1 } }
+    }
+
+    private func engine(clock: ManualClock = ManualClock(), configure: (inout MoneyEngine.Configuration) -> Void = { _ in })
+        throws -> (MoneyEngine, RecordsStore, Collected) {
+        var template = Array("/tmp/livehub-engine-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let store = try RecordsStore(path: dir + "/livehub.db")
+        var configuration = MoneyEngine.Configuration()
+        configure(&configuration)
+        let collected = Collected()
+        let engine = try MoneyEngine(store: store, clock: clock, configuration: configuration) { collected.effects($0) }
+        return (engine, store, collected)
+    }
+
+    private func entry(_ user: String, _ cents: Int64, _ kind: LedgerTransaction.Kind = .credit, reference: String, payment: String? = nil) -> MoneyCommand {
+        .ledger(LedgerEntry(userId: user, amount: Money(minorUnits: cents), kind: kind, description: "d", service: nil,
+                            reference: reference, paymentReference: payment))
+    }
+
+    @Test func oneBatchIsOneCommitAndItsAnswersComeAfterIt() throws {
+        let (engine, store, collected) = try engine()
+        engine.submit([(entry("u", 500, reference: "a"), 1), (entry("u", 200, .debit, reference: "b"), 2),
+                       (entry("u", 500, reference: "a"), 3), (entry("v", 100, reference: "a"), 4), (.balance(userId: "u"), 5)],
+                      replies: collected.replies)
+        engine.flush()
+        let replies = collected.allReplies
+        #expect(replies.map(\.0) == [1, 2, 3, 4, 5])
+        guard case .transaction(let first, true) = replies[0].1, case .transaction(let second, true) = replies[1].1,
+              case .transaction(let retry, false) = replies[2].1, case .refused(.referenceConflict) = replies[3].1,
+              case .balance(_, let balance) = replies[4].1 else {
+            Issue.record("unexpected replies \(replies)")
+            return
+        }
+        #expect(first.userSeq == 1 && second.userSeq == 2 && second.balanceAfter == Money(minorUnits: 300))
+        #expect(retry == first)
+        #expect(balance == Money(minorUnits: 300))  // the read saw the batch's writes
+        // One transaction for the three writes, and the pushes after it.
+        let commits = collected.allEffects.compactMap { effect -> Int? in
+            if case .committed(let writes, _) = effect { return writes }
+            return nil
+        }
+        #expect(commits == [4])
+        #expect(try store.db.query("SELECT count(*) FROM transactions", []).first?.first?.integer == 2)
+    }
+
+    @Test func aDatabaseThatRefusesChangesNothingAndTheNextBatchGoesIn() throws {
+        let (engine, store, collected) = try engine()
+        engine.submit([(entry("u", 500, reference: "a"), 1)], replies: collected.replies)
+        engine.flush()
+        try store.db.execute("PRAGMA query_only = ON")  // every write now fails in SQLite
+        engine.submit([(entry("u", 100, reference: "b"), 2), (.activity(ActivityEvent(id: 0, userId: "u", email: nil, action: "x", status: "success",
+                                                                                          details: nil, errorMessage: nil, createdAt: 0)), 3)],
+                      replies: collected.replies)
+        engine.flush()
+        for (_, reply) in collected.allReplies.dropFirst() {
+            guard case .unavailable = reply else {
+                Issue.record("expected unavailable, got \(reply)")
+                continue
+            }
+        }
+        try store.db.execute("PRAGMA query_only = OFF")
+        engine.submit([(entry("u", 100, reference: "c"), 4), (.balance(userId: "u"), 5)], replies: collected.replies)
+        engine.flush()
+        guard case .transaction(let t, true) = collected.allReplies[3].1, case .balance(_, let balance) = collected.allReplies[4].1 else {
+            Issue.record("unexpected \(collected.allReplies)")
+            return
+        }
+        // The refused write left no trace: not its id, not its seq, not its balance.
+        #expect(t.id == 2 && t.userSeq == 2 && balance == Money(minorUnits: 600))
+        #expect(try store.db.query("SELECT count(*) FROM activity", []).first?.first?.integer == 0)
+    }
+
+    @Test func aConfirmedPaymentWithoutACreditBecomesAGapOnceAndItsAlertIsInTheOutbox() throws {
+        let clock = ManualClock()
+        let (engine, store, collected) = try engine(clock: clock) {
+            $0.gapGrace = 60_000
+            $0.deliversAlerts = true
+        }
+        engine.submit([(.paymentEvent(PaymentEvent(reference: "p", provider: "stripe", stage: .completed, amount: Money(minorUnits: 900),
+                                                   receivedAt: 0)), 1)], replies: collected.replies)
+        engine.submit(.checkGaps)
+        engine.flush()
+        #expect(try store.openProblems().isEmpty)  // within the grace
+        clock.advance(seconds: 61)
+        engine.submit(.checkGaps)
+        engine.submit(.checkGaps)
+        engine.flush()
+        let problems = try store.openProblems()
+        #expect(problems.map(\.reference) == ["p"] && problems.first?.gapSince == clock.nowMilliseconds)
+        let pending = try store.pendingAlerts()
+        #expect(pending.map(\.alert.kind) == [.paymentGap])
+        // Credited: no longer a gap.
+        engine.submit([(entry("u", 900, reference: "credit-p", payment: "p"), 2)], replies: collected.replies)
+        engine.flush()
+        #expect(try store.openProblems().isEmpty)
+        #expect(try store.payment("p")?.status == .credited)
+    }
+
+    @Test func aReplayIsTheUpdatesAfterSinceAndTheSeqTheyReach() throws {
+        let (engine, _, collected) = try engine()
+        engine.submit((1...5).map { (entry("u", 100, reference: "r\($0)"), UInt64($0)) }, replies: collected.replies)
+        engine.submit([(.balanceReplay(userId: "u", since: 2), 9), (.balanceReplay(userId: "nobody", since: 0), 10)], replies: collected.replies)
+        engine.flush()
+        guard case .balanceReplay(let balance, let lastSeq, let updates) = collected.allReplies[5].1,
+              case .balanceReplay(let none, 0, let nothing) = collected.allReplies[6].1 else {
+            Issue.record("unexpected \(collected.allReplies)")
+            return
+        }
+        #expect(balance == Money(minorUnits: 500) && lastSeq == 5 && updates.map(\.userSeq) == [3, 4, 5])
+        #expect(none == .zero && nothing.isEmpty)
+    }
+}
