@@ -1,13 +1,16 @@
 import CLibPQ
 import Glibc
 
-/// One PostgreSQL connection through libpq (blocking calls: it lives on the records
-/// writer's thread, never on a loop). Parameters go as text with `PQexecParams`; a lost
-/// connection is reset before the next statement, so the hub recovers by itself when the
-/// server comes back.
+/// One PostgreSQL connection through libpq (blocking calls: it lives on the money
+/// engine's thread, never on a loop). Each statement is prepared once (parsed and planned
+/// once, not per call) and run with its parameters as text; a lost connection is reset
+/// before the next statement (its prepared statements with it), so the hub recovers by
+/// itself when the server comes back.
 public final class PostgresConnection: SQLConnection {
     private var connection: OpaquePointer?
     private let url: String
+    /// SQL → the name it was prepared under, on this connection.
+    private var prepared: [String: String] = [:]
     public var dialect: SQLDialect { .postgres }
     public let name: String
 
@@ -46,9 +49,10 @@ public final class PostgresConnection: SQLConnection {
         let texts: [String?] = values.map(\.text)
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
         defer { for p in cStrings { free(p) } }
+        let statement = try statementName(sql, parameters: values.count)
         let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { params in
-                PQexecParams(connection, sql, Int32(values.count), nil, values.isEmpty ? nil : params, nil, nil, 0)
+                PQexecPrepared(connection, statement, Int32(values.count), values.isEmpty ? nil : params, nil, nil, 0)
             }
         }
         defer { PQclear(result) }
@@ -75,8 +79,21 @@ public final class PostgresConnection: SQLConnection {
         return rows
     }
 
+    private func statementName(_ sql: String, parameters: Int) throws(RecordsFailure) -> String {
+        if let name = prepared[sql] { return name }
+        let name = "s\(prepared.count + 1)"
+        let result = PQprepare(connection, name, sql, Int32(parameters), nil)
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
+        }
+        prepared[sql] = name
+        return name
+    }
+
     private func reconnectIfNeeded() throws(RecordsFailure) {
         guard PQstatus(connection) != CONNECTION_OK else { return }
+        prepared = [:]
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else { throw RecordsFailure("\(name): \(Self.message(connection))") }
     }

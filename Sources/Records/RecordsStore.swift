@@ -226,13 +226,28 @@ public final class RecordsStore {
             created_at, balance_after_minor, user_seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
         """
 
+    /// PostgreSQL: the transaction and its wallet in one statement (one round trip); the
+    /// wallet row is written only if the transaction went in.
+    static let insertNewTransactionPostgres = """
+        WITH t AS (INSERT INTO transactions (id, user_id, amount_minor, type, description, service, reference, payment_reference,
+            created_at, balance_after_minor, user_seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING
+            RETURNING user_id, balance_after_minor, user_seq, created_at)
+        INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) SELECT user_id, balance_after_minor, user_seq, created_at FROM t
+        ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
+            updated_at = excluded.updated_at
+        """
+
     /// A new transaction and its wallet's new balance and seq; false (and nothing written)
     /// if its reference is taken.
     func insertIfNew(_ t: LedgerTransaction) throws(Failure) -> Bool {
-        try db.query(db.dialect == .sqlite ? Self.insertNewTransactionSQLite : Self.insertTransaction,
-                     [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
-                      .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
-                      Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)])
+        let values: [Value] = [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
+                               .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
+                               Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)]
+        if db.dialect == .postgres {
+            try db.query(Self.insertNewTransactionPostgres, values)
+            return db.changes == 1
+        }
+        try db.query(Self.insertNewTransactionSQLite, values)
         guard db.changes == 1 else { return false }
         try db.query(Self.upsertWallet, [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)])
         return true
