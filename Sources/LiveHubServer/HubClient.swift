@@ -9,7 +9,7 @@ import Records
 /// engine, batched the same way, and its typed answers are encoded here, on this loop.
 final class HubClient {
     unowned let context: LoopContext
-    private var outgoing: [(HubCommand, UInt64)] = []
+    private var outgoing: [(HubTask, UInt64)] = []
     private var outgoingMoney: [(command: MoneyCommand, token: UInt64)] = []
     private var waiting: [UInt64: HTTPConnection] = [:]
     /// How each money answer becomes its HTTP answer.
@@ -31,19 +31,24 @@ final class HubClient {
     /// otherwise nil, and `replyTo.hubReplied(_:token:)` is called later (if the connection
     /// is still there).
     func submit(_ command: HubCommand, replyTo: HTTPConnection?, token given: UInt64? = nil) -> HTTPResponse? {
-        if let request = MoneyRequest(command, metrics: context.shared.hubMetrics) {
+        let task: HubTask
+        switch command {
+        case .money(let call):
+            let request = MoneyRequest(call, metrics: context.shared.hubMetrics)
             let token = register(replyTo, token: given)
             answers[token] = request.answer
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             outgoingMoney.append((request.command, token))
             return nil
-        }
-        if let service = context.hubService, !command.isFunnels {
-            return service.apply(command)
+        case .presence(let presence):
+            if let service = context.hubService { return service.apply(presence) }
+            task = .presence(presence)
+        case .funnels(let window):
+            task = .funnels(windowMilliseconds: window)
         }
         let token = replyTo == nil ? 0 : register(replyTo, token: given)
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
-        outgoing.append((command, token))
+        outgoing.append((task, token))
         return nil
     }
 
@@ -120,12 +125,5 @@ final class HubClient {
         for (token, response) in replies {
             waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
         }
-    }
-}
-
-extension HubCommand {
-    var isFunnels: Bool {
-        if case .funnels = self { return true }
-        return false
     }
 }

@@ -52,7 +52,7 @@ final class HubService {
     }
 
     /// Applies one command and returns the answer for its HTTP caller.
-    func apply(_ command: HubCommand) -> HTTPResponse {
+    func apply(_ command: PresenceCommand) -> HTTPResponse {
         defer { schedulePublish() }
         switch command {
         case .beacon(let beacon, let client):
@@ -71,12 +71,6 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
-        case .funnels:
-            // Answered through `forwardFunnels`, which needs the caller's loop.
-            return APIError(.internalServerError, code: "internal", message: "funnels are answered with the money engine").response
-        case .ledger, .transactions, .balance, .monitor, .paymentEvent, .payments, .paymentStats, .paymentGaps, .resolvePayment,
-             .webhook, .webhookLog, .alerts, .activity, .journey:
-            return APIError(.internalServerError, code: "internal", message: "money requests go to the money engine").response
         }
         return Self.json(.ok, [:])
     }
@@ -106,15 +100,16 @@ final class HubService {
 
     /// Applies a batch from another loop; publishes before the answers leave, so a client
     /// that has its answer reads its own write.
-    func apply(batch: [(HubCommand, UInt64)], from origin: EventLoopHandle) -> [(UInt64, HTTPResponse)] {
+    func apply(batch: [(HubTask, UInt64)], from origin: EventLoopHandle) -> [(UInt64, HTTPResponse)] {
         var replies: [(UInt64, HTTPResponse)] = []
-        for (command, token) in batch {
-            if case .funnels(let window) = command {
+        for (task, token) in batch {
+            switch task {
+            case .presence(let command):
+                let response = apply(command)
+                if token != 0 { replies.append((token, response)) }
+            case .funnels(let window):
                 forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
-                continue
             }
-            let response = apply(command)
-            if token != 0 { replies.append((token, response)) }
         }
         publish()
         return replies

@@ -9,9 +9,8 @@ struct MoneyRequest {
     let command: MoneyCommand
     let answer: (MoneyReply) -> HTTPResponse
 
-    /// nil: not a money request (presence, or the funnels that need both sides).
-    init?(_ command: HubCommand, metrics: HubMetrics) {
-        switch command {
+    init(_ call: MoneyCall, metrics: HubMetrics) {
+        switch call {
         case .ledger(let r):
             self.command = .ledger(LedgerEntry(userId: r.userId, amount: r.amount, kind: r.kind, description: r.description,
                                                service: r.service, reference: r.reference, paymentReference: r.paymentReference))
@@ -99,8 +98,6 @@ struct MoneyRequest {
                 guard case .webhookLog(let entries) = reply else { return Self.failure(reply) }
                 return Self.json(.ok, MoneyMessages.webhookLog(entries))
             }
-        case .beacon, .tabOpened, .tabClosed, .cleanup, .funnels:
-            return nil
         }
     }
 

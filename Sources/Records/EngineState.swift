@@ -62,30 +62,33 @@ final class EngineState {
     /// then the effects and the answers.
     func run(_ batches: [(commands: [(command: MoneyCommand, token: UInt64)], replies: MoneyEngine.Replies?)]) {
         var answers = batches.map { batch in batch.commands.map { (token: $0.token, reply: MoneyReply.done) } }
-        var writes: [(batch: Int, index: Int)] = []
-        var reads: [(batch: Int, index: Int)] = []
+        var writes: [(batch: Int, index: Int, write: MoneyWrite)] = []
+        var reads: [(batch: Int, index: Int, read: MoneyRead)] = []
         for (b, batch) in batches.enumerated() {
             for (i, entry) in batch.commands.enumerated() {
-                if entry.command.isWrite { writes.append((b, i)) } else { reads.append((b, i)) }
+                switch entry.command {
+                case .write(let write): writes.append((b, i, write))
+                case .read(let read): reads.append((b, i, read))
+                }
             }
         }
         var committed: [MoneyEffect] = []
-        func commit(_ group: ArraySlice<(batch: Int, index: Int)>) {
+        func commit(_ group: ArraySlice<(batch: Int, index: Int, write: MoneyWrite)>) {
             let started = DispatchTime.now().uptimeNanoseconds
             pendingEffects = []
             problemsChanged = false
             var results: [MoneyReply] = []
             do {
                 try store.inTransaction { () throws(Failure) in
-                    for (b, i) in group { results.append(try apply(batches[b].commands[i].command)) }
+                    for (_, _, write) in group { results.append(try apply(write)) }
                     if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
                 }
-                for ((b, i), reply) in zip(group, results) { answers[b][i].reply = reply }
+                for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
                 committed += pendingEffects
                 committed.append(.committed(writes: group.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
             } catch {
                 print("livehub: records: \(store.db.name): \(error); \(group.count) writes refused, nothing changed")
-                for (b, i) in group { answers[b][i].reply = .unavailable(error.description) }
+                for (b, i, _) in group { answers[b][i].reply = .unavailable(error.description) }
                 wallets.removeAll()
                 try? loadCounters()
             }
@@ -97,9 +100,9 @@ final class EngineState {
                 commit(writes[...])
             }
         }
-        for (b, i) in reads {
+        for (b, i, query) in reads {
             do {
-                answers[b][i].reply = try read(batches[b].commands[i].command)
+                answers[b][i].reply = try read(query)
             } catch {
                 answers[b][i].reply = .unavailable(error.description)
             }
@@ -112,7 +115,7 @@ final class EngineState {
 
     // MARK: writes
 
-    private func apply(_ command: MoneyCommand) throws(Failure) -> MoneyReply {
+    private func apply(_ command: MoneyWrite) throws(Failure) -> MoneyReply {
         let now = clock.nowMilliseconds
         switch command {
         case .ledger(let entry):
@@ -144,8 +147,6 @@ final class EngineState {
             return .done
         case .checkGaps:
             try checkGaps(now: now)
-            return .done
-        default:
             return .done
         }
     }
@@ -291,7 +292,7 @@ final class EngineState {
 
     // MARK: reads
 
-    private func read(_ command: MoneyCommand) throws(Failure) -> MoneyReply {
+    private func read(_ command: MoneyRead) throws(Failure) -> MoneyReply {
         switch command {
         case .transactions(let filter):
             return .transactions(try store.transactions(filter))
@@ -337,8 +338,6 @@ final class EngineState {
             let wallet = try store.wallet(userId)
             let updates = try since.map { since throws(Failure) in try store.transactions(of: userId, after: since, limit: 10_000) } ?? []
             return .balanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates)
-        default:
-            return .done
         }
     }
 }

@@ -3,7 +3,37 @@ import Hub
 /// What the money engine is asked to do. Writes change the database and are answered only
 /// after their COMMIT; reads are answered from what is committed.
 public enum MoneyCommand: Sendable {
-    // Writes.
+    case write(MoneyWrite)
+    case read(MoneyRead)
+
+    public static func ledger(_ entry: LedgerEntry) -> MoneyCommand { .write(.ledger(entry)) }
+    public static func paymentEvent(_ event: PaymentEvent) -> MoneyCommand { .write(.paymentEvent(event)) }
+    public static func resolvePayment(reference: String, note: String?, by: String) -> MoneyCommand {
+        .write(.resolvePayment(reference: reference, note: note, by: by))
+    }
+    public static func webhook(_ entry: WebhookLogEntry, meaning: WebhookOutcome?) -> MoneyCommand { .write(.webhook(entry, meaning: meaning)) }
+    public static func activity(_ event: ActivityEvent) -> MoneyCommand { .write(.activity(event)) }
+    public static func raiseAlert(_ draft: AlertRules.Draft) -> MoneyCommand { .write(.raiseAlert(draft)) }
+    public static func alertDelivery(id: Int64, _ delivery: AlertDelivery) -> MoneyCommand { .write(.alertDelivery(id: id, delivery)) }
+    public static var checkGaps: MoneyCommand { .write(.checkGaps) }
+
+    public static func transactions(_ filter: TransactionFilter) -> MoneyCommand { .read(.transactions(filter)) }
+    public static func balance(userId: String) -> MoneyCommand { .read(.balance(userId: userId)) }
+    public static func monitor(window: Int64) -> MoneyCommand { .read(.monitor(window: window)) }
+    public static func payments(_ filter: PaymentFilter) -> MoneyCommand { .read(.payments(filter)) }
+    public static func paymentStats(window: Int64) -> MoneyCommand { .read(.paymentStats(window: window)) }
+    public static var openProblems: MoneyCommand { .read(.openProblems) }
+    public static func journey(userId: String?, email: String?) -> MoneyCommand { .read(.journey(userId: userId, email: email)) }
+    public static func funnels(since: Int64, registration: [String]) -> MoneyCommand { .read(.funnels(since: since, registration: registration)) }
+    public static func alerts(limit: Int) -> MoneyCommand { .read(.alerts(limit: limit)) }
+    public static func webhookLog(provider: String?, reference: String?, limit: Int) -> MoneyCommand {
+        .read(.webhookLog(provider: provider, reference: reference, limit: limit))
+    }
+    public static func balanceReplay(userId: String, since: Int64?) -> MoneyCommand { .read(.balanceReplay(userId: userId, since: since)) }
+}
+
+/// What changes the records database.
+public enum MoneyWrite: Sendable {
     case ledger(LedgerEntry)
     /// A stage report from the shop's backend (`receivedAt` is set by the engine).
     case paymentEvent(PaymentEvent)
@@ -18,8 +48,10 @@ public enum MoneyCommand: Sendable {
     case alertDelivery(id: Int64, AlertDelivery)
     /// Confirmed payments past the grace without a credit become gaps.
     case checkGaps
+}
 
-    // Reads.
+/// What reads it.
+public enum MoneyRead: Sendable {
     case transactions(TransactionFilter)
     case balance(userId: String)
     /// The ledger of the last `window` milliseconds.
@@ -33,13 +65,6 @@ public enum MoneyCommand: Sendable {
     case webhookLog(provider: String?, reference: String?, limit: Int)
     /// A balance socket joining: the balance and seq now, and the updates after `since`.
     case balanceReplay(userId: String, since: Int64?)
-
-    var isWrite: Bool {
-        switch self {
-        case .ledger, .paymentEvent, .resolvePayment, .webhook, .activity, .raiseAlert, .alertDelivery, .checkGaps: return true
-        default: return false
-        }
-    }
 }
 
 /// `POST /api/wallet/transactions`, checked.
