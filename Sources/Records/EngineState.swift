@@ -79,9 +79,26 @@ final class EngineState {
             problemsChanged = false
             var results: [MoneyReply] = []
             do {
-                try store.inTransaction { () throws(Failure) in
-                    for (_, _, write) in group { results.append(try apply(write)) }
-                    if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                do {
+                    try store.inTransaction { () throws(Failure) in
+                        // PostgreSQL: plain ledger writes sent together (pipeline mode).
+                        if let sent = try ledgerPipeline(group) {
+                            results = sent
+                        } else {
+                            for (_, _, write) in group { results.append(try apply(write)) }
+                        }
+                        if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                    }
+                } catch where error.decideAgain {
+                    // A reference seen before was in it: rolled back, and one write at a time.
+                    wallets.removeAll()
+                    pendingEffects = []
+                    problemsChanged = false
+                    results = []
+                    try store.inTransaction { () throws(Failure) in
+                        for (_, _, write) in group { results.append(try apply(write)) }
+                        if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                    }
                 }
                 for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
                 committed += pendingEffects
@@ -207,6 +224,47 @@ final class EngineState {
             for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
             return .transaction(t, created: true)
         }
+    }
+
+    /// On PostgreSQL, a group of ledger writes that credit no payment, decided from the
+    /// wallets as if each were new and sent in one pipeline (one round trip for all, not
+    /// one each). A reference seen before (the insert changed nothing) is decided again,
+    /// the careful way, with the whole group. nil: not such a group.
+    private func ledgerPipeline(_ group: ArraySlice<(batch: Int, index: Int, write: MoneyWrite)>) throws(Failure) -> [MoneyReply]? {
+        guard store.db.dialect == .postgres, group.count > 1 else { return nil }
+        var entries: [LedgerEntry] = []
+        for (_, _, write) in group {
+            guard case .ledger(let entry) = write, entry.paymentReference == nil else { return nil }
+            entries.append(entry)
+        }
+        let now = clock.nowMilliseconds
+        var decided: [String: (balance: Money, lastSeq: Int64)] = [:]
+        var transactions: [LedgerTransaction] = []
+        var nextID = nextTransactionID
+        for entry in entries {
+            let before: (balance: Money, lastSeq: Int64)
+            if let known = decided[entry.userId] { before = known } else { before = try wallet(entry.userId) }
+            guard case .new(_, let t) = MoneyBook.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
+                                                         userId: entry.userId, amount: entry.amount, kind: entry.kind,
+                                                         description: entry.description, service: entry.service,
+                                                         reference: entry.reference, paymentReference: nil, now: now) else { return nil }
+            transactions.append(t)
+            decided[entry.userId] = (t.balanceAfter, t.userSeq)
+            nextID += 1
+        }
+        let counts = try store.db.pipelined(transactions.map { (RecordsStore.insertNewTransactionPostgres, RecordsStore.values(of: $0)) })
+        guard counts.allSatisfy({ $0 == 1 }) else {
+            var again = Failure("a reference in the batch was seen before")
+            again.decideAgain = true
+            throw again
+        }
+        nextTransactionID = nextID
+        for (user, wallet) in decided { wallets[user] = wallet }
+        for t in transactions {
+            pendingEffects.append(.balanceChanged(t))
+            for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
+        }
+        return transactions.map { .transaction($0, created: true) }
     }
 
     /// A stage report applied to its payment (created by its first report).

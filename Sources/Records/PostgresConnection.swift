@@ -79,6 +79,60 @@ public final class PostgresConnection: SQLConnection {
         return rows
     }
 
+    /// libpq pipeline mode (PostgreSQL 14 and later): the statements are sent without
+    /// waiting, then their results read in order, in chunks small enough that neither side's
+    /// buffers fill while the other waits.
+    public func pipelined(_ statements: [(sql: String, values: [SQLValue])]) throws(RecordsFailure) -> [Int] {
+        try reconnectIfNeeded()
+        var counts: [Int] = []
+        var start = 0
+        while start < statements.count {
+            let chunk = statements[start..<min(statements.count, start + 256)]
+            counts += try pipelineChunk(chunk)
+            start += chunk.count
+        }
+        return counts
+    }
+
+    private func pipelineChunk(_ statements: ArraySlice<(sql: String, values: [SQLValue])>) throws(RecordsFailure) -> [Int] {
+        var names: [String] = []
+        for statement in statements { names.append(try statementName(statement.sql, parameters: statement.values.count)) }
+        guard PQenterPipelineMode(connection) == 1 else { throw RecordsFailure("\(name): \(Self.message(connection))") }
+        defer { PQexitPipelineMode(connection) }
+        for (statement, name) in zip(statements, names) {
+            let cStrings: [UnsafeMutablePointer<CChar>?] = statement.values.map { $0.text.flatMap { strdup($0) } }
+            defer { for p in cStrings { free(p) } }
+            let sent = cStrings.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { params in
+                    PQsendQueryPrepared(connection, name, Int32(statement.values.count), statement.values.isEmpty ? nil : params, nil, nil, 0)
+                }
+            }
+            guard sent == 1 else { throw RecordsFailure("\(self.name): \(Self.message(connection))") }
+        }
+        guard PQpipelineSync(connection) == 1 else { throw RecordsFailure("\(name): \(Self.message(connection))") }
+        var counts: [Int] = []
+        var failure: String?
+        for statement in statements {
+            let result = PQgetResult(connection)
+            let status = PQresultStatus(result)
+            if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                counts.append(Int(String(cString: PQcmdTuples(result))) ?? 0)
+            } else if failure == nil {
+                failure = "\(Self.message(connection)) (in: \(statement.sql.prefix(80)))"
+            }
+            PQclear(result)
+            while let rest = PQgetResult(connection) { PQclear(rest) }  // the NULL that ends each statement's results
+        }
+        // The sync point.
+        while let result = PQgetResult(connection) {
+            let done = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+            PQclear(result)
+            if done { break }
+        }
+        if let failure { throw RecordsFailure(failure) }
+        return counts
+    }
+
     private func statementName(_ sql: String, parameters: Int) throws(RecordsFailure) -> String {
         if let name = prepared[sql] { return name }
         let name = "s\(prepared.count + 1)"

@@ -239,10 +239,14 @@ public final class RecordsStore {
 
     /// A new transaction and its wallet's new balance and seq; false (and nothing written)
     /// if its reference is taken.
+    static func values(of t: LedgerTransaction) -> [Value] {
+        [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
+         .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
+         Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)]
+    }
+
     func insertIfNew(_ t: LedgerTransaction) throws(Failure) -> Bool {
-        let values: [Value] = [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
-                               .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
-                               Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)]
+        let values = Self.values(of: t)
         if db.dialect == .postgres {
             try db.query(Self.insertNewTransactionPostgres, values)
             return db.changes == 1

@@ -11,6 +11,20 @@ public protocol SQLConnection: AnyObject {
     func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]]
     /// Rows the last INSERT, UPDATE or DELETE changed.
     var changes: Int { get }
+    /// Statements run in order; each one's count of rows changed. PostgreSQL sends them
+    /// all before reading any result (pipeline mode): one round trip, not one each.
+    func pipelined(_ statements: [(sql: String, values: [SQLValue])]) throws(RecordsFailure) -> [Int]
+}
+
+extension SQLConnection {
+    public func pipelined(_ statements: [(sql: String, values: [SQLValue])]) throws(RecordsFailure) -> [Int] {
+        var counts: [Int] = []
+        for statement in statements {
+            try query(statement.sql, statement.values)
+            counts.append(changes)
+        }
+        return counts
+    }
 }
 
 public enum SQLDialect: Sendable {
@@ -21,6 +35,9 @@ public enum SQLDialect: Sendable {
 
 public struct RecordsFailure: Error, CustomStringConvertible {
     public let description: String
+    /// Not the database's refusal: a batch sent ahead found a write it must decide again
+    /// (a reference seen before); the batch is rolled back and run one write at a time.
+    var decideAgain = false
 
     public init(_ description: String) {
         self.description = description

@@ -257,8 +257,18 @@ def test_a_ping_flood_that_never_reads_does_not_pile_up_pongs(tmp_path):
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"p" * 125))
         ping = bytes([0x89, 0x80 | 125]) + mask + payload  # a masked ping (RFC 6455 §5.5.2)
         flood = ping * 4000
-        for _ in range(130):  # about 65 MB of pings, none of the pongs read
-            s.sendall(flood)
+        # About 65 MB of pings, none of the pongs read. If the hub stops taking them (it
+        # closes the flooder, or, seen now and then, stops reading it), the flood ends
+        # there: what is checked is the hub's memory and its answers to everyone else.
+        s.settimeout(10)
+        sent = 0
+        try:
+            for _ in range(130):
+                s.sendall(flood)
+                sent += len(flood)
+        except (ConnectionResetError, BrokenPipeError, socket.timeout):
+            pass
+        assert sent >= 4 * len(flood), f"only {sent} bytes of pings were taken"
         time.sleep(0.5)
         rss = int(next(l for l in open(f"/proc/{hub.proc.pid}/status") if l.startswith("VmRSS:")).split()[1])
         assert rss < 60_000, f"RSS {rss} KiB after the flood"

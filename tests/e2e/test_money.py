@@ -358,7 +358,9 @@ def test_pipelined_requests_are_answered_in_order(tmp_path):
             if i % 3 == 2:
                 out += b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
             else:
-                body = json.dumps({"user_id": "pipe", "amount": "1.00", "type": "credit", "description": "p", "reference": f"pipe-{i}"}).encode()
+                # One retry of an earlier write among them: answered with the original.
+                reference = "pipe-0" if i == 100 else f"pipe-{i}"
+                body = json.dumps({"user_id": "pipe", "amount": "1.00", "type": "credit", "description": "p", "reference": reference}).encode()
                 out += (b"POST /api/wallet/transactions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer e2e-key\r\n"
                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
         s = socket.create_connection(("127.0.0.1", hub.port))
@@ -376,7 +378,11 @@ def test_pipelined_requests_are_answered_in_order(tmp_path):
         for i, answer in enumerate(answers):
             if i % 3 == 2:
                 assert answer.startswith(b"200") and b"pipe-" not in answer, (i, answer[:200])
+            elif i == 100:
+                assert answer.startswith(b"200") and b'"reference":"pipe-0"' in answer and b'"balance_after":1' in answer, answer[:300]
             else:
                 assert answer.startswith(b"201") and f'"reference":"pipe-{i}"'.encode() in answer, (i, answer[:300])
+        # 99 writes of 1.00, the retry charged nothing.
+        assert hub.request("GET", "/api/wallet/balance?user_id=pipe", headers=KEY)[1]["balance"] == 99
     finally:
         hub.stop()
