@@ -96,9 +96,28 @@ public enum RecordsSchema {
         ALTER TABLE alerts ADD COLUMN delivery_error TEXT;
         CREATE INDEX alerts_by_delivery ON alerts (delivery_status);
         CREATE INDEX activity_by_time ON activity (created_at);
-        DROP INDEX transactions_by_user_time;
+        \(dialect == .sqlite ? transactionsWithoutInList : "DROP INDEX transactions_by_user_time;")
         """
     }
+
+    /// SQLite evaluates `type IN (…)` in a CHECK by building a temporary b-tree of the list
+    /// for every row inserted (the costliest part of a ledger write); the same rule as
+    /// equalities costs nothing. SQLite cannot change a CHECK in place: the table is made
+    /// again, its rows copied (and `transactions_by_user_time`, which `(user_id, user_seq)`
+    /// serves, is not made again).
+    static let transactionsWithoutInList = """
+        CREATE TABLE transactions_checked (
+            id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            type TEXT NOT NULL CHECK (type = 'credit' OR type = 'sms_purchase' OR type = 'debit' OR type = 'refund'),
+            description TEXT NOT NULL, service TEXT, reference TEXT NOT NULL UNIQUE, payment_reference TEXT,
+            created_at TEXT NOT NULL, balance_after_minor INTEGER NOT NULL, user_seq INTEGER NOT NULL,
+            UNIQUE (user_id, user_seq));
+        INSERT INTO transactions_checked SELECT id, user_id, amount_minor, type, description, service, reference, payment_reference,
+            created_at, balance_after_minor, user_seq FROM transactions;
+        DROP TABLE transactions;
+        ALTER TABLE transactions_checked RENAME TO transactions;
+        CREATE INDEX transactions_by_time ON transactions (created_at);
+        """
 
     public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect)] }
 
