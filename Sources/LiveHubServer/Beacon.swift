@@ -1,4 +1,5 @@
 import Hub
+import Records
 
 /// A tracking event from a storefront, parsed and checked on the connection's own loop
 /// before it goes to the hub. Field names follow the contract (`session_id`, `page_type`…).
@@ -99,11 +100,11 @@ enum HubCommand: Sendable {
     static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
     static var cleanup: HubCommand { .presence(.cleanup) }
     static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
-    static func transactions(_ q: TransactionQuery) -> HubCommand { .money(.transactions(q)) }
+    static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
     static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
     static func monitor(minutes: Int) -> HubCommand { .money(.monitor(minutes: minutes)) }
     static func paymentEvent(_ r: PaymentEventRequest) -> HubCommand { .money(.paymentEvent(r)) }
-    static func payments(_ q: PaymentQuery) -> HubCommand { .money(.payments(q)) }
+    static func payments(_ q: PaymentFilter) -> HubCommand { .money(.payments(q)) }
     static func paymentStats(windowMilliseconds: Int64) -> HubCommand { .money(.paymentStats(windowMilliseconds: windowMilliseconds)) }
     static var paymentGaps: HubCommand { .money(.paymentGaps) }
     static func resolvePayment(reference: String, note: String?, by: String) -> HubCommand {
@@ -131,11 +132,11 @@ enum PresenceCommand: Sendable {
 /// database before they are answered).
 enum MoneyCall: Sendable {
     case ledger(LedgerRequest)
-    case transactions(TransactionQuery)
+    case transactions(TransactionFilter)
     case balance(userId: String)
     case monitor(minutes: Int)
     case paymentEvent(PaymentEventRequest)
-    case payments(PaymentQuery)
+    case payments(PaymentFilter)
     case paymentStats(windowMilliseconds: Int64)
     case paymentGaps
     /// `by`: who resolved it (the token's `sub`, or `api-key`).

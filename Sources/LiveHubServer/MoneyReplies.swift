@@ -20,7 +20,7 @@ struct MoneyRequest {
                 return Self.json(created ? .created : .ok, MoneyMessages.transaction(t))
             }
         case .transactions(let query):
-            self.command = .transactions(query.filter)
+            self.command = .transactions(query)
             answer = { reply in
                 guard case .transactions(let list) = reply else { return Self.failure(reply) }
                 return Self.json(.ok, MoneyMessages.transactions(list))
@@ -50,7 +50,7 @@ struct MoneyRequest {
                 return Self.json(.ok, MoneyMessages.payment(p))
             }
         case .payments(let query):
-            self.command = .payments(query.filter)
+            self.command = .payments(query)
             answer = Self.payments
         case .paymentStats(let window):
             self.command = .paymentStats(window: window)

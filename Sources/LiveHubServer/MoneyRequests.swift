@@ -29,17 +29,10 @@ struct LedgerRequest: Sendable {
     }
 }
 
-/// `GET /api/wallet/transactions` filters and paging.
-struct TransactionQuery: Sendable {
-    var userId: String?
-    var kind: LedgerTransaction.Kind?
-    var start: Int64?
-    var end: Int64?
-    var skip = 0
-    var limit = 50
-
-    static func parse(_ query: [String: String]) throws(APIError) -> TransactionQuery {
-        var result = TransactionQuery()
+/// `GET /api/wallet/transactions` filters and paging, read from the query string.
+extension TransactionFilter {
+    static func parse(_ query: [String: String]) throws(APIError) -> TransactionFilter {
+        var result = TransactionFilter()
         result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
         if let type = query["type"], !type.isEmpty {
             guard let kind = LedgerTransaction.Kind(rawValue: type) else { throw QueryParameters.invalid("type must be one of credit, sms_purchase, debit, refund") }
@@ -50,17 +43,6 @@ struct TransactionQuery: Sendable {
         result.skip = try QueryParameters.integer(query, "skip", in: 0...Int(Int32.max)) ?? 0
         result.limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 50
         return result
-    }
-
-    var filter: TransactionFilter {
-        var filter = TransactionFilter()
-        filter.userId = userId
-        filter.kind = kind
-        filter.start = start
-        filter.end = end
-        filter.skip = skip
-        filter.limit = limit
-        return filter
     }
 }
 
@@ -85,15 +67,10 @@ struct PaymentEventRequest: Sendable {
     }
 }
 
-/// `GET /api/payments` lookups.
-struct PaymentQuery: Sendable {
-    var email: String?
-    var phone: String?
-    var userId: String?
-    var status: Payment.Stage?
-
-    static func parse(_ query: [String: String]) throws(APIError) -> PaymentQuery {
-        var result = PaymentQuery()
+/// `GET /api/payments` lookups, read from the query string.
+extension PaymentFilter {
+    static func parse(_ query: [String: String]) throws(APIError) -> PaymentFilter {
+        var result = PaymentFilter()
         result.email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
         result.phone = query["phone"].flatMap { $0.isEmpty ? nil : $0 }
         result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
@@ -104,15 +81,6 @@ struct PaymentQuery: Sendable {
             result.status = stage
         }
         return result
-    }
-
-    var filter: PaymentFilter {
-        var filter = PaymentFilter()
-        filter.email = email
-        filter.phone = phone
-        filter.userId = userId
-        filter.status = status
-        return filter
     }
 }
 

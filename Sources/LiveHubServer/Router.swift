@@ -1,6 +1,7 @@
 import Glibc
 import HTTP1
 import Hub
+import Records
 import WebSocket
 import WebSocketDeflate
 
@@ -96,7 +97,7 @@ struct Router {
             }
             try require(head, "GET")
             try authorize(head, scopes: [.admin])
-            return .hub(.transactions(try TransactionQuery.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
+            return .hub(.transactions(try TransactionFilter.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
         case "/api/wallet/balance":
             try require(head, "GET")
             let query = QueryString.parse(head.query)
@@ -120,7 +121,7 @@ struct Router {
         case "/api/payments":
             try require(head, "GET")
             try authorize(head, scopes: [.seller, .admin])
-            return .hub(.payments(try PaymentQuery.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
+            return .hub(.payments(try PaymentFilter.parse(QueryString.parse(head.query))), headers: HTTPHeaders())
         case "/api/payments/stats":
             try require(head, "GET")
             try authorize(head, scopes: [.seller, .admin])
