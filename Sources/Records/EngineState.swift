@@ -75,30 +75,29 @@ final class EngineState {
         var committed: [MoneyEffect] = []
         func commit(_ group: ArraySlice<(batch: Int, index: Int, write: MoneyWrite)>) {
             let started = DispatchTime.now().uptimeNanoseconds
-            pendingEffects = []
-            problemsChanged = false
             var results: [MoneyReply] = []
+            /// The group in one transaction: sent together (PostgreSQL's pipeline, plain
+            /// ledger writes only) or one write after the other.
+            func transaction(pipelined: Bool) throws(Failure) {
+                pendingEffects = []
+                problemsChanged = false
+                try store.inTransaction { () throws(Failure) in
+                    if pipelined, let sent = try ledgerPipeline(group) {
+                        results = sent
+                    } else {
+                        results = []
+                        for (_, _, write) in group { results.append(try apply(write)) }
+                    }
+                    if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                }
+            }
             do {
                 do {
-                    try store.inTransaction { () throws(Failure) in
-                        // PostgreSQL: plain ledger writes sent together (pipeline mode).
-                        if let sent = try ledgerPipeline(group) {
-                            results = sent
-                        } else {
-                            for (_, _, write) in group { results.append(try apply(write)) }
-                        }
-                        if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
-                    }
+                    try transaction(pipelined: true)
                 } catch where error.decideAgain {
                     // A reference seen before was in it: rolled back, and one write at a time.
                     wallets.removeAll()
-                    pendingEffects = []
-                    problemsChanged = false
-                    results = []
-                    try store.inTransaction { () throws(Failure) in
-                        for (_, _, write) in group { results.append(try apply(write)) }
-                        if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
-                    }
+                    try transaction(pipelined: false)
                 }
                 for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
                 committed += pendingEffects
@@ -361,33 +360,13 @@ final class EngineState {
         case .payments(let filter):
             return .payments(try store.payments(filter, limit: 500))
         case .paymentStats(let window):
-            var stats = PaymentStats()
-            for p in try store.payments(createdSince: clock.nowMilliseconds - window) {
-                stats.total += 1
-                stats.byStatus[p.status, default: 0] += 1
-                if p.isGap { stats.gaps += 1 }
-                if p.confirmedAt != nil || p.status == .credited, let a = p.amount { stats.amount = stats.amount + a }
-            }
-            return .paymentStats(stats)
+            return .paymentStats(try store.paymentStats(since: clock.nowMilliseconds - window))
         case .openProblems:
             return .payments(try store.openProblems())
         case .journey(let userId, let email):
             return .activity(try store.journey(userId: userId, email: email))
         case .funnels(let since, let steps):
-            let done = try store.successfulActors(since: since, actions: steps)
-            var reached: Set<String>?
-            let registration = steps.map { step -> Int in
-                let actors = done[step] ?? []
-                reached = reached.map { $0.intersection(actors) } ?? actors
-                return reached!.count
-            }
-            var payment = [0, 0, 0]
-            for p in try store.payments(createdSince: since) {
-                payment[0] += 1
-                if p.confirmedAt != nil || p.status == .credited { payment[1] += 1 }
-                if p.status == .credited { payment[2] += 1 }
-            }
-            return .funnels(registration: registration, payment: payment)
+            return .funnels(registration: try store.activityFunnel(since: since, steps: steps), payment: try store.paymentFunnel(since: since))
         case .alerts(let limit):
             return .alerts(try store.alerts(limit: limit))
         case .webhookLog(let provider, let reference, let limit):

@@ -150,9 +150,32 @@ extension RecordsStore {
                      [Self.time(cutoff)])
     }
 
-    /// Payments created since `since` (a report's window), in the order first seen.
-    public func payments(createdSince since: Int64) throws(Failure) -> [Payment] {
-        try db.query("SELECT \(Self.paymentColumns) FROM payments WHERE created_at >= $1 ORDER BY seq", [Self.time(since)]).compactMap(Self.payment)
+    /// Payments created since `since` (a report's window), counted by the database: the
+    /// window may hold every payment ever made, and none of them is loaded.
+    public func paymentStats(since: Int64) throws(Failure) -> PaymentStats {
+        var stats = PaymentStats()
+        for row in try db.query("""
+            SELECT status, count(*), sum(gap),
+                sum(CASE WHEN confirmed_at IS NOT NULL OR status = 'credited' THEN coalesce(amount_minor, 0) ELSE 0 END)
+                FROM payments WHERE created_at >= $1 GROUP BY status
+            """, [Self.time(since)]) {
+            guard let status = row[0].text.flatMap(Payment.Stage.init(rawValue:)) else { continue }
+            let count = Int(row[1].integer ?? 0)
+            stats.total += count
+            stats.byStatus[status] = count
+            stats.gaps += Int(row[2].integer ?? 0)
+            stats.amount = stats.amount + Money(minorUnits: row[3].integer ?? 0)
+        }
+        return stats
+    }
+
+    /// The payment funnel since `since`: created, confirmed by the provider (or credited), credited.
+    public func paymentFunnel(since: Int64) throws(Failure) -> [Int] {
+        let row = try db.query("""
+            SELECT count(*), coalesce(sum(CASE WHEN confirmed_at IS NOT NULL OR status = 'credited' THEN 1 ELSE 0 END), 0),
+                coalesce(sum(CASE WHEN status = 'credited' THEN 1 ELSE 0 END), 0) FROM payments WHERE created_at >= $1
+            """, [Self.time(since)]).first ?? []
+        return (0..<3).map { Int(row.count > $0 ? row[$0].integer ?? 0 : 0) }
     }
 
     public func isProcessedDelivery(_ key: String) throws(Failure) -> Bool {
@@ -263,15 +286,21 @@ extension RecordsStore {
         return events.values.sorted { $0.id < $1.id }.prefix(limit).map { $0 }
     }
 
-    /// Actors (`ActivityEvent.actor`) who did each action successfully since `since`.
-    public func successfulActors(since: Int64, actions: [String]) throws(Failure) -> [String: Set<String>] {
-        var done: [String: Set<String>] = [:]
-        for action in actions {
-            let rows = try db.query("SELECT DISTINCT user_id, lower(email) FROM activity WHERE action = $1 AND status = 'success' AND created_at >= $2",
-                                    [.text(action), Self.time(since)])
-            done[action] = Set(rows.map { row in row[0].text.map { "u:" + $0 } ?? "e:" + (row[1].text ?? "") })
-        }
-        return done
+    /// A funnel over activity since `since`: how many actors (`ActivityEvent.actor`) did
+    /// `steps[0]` successfully, then `steps[0]` and `steps[1]`, and so on (every step
+    /// before it, in any order). One statement, grouped by actor in the database.
+    public func activityFunnel(since: Int64, steps: [String]) throws(Failure) -> [Int] {
+        guard !steps.isEmpty else { return [] }
+        // Parameters numbered in the order they appear: SQLite numbers `$n` by first
+        // appearance, not by n.
+        let flags = steps.indices.map { "max(CASE WHEN action = $\($0 + 1) THEN 1 ELSE 0 END) AS s\($0)" }.joined(separator: ", ")
+        let reached = steps.indices.map { k in "coalesce(sum(" + (0...k).map { "s\($0)" }.joined(separator: " * ") + "), 0)" }.joined(separator: ", ")
+        let actor = "CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id ELSE 'e:' || lower(coalesce(email, '')) END"
+        let row = try db.query("""
+            SELECT \(reached) FROM (SELECT \(actor) AS actor, \(flags) FROM activity
+                WHERE status = 'success' AND created_at >= $\(steps.count + 1) GROUP BY 1) AS per_actor
+            """, steps.map { .text($0) } + [Self.time(since)]).first ?? []
+        return steps.indices.map { Int(row.count > $0 ? row[$0].integer ?? 0 : 0) }
     }
 
     /// Activity events older than `cutoff` deleted (retention); how many went.

@@ -1,5 +1,6 @@
 /// What the records store needs of a database, so one store writes SQLite and PostgreSQL
-/// alike: statements with `$1, $2, …` parameters (both read them), run or queried.
+/// alike: statements with `$1, $2, …` parameters (both read them), run or queried. Number
+/// them in the order they first appear in the text: SQLite binds `$n` by appearance.
 public protocol SQLConnection: AnyObject {
     var dialect: SQLDialect { get }
     /// Where it is, for messages (a path, or the URL without its password).
