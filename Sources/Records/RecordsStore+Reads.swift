@@ -306,9 +306,8 @@ extension RecordsStore {
     /// Activity events older than `cutoff` deleted (retention); how many went.
     @discardableResult
     public func deleteActivity(before cutoff: Int64) throws(Failure) -> Int {
-        let rows = try db.query("SELECT count(*) FROM activity WHERE created_at < $1", [Self.time(cutoff)])
         try db.query("DELETE FROM activity WHERE created_at < $1", [Self.time(cutoff)])
-        return Int(rows.first?.first?.integer ?? 0)
+        return db.changes
     }
 }
 
