@@ -38,6 +38,22 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 }
 
+extension String {
+    /// The common case (a header name against a name), without the generic path's walk
+    /// through both texts when their lengths already differ.
+    public func asciiCaseInsensitiveEquals(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        let equal: Bool?? = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                for i in 0..<a.count where a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i]) { return false }
+                return true
+            }
+        }
+        if let equal = equal ?? nil { return equal }
+        return self[...].asciiCaseInsensitiveEquals(other[...])
+    }
+}
+
 extension StringProtocol {
     public func asciiCaseInsensitiveEquals<Other: StringProtocol>(_ other: Other) -> Bool {
         var a = utf8.makeIterator()

@@ -16,14 +16,19 @@ public struct HTTPRequestHead: Sendable {
 
     /// The target's path, before any `?`.
     public var path: Substring {
-        target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(target)
+        guard let mark = queryMark else { return Substring(target) }
+        return target[..<mark]
     }
 
     /// The target's query, after the first `?`, or "".
     public var query: Substring {
-        guard let mark = target.firstIndex(of: "?") else { return "" }
-        return target[target.index(after: mark)...]
+        guard let mark = queryMark else { return "" }
+        return target[target.utf8.index(after: mark)...]
     }
+
+    /// The first `?`, found byte by byte (a `Character` search would run grapheme breaking
+    /// over every target; `?` is ASCII, so a byte is enough).
+    private var queryMark: String.Index? { target.utf8.firstIndex(of: UInt8(ascii: "?")) }
 
     /// RFC 9112 §9.3: HTTP/1.1 is persistent unless `Connection: close`; HTTP/1.0 only
     /// with `Connection: keep-alive`.

@@ -147,15 +147,24 @@ public struct JSONParser {
     /// RFC 8259 §7, including surrogate pairs in \u escapes; the text must be UTF-8.
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var out: [UInt8] = []
+        // Most strings hold no escape: find the closing quote and validate the run once,
+        // rather than copy it byte by byte into a growing buffer.
+        let start = index
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            index = end + 1
+            return try text(bytes[start..<end])
+        }
+        var out: [UInt8] = Array(bytes[start..<end])
+        index = end
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8") }
-                return text
+                return try text(out[...])
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw error("unterminated escape") }
                 let escape = bytes[index]
@@ -189,6 +198,15 @@ public struct JSONParser {
                 out.append(byte)
             }
         }
+    }
+
+    /// The bytes as a String, refused unless UTF-8. ASCII (nearly every key and value) is
+    /// checked here; only other text goes through the standard library's validation, whose
+    /// generic path costs more than the rest of the string's parse.
+    private func text(_ utf8: ArraySlice<UInt8>) throws(JSONParseError) -> String {
+        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+        guard let text = String(validating: utf8, as: UTF8.self) else { throw error("invalid UTF-8") }
+        return text
     }
 
     private mutating func hex4() throws(JSONParseError) -> UInt32 {

@@ -4,7 +4,12 @@ import CSQLite
 /// prepared once and kept. Errors carry SQLite's own message.
 public final class SQLiteDatabase: SQLConnection {
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [StatementKey: OpaquePointer] = [:]
+    /// The text parameters of the statement being run, copied here and bound without
+    /// SQLite's own copy (`SQLITE_STATIC`): one copy into memory that stays, instead of a
+    /// malloc, a copy and a free per text parameter. Valid until the next `query`, by when
+    /// the statement that points into it has been reset and is bound again before it runs.
+    private var textArena = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
     public let path: String
     public var dialect: SQLDialect { .sqlite }
     public var name: String { path }
@@ -25,6 +30,7 @@ public final class SQLiteDatabase: SQLConnection {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close(handle)
+        textArena.deallocate()
     }
 
     public func execute(_ sql: String) throws(RecordsFailure) {
@@ -39,10 +45,14 @@ public final class SQLiteDatabase: SQLConnection {
     @discardableResult
     public func query(_ sql: String, _ values: [SQLValue] = []) throws(RecordsFailure) -> [[SQLValue]] {
         let statement = try prepared(sql)
-        defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
+        defer { sqlite3_reset(statement) }
+        // Every parameter is bound on every run (no `sqlite3_clear_bindings`): a call with
+        // too few values would otherwise run with the last call's.
+        guard Int(sqlite3_bind_parameter_count(statement)) == values.count else {
+            throw RecordsFailure("\(values.count) values for \(sqlite3_bind_parameter_count(statement)) parameters (in: \(sql.prefix(80)))")
         }
+        reserveTextArena(for: values)
+        var arenaOffset = 0
         for (i, value) in values.enumerated() {
             let position = Int32(i + 1)
             let rc: Int32
@@ -50,8 +60,15 @@ public final class SQLiteDatabase: SQLConnection {
             case .integer(let n): rc = sqlite3_bind_int64(statement, position, n)
             case .null: rc = sqlite3_bind_null(statement, position)
             case .text(let s):
+                // Never NULL (SQLite binds a NULL pointer as NULL, not ''): the arena always exists.
+                let start = textArena.baseAddress! + arenaOffset
                 var text = s
-                rc = text.withUTF8 { csqlite_bind_text(statement, position, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32($0.count)) }
+                let count = text.withUTF8 { utf8 in
+                    if let source = utf8.baseAddress { start.copyMemory(from: source, byteCount: utf8.count) }
+                    return utf8.count
+                }
+                arenaOffset += count
+                rc = sqlite3_bind_text(statement, position, start.assumingMemoryBound(to: CChar.self), Int32(count), nil)
             }
             guard rc == SQLITE_OK else { throw RecordsFailure(lastError) }
         }
@@ -72,14 +89,45 @@ public final class SQLiteDatabase: SQLConnection {
         }
     }
 
+    private func reserveTextArena(for values: [SQLValue]) {
+        var needed = 0
+        for case .text(let s) in values { needed += s.utf8.count }
+        guard needed > textArena.count else { return }
+        textArena.deallocate()
+        textArena = .allocate(byteCount: max(needed, 2 * textArena.count, 4096), alignment: 1)
+    }
+
     private func prepared(_ sql: String) throws(RecordsFailure) -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+        let key = StatementKey(sql)
+        if let statement = statements[key] { return statement }
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw RecordsFailure("\(lastError) (in: \(sql.prefix(80)))")
         }
-        statements[sql] = statement
+        statements[key] = statement
         return statement
+    }
+
+    /// A statement cache key that hashes the text's length and its last bytes rather than
+    /// all of it (hashing every byte of every statement was a few percent of a ledger
+    /// write); equality is still the whole text, so a collision costs a compare, never a
+    /// wrong statement.
+    private struct StatementKey: Hashable {
+        let sql: String
+        init(_ sql: String) { self.sql = sql }
+        static func == (a: Self, b: Self) -> Bool { a.sql == b.sql }
+        func hash(into hasher: inout Hasher) {
+            let utf8 = sql.utf8
+            hasher.combine(utf8.count)
+            // The last 16 bytes (where statements of one shape differ: their parameters), read
+            // as two words straight from the text's storage.
+            _ = utf8.withContiguousStorageIfAvailable { bytes in
+                guard bytes.count >= 16, let base = bytes.baseAddress else { return }
+                let raw = UnsafeRawPointer(base + bytes.count - 16)
+                hasher.combine(raw.loadUnaligned(as: UInt64.self))
+                hasher.combine(raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            }
+        }
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
