@@ -83,6 +83,6 @@ extension StringProtocol {
     }
 }
 
-@inline(__always) func asciiLower(_ byte: UInt8) -> UInt8 {
+@inline(__always) public func asciiLower(_ byte: UInt8) -> UInt8 {
     byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
 }

@@ -305,6 +305,11 @@ public struct HTTPRequestParser: Sendable {
             return .chunked
         }
         guard !lengths.isEmpty else { return .none }
+        // The usual case, one Content-Length of plain digits, read straight from its bytes.
+        if lengths.count == 1, let n = Self.plainLength(lengths[0]) {
+            if n > limits.maxBodySize { throw .bodyTooLarge }
+            return n == 0 ? .none : .length(n)
+        }
         var length: Int?
         for field in lengths {
             for item in field.split(separator: ",", omittingEmptySubsequences: false) {
@@ -319,6 +324,19 @@ public struct HTTPRequestParser: Sendable {
         let n = length ?? 0
         if n > limits.maxBodySize { throw .bodyTooLarge }
         return n == 0 ? .none : .length(n)
+    }
+
+    /// A Content-Length of 1 to 18 digits and nothing else, as a number; nil for anything
+    /// else (a list, spaces, a sign), which the careful path decides.
+    private static func plainLength(_ field: String) -> Int? {
+        let utf8 = field.utf8
+        guard (1...18).contains(utf8.count) else { return nil }
+        var n = 0
+        for byte in utf8 {
+            guard isDigit(byte) else { return nil }
+            n = n * 10 + Int(byte - 0x30)
+        }
+        return n
     }
 
     /// A CRLF-terminated line from the buffer (without the CRLF), or nil if incomplete.

@@ -19,7 +19,11 @@ public struct HTTPResponse: Sendable {
     public func serialize(keepAlive: Bool, headOnly: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
-        out.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        Self.appendDecimal(status.code, to: &out)
+        out.append(0x20)
+        out.append(contentsOf: status.reason.utf8)
+        out.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers.fields {
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
@@ -27,11 +31,29 @@ public struct HTTPResponse: Sendable {
             out.append(contentsOf: "\r\n".utf8)
         }
         if status.code >= 200 {
-            out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            Self.appendDecimal(body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
             if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
         }
         out.append(contentsOf: "\r\n".utf8)
         if status.code >= 200 && !headOnly { out.append(contentsOf: body) }
         return out
+    }
+
+    /// A non-negative number's digits (no interpolated String per response).
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = max(value, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(0x30 + n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 }

@@ -251,7 +251,8 @@ struct Router {
     @discardableResult
     private func authorize(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>, apiKeyAllowed: Bool = true) throws(APIError) -> AccessToken? {
         var credential: String?
-        if let header = head.headers["Authorization"], header.lowercased().hasPrefix("bearer ") {
+        if let header = head.headers["Authorization"], header.utf8.count >= 7,
+           header.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { asciiLower($0) == $1 }) {
             credential = String(header.dropFirst(7)).trimmingCharacters(in: " ")
         } else {
             credential = QueryString.parse(head.query)["token"]

@@ -76,28 +76,36 @@ final class EngineState {
         func commit(_ group: ArraySlice<(batch: Int, index: Int, write: MoneyWrite)>) {
             let started = DispatchTime.now().uptimeNanoseconds
             var results: [MoneyReply] = []
-            /// The group in one transaction: sent together (PostgreSQL's pipeline, plain
-            /// ledger writes only) or one write after the other.
-            func transaction(pipelined: Bool) throws(Failure) {
+            /// The group in one transaction: written together (plain ledger writes only) or
+            /// one write after the other.
+            func transaction(together: Bool) throws(Failure) {
                 pendingEffects = []
                 problemsChanged = false
                 try store.inTransaction { () throws(Failure) in
-                    if pipelined, let sent = try ledgerPipeline(group) {
-                        results = sent
-                    } else {
-                        results = []
-                        for (_, _, write) in group { results.append(try apply(write)) }
+                    results = []
+                    var rest = group[...]
+                    while let first = rest.first {
+                        // A run of plain ledger writes goes together; anything else (a
+                        // payment credit, a webhook, the gap sweep) one at a time, in order.
+                        let run = together ? Array(rest.lazy.map { Self.plainLedger($0.write) }.prefix { $0 != nil }.compactMap { $0 }) : []
+                        if run.count > 1 {
+                            results += try ledgerBatch(run)
+                            rest = rest.dropFirst(run.count)
+                        } else {
+                            results.append(try apply(first.write))
+                            rest = rest.dropFirst()
+                        }
                     }
                     if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
                 }
             }
             do {
                 do {
-                    try transaction(pipelined: true)
+                    try transaction(together: true)
                 } catch where error.decideAgain {
                     // A reference seen before was in it: rolled back, and one write at a time.
                     wallets.removeAll()
-                    try transaction(pipelined: false)
+                    try transaction(together: false)
                 }
                 for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
                 committed += pendingEffects
@@ -225,17 +233,11 @@ final class EngineState {
         }
     }
 
-    /// On PostgreSQL, a group of ledger writes that credit no payment, decided from the
-    /// wallets as if each were new and sent in one pipeline (one round trip for all, not
-    /// one each). A reference seen before (the insert changed nothing) is decided again,
-    /// the careful way, with the whole group. nil: not such a group.
-    private func ledgerPipeline(_ group: ArraySlice<(batch: Int, index: Int, write: MoneyWrite)>) throws(Failure) -> [MoneyReply]? {
-        guard store.db.dialect == .postgres, group.count > 1 else { return nil }
-        var entries: [LedgerEntry] = []
-        for (_, _, write) in group {
-            guard case .ledger(let entry) = write, entry.paymentReference == nil else { return nil }
-            entries.append(entry)
-        }
+    /// A group of ledger writes that credit no payment, decided from the wallets as if each
+    /// were new and written together (`RecordsStore.insertAllNew`: one pipeline on
+    /// PostgreSQL, multi-row statements on SQLite). A reference seen before (a row that did
+    /// not go in), or one out of range, has the whole group decided again, the careful way.
+    private func ledgerBatch(_ entries: [LedgerEntry]) throws(Failure) -> [MoneyReply] {
         let now = clock.nowMilliseconds
         var decided: [String: (balance: Money, lastSeq: Int64)] = [:]
         var transactions: [LedgerTransaction] = []
@@ -246,17 +248,14 @@ final class EngineState {
             guard case .new(_, let t) = MoneyBook.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
                                                          userId: entry.userId, amount: entry.amount, kind: entry.kind,
                                                          description: entry.description, service: entry.service,
-                                                         reference: entry.reference, paymentReference: nil, now: now) else { return nil }
+                                                         reference: entry.reference, paymentReference: nil, now: now) else {
+                throw decideAgain("a write in the batch is out of range")
+            }
             transactions.append(t)
             decided[entry.userId] = (t.balanceAfter, t.userSeq)
             nextID += 1
         }
-        let counts = try store.db.pipelined(transactions.map { (RecordsStore.insertNewTransactionPostgres, RecordsStore.values(of: $0)) })
-        guard counts.allSatisfy({ $0 == 1 }) else {
-            var again = Failure("a reference in the batch was seen before")
-            again.decideAgain = true
-            throw again
-        }
+        guard try store.insertAllNew(transactions) else { throw decideAgain("a reference in the batch was seen before") }
         nextTransactionID = nextID
         for (user, wallet) in decided { wallets[user] = wallet }
         for t in transactions {
@@ -264,6 +263,19 @@ final class EngineState {
             for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
         }
         return transactions.map { .transaction($0, created: true) }
+    }
+
+    /// What `ledgerBatch` writes: a ledger write that credits no payment.
+    private static func plainLedger(_ write: MoneyWrite) -> LedgerEntry? {
+        if case .ledger(let entry) = write, entry.paymentReference == nil { return entry }
+        return nil
+    }
+
+    /// A batch that cannot be written together: rolled back and decided one write at a time.
+    private func decideAgain(_ reason: String) -> Failure {
+        var again = Failure(reason)
+        again.decideAgain = true
+        return again
     }
 
     /// A stage report applied to its payment (created by its first report).

@@ -257,6 +257,70 @@ public final class RecordsStore {
         return true
     }
 
+    /// New transactions, all or none: true if every one went in (their wallets then hold
+    /// the last balance and seq of each user), false if one of them was already there (a
+    /// reference seen before; the caller rolls back and decides again one at a time).
+    /// PostgreSQL: one pipeline of the one-statement writes. SQLite: multi-row statements of
+    /// up to 64 rows (a statement's start, bindings and end cost as much as one row's
+    /// b-tree inserts), each size prepared once.
+    func insertAllNew(_ transactions: [LedgerTransaction]) throws(Failure) -> Bool {
+        if db.dialect == .postgres {
+            let counts = try db.pipelined(transactions.map { (Self.insertNewTransactionPostgres, Self.values(of: $0)) })
+            return counts.allSatisfy { $0 == 1 }
+        }
+        var lastOfUser: [String: LedgerTransaction] = [:]
+        for t in transactions { lastOfUser[t.userId] = t }
+        let latest = transactions.filter { lastOfUser[$0.userId]?.id == $0.id }
+        for chunk in Self.chunks(transactions) {
+            try db.query(transactionRows(chunk.count), chunk.flatMap(Self.values(of:)))
+            guard db.changes == chunk.count else { return false }
+        }
+        for chunk in Self.chunks(latest) {
+            try db.query(walletRows(chunk.count), chunk.flatMap { t in
+                [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)] as [Value]
+            })
+        }
+        return true
+    }
+
+    /// Slices of 64, 16, 4 and 1 rows: few statement shapes, few statements.
+    static func chunks<T>(_ items: [T]) -> [ArraySlice<T>] {
+        var out: [ArraySlice<T>] = []
+        var start = items.startIndex
+        for size in [64, 16, 4, 1] {
+            while items.endIndex - start >= size {
+                out.append(items[start..<(start + size)])
+                start += size
+            }
+        }
+        return out
+    }
+
+    /// The multi-row statements by (table, row count), made once.
+    private var multiRowStatements: [Int: String] = [:]
+
+    private func transactionRows(_ count: Int) -> String {
+        multiRow(key: count * 2, count: count, each: 11, prefix: """
+            INSERT OR IGNORE INTO transactions (id, user_id, amount_minor, type, description, service, reference, payment_reference,
+                created_at, balance_after_minor, user_seq) VALUES
+            """, suffix: "")
+    }
+
+    private func walletRows(_ count: Int) -> String {
+        multiRow(key: count * 2 + 1, count: count, each: 4, prefix: "INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) VALUES", suffix: """
+             ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
+                updated_at = excluded.updated_at
+            """)
+    }
+
+    private func multiRow(key: Int, count: Int, each: Int, prefix: String, suffix: String) -> String {
+        if let sql = multiRowStatements[key] { return sql }
+        let group = "(" + Array(repeating: "?", count: each).joined(separator: ",") + ")"
+        let sql = prefix + " " + Array(repeating: group, count: count).joined(separator: ",") + suffix
+        multiRowStatements[key] = sql
+        return sql
+    }
+
     /// A transaction and its wallet's new balance and seq.
     func insert(_ t: LedgerTransaction) throws(Failure) {
         try db.query(Self.insertTransaction, [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),

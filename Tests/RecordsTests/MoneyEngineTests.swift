@@ -58,6 +58,52 @@ struct MoneyEngineTests {
         #expect(try store.db.query("SELECT count(*) FROM transactions", []).first?.first?.integer == 2)
     }
 
+    /// Runs of plain ledger writes go in as multi-row statements (64, 16, 4, 1 rows), split by
+    /// the writes that are applied one at a time; a reference seen before anywhere in the
+    /// group has the whole group decided again. Either way the rows are what one-at-a-time
+    /// would have written.
+    @Test func runsWrittenTogetherLeaveWhatOneAtATimeWould() throws {
+        let (engine, store, collected) = try engine()
+        var commands: [(MoneyCommand, UInt64)] = []
+        for k in 0..<150 {
+            commands.append((entry("user\(k % 7)", Int64(100 + k), k % 5 == 0 ? .debit : .credit, reference: "r\(k)"), UInt64(k + 1)))
+            if k == 90 {
+                commands.append((.activity(ActivityEvent(id: 0, userId: "user1", email: nil, action: "x", status: "success",
+                                                         details: nil, errorMessage: nil, createdAt: 0)), 1000))
+            }
+        }
+        engine.submit(commands, replies: collected.replies)
+        engine.flush()
+        // A second group whose last write repeats a reference of the first.
+        engine.submit((150..<230).map { k in (entry("user\(k % 7)", 100, reference: "r\(k)"), UInt64(k + 1)) }
+                      + [(entry("user3", 103, reference: "r3"), 999)], replies: collected.replies)
+        engine.flush()
+        let replies = collected.allReplies
+        #expect(replies.count == 232)
+        guard case .transaction(let retried, false) = replies.last?.1 else {
+            Issue.record("the repeated reference was not answered with its original: \(String(describing: replies.last))")
+            return
+        }
+        #expect(retried.reference == "r3" && retried.id == 4)
+        let rows = try store.db.query("SELECT user_id, amount_minor, type, user_seq, balance_after_minor FROM transactions ORDER BY id", [])
+        #expect(rows.count == 230)
+        var balances: [String: Int64] = [:]
+        var seqs: [String: Int64] = [:]
+        for row in rows {
+            let user = row[0].text ?? ""
+            let signed = (row[2].text == "debit" ? -1 : 1) * (row[1].integer ?? 0)
+            balances[user, default: 0] += signed
+            seqs[user, default: 0] += 1
+            #expect(row[3].integer == seqs[user] && row[4].integer == balances[user], "\(row)")
+        }
+        for row in try store.db.query("SELECT user_id, balance_minor, last_seq FROM wallets", []) {
+            let user = row[0].text ?? ""
+            #expect(row[1].integer == balances[user] && row[2].integer == seqs[user], "\(row)")
+        }
+        #expect(try store.db.query("SELECT count(*) FROM wallets", []).first?.first?.integer == 7)
+        #expect(try store.db.query("SELECT count(*) FROM activity", []).first?.first?.integer == 1)
+    }
+
     @Test func aDatabaseThatRefusesChangesNothingAndTheNextBatchGoesIn() throws {
         let (engine, store, collected) = try engine()
         engine.submit([(entry("u", 500, reference: "a"), 1)], replies: collected.replies)
