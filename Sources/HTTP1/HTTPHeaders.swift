@@ -20,7 +20,9 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { $0.name.asciiCaseInsensitiveEquals(name) }.map(\.value)
+        var found: [String] = []
+        for field in fields where field.name.asciiCaseInsensitiveEquals(name) { found.append(field.value) }
+        return found
     }
 
     /// True when a comma-separated list header (`Connection`, `Upgrade`) holds `token`.

@@ -2,7 +2,12 @@
 /// intermediate dictionary is made per message.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = [false]
+    /// Whether the open object or array at each depth already has a member (so the next
+    /// one needs a comma): one bit per depth, the innermost lowest, as a stack in two words
+    /// rather than an array (which cost a bounds and a uniqueness check on every value).
+    /// Nesting past 64 levels would lose the outer levels' bits: the parser refuses anything
+    /// deeper than 32, and the hub's own messages nest a few levels.
+    private var hasMember: UInt64 = 0
 
     public init() {
         bytes.reserveCapacity(256)
@@ -11,38 +16,32 @@ public struct JSONWriter {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        if hasMember & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        hasMember |= 1
     }
 
-    public mutating func beginObject() {
+    private mutating func open(_ bracket: UInt8) {
         separate()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        bytes.append(bracket)
+        hasMember <<= 1
     }
 
-    public mutating func endObject() {
-        needsComma.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+    private mutating func close(_ bracket: UInt8) {
+        hasMember >>= 1
+        bytes.append(bracket)
     }
 
-    public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
-    }
-
-    public mutating func endArray() {
-        needsComma.removeLast()
-        bytes.append(UInt8(ascii: "]"))
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// A key inside an object; the next value call writes its value.
     public mutating func key(_ name: String) {
         separate()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        hasMember &= ~1
     }
 
     public mutating func string(_ value: String?) {

@@ -250,13 +250,7 @@ struct Router {
     /// A bearer credential (header or `?token=`): the API key, or a token of one of `scopes`.
     @discardableResult
     private func authorize(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>, apiKeyAllowed: Bool = true) throws(APIError) -> AccessToken? {
-        var credential: String?
-        if let header = head.headers["Authorization"], header.utf8.count >= 7,
-           header.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { asciiLower($0) == $1 }) {
-            credential = String(header.dropFirst(7)).trimmingCharacters(in: " ")
-        } else {
-            credential = QueryString.parse(head.query)["token"]
-        }
+        let credential = head.headers["Authorization"].flatMap(Self.bearerCredential) ?? QueryString.parse(head.query)["token"]
         guard let credential, !credential.isEmpty else {
             throw APIError(.unauthorized, code: "unauthorized", message: "a token or API key is required")
         }
@@ -274,6 +268,18 @@ struct Router {
             throw APIError(.forbidden, code: "wrong_scope", message: "a \(token.scope.rawValue) token cannot do this")
         }
         return token
+    }
+
+    /// What follows `Bearer ` (the scheme in any case, RFC 9110 §11.1), spaces trimmed;
+    /// nil for another scheme. Read byte by byte: this runs for every API request.
+    static func bearerCredential(_ header: String) -> String? {
+        let utf8 = Array(header.utf8)
+        guard utf8.count >= 7, zip(utf8[..<7], "bearer ".utf8).allSatisfy({ asciiLower($0) == $1 }) else { return nil }
+        var start = 7
+        var end = utf8.count
+        while start < end, utf8[start] == 0x20 { start += 1 }
+        while end > start, utf8[end - 1] == 0x20 { end -= 1 }
+        return String(decoding: utf8[start..<end], as: UTF8.self)
     }
 
     private func upgrade(_ head: HTTPRequestHead, to endpoint: WebSocketEndpoint) throws(APIError) -> Route {

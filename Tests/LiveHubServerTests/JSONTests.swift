@@ -48,4 +48,11 @@ struct JSONTests {
         #expect(JSONWriter.quoted("a\u{01}") == #""a\u0001""#)
         #expect(JSONWriter.quoted(nil) == "null")
     }
+
+    @Test func nestedValuesAreWrittenBackAsTheyWereRead() throws {
+        let text = #"{"a":[1,{"b":[],"c":{}},[[2,3],"x"]],"d":{"e":{"f":[true,false,null]}},"g":"h"}"#
+        #expect(try JSONParser.parse(Array(text.utf8)).serialized == text)
+        let deep = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
+        #expect(try JSONParser.parse(Array(deep.utf8)).serialized == deep)
+    }
 }
