@@ -22,6 +22,9 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "HTTP1"),
+        // JSON text (RFC 8259): a strict parser with a nesting limit and a field-by-field
+        // writer. Numbers keep their text, so money never passes through a float.
+        .target(name: "JSON"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL"]),
         .target(name: "WebSocketDeflate", dependencies: ["WebSocket", "CZlib"]),
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
@@ -30,19 +33,20 @@ let package = Package(
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ"]),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL"]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON"]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer", "Hub", "HTTPClient", "Records",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
-        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub"]),
+        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import HTTP1
+import JSON
 import WebSocket
 
 /// The one place an error becomes an HTTP answer: `{"error": {"code", "message"}}` with

@@ -1,4 +1,5 @@
 import COpenSSL
+import JSON
 import WebSocket
 
 /// Who may do what: HS256 JWTs (RFC 7519) with `sub`, `scope` and `exp`, so any backend can

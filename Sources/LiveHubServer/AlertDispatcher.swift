@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPClient
 import Hub
+import JSON
 import Reactor
 import Records
 

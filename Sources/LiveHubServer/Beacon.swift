@@ -1,4 +1,5 @@
 import Hub
+import JSON
 import Records
 
 /// A tracking event from a storefront, parsed and checked on the connection's own loop

@@ -1,4 +1,5 @@
 import Hub
+import JSON
 
 /// Typed access to a JSON request body's fields. Every refusal names the field and why,
 /// as a 400 with the caller's error code.

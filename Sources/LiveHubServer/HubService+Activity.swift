@@ -1,5 +1,6 @@
 import HTTP1
 import Hub
+import JSON
 import Reactor
 import Records
 

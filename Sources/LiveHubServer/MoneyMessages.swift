@@ -1,4 +1,5 @@
 import Hub
+import JSON
 import Records
 
 /// The JSON of the money side (contract v1). Amounts are written as exact decimal numbers

@@ -1,5 +1,6 @@
 import HTTP1
 import Hub
+import JSON
 import Records
 
 /// The money API between the router and the money engine: each money request becomes an

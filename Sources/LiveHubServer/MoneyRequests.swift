@@ -1,4 +1,5 @@
 import Hub
+import JSON
 import Records
 
 /// `POST /api/wallet/transactions`, checked on the connection's loop.

@@ -1,5 +1,6 @@
 import HTTP1
 import Hub
+import JSON
 
 /// One delivery, verified on the connection's loop (the HMAC is computed there, not on the
 /// hub's), then handed to the hub to be logged and applied.

@@ -1,6 +1,7 @@
 import Glibc
 import HTTP1
 import Hub
+import JSON
 import Records
 import WebSocket
 import WebSocketDeflate

@@ -1,4 +1,5 @@
 import Hub
+import JSON
 import Reactor
 import WebSocket
 import WebSocketDeflate

@@ -1,5 +1,6 @@
 import HTTPClient
 import Hub
+import JSON
 import Testing
 @testable import LiveHubServer
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import LiveHubServer
+@testable import JSON
 
 /// RFC 8259 strings through the parser's two paths (a run with no escape is taken whole; one
 /// with an escape byte by byte) and the writer's two paths (copied whole, or escaped).

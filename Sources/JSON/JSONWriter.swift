@@ -95,7 +95,7 @@ public struct JSONWriter {
     public mutating func field(_ name: String, _ value: Int) { key(name); int(value) }
 
     /// One JSON string (or null) as text.
-    static func quoted(_ text: String?) -> String {
+    public static func quoted(_ text: String?) -> String {
         var writer = JSONWriter()
         writer.string(text)
         return writer.text
