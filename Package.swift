@@ -30,12 +30,15 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
         .target(name: "HTTPClient", dependencies: ["HTTP1", "Reactor"]),
         .target(name: "Hub"),
+        // Who may call: HS256 access tokens, HMAC and constant-time comparison through
+        // OpenSSL, the hub's signing secret on disk.
+        .target(name: "Auth", dependencies: ["COpenSSL", "JSON", "WebSocket", "Hub"]),
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ"]),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON"]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth"]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub", "HTTPClient", "Records",
+            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
@@ -46,7 +49,7 @@ let package = Package(
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
-        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON"]),
+        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth"]),
     ],
     swiftLanguageModes: [.v6]
 )

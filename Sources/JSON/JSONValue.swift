@@ -39,6 +39,14 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// An object with the same member name twice (which RFC 8259 leaves to the reader:
+    /// a signed token with one is refused rather than read one way here and another there).
+    public var hasDuplicateKeys: Bool {
+        guard case .object(let members) = self else { return false }
+        var seen = Set<String>()
+        return !members.allSatisfy { seen.insert($0.0).inserted }
+    }
+
     /// The value written back as compact JSON text.
     public var serialized: String {
         var writer = JSONWriter()

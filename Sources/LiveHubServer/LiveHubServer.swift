@@ -1,3 +1,4 @@
+import Auth
 import Glibc
 import Hub
 import Records

@@ -1,3 +1,4 @@
+import Auth
 import HTTP1
 import Hub
 import JSON

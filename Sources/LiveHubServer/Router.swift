@@ -1,3 +1,4 @@
+import Auth
 import Glibc
 import HTTP1
 import Hub

@@ -1,3 +1,4 @@
+import Auth
 import Hub
 import JSON
 import Reactor

@@ -1,3 +1,4 @@
+import Auth
 import ArgumentParser
 import Glibc
 import HTTPClient

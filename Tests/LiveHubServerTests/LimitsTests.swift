@@ -1,3 +1,4 @@
+import Auth
 import Testing
 @testable import LiveHubServer
 import WebSocket
