@@ -33,16 +33,20 @@ let package = Package(
         // Who may call: HS256 access tokens, HMAC and constant-time comparison through
         // OpenSSL, the hub's signing secret on disk.
         .target(name: "Auth", dependencies: ["COpenSSL", "JSON", "WebSocket", "Hub"]),
+        // The payment providers' webhooks: one type each, verifying the raw body and
+        // reading the payload, as pure functions.
+        .target(name: "Webhooks", dependencies: ["Auth", "HTTP1", "Hub", "JSON"]),
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ"]),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth"]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks"]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "HTTP1", "Hub", "JSON"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),

@@ -105,7 +105,7 @@ struct MoneyRequest {
     /// Every delivery is logged; a verified, new one is applied to its payment. The
     /// provider's answer says what happened (a refused one gets its error once logged).
     private static func webhook(_ delivery: WebhookDelivery, metrics: HubMetrics) -> (MoneyCommand, (MoneyReply) -> HTTPResponse) {
-        var entry = WebhookLogEntry(id: 0, provider: delivery.provider, receivedAt: 0, signatureValid: delivery.signatureValid,
+        var entry = WebhookLogEntry(id: 0, provider: delivery.provider.rawValue, receivedAt: 0, signatureValid: delivery.signatureValid,
                                     status: .rejected, errorMessage: delivery.rejection, reference: nil, payload: delivery.payload,
                                     headers: delivery.headers, deliveryKey: nil)
         var meaning: WebhookOutcome?

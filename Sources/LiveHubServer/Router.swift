@@ -4,6 +4,7 @@ import HTTP1
 import Hub
 import JSON
 import Records
+import Webhooks
 import WebSocket
 import WebSocketDeflate
 
@@ -153,12 +154,13 @@ struct Router {
                 return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
                                         reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit), headers: HTTPHeaders())
             }
-            let provider = String(rest[0])
-            guard ProviderWebhooks.providers.contains(provider), rest.count == (provider == "mpesa" ? 2 : 1) else { throw .notFound(path) }
+            guard let provider = PaymentProvider(rawValue: String(rest[0])), rest.count == (provider.takesPathToken ? 2 : 1) else {
+                throw .notFound(path)
+            }
             try require(head, "POST")
             try limits.check(.webhook, key: rateKey, now: now)
-            let delivery = ProviderWebhooks.receive(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil,
-                                                    request: request, configuration: configuration, nowSeconds: Int64(time(nil)))
+            let delivery = WebhookDelivery(provider: provider, pathToken: rest.count == 2 ? String(rest[1]) : nil, request: request,
+                                           verifiers: configuration.webhookVerifiers, nowSeconds: Int64(time(nil)))
             return .hub(.webhook(delivery), headers: HTTPHeaders())
         case "/api/activity":
             if head.method == "POST" {

@@ -1,5 +1,6 @@
 import Hub
 import Records
+import Webhooks
 import WebSocketDeflate
 
 /// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
@@ -69,6 +70,11 @@ public struct ServerConfiguration: Sendable {
     public var stripeSecret: String?
     /// The secret path segment of `/api/webhooks/mpesa/{token}`.
     public var mpesaToken: String?
+
+    /// The providers' verifiers, from the secrets above.
+    var webhookVerifiers: WebhookVerifiers {
+        WebhookVerifiers(paystackSecret: paystackSecret, nowpaymentsSecret: nowpaymentsSecret, stripeSecret: stripeSecret, mpesaToken: mpesaToken)
+    }
 
     // Limits: every public endpoint is on the internet.
     /// Beacons (HTTP and `/ws/track` messages) per client IP: sized for a busy shop whose

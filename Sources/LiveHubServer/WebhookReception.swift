@@ -1,0 +1,49 @@
+import HTTP1
+import Hub
+import JSON
+import Webhooks
+
+/// One delivery, verified on the connection's loop (the HMAC is computed there, not on the
+/// hub's), then handed to the money engine to be logged and applied.
+struct WebhookDelivery: Sendable {
+    var provider: PaymentProvider
+    var signatureValid: Bool
+    var payload: String
+    var headers: [String]
+    /// The payload's meaning, or why it could not be read; unset when the signature failed.
+    var outcome: Result<WebhookOutcome, APIError>?
+    /// Why the signature (or path token) was refused.
+    var rejection: String?
+    /// A refused delivery's payload read anyway, for the reference it names (logged as
+    /// unverified, so support can find it; nothing is applied).
+    var claimedReference: String?
+
+    /// The delivery as its provider's verifier judges it (`Webhooks`: one type per provider).
+    init(provider: PaymentProvider, pathToken: String?, request: HTTPRequest, verifiers: WebhookVerifiers, nowSeconds: Int64) {
+        let body = request.body
+        self.provider = provider
+        signatureValid = false
+        payload = String(decoding: body, as: UTF8.self)
+        headers = request.head.headers.fields.map { "\($0.name): \($0.value)" }
+        if let refusal = verifiers[provider].refusal(body: body, headers: request.head.headers, pathToken: pathToken, now: nowSeconds) {
+            rejection = refusal
+            if let json = try? JSONParser.parse(body), let claimed = try? provider.interpret(json).reference, claimed.utf8.count <= 256 {
+                claimedReference = claimed
+            }
+            return
+        }
+        signatureValid = true
+        do {
+            let json = try JSONParser.parse(body)
+            outcome = Result { () throws(APIError) -> WebhookOutcome in
+                do throws(WebhookPayloadError) { return try provider.interpret(json) } catch { throw Self.invalid(error.message) }
+            }
+        } catch {
+            outcome = .failure(Self.invalid("the body is not JSON: \(error.reason) at byte \(error.offset)"))
+        }
+    }
+
+    private static func invalid(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_webhook", message: message)
+    }
+}
