@@ -15,10 +15,6 @@ enum Beacon: Sendable {
     case heartbeat(session: String)
     case sessionEnd(session: String)
 
-    /// The kinds, as `/api/metrics/...` paths and `/ws/track` `"type"` values name them.
-    static let kinds = ["session-start", "page-visit", "checkout-start", "payment-start",
-                        "payment-error", "payment-success", "heartbeat", "session-end"]
-
     var sessionID: String {
         switch self {
         case .sessionStart(let id, _, _, _): return id
@@ -29,35 +25,33 @@ enum Beacon: Sendable {
     }
 
     /// Builds a beacon of `kind` from a JSON body; every refusal says which field and why.
-    static func parse(kind: String, body: JSONValue) throws(APIError) -> Beacon {
+    static func parse(kind: BeaconKind, body: JSONValue) throws(APIError) -> Beacon {
         let fields = try BodyFields(body, errorCode: "invalid_beacon")
         switch kind {
-        case "session-start":
+        case .sessionStart:
             let id = try fields.text("session_id", max: 128) ?? newSessionID()
             return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
                                  email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
-        case "page-visit":
+        case .pageVisit:
             return .pageVisit(session: try fields.session(), pageType: try fields.required("page_type", max: 64),
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
-        case "checkout-start":
+        case .checkoutStart:
             let session = try fields.session()
             guard let items = try fields.json("checkout_items", max: Limit.checkoutItems) else { throw invalid("checkout_items is required") }
             guard let total = try fields.amount("total_amount") else { throw invalid("total_amount is required") }
             return .checkoutStart(session: session, items: items, total: total, method: try fields.text("payment_method", max: 64))
-        case "payment-start":
+        case .paymentStart:
             return .paymentStart(session: try fields.session(), method: try fields.text("payment_method", max: 64), amount: try fields.amount("amount"))
-        case "payment-error":
+        case .paymentError:
             return .paymentError(session: try fields.session(), code: try fields.required("error_code", max: 128),
                                  message: try fields.required("error_message", max: 2048), details: try fields.json("error_details", max: Limit.errorDetails),
                                  email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
-        case "payment-success":
+        case .paymentSuccess:
             return .paymentSuccess(session: try fields.session(), reference: try fields.text("reference", max: 256), amount: try fields.amount("amount"))
-        case "heartbeat":
+        case .heartbeat:
             return .heartbeat(session: try fields.session())
-        case "session-end":
+        case .sessionEnd:
             return .sessionEnd(session: try fields.session())
-        default:
-            throw invalid("unknown beacon type \(kind)")
         }
     }
 

@@ -147,7 +147,8 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             } catch {
                 throw Beacon.invalid("not JSON: \(error.reason)")
             }
-            guard let kind = body["type"]?.stringValue else { throw Beacon.invalid("type is required") }
+            guard let type = body["type"]?.stringValue else { throw Beacon.invalid("type is required") }
+            guard let kind = BeaconKind(rawValue: type) else { throw Beacon.invalid("unknown beacon type \(type)") }
             let beacon = try Beacon.parse(kind: kind, body: body)
             let session = beacon.sessionID
             if trackedSession != session {

@@ -1,0 +1,50 @@
+import Auth
+import HTTP1
+
+/// Who may call a route. Checked by the router, once, before the route runs.
+enum RouteAccess: Sendable, Equatable {
+    case anyone
+    /// The API key, or an access token of one of these scopes.
+    case keyOrToken(Set<AccessToken.Scope>)
+    /// An access token of one of these scopes, not the API key (sockets that act for a
+    /// user or a seller).
+    case token(Set<AccessToken.Scope>)
+}
+
+/// A request as a route sees it: the router has matched its path and method and checked
+/// its credential.
+struct RouteRequest {
+    let request: HTTPRequest
+    /// The pattern's `{…}` segments, in order.
+    let captures: [Substring]
+    /// The caller's token; nil for the API key or an open route.
+    let token: AccessToken?
+    let clientIP: String
+    /// The client's rate-limit bucket (`ClientLimits.key(clientIP)`).
+    let rateKey: UInt64
+    let now: UInt64
+
+    var head: HTTPRequestHead { request.head }
+    var query: [String: String] { QueryString.parse(head.query) }
+}
+
+/// One line of the route table: method, path, who may call, what it does.
+struct RouteEntry: Sendable {
+    typealias Handler = @Sendable (Router, RouteRequest) throws(APIError) -> Route
+    let method: HTTPMethod
+    let pattern: RoutePattern
+    let access: RouteAccess
+    let handle: Handler
+
+    init(_ method: HTTPMethod, _ pattern: String, _ access: RouteAccess, _ handle: @escaping Handler) {
+        self.method = method
+        self.pattern = RoutePattern(pattern)
+        self.access = access
+        self.handle = handle
+    }
+
+    /// A GET route answers HEAD too (RFC 9110 §9.3.2); the connection drops the body.
+    func accepts(_ method: String) -> Bool {
+        method == self.method.rawValue || (self.method == .get && method == HTTPMethod.head.rawValue)
+    }
+}
