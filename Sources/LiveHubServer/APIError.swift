@@ -45,10 +45,21 @@ public struct APIError: Error, Sendable {
         for (name, value) in error.headers { headers.add(name: name, value: value) }
     }
 
+    /// The answer to plain HTTP on the TLS port (sent by the transport, which knows no HTTP).
+    static let tlsRequired = APIError(.badRequest, code: "tls_required", message: "this port speaks TLS: use https:// or wss://")
+
     /// `{"error": {"code": ..., "message": ...}}`
     static func body(code: String, message: String, detail: (name: String, json: [UInt8])? = nil) -> String {
         var json = JSONWriter()
         json.beginObject()
+        writeMember(into: &json, code: code, message: message, detail: detail)
+        json.endObject()
+        return json.text
+    }
+
+    /// The `"error": {"code", "message"}` member, the same in an HTTP answer and in a
+    /// WebSocket message (`{"type": "error", "error": …}`).
+    static func writeMember(into json: inout JSONWriter, code: String, message: String, detail: (name: String, json: [UInt8])? = nil) {
         json.key("error")
         json.beginObject()
         json.field("code", code)
@@ -58,8 +69,6 @@ public struct APIError: Error, Sendable {
             json.raw(String(decoding: detail.json, as: UTF8.self))
         }
         json.endObject()
-        json.endObject()
-        return json.text
     }
 
     public var response: HTTPResponse {

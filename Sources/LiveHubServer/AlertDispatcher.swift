@@ -68,7 +68,7 @@ final class AlertDispatcher {
 
     func send(_ alert: Alert) {
         guard let url else {
-            metrics?.alertDelivery("not_configured")
+            metrics?.alertDelivery(.notConfigured)
             return
         }
         let request = OutgoingRequest(method: "POST", url: url,
@@ -83,7 +83,7 @@ final class AlertDispatcher {
             let lastError: String
             switch result {
             case .success(let response) where (200..<300).contains(response.statusCode):
-                metrics?.alertDelivery("sent")
+                metrics?.alertDelivery(.sent)
                 money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .sent, attempts: attempts)))
                 return
             case .success(let response):
@@ -92,12 +92,12 @@ final class AlertDispatcher {
                 lastError = error.description
             }
             guard attempts < Self.maxAttempts else {
-                metrics?.alertDelivery("failed")
+                metrics?.alertDelivery(.failed)
                 money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .failed, attempts: attempts, lastError: lastError)))
                 print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(lastError)")
                 return
             }
-            metrics?.alertDelivery("retried")
+            metrics?.alertDelivery(.retried)
             money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .pending, attempts: attempts, lastError: lastError)))
             let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
             loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID, attempts: attempts + 1) }

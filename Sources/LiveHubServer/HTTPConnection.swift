@@ -140,7 +140,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
                 return false
             }
             tcp.send(response.serialize(keepAlive: true))
-            context.shared.counters[context.loop.index].countResponse(status: response.status.code)
+            context.counters.countResponse(status: response.status.code)
             tcp.markQueuedAsPromised()
             hasBeenAnswered = true  // a slow-consumer close must come after the 101
             let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
@@ -182,14 +182,14 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
 
     private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
         hasBeenAnswered = true
-        context.shared.counters[context.loop.index].countResponse(status: response.status.code)
+        context.counters.countResponse(status: response.status.code)
         tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly))
         if !keepAlive { closeAfterFlush() }
         return keepAlive
     }
 
     private func fail(_ error: APIError) {
-        context.shared.counters[context.loop.index].countResponse(status: error.status.code)
+        context.counters.countResponse(status: error.status.code)
         tcp.send(error.response.serialize(keepAlive: false))
         closeAfterFlush()
     }
@@ -220,7 +220,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             if now - lastActivity > configuration.requestTimeout { tcp.close() }
         } else if let paused = pausedSince {
             if now - paused > configuration.requestTimeout {
-                context.shared.counters[context.loop.index].unreadAnswerCloses.bump()
+                context.counters.unreadAnswerCloses.bump()
                 tcp.close()  // its answers were never read: they are dropped with it
             }
         } else if !inFlight.isEmpty {

@@ -25,7 +25,7 @@ final class HubMetrics: Sendable {
         var balancePushes = 0
         var paymentEvents: [Payment.Stage: Int] = [:]
         var webhookDeliveries: [String: Int] = [:]  // "provider\u{0}status"
-        var alertDeliveries: [String: Int] = [:]
+        var alertDeliveries: [AlertDeliveryOutcome: Int] = [:]
         var commits = Histogram()
         var committedWrites = 0
     }
@@ -38,7 +38,13 @@ final class HubMetrics: Sendable {
     func webhookDelivery(provider: String, status: WebhookLogEntry.Status) {
         state.withLock { $0.webhookDeliveries[provider + "\u{0}" + status.rawValue, default: 0] += 1 }
     }
-    func alertDelivery(_ outcome: String) { state.withLock { $0.alertDeliveries[outcome, default: 0] += 1 } }
+    /// What one delivery attempt of an alert came to (`livehub_alert_deliveries_total`).
+    enum AlertDeliveryOutcome: String, Sendable {
+        case sent, failed, retried
+        case notConfigured = "not_configured"
+    }
+
+    func alertDelivery(_ outcome: AlertDeliveryOutcome) { state.withLock { $0.alertDeliveries[outcome, default: 0] += 1 } }
     func commit(writes: Int, seconds: Double) {
         state.withLock {
             $0.commits.observe(seconds)
@@ -66,7 +72,7 @@ final class HubMetrics: Sendable {
             out += "livehub_webhook_deliveries_total{provider=\(PrometheusExporter.quoted(parts[0])),outcome=\"\(parts[1])\"} \(count)\n"
         }
         family("livehub_alert_deliveries_total", "counter", "Outgoing alert webhooks, by outcome.")
-        for (outcome, count) in s.alertDeliveries.sorted(by: { $0.key < $1.key }) { out += "livehub_alert_deliveries_total{outcome=\"\(outcome)\"} \(count)\n" }
+        for (outcome, count) in s.alertDeliveries.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { out += "livehub_alert_deliveries_total{outcome=\"\(outcome.rawValue)\"} \(count)\n" }
         histogram("livehub_records_commit_seconds", "Time of one records-database transaction, from BEGIN to COMMIT (a batch with --fsync batch, one write with always).", s.commits, into: &out)
         family("livehub_records_committed_writes_total", "counter", "Money writes committed to the records database.")
         out += "livehub_records_committed_writes_total \(s.committedWrites)\n"

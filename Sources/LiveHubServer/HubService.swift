@@ -156,7 +156,7 @@ final class HubService {
         let started = EventLoop.now
         hub.sweep()
         errorsChanged = true  // the sweep may have forgotten errors past their retention
-        context.loop.stats.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
+        context.counters.sweepNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
         schedulePublish()
         context.shared.deliver(to: .seller, HubMessages.frame(type: "metrics-heartbeat", data: nil), conflatable: true, from: context)
     }
@@ -188,7 +188,7 @@ final class HubService {
                 context.loop.schedule(afterNanoseconds: 0, nextSlice)
                 return
             }
-            context.loop.stats.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
+            context.counters.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
             let hubLoop = context.loop.handle
             snapshotWriter.write(capture.snapshot) { result in
                 hubLoop.execute { loop in
@@ -205,7 +205,7 @@ final class HubService {
     private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, started: UInt64) {
         snapshotInFlight = false
         if case .failure(let error) = result { print("livehub: snapshot failed: \(error)") }
-        context.loop.stats.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
+        context.counters.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
     }
 
     static func json(_ status: HTTPStatus, _ fields: [String: String]) -> HTTPResponse {

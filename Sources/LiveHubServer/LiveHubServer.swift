@@ -92,7 +92,8 @@ public final class LiveHubServer {
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             do {
-                tls = try TLSContext(certificatePath: certificate, keyPath: key)
+                tls = try TLSContext(certificatePath: certificate, keyPath: key,
+                                     plaintextAnswer: APIError.tlsRequired.response.serialize(keepAlive: false))
             } catch {
                 throw StartupError(description: "TLS: \(error)")
             }

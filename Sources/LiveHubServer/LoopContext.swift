@@ -22,6 +22,8 @@ final class LoopContext {
     var configuration: ServerConfiguration { shared.configuration }
     let router: Router
     let limits: ClientLimits
+    /// This loop's server counters (the transport's are `loop.stats`).
+    var counters: ServerCounters { shared.counters[loop.index] }
     private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
     let broadcastRoom: Room
@@ -55,9 +57,9 @@ final class LoopContext {
         self.shared = shared
         self.limits = ClientLimits(configuration: shared.configuration, counters: shared.counters[loop.index])
         self.router = Router(shared: shared, limits: limits)
-        let stats = loop.stats
-        broadcastRoom = Room { stats.broadcastRoomMembers.store($0, ordering: .relaxed) }
-        sellerRoom = Room { stats.sellerRoomMembers.store($0, ordering: .relaxed) }
+        let counters = shared.counters[loop.index]
+        broadcastRoom = Room { counters.broadcastRoomMembers.store($0, ordering: .relaxed) }
+        sellerRoom = Room { counters.sellerRoomMembers.store($0, ordering: .relaxed) }
     }
 
     func room(_ name: RoomName) -> Room {

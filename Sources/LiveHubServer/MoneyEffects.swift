@@ -50,7 +50,7 @@ final class MoneyEffects: @unchecked Sendable {
                         if deliver {
                             service.alerts.send(alert)
                         } else if announce {
-                            context.shared.hubMetrics.alertDelivery("not_configured")
+                            context.shared.hubMetrics.alertDelivery(.notConfigured)
                         }
                     case .problemOpened(let payment):
                         context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)

@@ -1,12 +1,15 @@
 import Reactor
 
-/// `/metrics` in the Prometheus text format (version 0.0.4): the transport's counters
-/// summed over every loop.
+/// `/metrics` in the Prometheus text format (version 0.0.4): the transport's and the
+/// server's counters summed over every loop, and the hub's figures.
 enum PrometheusExporter {
     static func render(_ shared: ServerShared) -> String {
         let stats = shared.stats
         func sum(_ field: (LoopStats) -> Int) -> Int {
             stats.reduce(0) { $0 + field($1) }
+        }
+        func serverSum(_ field: (ServerCounters) -> Int) -> Int {
+            shared.counters.reduce(0) { $0 + field($1) }
         }
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
@@ -14,23 +17,23 @@ enum PrometheusExporter {
         }
         metric("livehub_connections_open", "gauge", "TCP connections open now.", sum { $0.connectionsOpen.value })
         metric("livehub_connections_accepted_total", "counter", "TCP connections accepted.", sum { $0.connectionsAccepted.value })
-        metric("livehub_messages_in_total", "counter", "WebSocket messages received.", sum { $0.messagesIn.value })
-        metric("livehub_messages_out_total", "counter", "WebSocket messages queued for sending (every data frame: room deliveries, replies, echoes).", sum { $0.messagesOut.value })
+        metric("livehub_messages_in_total", "counter", "WebSocket messages received.", serverSum { $0.messagesIn.value })
+        metric("livehub_messages_out_total", "counter", "WebSocket messages queued for sending (every data frame: room deliveries, replies, echoes).", serverSum { $0.messagesOut.value })
         metric("livehub_bytes_in_total", "counter", "Bytes read from sockets.", sum { $0.bytesIn.value })
         metric("livehub_bytes_out_total", "counter", "Bytes written to sockets.", sum { $0.bytesOut.value })
-        metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", sum { $0.slowConsumerCloses.value })
+        metric("livehub_slow_consumer_closes_total", "counter", "Connections closed because they read too slowly.", serverSum { $0.slowConsumerCloses.value })
         out += "# HELP livehub_loop_lag_seconds How late each event loop ran its last one-second tick.\n# TYPE livehub_loop_lag_seconds gauge\n"
         for (i, loop) in stats.enumerated() {
             let lag = Double(loop.loopLagNanoseconds.value) / 1e9
             out += "livehub_loop_lag_seconds{loop=\"\(i)\"} \(lag)\n"
         }
-        metric("livehub_conflated_updates_dropped_total", "counter", "Seller updates skipped for slow sellers (a newer one follows).", sum { $0.conflatedDrops.value })
+        metric("livehub_conflated_updates_dropped_total", "counter", "Seller updates skipped for slow sellers (a newer one follows).", serverSum { $0.conflatedDrops.value })
         out += "# HELP livehub_sweep_seconds Duration of the last idle sweep.\n# TYPE livehub_sweep_seconds gauge\n"
-        out += "livehub_sweep_seconds \(Double(stats[0].sweepNanoseconds.value) / 1e9)\n"
+        out += "livehub_sweep_seconds \(Double(shared.counters[0].sweepNanoseconds.value) / 1e9)\n"
         out += "# HELP livehub_snapshot_seconds Duration of the last snapshot (encode, write, fsync).\n# TYPE livehub_snapshot_seconds gauge\n"
-        out += "livehub_snapshot_seconds \(Double(stats[0].snapshotNanoseconds.value) / 1e9)\n"
+        out += "livehub_snapshot_seconds \(Double(shared.counters[0].snapshotNanoseconds.value) / 1e9)\n"
         out += "# HELP livehub_snapshot_capture_seconds Time the hub's loop spent capturing the last snapshot (encoding and writing run on another thread).\n# TYPE livehub_snapshot_capture_seconds gauge\n"
-        out += "livehub_snapshot_capture_seconds \(Double(stats[0].snapshotCaptureNanoseconds.value) / 1e9)\n"
+        out += "livehub_snapshot_capture_seconds \(Double(shared.counters[0].snapshotCaptureNanoseconds.value) / 1e9)\n"
         let hub = shared.publication.read()
         metric("livehub_sessions_live", "gauge", "Sessions active now.", hub.counters.totalActive)
         metric("livehub_sessions_kept", "gauge", "Sessions in the table, active or ended (kept for revival).", hub.sessionsKept)
@@ -39,12 +42,9 @@ enum PrometheusExporter {
             out += "livehub_sessions_on_page{page=\(quoted(page))} \(count)\n"
         }
         out += "# HELP livehub_room_members WebSockets in each room.\n# TYPE livehub_room_members gauge\n"
-        out += "livehub_room_members{room=\"seller\"} \(sum { $0.sellerRoomMembers.value })\n"
-        out += "livehub_room_members{room=\"balance\"} \(sum { $0.balanceRoomMembers.value })\n"
-        out += "livehub_room_members{room=\"broadcast\"} \(sum { $0.broadcastRoomMembers.value })\n"
-        func serverSum(_ field: (ServerCounters) -> Int) -> Int {
-            shared.counters.reduce(0) { $0 + field($1) }
-        }
+        out += "livehub_room_members{room=\"seller\"} \(serverSum { $0.sellerRoomMembers.value })\n"
+        out += "livehub_room_members{room=\"balance\"} \(serverSum { $0.balanceRoomMembers.value })\n"
+        out += "livehub_room_members{room=\"broadcast\"} \(serverSum { $0.broadcastRoomMembers.value })\n"
         out += "# HELP livehub_rate_limited_total Requests answered 429 (per client IP token buckets).\n# TYPE livehub_rate_limited_total counter\n"
         out += "livehub_rate_limited_total{kind=\"beacon\"} \(serverSum { $0.beaconsRateLimited.value })\n"
         out += "livehub_rate_limited_total{kind=\"webhook\"} \(serverSum { $0.webhooksRateLimited.value })\n"

@@ -38,7 +38,7 @@ final class Room {
     /// `include`: a last say per member (a balance socket drops what its replay already gave it).
     func deliver(_ message: RoomMessage, except: WebSocketEndpointConnection? = nil, conflatable: Bool = false, context: LoopContext,
                  include: ((WebSocketEndpointConnection) -> Bool)? = nil) {
-        let stats = context.loop.stats
+        let counters = context.counters
         var delivered = 0
         var compressed = CompressedFrames()
         // A slow-consumer close inside the loop removes that member from `members`.
@@ -50,11 +50,11 @@ final class Room {
             if let include, !include(member) { continue }
             switch member.offer(compressed.frame(of: message, for: member.deflate, context: context), conflatable: conflatable) {
             case .queued: delivered += 1
-            case .skipped: stats.conflatedDrops.bump()
+            case .skipped: counters.conflatedDrops.bump()
             case .disconnected: i -= 1  // the last member moved into this slot
             }
         }
-        stats.messagesOut.bump(delivered)
+        counters.messagesOut.bump(delivered)
     }
 }
 

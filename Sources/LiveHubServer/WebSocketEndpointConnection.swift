@@ -72,7 +72,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             join(context.sellerRoom)
         case .balance(let userId, let since):
             join(context.balanceRoom(for: userId))
-            context.loop.stats.balanceRoomMembers.bump()
+            context.counters.balanceRoomMembers.bump()
             awaitingReplay = true
             context.hubClient.requestBalanceReplay(userId: userId, since: since, for: self)
         case .echo, .track:
@@ -95,7 +95,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     private func perform(_ action: WebSocketConnection.Action) {
         switch action {
         case .deliver(let message):
-            context.loop.stats.messagesIn.bump()
+            context.counters.messagesIn.bump()
             handle(message)
         case .send(let bytes):
             tcp.send(bytes)
@@ -172,11 +172,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             var json = JSONWriter()
             json.beginObject()
             json.field("type", "error")
-            json.key("error")
-            json.beginObject()
-            json.field("code", error.code)
-            json.field("message", error.message)
-            json.endObject()
+            APIError.writeMember(into: &json, code: error.code, message: error.message)
             json.endObject()
             sendText(json.bytes)
         }
@@ -184,13 +180,13 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
 
     /// A reply of this socket's own (uncompressed, like every short control-like answer).
     private func sendText(_ bytes: [UInt8]) {
-        context.loop.stats.messagesOut.bump()
+        context.counters.messagesOut.bump()
         tcp.send(WebSocketFrameEncoder.encode(opcode: .text, payload: bytes))
     }
 
     /// One message to this connection alone, compressed if that was agreed.
     func send(_ message: RoomMessage) {
-        context.loop.stats.messagesOut.bump()
+        context.counters.messagesOut.bump()
         var frames = CompressedFrames()
         tcp.send(frames.frame(of: message, for: deflate, context: context))
     }
@@ -210,7 +206,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     /// Drops what the client has not read yet and closes with 4008: one stuck client
     /// never holds memory without bound or slows the room.
     private func closeSlowConsumer() {
-        context.loop.stats.slowConsumerCloses.bump()
+        context.counters.slowConsumerCloses.bump()
         tcp.discardUnsent()
         close(code: .slowConsumer, reason: "too slow to read")
     }
@@ -227,7 +223,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
         room.leave(self)
         self.room = nil
         if case .balance(let userId, _) = endpoint {
-            context.loop.stats.balanceRoomMembers.bump(-1)
+            context.counters.balanceRoomMembers.bump(-1)
             context.balanceRoomLeft(userId)
         }
     }

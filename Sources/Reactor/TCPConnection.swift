@@ -261,11 +261,10 @@ public final class TCPConnection: EventHandler {
         if !receivedAnything && !tls.isClient {
             receivedAnything = true
             // A TLS connection starts with a handshake record (0x16). Anything else is most
-            // likely plain HTTP sent to the TLS port: say so in plain HTTP, then close.
+            // likely plaintext sent to the TLS port: the application's answer, then close.
             if ciphertext.first != 0x16 {
                 self.tls = nil
-                let body = "{\"error\":{\"code\":\"tls_required\",\"message\":\"this port speaks TLS: use https:// or wss://\"}}"
-                enqueue(OutboundBytes(Array(("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body).utf8)))
+                if !tls.plaintextAnswer.isEmpty { enqueue(OutboundBytes(tls.plaintextAnswer)) }
                 closeAfterFlush()
                 return
             }

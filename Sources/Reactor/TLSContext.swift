@@ -15,9 +15,14 @@ public final class TLSContext: Sendable {
         public let description: String
     }
 
-    public init(certificatePath: String, keyPath: String) throws(Failure) {
+    /// What a connection that speaks plaintext to this TLS port is sent before it is
+    /// closed (the application's words: an HTTP answer, say); empty: closed at once.
+    public let plaintextAnswer: [UInt8]
+
+    public init(certificatePath: String, keyPath: String, plaintextAnswer: [UInt8] = []) throws(Failure) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
+        self.plaintextAnswer = plaintextAnswer
         current = Mutex(UInt(bitPattern: try Self.build(certificatePath: certificatePath, keyPath: keyPath)))
     }
 
@@ -91,10 +96,14 @@ final class TLSSession {
     /// True on the connecting side (outgoing https://).
     let isClient: Bool
 
+    /// The server's answer to a peer that does not speak TLS (`TLSContext.plaintextAnswer`).
+    private(set) var plaintextAnswer: [UInt8] = []
+
     convenience init?(context: TLSContext) {
         guard let ssl = context.makeSSL() else { return nil }
         SSL_set_accept_state(ssl)
         self.init(ssl: ssl, isClient: false)
+        plaintextAnswer = context.plaintextAnswer
     }
 
     convenience init?(client context: TLSClientContext, host: String) {

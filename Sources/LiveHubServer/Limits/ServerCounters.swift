@@ -11,6 +11,19 @@ final class ServerCounters: Sendable {
     /// HTTP connections closed because they sent requests and did not read the answers.
     let unreadAnswerCloses = Atomic<Int>(0)
 
+    /// WebSocket data messages received, and queued for sending (room deliveries, replies,
+    /// echoes).
+    let messagesIn = Atomic<Int>(0), messagesOut = Atomic<Int>(0)
+    /// Sockets closed because they read too slowly.
+    let slowConsumerCloses = Atomic<Int>(0)
+    /// Seller updates skipped for slow sellers (a newer one follows).
+    let conflatedDrops = Atomic<Int>(0)
+    /// Members of this loop's rooms (`/ws/balance`: all users together).
+    let sellerRoomMembers = Atomic<Int>(0), balanceRoomMembers = Atomic<Int>(0), broadcastRoomMembers = Atomic<Int>(0)
+    /// The hub's loop only: how long the last idle sweep took, the last snapshot (encode,
+    /// write, fsync), and the part of it the hub's loop spent capturing the state.
+    let sweepNanoseconds = Atomic<Int>(0), snapshotNanoseconds = Atomic<Int>(0), snapshotCaptureNanoseconds = Atomic<Int>(0)
+
     /// HTTP answers by status class: 1xx … 5xx.
     let responses1xx = Atomic<Int>(0), responses2xx = Atomic<Int>(0), responses3xx = Atomic<Int>(0)
     let responses4xx = Atomic<Int>(0), responses5xx = Atomic<Int>(0)
