@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CLinux"),
@@ -38,11 +39,13 @@ let package = Package(
         .target(name: "Webhooks", dependencies: ["Auth", "HTTP1", "Hub", "JSON"]),
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
-        .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ"]),
-        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks"]),
+        .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LiveHubServer", dependencies: ["HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks",
+                                                     .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

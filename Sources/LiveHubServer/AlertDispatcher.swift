@@ -2,6 +2,7 @@ import HTTP1
 import HTTPClient
 import Hub
 import JSON
+import Logging
 import Reactor
 import Records
 
@@ -94,7 +95,7 @@ final class AlertDispatcher {
             guard attempts < Self.maxAttempts else {
                 metrics?.alertDelivery(.failed)
                 money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .failed, attempts: attempts, lastError: lastError)))
-                print("livehub: alert \(alertID) not delivered after \(attempts) attempts: \(lastError)")
+                ServerLog.logger.error("alert not delivered", metadata: ["alert": "\(alertID)", "attempts": "\(attempts)", "error": "\(lastError)"])
                 return
             }
             metrics?.alertDelivery(.retried)

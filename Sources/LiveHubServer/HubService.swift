@@ -2,6 +2,7 @@ import HTTP1
 import HTTPClient
 import Hub
 import JSON
+import Logging
 import Records
 import Reactor
 
@@ -204,7 +205,7 @@ final class HubService {
 
     private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, started: UInt64) {
         snapshotInFlight = false
-        if case .failure(let error) = result { print("livehub: snapshot failed: \(error)") }
+        if case .failure(let error) = result { ServerLog.logger.error("snapshot failed", metadata: ["error": "\(error)"]) }
         context.counters.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
     }
 

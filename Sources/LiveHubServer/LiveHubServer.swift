@@ -1,6 +1,7 @@
 import Auth
 import Glibc
 import Hub
+import Logging
 import Records
 import Reactor
 
@@ -150,9 +151,9 @@ public final class LiveHubServer {
                             // New connections get the renewed certificate; open ones keep theirs.
                             do {
                                 try tlsContext.reload()
-                                print("livehub: reloaded \(tlsContext.certificatePath)")
+                                ServerLog.logger.notice("certificate reloaded", metadata: ["file": "\(tlsContext.certificatePath)"])
                             } catch {
-                                print("livehub: certificate reload failed, keeping the old one: \(error)")
+                                ServerLog.logger.error("certificate reload failed, keeping the old one", metadata: ["error": "\(error)"])
                             }
                         }
                     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Hub
+import Logging
 
 /// The money engine's working state and rules, on its thread: the database, the next ids,
 /// the alert rules' recent history. Everything else is read from the database when needed.
@@ -50,9 +51,9 @@ final class EngineState {
             let problems = try store.openProblems()
             let pending = try store.pendingAlerts()
             effects([.openProblems(problems)] + pending.map { .alertRaised($0.alert, deliver: true, announce: false) })
-            if !pending.isEmpty { print("livehub: records: resuming \(pending.count) pending alert deliveries") }
+            if !pending.isEmpty { RecordsLog.logger.notice("resuming pending alert deliveries", metadata: ["alerts": "\(pending.count)"]) }
         } catch {
-            print("livehub: records: \(error); open problems and pending alerts not loaded")
+            RecordsLog.logger.error("open problems and pending alerts not loaded", metadata: ["error": "\(error)"])
         }
     }
 
@@ -111,7 +112,8 @@ final class EngineState {
                 committed += pendingEffects
                 committed.append(.committed(writes: group.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
             } catch {
-                print("livehub: records: \(store.db.name): \(error); \(group.count) writes refused, nothing changed")
+                RecordsLog.logger.error("transaction refused, nothing changed",
+                                        metadata: ["database": "\(store.db.name)", "writes": "\(group.count)", "error": "\(error)"])
                 for (b, i, _) in group { answers[b][i].reply = .unavailable(error.description) }
                 wallets.removeAll()
                 try? loadCounters()

@@ -1,5 +1,6 @@
 import Dispatch
 import Hub
+import Logging
 import Synchronization
 
 /// The money side of the hub, on a thread of its own with the records database as its only
@@ -79,7 +80,7 @@ public final class MoneyEngine: Sendable {
             do {
                 try state.value.store.append(paymentErrors: errors)
             } catch {
-                print("livehub: records: \(errors.count) payment errors not written: \(error)")
+                RecordsLog.logger.error("payment errors not written", metadata: ["errors": "\(errors.count)", "error": "\(error)"])
             }
         }
     }

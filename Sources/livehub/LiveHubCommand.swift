@@ -4,6 +4,7 @@ import Glibc
 import HTTPClient
 import Hub
 import LiveHubServer
+import Logging
 import Reactor
 import Records
 
@@ -80,7 +81,7 @@ struct Serve: ParsableCommand {
                               "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
                               "stripe-secret", "mpesa-token", "alert-webhook",
                               "error-retention", "activity-retention", "beacon-rate", "beacon-burst", "webhook-rate",
-                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections", "database"]
+                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections", "database", "log-level"]
     static let flagNames = ["test-endpoints", "no-compression"]
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -103,6 +104,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder with the dashboard, demo store and tracker (default: ./web, else web/ beside the executable).") var webRoot: String?
     @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
     @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
+    @Option(help: "What is logged to standard error while running: trace, debug, info, notice, warning, error or critical (each level and those after it).")
+    var logLevel = "info"
     @Option(help: "Money durability: batch (writes that arrive together share one database transaction, committed before their answers leave) or always (a transaction per write).") var fsync = "batch"
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
     @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
@@ -123,6 +126,14 @@ struct Serve: ParsableCommand {
     @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db.") var database = "sqlite"
 
     func run() throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level: expected trace, debug, info, notice, warning, error or critical, got \(logLevel)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var configuration = ServerConfiguration()
         configuration.host = host
         guard let portNumber = Int(port), (0...65535).contains(portNumber) else {
