@@ -72,11 +72,11 @@ final class HubClient {
                 for (token, reply) in replies {
                     guard let socket = client.waitingReplays.removeValue(forKey: token) else { continue }
                     guard case .balanceReplay(let balance, let lastSeq, let updates) = reply else {
-                        socket.balanceReplayFailed()
+                        (socket.role as? BalanceSocket)?.replayFailed(on: socket)
                         continue
                     }
                     let frames = [MoneyMessages.balance(userId: userId, balance: balance, seq: lastSeq)] + updates.map(MoneyMessages.balanceUpdate)
-                    socket.balanceReplayArrived(frames: frames, lastSeq: lastSeq)
+                    (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: lastSeq, on: socket)
                 }
             }
         }

@@ -134,7 +134,7 @@ public final class LiveHubServer {
         self.shared = shared
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
-            context.sellerErrorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
+            context.sellerRoom.errorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             loop.context = context
             if loop.index == 0 {
                 context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)

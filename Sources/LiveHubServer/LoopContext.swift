@@ -27,15 +27,10 @@ final class LoopContext {
     private(set) var connections = IndexedList(position: \ManagedConnection.contextIndex)
     /// `/ws/broadcast` members on this loop.
     let broadcastRoom: Room
-    /// `/ws/seller` members on this loop.
-    let sellerRoom: Room
-    /// The newest payment error this loop's sellers have been sent (in a
-    /// `payment-errors-update`, or in the state at start). A seller joining here gets the
-    /// errors up to it, and the updates after it: none twice, none missed.
-    var sellerErrorsUpTo: Int64 = 0
-    /// `/ws/balance` sockets on this loop, one room per user (made on the first join,
-    /// dropped when its last socket leaves).
-    private(set) var balanceRooms: [String: Room] = [:]
+    /// `/ws/seller` members on this loop, and what they have been sent.
+    let sellerRoom: SellerRoom
+    /// `/ws/balance` sockets on this loop, a room per user.
+    let balanceRooms: BalanceRooms
     /// The hub, on the loop that owns it (loop 0); nil elsewhere.
     var hubService: HubService?
     private(set) lazy var hubClient = HubClient(context: self)
@@ -59,41 +54,15 @@ final class LoopContext {
         self.router = Router(shared: shared, limits: limits)
         let counters = shared.counters[loop.index]
         broadcastRoom = Room { counters.broadcastRoomMembers.store($0, ordering: .relaxed) }
-        sellerRoom = Room { counters.sellerRoomMembers.store($0, ordering: .relaxed) }
-    }
-
-    func room(_ name: RoomName) -> Room {
-        switch name {
-        case .broadcast: return broadcastRoom
-        case .seller: return sellerRoom
-        }
+        sellerRoom = SellerRoom(counters: counters)
+        balanceRooms = BalanceRooms(counters: counters)
     }
 
     func deliverLocally(to name: RoomName, _ frame: RoomMessage, conflatable: Bool, except: WebSocketEndpointConnection?, errorsUpTo: Int64?) {
-        room(name).deliver(frame, except: except, conflatable: conflatable, context: self)
-        if let errorsUpTo { sellerErrorsUpTo = max(sellerErrorsUpTo, errorsUpTo) }
-    }
-
-    func balanceRoom(for userId: String) -> Room {
-        if let room = balanceRooms[userId] { return room }
-        let room = Room()
-        balanceRooms[userId] = room
-        return room
-    }
-
-    func balanceRoomLeft(_ userId: String) {
-        if balanceRooms[userId]?.count == 0 { balanceRooms[userId] = nil }
-    }
-
-    /// A committed transaction's balance update, encoded only if this loop has sockets
-    /// for its user.
-    func deliverBalanceLocally(_ t: LedgerTransaction) {
-        guard balanceRooms[t.userId] != nil else { return }
-        deliverBalanceLocally(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t)))
-    }
-
-    func deliverBalanceLocally(to userId: String, seq: Int64, _ frame: RoomMessage) {
-        balanceRooms[userId]?.deliver(frame, context: self) { $0.acceptBalanceUpdate(seq: seq) }
+        switch name {
+        case .broadcast: broadcastRoom.deliver(frame, except: except, conflatable: conflatable, context: self)
+        case .seller: sellerRoom.deliver(frame, conflatable: conflatable, except: except, errorsUpTo: errorsUpTo, context: self)
+        }
     }
 
     func add(_ connection: ManagedConnection) { connections.append(connection) }

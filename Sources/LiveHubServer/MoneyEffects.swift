@@ -32,7 +32,7 @@ final class MoneyEffects: @unchecked Sendable {
             for handle in shared.handles {
                 handle.execute { loop in
                     guard let context = loop.context as? LoopContext else { return }
-                    for t in updates { context.deliverBalanceLocally(t) }
+                    for t in updates { context.balanceRooms.deliver(t, context: context) }
                 }
             }
         }

@@ -1,0 +1,38 @@
+import Hub
+
+/// `/ws/balance` sockets on one loop: a room per wallet user, made on its first socket and
+/// dropped with its last, and the count of them all (for /metrics).
+final class BalanceRooms {
+    private var rooms: [String: Room] = [:]
+    private let counters: ServerCounters
+
+    init(counters: ServerCounters) {
+        self.counters = counters
+    }
+
+    func join(_ socket: WebSocketEndpointConnection, userId: String) {
+        let room = rooms[userId] ?? Room()
+        rooms[userId] = room
+        room.join(socket)
+        counters.balanceRoomMembers.bump()
+    }
+
+    func leave(_ socket: WebSocketEndpointConnection, userId: String) {
+        guard let room = rooms[userId] else { return }
+        room.leave(socket)
+        counters.balanceRoomMembers.bump(-1)
+        if room.count == 0 { rooms[userId] = nil }
+    }
+
+    /// A committed transaction's balance update, encoded only if this loop has sockets
+    /// for its user.
+    func deliver(_ t: LedgerTransaction, context: LoopContext) {
+        guard rooms[t.userId] != nil else { return }
+        deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t)), context: context)
+    }
+
+    /// To the user's sockets that do not have it yet (`BalanceSocket.accepts`).
+    func deliver(to userId: String, seq: Int64, _ frame: RoomMessage, context: LoopContext) {
+        rooms[userId]?.deliver(frame, context: context) { ($0.role as? BalanceSocket)?.accepts(seq: seq) ?? false }
+    }
+}
