@@ -1,0 +1,71 @@
+import Hub
+import Records
+
+/// What a loop asks of the hub and of the money engine, as the router reads it: each kind
+/// goes where it is answered, so no one is ever handed a request it cannot answer.
+enum HubCommand: Sendable {
+    /// To the hub's loop.
+    case presence(PresenceCommand)
+    /// To the money engine's thread, straight from the connection's loop.
+    case money(MoneyCall)
+    /// Both: checkout steps from the hub's sessions, the rest from the records database.
+    case funnels(windowMilliseconds: Int64)
+
+    static func beacon(_ beacon: Beacon, _ client: ClientInfo) -> HubCommand { .presence(.beacon(beacon, client)) }
+    static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }
+    static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
+    static var cleanup: HubCommand { .presence(.cleanup) }
+    static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
+    static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
+    static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
+    static func monitor(minutes: Int) -> HubCommand { .money(.monitor(minutes: minutes)) }
+    static func paymentEvent(_ r: PaymentEventRequest) -> HubCommand { .money(.paymentEvent(r)) }
+    static func payments(_ q: PaymentFilter) -> HubCommand { .money(.payments(q)) }
+    static func paymentStats(windowMilliseconds: Int64) -> HubCommand { .money(.paymentStats(windowMilliseconds: windowMilliseconds)) }
+    static var paymentGaps: HubCommand { .money(.paymentGaps) }
+    static func resolvePayment(reference: String, note: String?, by: String) -> HubCommand {
+        .money(.resolvePayment(reference: reference, note: note, by: by))
+    }
+    static func webhook(_ d: WebhookDelivery) -> HubCommand { .money(.webhook(d)) }
+    static func webhookLog(provider: String?, reference: String?, limit: Int) -> HubCommand {
+        .money(.webhookLog(provider: provider, reference: reference, limit: limit))
+    }
+    static func alerts(limit: Int) -> HubCommand { .money(.alerts(limit: limit)) }
+    static func activity(_ r: ActivityRequest) -> HubCommand { .money(.activity(r)) }
+    static func journey(userId: String?, email: String?) -> HubCommand { .money(.journey(userId: userId, email: email)) }
+}
+
+/// What the hub's loop answers: presence.
+enum PresenceCommand: Sendable {
+    case beacon(Beacon, ClientInfo)
+    /// A `/ws/track` socket bound itself to a session.
+    case tabOpened(String, ClientInfo)
+    case tabClosed(String)
+    case cleanup
+}
+
+/// Money and payments, as checked on the connection's loop (committed to the records
+/// database before they are answered).
+enum MoneyCall: Sendable {
+    case ledger(LedgerRequest)
+    case transactions(TransactionFilter)
+    case balance(userId: String)
+    case monitor(minutes: Int)
+    case paymentEvent(PaymentEventRequest)
+    case payments(PaymentFilter)
+    case paymentStats(windowMilliseconds: Int64)
+    case paymentGaps
+    /// `by`: who resolved it (the token's `sub`, or `api-key`).
+    case resolvePayment(reference: String, note: String?, by: String)
+    case webhook(WebhookDelivery)
+    case webhookLog(provider: String?, reference: String?, limit: Int)
+    case alerts(limit: Int)
+    case activity(ActivityRequest)
+    case journey(userId: String?, email: String?)
+}
+
+/// What crosses to the hub's loop.
+enum HubTask: Sendable {
+    case presence(PresenceCommand)
+    case funnels(windowMilliseconds: Int64)
+}
