@@ -28,12 +28,15 @@ enum PrometheusExporter {
             out += "livehub_loop_lag_seconds{loop=\"\(i)\"} \(lag)\n"
         }
         metric("livehub_conflated_updates_dropped_total", "counter", "Seller updates skipped for slow sellers (a newer one follows).", serverSum { $0.conflatedDrops.value })
-        out += "# HELP livehub_sweep_seconds Duration of the last idle sweep.\n# TYPE livehub_sweep_seconds gauge\n"
-        out += "livehub_sweep_seconds \(Double(shared.counters[0].sweepNanoseconds.value) / 1e9)\n"
-        out += "# HELP livehub_snapshot_seconds Duration of the last snapshot (encode, write, fsync).\n# TYPE livehub_snapshot_seconds gauge\n"
-        out += "livehub_snapshot_seconds \(Double(shared.counters[0].snapshotNanoseconds.value) / 1e9)\n"
-        out += "# HELP livehub_snapshot_capture_seconds Time the hub's loop spent capturing the last snapshot (encoding and writing run on another thread).\n# TYPE livehub_snapshot_capture_seconds gauge\n"
-        out += "livehub_snapshot_capture_seconds \(Double(shared.counters[0].snapshotCaptureNanoseconds.value) / 1e9)\n"
+        // The hub's loop's own timings (loop 0).
+        func seconds(_ name: String, _ help: String, _ nanoseconds: Int) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(Double(nanoseconds) / 1e9)\n"
+        }
+        let hubLoop = shared.counters[0]
+        seconds("livehub_sweep_seconds", "Duration of the last idle sweep.", hubLoop.sweepNanoseconds.value)
+        seconds("livehub_snapshot_seconds", "Duration of the last snapshot (encode, write, fsync).", hubLoop.snapshotNanoseconds.value)
+        seconds("livehub_snapshot_capture_seconds", "Time the hub's loop spent capturing the last snapshot (encoding and writing run on another thread).",
+                hubLoop.snapshotCaptureNanoseconds.value)
         let hub = shared.publication.read()
         metric("livehub_sessions_live", "gauge", "Sessions active now.", hub.counters.totalActive)
         metric("livehub_sessions_kept", "gauge", "Sessions in the table, active or ended (kept for revival).", hub.sessionsKept)

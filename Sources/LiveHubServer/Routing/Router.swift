@@ -29,18 +29,19 @@ struct Router {
     let shared: ServerShared
     let limits: ClientLimits
     var configuration: ServerConfiguration { shared.configuration }
-    /// Routes without `{…}`, by path; the others, tried in table order.
-    private let exact: [String: [RouteEntry]]
+    /// Routes without `{…}`, by path (keyed by `Substring`, as requests give their path:
+    /// no String made per lookup); the others, tried in table order.
+    private let exact: [Substring: [RouteEntry]]
     private let patterned: [RouteEntry]
 
     init(shared: ServerShared, limits: ClientLimits) {
         self.shared = shared
         self.limits = limits
         let entries = RouteTable.entries(testEndpoints: shared.configuration.testEndpoints)
-        var exact: [String: [RouteEntry]] = [:]
+        var exact: [Substring: [RouteEntry]] = [:]
         var patterned: [RouteEntry] = []
         for entry in entries {
-            if let path = entry.pattern.exactPath { exact[path, default: []].append(entry) } else { patterned.append(entry) }
+            if let path = entry.pattern.exactPath { exact[Substring(path), default: []].append(entry) } else { patterned.append(entry) }
         }
         self.exact = exact
         self.patterned = patterned
@@ -54,19 +55,21 @@ struct Router {
         }
     }
 
-    /// The routes whose pattern matches the path, with what each captured.
-    private func candidates(_ path: Substring) -> [(entry: RouteEntry, captures: [Substring])] {
-        if let found = exact[String(path)] { return found.map { ($0, []) } }
-        guard let segments = RoutePattern.split(path) else { return [] }
-        return patterned.compactMap { entry in entry.pattern.match(segments).map { (entry, $0) } }
-    }
-
     private func dispatch(_ request: HTTPRequest, clientIP: String, rateKey: UInt64, now: UInt64) throws(APIError) -> Route {
         let head = request.head
-        let found = candidates(head.path)
-        guard !found.isEmpty else { return try staticFile(head) }
-        guard let (entry, captures) = found.first(where: { $0.entry.accepts(head.method) }) else {
-            throw .methodNotAllowed(Self.allow(found.map(\.entry.method)))
+        let entry: RouteEntry
+        let captures: [Substring]
+        if let found = exact[head.path] {
+            guard let accepting = found.first(where: { $0.accepts(head.method) }) else { throw .methodNotAllowed(Self.allow(found.map(\.method))) }
+            (entry, captures) = (accepting, [])
+        } else {
+            let segments = RoutePattern.split(head.path) ?? []
+            let matched = patterned.compactMap { entry in entry.pattern.match(segments).map { (entry: entry, captures: $0) } }
+            guard !matched.isEmpty else { return try staticFile(head) }
+            guard let accepting = matched.first(where: { $0.entry.accepts(head.method) }) else {
+                throw .methodNotAllowed(Self.allow(matched.map(\.entry.method)))
+            }
+            (entry, captures) = accepting
         }
         let token: AccessToken?
         switch entry.access {
