@@ -76,13 +76,24 @@ enum FileHandleOutput {
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub.")
-    static let optionNames = ["host", "port", "loops", "max-message-size", "max-body-size", "ping-interval", "data-dir",
-                              "secret", "api-key", "idle-timeout", "sweep-interval", "broadcast-interval", "allowed-origin", "web-root", "snapshot-interval", "tls-cert", "tls-key",
-                              "gap-grace", "fsync", "alert-large-deduction", "paystack-secret", "nowpayments-secret",
-                              "stripe-secret", "mpesa-token", "alert-webhook",
-                              "error-retention", "activity-retention", "beacon-rate", "beacon-burst", "webhook-rate",
-                              "webhook-burst", "trusted-proxy", "max-sessions", "max-tracked-keys", "max-connections", "database", "log-level"]
-    static let flagNames = ["test-endpoints", "no-compression"]
+    /// The options and flags, as the command line spells them (`maxMessageSize` is
+    /// `--max-message-size`), read from the declarations below: each may also come from
+    /// the environment, and none can be forgotten in a list kept by hand.
+    static let optionNames = declaredNames(flags: false)
+    static let flagNames = declaredNames(flags: true)
+
+    private static func declaredNames(flags: Bool) -> [String] {
+        Mirror(reflecting: Serve()).children.compactMap { child in
+            guard let label = child.label, label.hasPrefix("_") else { return nil }
+            let isFlag = String(describing: type(of: child.value)).hasPrefix("Flag<")
+            guard isFlag == flags else { return nil }
+            var name = ""
+            for character in label.dropFirst() {
+                if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+            }
+            return name
+        }
+    }
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(parsing: .unconditional, help: "Port to listen on (1-65535; 0: any free port).") var port = "8080"

@@ -32,6 +32,16 @@ def test_a_bad_value_is_one_line_naming_the_flag_exit_64(tmp_path, args, flag):
     assert "USAGE" not in result.stderr.upper() and result.stdout == ""
 
 
+@pytest.mark.parametrize("variable,value,flag", [
+    ("LIVEHUB_MAX_SESSIONS", "-1", "--max-sessions"), ("LIVEHUB_LOG_LEVEL", "loud", "--log-level"),
+    ("LIVEHUB_FSYNC", "sometimes", "--fsync"), ("LIVEHUB_WEBHOOK_BURST", "lots", "--webhook-burst"),
+])
+def test_every_option_can_come_from_the_environment(tmp_path, variable, value, flag):
+    """LIVEHUB_ + the option's name: a bad value there is refused as if it were given."""
+    result = run("serve", "--data-dir", str(tmp_path), "--secret", "s", env={variable: value})
+    assert result.returncode == 64 and flag in result.stderr, result
+
+
 def test_runtime_failures_say_what_without_the_usage_text(tmp_path):
     a_file = tmp_path / "file"
     a_file.write_text("x")
