@@ -104,8 +104,11 @@ final class EngineState {
                 do {
                     try transaction(together: true)
                 } catch where error.decideAgain {
-                    // A reference seen before was in it: rolled back, and one write at a time.
+                    // A reference seen before was in it: rolled back, and one write at a time,
+                    // from the ids and balances the database holds (the writes before the
+                    // batch that failed had taken some).
                     wallets.removeAll()
+                    try loadCounters()
                     try transaction(together: false)
                 }
                 for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
