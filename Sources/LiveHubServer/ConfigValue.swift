@@ -1,14 +1,16 @@
 /// Parsing of the command line's durations (`250ms`, `30s`, `5m`, `24h`, `30d`) and sizes
 /// (`64KiB`, `1MiB`, or bytes).
 public enum ConfigValue {
-    public static func duration(_ text: String) -> UInt64? {
-        let units: [(String, UInt64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000)]
+    public static func duration(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             if suffix == "s" && number.hasSuffix("m") { continue }  // "ms" is matched first
-            guard let value = UInt64(number) else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: scale)
-            return overflow ? nil : product
+            // Digits only, and no more than a UInt64 of nanoseconds holds (the reactor's unit).
+            guard number.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int64(number) else { return nil }
+            let (milliseconds, overflow) = value.multipliedReportingOverflow(by: scale)
+            guard !overflow, milliseconds <= Int64(UInt64.max / 1_000_000) else { return nil }
+            return .milliseconds(milliseconds)
         }
         return nil
     }

@@ -80,10 +80,10 @@ public final class LiveHubServer {
         let effects = MoneyEffects()
         var engineConfiguration = MoneyEngine.Configuration()
         engineConfiguration.commitEachWrite = configuration.fsyncPolicy == .always
-        engineConfiguration.gapGrace = Int64(configuration.gapGrace / 1_000_000)
+        engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
-        engineConfiguration.activityRetention = Int64(configuration.activityRetention / 1_000_000)
+        engineConfiguration.activityRetention = configuration.activityRetention.milliseconds
         let money: MoneyEngine
         do {
             money = try MoneyEngine(store: recordsStore, clock: SystemClock(), configuration: engineConfiguration) { effects.deliver($0) }

@@ -3,7 +3,8 @@ import Records
 import Webhooks
 import WebSocketDeflate
 
-/// Everything `livehub serve` can be told. Durations in nanoseconds, sizes in bytes.
+/// Everything `livehub serve` can be told. Durations are `Duration`s (converted once, where
+/// each layer's clock takes them: `DurationUnits.swift`), sizes are bytes.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -15,24 +16,24 @@ public struct ServerConfiguration: Sendable {
     public var testEndpoints = false
 
     /// A request head must arrive within this time once started (slowloris).
-    public var requestTimeout: UInt64 = 10_000_000_000
+    public var requestTimeout: Duration = .seconds(10)
     /// An idle keep-alive connection is closed after this.
-    public var keepAliveTimeout: UInt64 = 60_000_000_000
+    public var keepAliveTimeout: Duration = .seconds(60)
     /// A WebSocket silent this long is pinged; if the pong does not come within the same
     /// time again, it is closed as dead.
-    public var pingInterval: UInt64 = 30_000_000_000
+    public var pingInterval: Duration = .seconds(30)
     /// How long a closing connection may take to finish the close handshake.
-    public var closeTimeout: UInt64 = 5_000_000_000
+    public var closeTimeout: Duration = .seconds(5)
     /// Above this many queued bytes a connection is "slow": conflatable updates skip it.
     public var highWatermark = 256 * 1024
     /// Above this many queued bytes a slow consumer is disconnected (close code 4008).
     public var maxBackpressure = 4 << 20
 
     /// A session idle longer than this ends at the next sweep.
-    public var idleTimeout: UInt64 = 30 * 60_000_000_000
-    public var sweepInterval: UInt64 = 30_000_000_000
+    public var idleTimeout: Duration = .seconds(30 * 60)
+    public var sweepInterval: Duration = .seconds(30)
     /// Sellers get at most one metrics update per interval (latest value wins).
-    public var broadcastInterval: UInt64 = 250_000_000
+    public var broadcastInterval: Duration = .milliseconds(250)
     /// Key of the HS256 tokens.
     public var secret: [UInt8] = []
     /// `Authorization: Bearer <api key>` for server APIs; empty: no API key accepted.
@@ -42,7 +43,7 @@ public struct ServerConfiguration: Sendable {
     /// Where the secret, snapshots and journal live.
     public var dataDirectory = "./data"
     /// The whole hub is written to disk this often (and on shutdown).
-    public var snapshotInterval: UInt64 = 30_000_000_000
+    public var snapshotInterval: Duration = .seconds(30)
     /// Where the dashboard, demo store and tracker are served from.
     public var webRoot = "web"
 
@@ -54,14 +55,14 @@ public struct ServerConfiguration: Sendable {
     public var tlsKeyPath: String?
 
     /// A payment the provider confirmed but that is not credited this long after is a gap.
-    public var gapGrace: UInt64 = 5 * 60_000_000_000
+    public var gapGrace: Duration = .seconds(5 * 60)
     /// `always`: fdatasync per journal record; `batch`: one per loop turn (group commit).
     public var fsyncPolicy: Journal.SyncPolicy = .batch
     /// A deduction above this raises an alert.
     public var alertLargeDeduction = Money(minorUnits: 5000)
     /// Payment errors and activity are forgotten after these (contract: 30 and 90 days).
-    public var errorRetention: UInt64 = 30 * 86_400_000_000_000
-    public var activityRetention: UInt64 = 90 * 86_400_000_000_000
+    public var errorRetention: Duration = .seconds(30 * 86_400)
+    public var activityRetention: Duration = .seconds(90 * 86_400)
     /// Where alerts are POSTed (Discord- or Slack-shaped); nil: seller room only.
     public var alertWebhook: String?
     /// Provider webhook secrets; a provider without one refuses every delivery.

@@ -154,7 +154,7 @@ struct Serve: ParsableCommand {
         configuration.loops = loops ?? UsableCPUs.count()
         configuration.maxMessageSize = try Self.size(maxMessageSize, "--max-message-size")
         configuration.maxBodySize = try Self.size(maxBodySize, "--max-body-size")
-        guard let ping = ConfigValue.duration(pingInterval), ping > 0 else {
+        guard let ping = ConfigValue.duration(pingInterval), ping > .zero else {
             throw ValidationError("--ping-interval: expected a duration such as 250ms, 30s, 5m")
         }
         configuration.pingInterval = ping
@@ -241,7 +241,7 @@ struct Serve: ParsableCommand {
         let scheme = tlsCert == nil ? "http" : "https"
         print("livehub listening on \(scheme)://\(host):\(server.port) (\(configuration.loops) event loops)")
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
-        let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: Int64(time(nil)) + 7 * 86_400)
+        let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: UnixTime.seconds + 7 * 86_400)
         print("dashboard: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/?token=\(sellerToken.signed(secret: configuration.secret))")
         print("demo store: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/demo/")
         if testEndpoints { print("test endpoints on: ws://\(host):\(server.port)/ws/echo and /ws/broadcast") }
@@ -250,8 +250,8 @@ struct Serve: ParsableCommand {
         print("livehub stopped")
     }
 
-    static func duration(_ text: String, _ flag: String) throws -> UInt64 {
-        guard let value = ConfigValue.duration(text), value > 0 else {
+    static func duration(_ text: String, _ flag: String) throws -> Duration {
+        guard let value = ConfigValue.duration(text), value > .zero else {
             throw ValidationError("\(flag): expected a duration such as 250ms, 30s, 5m, 24h")
         }
         return value
@@ -300,7 +300,7 @@ struct Token: ParsableCommand {
                 throw RuntimeFailure(message: "\(error): start the hub once with this --data-dir (it creates one), or give the hub's --secret (LIVEHUB_SECRET)")
             }
         }
-        let token = AccessToken(subject: sub ?? "cli", scope: scope, expiresAt: Int64(time(nil)) + Int64(lifetime / 1_000_000_000))
+        let token = AccessToken(subject: sub ?? "cli", scope: scope, expiresAt: UnixTime.seconds + lifetime.components.seconds)
         print(token.signed(secret: key))
     }
 }

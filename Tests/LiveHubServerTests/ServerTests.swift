@@ -64,7 +64,7 @@ struct HTTPServerTests {
     }
 
     @Test func aStalledRequestIsTimedOutWith408() throws {
-        let running = try RunningServer { $0.requestTimeout = 200_000_000 }
+        let running = try RunningServer { $0.requestTimeout = .milliseconds(200) }
         defer { running.stop() }
         let client = try TestClient(port: running.port)
         client.write("GET /healthz HTTP/1.1\r\nHost: t\r\n")  // never finished
@@ -154,7 +154,7 @@ struct WebSocketServerTests {
     }
 
     @Test func idleConnectionsArePingedAndDeadOnesClosed() throws {
-        let running = try RunningServer { $0.pingInterval = 300_000_000 }
+        let running = try RunningServer { $0.pingInterval = .milliseconds(300) }
         defer { running.stop() }
         let client = try TestClient(port: running.port)
         try client.upgrade(path: "/ws/echo")
@@ -212,12 +212,19 @@ struct WebSocketServerTests {
 @Suite("Configuration values")
 struct ConfigValueTests {
     @Test func durations() {
-        #expect(ConfigValue.duration("250ms") == 250_000_000)
-        #expect(ConfigValue.duration("30s") == 30_000_000_000)
-        #expect(ConfigValue.duration("5m") == 300_000_000_000)
-        #expect(ConfigValue.duration("24h") == 86_400_000_000_000)
+        #expect(ConfigValue.duration("250ms") == .milliseconds(250))
+        #expect(ConfigValue.duration("30s") == .seconds(30))
+        #expect(ConfigValue.duration("5m") == .seconds(300))
+        #expect(ConfigValue.duration("24h") == .seconds(86_400))
         #expect(ConfigValue.duration("30") == nil)
         #expect(ConfigValue.duration("-1s") == nil)
+        #expect(ConfigValue.duration("+1s") == nil)
+        // No more than the reactor's UInt64 of nanoseconds holds (about 584 years).
+        #expect(ConfigValue.duration("200000d") == .seconds(200_000 * 86_400))
+        #expect(ConfigValue.duration("300000d") == nil)
+        // Each layer's unit, converted in one place.
+        #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000 && Duration.milliseconds(1500).milliseconds == 1500)
+        #expect(Duration.seconds(-1).nanoseconds == 0)
     }
 
     @Test func sizes() {

@@ -195,7 +195,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     private func closeAfterFlush() {
-        closingDeadline = context.loop.turnTime + context.configuration.closeTimeout
+        closingDeadline = context.loop.turnTime + context.configuration.closeTimeout.nanoseconds
         tcp.closeAfterFlush()
     }
 
@@ -217,19 +217,19 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             if now >= deadline { tcp.close() }
         } else if tcp.isHandshaking {
             // A TLS handshake gets as long as a request head.
-            if now - lastActivity > configuration.requestTimeout { tcp.close() }
+            if now - lastActivity > configuration.requestTimeout.nanoseconds { tcp.close() }
         } else if let paused = pausedSince {
-            if now - paused > configuration.requestTimeout {
+            if now - paused > configuration.requestTimeout.nanoseconds {
                 context.counters.unreadAnswerCloses.bump()
                 tcp.close()  // its answers were never read: they are dropped with it
             }
         } else if !inFlight.isEmpty {
             return  // the hub answers; its loop's health shows in /metrics
         } else if parser.isMidRequest {
-            if now - requestStartedAt > configuration.requestTimeout {
+            if now - requestStartedAt > configuration.requestTimeout.nanoseconds {
                 fail(APIError(.requestTimeout, code: "request_timeout", message: "the request did not arrive in time"))
             }
-        } else if now - lastActivity > configuration.keepAliveTimeout {
+        } else if now - lastActivity > configuration.keepAliveTimeout.nanoseconds {
             tcp.close()
         }
     }

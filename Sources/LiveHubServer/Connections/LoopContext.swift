@@ -88,7 +88,7 @@ final class LoopContext {
             shared.counters[loop.index].connectionsShed.bump()
             tcp.send(APIError(.serviceUnavailable, code: "too_many_connections", message: "the server is at its connection limit").response.serialize(keepAlive: false))
             tcp.closeAfterFlush()
-            loop.schedule(afterNanoseconds: configuration.closeTimeout) { tcp.close() }
+            loop.schedule(afterNanoseconds: configuration.closeTimeout.nanoseconds) { tcp.close() }
             return
         }
         let connection = HTTPConnection(tcp: tcp, context: self)
@@ -134,7 +134,7 @@ final class LoopContext {
         listener?.close()
         listener = nil
         for connection in connections.elements { connection.beginShutdown() }
-        let deadline = EventLoop.now + configuration.closeTimeout
+        let deadline = EventLoop.now + configuration.closeTimeout.nanoseconds
         func check() {
             if connections.isEmpty || EventLoop.now >= deadline {
                 // Last: the state as it is when the hub stops taking commands.

@@ -36,10 +36,10 @@ final class HubService {
         alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, money: money,
                                  metrics: context.shared.hubMetrics)
         var configuration = PresenceHub.Configuration()
-        configuration.idleTimeout = Int64(context.configuration.idleTimeout / 1_000_000)
+        configuration.idleTimeout = context.configuration.idleTimeout.milliseconds
         configuration.maxSessions = context.configuration.maxSessions
         configuration.maxTrackedKeys = context.configuration.maxTrackedKeys
-        configuration.paymentErrorRetention = Int64(context.configuration.errorRetention / 1_000_000)
+        configuration.paymentErrorRetention = context.configuration.errorRetention.milliseconds
         hub = PresenceHub(clock: clock, configuration: configuration)
         if let snapshot {
             hub.restore(snapshot)
@@ -47,9 +47,9 @@ final class HubService {
         }
         publish()
         let loop = context.loop
-        loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval) { [unowned self] in saveSnapshot() }
-        loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval) { [unowned self] in sweep() }
-        loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval) { [unowned self] in broadcast() }
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval.nanoseconds) { [unowned self] in saveSnapshot() }
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval.nanoseconds) { [unowned self] in sweep() }
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval.nanoseconds) { [unowned self] in broadcast() }
         loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(.checkGaps) }
     }
 

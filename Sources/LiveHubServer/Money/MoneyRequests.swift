@@ -107,9 +107,9 @@ enum QueryParameters {
     static func window(_ query: [String: String], _ name: String, default fallback: Int64) throws(APIError) -> Int64 {
         guard let text = query[name], !text.isEmpty else { return fallback }
         // The command line's durations, in milliseconds, up to ten years.
-        guard let nanoseconds = ConfigValue.duration(text), nanoseconds >= 1_000_000, nanoseconds <= 3650 * 86_400_000_000_000 else {
+        guard let window = ConfigValue.duration(text), window >= .milliseconds(1), window <= .seconds(3650 * 86_400) else {
             throw invalid("\(name) must be like 30m, 24h or 7d")
         }
-        return Int64(nanoseconds / 1_000_000)
+        return window.milliseconds
     }
 }

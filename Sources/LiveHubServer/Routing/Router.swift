@@ -119,7 +119,7 @@ struct Router {
     func webhook(_ provider: PaymentProvider, pathToken: String?, _ r: RouteRequest) throws(APIError) -> Route {
         try limits.check(.webhook, key: r.rateKey, now: r.now)
         return .hub(.webhook(WebhookDelivery(provider: provider, pathToken: pathToken, request: r.request,
-                                             verifiers: configuration.webhookVerifiers, nowSeconds: Int64(time(nil)))))
+                                             verifiers: configuration.webhookVerifiers, nowSeconds: UnixTime.seconds)))
     }
 
     static func json(_ body: [UInt8]) -> HTTPResponse {
@@ -171,7 +171,7 @@ struct Router {
         }
         let token: AccessToken
         do {
-            token = try AccessToken.verify(credential, secret: configuration.secret, now: Int64(time(nil)))
+            token = try AccessToken.verify(credential, secret: configuration.secret, now: UnixTime.seconds)
         } catch {
             throw APIError(.unauthorized, code: "invalid_token", message: error == .expired ? "the token has expired" : "the token is not valid")
         }

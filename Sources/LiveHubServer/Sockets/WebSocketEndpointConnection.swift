@@ -72,7 +72,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             leaveRooms()
         case .closeTransport:
             leaveRooms()
-            closeDeadline = context.loop.turnTime + context.configuration.closeTimeout
+            closeDeadline = context.loop.turnTime + context.configuration.closeTimeout.nanoseconds
             tcp.closeAfterFlush()
         }
     }
@@ -113,7 +113,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     func close(code: WebSocketCloseCode, reason: String) {
         leaveRooms()
         if let frame = protocolState.close(code: code, reason: reason) { tcp.send(frame) }
-        if closeDeadline == nil { closeDeadline = context.loop.turnTime + context.configuration.closeTimeout }
+        if closeDeadline == nil { closeDeadline = context.loop.turnTime + context.configuration.closeTimeout.nanoseconds }
         if code == .slowConsumer || code == .pingTimeout { tcp.closeAfterFlush() }
     }
 
@@ -135,7 +135,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             if now >= deadline { tcp.close() }
             return
         }
-        let interval = context.configuration.pingInterval
+        let interval = context.configuration.pingInterval.nanoseconds
         if let sent = pingSentAt {
             if now - sent > interval { close(code: .pingTimeout, reason: "no pong") }
         } else if now - lastActivity > interval {
