@@ -121,7 +121,7 @@ public struct HubSnapshot: Sendable {
     }
 
     private static func write(_ visit: PageVisit, into w: inout ByteWriter) {
-        w.string(visit.pageType)
+        w.string(visit.pageType.rawValue)
         w.string(visit.identifier)
         w.string(visit.url)
         w.i64(visit.enteredAt)
@@ -129,7 +129,7 @@ public struct HubSnapshot: Sendable {
     }
 
     private static func readVisit(_ r: inout ByteReader) throws(ByteReader.Truncated) -> PageVisit {
-        PageVisit(pageType: try r.requiredString(), identifier: try r.string(), url: try r.string(),
+        PageVisit(pageType: PageType(rawValue: try r.requiredString()), identifier: try r.string(), url: try r.string(),
                   enteredAt: try r.i64(), exitedAt: try r.optionalI64())
     }
 

@@ -1,6 +1,6 @@
 /// One page a session was on: entered, and (once it moved or ended) exited.
 public struct PageVisit: Sendable, Equatable {
-    public var pageType: String
+    public var pageType: PageType
     public var identifier: String?
     public var url: String?
     public var enteredAt: Int64
@@ -11,18 +11,29 @@ public struct PageVisit: Sendable, Equatable {
     }
 }
 
-/// Page types with tiles on the dashboard; any other `page_type` is counted under its
-/// own name in `pages`.
-public enum PageType {
-    public static let homepage = "homepage"
-    public static let category = "category"
-    public static let offer = "offer"
-    public static let checkout = "checkout"
-    public static let payment = "payment"
-    public static let paymentError = "payment_error"
-    public static let paymentSuccess = "payment_success"
-    public static let product = "product"
+/// What kind of page a visit is on. The storefront names it (`page_type`); the kinds the
+/// dashboard has tiles for are named here, and any other is counted under its own name.
+/// An open set, so a shop's own page types are kept as they come.
+public struct PageType: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public static let homepage: PageType = "homepage"
+    public static let category: PageType = "category"
+    public static let offer: PageType = "offer"
+    public static let checkout: PageType = "checkout"
+    public static let payment: PageType = "payment"
+    public static let paymentError: PageType = "payment_error"
+    public static let paymentSuccess: PageType = "payment_success"
+    public static let product: PageType = "product"
 
     /// Always counted under their own names, however many other names are in use.
-    static let withTiles: Set<String> = [homepage, category, offer, checkout, payment, paymentError, paymentSuccess, product]
+    static let withTiles: Set<PageType> = [homepage, category, offer, checkout, payment, paymentError, paymentSuccess, product]
+
+    /// A page that shows the shop's goods (a visit to one counts as browsing in the checkout funnel).
+    public var showsProducts: Bool { self == .category || self == .offer || self == .product }
+
+    public var description: String { rawValue }
 }

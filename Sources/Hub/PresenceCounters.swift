@@ -22,10 +22,10 @@ public struct PresenceCounters: Sendable, Equatable {
         self.maxKeys = max(2, maxKeys)
     }
 
-    public var homepage: Int { pages[PageType.homepage] ?? 0 }
-    public var checkout: Int { pages[PageType.checkout] ?? 0 }
-    public var payment: Int { pages[PageType.payment] ?? 0 }
-    public var paymentErrors: Int { pages[PageType.paymentError] ?? 0 }
+    public var homepage: Int { pages[PageType.homepage.rawValue] ?? 0 }
+    public var checkout: Int { pages[PageType.checkout.rawValue] ?? 0 }
+    public var payment: Int { pages[PageType.payment.rawValue] ?? 0 }
+    public var paymentErrors: Int { pages[PageType.paymentError.rawValue] ?? 0 }
 
     mutating func sessionStarted() { totalActive += 1 }
     mutating func sessionEnded() { totalActive -= 1 }
@@ -37,10 +37,10 @@ public struct PresenceCounters: Sendable, Equatable {
         // Static, with `maxKeys` passed in: an instance method would read `self` while a map
         // of it is borrowed inout, and that copy of `self` would make every bump copy the map.
         let maxKeys = maxKeys
-        Self.bump(&pages, visit.pageType, delta, maxKeys: maxKeys, tilesKeepTheirNames: true)
+        Self.bump(&pages, visit.pageType.rawValue, delta, maxKeys: maxKeys, tilesKeepTheirNames: true)
         guard let identifier = visit.identifier, !identifier.isEmpty else { return }
-        if visit.pageType == PageType.category { Self.bump(&categories, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
-        if visit.pageType == PageType.offer { Self.bump(&offers, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
+        if visit.pageType == .category { Self.bump(&categories, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
+        if visit.pageType == .offer { Self.bump(&offers, identifier, delta, maxKeys: maxKeys, tilesKeepTheirNames: false) }
     }
 
     /// Maps hold non-zero entries only. A name without an entry gets one while the map
@@ -51,7 +51,7 @@ public struct PresenceCounters: Sendable, Equatable {
             return
         }
         let hasRoom = delta > 0 && map.count < maxKeys - (map[otherKey] == nil ? 1 : 0)
-        let name = hasRoom || (tilesKeepTheirNames && PageType.withTiles.contains(key)) ? key : otherKey
+        let name = hasRoom || (tilesKeepTheirNames && PageType.withTiles.contains(PageType(rawValue: key))) ? key : otherKey
         let value = (map[name] ?? 0) + delta
         map[name] = value == 0 ? nil : value
     }

@@ -79,7 +79,7 @@ public final class PresenceHub {
         return id
     }
 
-    public func pageVisit(sessionId: String, pageType: String, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) {
+    public func pageVisit(sessionId: String, pageType: PageType, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) {
         let slot = try activeSlot(for: sessionId, client: client)
         move(slot, to: PageVisit(pageType: pageType, identifier: identifier, url: url, enteredAt: now()))
     }
@@ -90,7 +90,7 @@ public final class PresenceHub {
         table[slot].totalAmount = totalAmount ?? table[slot].totalAmount
         table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
         table[slot].checkoutStatus = .started
-        move(slot, to: PageVisit(pageType: PageType.checkout, enteredAt: now()))
+        move(slot, to: PageVisit(pageType: .checkout, enteredAt: now()))
     }
 
     public func paymentStart(sessionId: String, paymentMethod: String?, amount: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
@@ -98,7 +98,7 @@ public final class PresenceHub {
         table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         table[slot].checkoutStatus = .payment
-        move(slot, to: PageVisit(pageType: PageType.payment, enteredAt: now()))
+        move(slot, to: PageVisit(pageType: .payment, enteredAt: now()))
     }
 
     @discardableResult
@@ -108,7 +108,7 @@ public final class PresenceHub {
         if let phone { table[slot].phone = phone }
         table[slot].checkoutStatus = .failed
         let time = now()
-        move(slot, to: PageVisit(pageType: PageType.paymentError, enteredAt: time))
+        move(slot, to: PageVisit(pageType: .paymentError, enteredAt: time))
         let session = table[slot]
         let record = PaymentErrorRecord(
             id: nextErrorID, sessionId: sessionId, occurredAt: time, email: session.email, phone: session.phone,
@@ -124,7 +124,7 @@ public final class PresenceHub {
         let slot = try activeSlot(for: sessionId, client: client)
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         table[slot].checkoutStatus = .completed
-        move(slot, to: PageVisit(pageType: PageType.paymentSuccess, enteredAt: now()))
+        move(slot, to: PageVisit(pageType: .paymentSuccess, enteredAt: now()))
     }
 
     public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) throws(TableFull) {

@@ -40,7 +40,7 @@ struct BoundedPresenceTests {
         let (hub, _) = makeHub(maxTrackedKeys: 4)
         for i in 0..<10 {
             try hub.pageVisit(sessionId: "s\(i)", pageType: "category", identifier: "cat\(i)")
-            try hub.pageVisit(sessionId: "p\(i)", pageType: "type\(i)")
+            try hub.pageVisit(sessionId: "p\(i)", pageType: PageType(rawValue: "type\(i)"))
         }
         let counters = hub.counters
         // Three names and "other"; the tile page type keeps its own entry besides.

@@ -7,7 +7,7 @@ import Records
 /// before it goes to the hub. Field names follow the contract (`session_id`, `page_type`…).
 enum Beacon: Sendable {
     case sessionStart(id: String, userId: String?, email: String?, phone: String?)
-    case pageVisit(session: String, pageType: String, identifier: String?, url: String?)
+    case pageVisit(session: String, pageType: PageType, identifier: String?, url: String?)
     case checkoutStart(session: String, items: String?, total: String?, method: String?)
     case paymentStart(session: String, method: String?, amount: String?)
     case paymentError(session: String, code: String, message: String, details: String?, email: String?, phone: String?)
@@ -33,7 +33,7 @@ enum Beacon: Sendable {
             return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
                                  email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
         case .pageVisit:
-            return .pageVisit(session: try fields.session(), pageType: try fields.required("page_type", max: 64),
+            return .pageVisit(session: try fields.session(), pageType: PageType(rawValue: try fields.required("page_type", max: 64)),
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
         case .checkoutStart:
             let session = try fields.session()

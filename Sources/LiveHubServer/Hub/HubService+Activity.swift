@@ -33,7 +33,7 @@ extension HubService {
         hub.forEachSession { session in
             guard session.startedAt >= since else { return }
             checkout[0] += 1
-            guard session.visits.contains(where: { ["category", "offer", "product"].contains($0.pageType) }) || session.checkoutStatus != nil else { return }
+            guard session.visits.contains(where: \.pageType.showsProducts) || session.checkoutStatus != nil else { return }
             checkout[1] += 1
             guard let status = session.checkoutStatus else { return }
             checkout[2] += 1

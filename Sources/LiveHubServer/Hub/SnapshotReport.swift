@@ -5,7 +5,7 @@ public enum SnapshotReport {
     public static func describe(_ snapshot: HubSnapshot, file: String) -> String {
         let active = snapshot.sessions.filter(\.isActive)
         var pages: [String: Int] = [:]
-        for session in active { if let page = session.page { pages[page.pageType, default: 0] += 1 } }
+        for session in active { if let page = session.page { pages[page.pageType.rawValue, default: 0] += 1 } }
         var lines = [
             "\(file): LiveHub snapshot version \(HubSnapshot.version), checksum OK",
             "saved at: \(Timestamp.iso8601(milliseconds: snapshot.savedAt))",

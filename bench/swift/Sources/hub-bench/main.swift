@@ -38,7 +38,7 @@ for i in 0..<sessions {
     let id = "s_\(String(i, radix: 16))_\(String(i &* 2_654_435_761 % 1_000_000_007, radix: 16))"
     let client = ClientInfo(ip: "10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)", userAgent: String(userAgents[i % 20].utf8.map { Character(Unicode.Scalar($0)) }))
     let page = pages[i % pages.count]
-    try hub.pageVisit(sessionId: id, pageType: page, identifier: page == "category" ? "cat-\(i % 50)" : page == "offer" ? "offer-\(i % 10)" : nil,
+    try hub.pageVisit(sessionId: id, pageType: PageType(rawValue: page), identifier: page == "category" ? "cat-\(i % 50)" : page == "offer" ? "offer-\(i % 10)" : nil,
                   url: "https://shop.example/\(page)/\(i % 1000)", client: client)
 }
 let fillSeconds = Double(nowNanoseconds() - fillStart) / 1e9
