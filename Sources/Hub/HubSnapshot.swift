@@ -19,7 +19,7 @@ public struct HubSnapshot: Sendable {
     public var nextErrorID: Int64
     /// The money records (ledger, payments) and the journal position they reach: replay
     /// after loading skips journal records at or below it.
-    public var money: [MoneyRecord]
+    public var money: [JournalRecord]
     public var journalLSN: UInt64
 
     public enum ReadError: Error, Equatable, CustomStringConvertible {
@@ -45,7 +45,7 @@ public struct HubSnapshot: Sendable {
     }
 
     public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64,
-                money: [MoneyRecord] = [], journalLSN: UInt64 = 0) {
+                money: [JournalRecord] = [], journalLSN: UInt64 = 0) {
         self.money = money
         self.journalLSN = journalLSN
         self.savedAt = savedAt
@@ -102,13 +102,13 @@ public struct HubSnapshot: Sendable {
             let errorCount = try reader.u32()
             var errors: [PaymentErrorRecord] = []
             for _ in 0..<errorCount { errors.append(try readError(&reader)) }
-            var money: [MoneyRecord] = []
+            var money: [JournalRecord] = []
             var journalLSN: UInt64 = 0
             if version >= 2 {
                 journalLSN = try reader.u64()
                 let count = try reader.u32()
                 money.reserveCapacity(Int(min(count, 10_000_000)))
-                for _ in 0..<count { money.append(try MoneyRecord.decode(from: &reader)) }
+                for _ in 0..<count { money.append(try JournalRecord.decode(from: &reader)) }
             }
             guard reader.remaining == 0 else { throw ReadError.corruptPayload }
             return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,

@@ -2,7 +2,7 @@ import Glibc
 
 /// `DATA/journal`: the money records, appended before a write is acknowledged.
 ///
-///     record = body length u32 | CRC-32 of body u32 | body (LSN u64, MoneyRecord)
+///     record = body length u32 | CRC-32 of body u32 | body (LSN u64, JournalRecord)
 ///
 /// With `always`, every append is followed by fdatasync; with `batch` the caller calls
 /// `sync()` once for all the appends of a loop turn, before any of their answers leave
@@ -21,7 +21,7 @@ public final class Journal {
     public typealias Failure = FileBytes.Failure
 
     public struct Contents {
-        public var records: [(lsn: UInt64, record: MoneyRecord)] = []
+        public var records: [(lsn: UInt64, record: JournalRecord)] = []
         /// Bytes at the end that could not be read (cut off on open).
         public var damagedBytes = 0
         public var damage: String?
@@ -72,7 +72,7 @@ public final class Journal {
     /// and a failed or short write is rolled back: the file is cut back to that end. So a
     /// torn record (a full disk, an I/O error) is never followed by good ones, which a
     /// restart would otherwise cut off with it.
-    public func append(_ record: MoneyRecord) throws(Failure) {
+    public func append(_ record: JournalRecord) throws(Failure) {
         var body = ByteWriter()
         body.u64(lastLSN + 1)
         record.encode(into: &body)
@@ -174,7 +174,7 @@ public final class Journal {
                 }
                 var bodyReader = ByteReader(body)
                 let lsn = try bodyReader.u64()
-                let record = try MoneyRecord.decode(from: &bodyReader)
+                let record = try JournalRecord.decode(from: &bodyReader)
                 _ = try reader.skip(length)
                 contents.records.append((lsn, record))
             } catch {

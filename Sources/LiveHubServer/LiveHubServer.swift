@@ -179,7 +179,7 @@ public final class LiveHubServer {
         if try records.importedOldMoney {
             startupNotes.append("WARNING: ignored the money in \(hasJournal ? journalPath : store.path): the records database took it in before")
         } else {
-            var journalRecords: [(lsn: UInt64, record: MoneyRecord)] = []
+            var journalRecords: [(lsn: UInt64, record: JournalRecord)] = []
             if hasJournal {
                 let (journal, contents) = try Journal.open(path: journalPath, policy: .batch)
                 journalRecords = contents.records

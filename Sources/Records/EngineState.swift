@@ -209,7 +209,7 @@ final class EngineState {
         let wallet = try wallet(entry.userId)
         // Decided as new; the reference's uniqueness is the insert's to check (one
         // statement, not a lookup first).
-        switch MoneyBook.decide(existing: nil, balance: wallet.balance, lastSeq: wallet.lastSeq, nextID: nextTransactionID,
+        switch LedgerRule.decide(existing: nil, balance: wallet.balance, lastSeq: wallet.lastSeq, nextID: nextTransactionID,
                                 userId: entry.userId, amount: entry.amount, kind: entry.kind, description: entry.description,
                                 service: entry.service, reference: entry.reference, paymentReference: entry.paymentReference, now: now) {
         case .outOfRange:
@@ -250,7 +250,7 @@ final class EngineState {
         for entry in entries {
             let before: (balance: Money, lastSeq: Int64)
             if let known = decided[entry.userId] { before = known } else { before = try wallet(entry.userId) }
-            guard case .new(_, let t) = MoneyBook.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
+            guard case .new(_, let t) = LedgerRule.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
                                                          userId: entry.userId, amount: entry.amount, kind: entry.kind,
                                                          description: entry.description, service: entry.service,
                                                          reference: entry.reference, paymentReference: nil, now: now) else {

@@ -1,7 +1,7 @@
 import Hub
 
 /// The records database, written from the hub's journalled money records: each record,
-/// once, in LSN order, a batch per transaction. A replica `MoneyBook` gives each payment's
+/// once, in LSN order, a batch per transaction. A replica `JournalReplay` gives each payment's
 /// and wallet's state after the record, so the rows say what the API says.
 ///
 /// Used by one thread (the records writer's).
@@ -12,7 +12,7 @@ public final class RecordsStore {
     let db: SQLConnection
     /// Where it is, for messages (a path, or the URL without its password).
     public var name: String { db.name }
-    private let replica = MoneyBook()
+    private let replica = JournalReplay()
     /// The last LSN written (kept in `meta`), so a record is never written twice.
     public private(set) var appliedLSN: UInt64 = 0
     /// Payments numbered in the order the migration first meets them.
@@ -89,7 +89,7 @@ public final class RecordsStore {
     /// Rebuilds every table from the hub's whole money state (the snapshot's records and
     /// the journal's after it), in one transaction: the first start on a data dir written
     /// before the database existed, or a database that fell behind the snapshot.
-    public func rebuild(from snapshotRecords: [MoneyRecord], upTo snapshotLSN: UInt64, then journal: [(lsn: UInt64, record: MoneyRecord)]) throws(Failure) {
+    public func rebuild(from snapshotRecords: [JournalRecord], upTo snapshotLSN: UInt64, then journal: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) {
         try inTransaction { () throws(Failure) in
             try db.execute("""
                 DELETE FROM transactions; DELETE FROM wallets; DELETE FROM payments; DELETE FROM payment_events;
@@ -113,7 +113,7 @@ public final class RecordsStore {
 
     /// Loads the replica from the hub's state without writing rows (the database already
     /// has them): a restart where the database is up to date.
-    public func prime(with records: [MoneyRecord]) {
+    public func prime(with records: [JournalRecord]) {
         for record in records { replica.apply(record) }
     }
 
@@ -127,8 +127,8 @@ public final class RecordsStore {
     /// Takes in a data dir written before the database held the money: the rows the
     /// records writer had not written yet, or all of them when it never ran. Returns what
     /// it did, for the start-up notes.
-    public func importOldMoney(snapshotRecords: [MoneyRecord], snapshotLSN: UInt64,
-                               journal: [(lsn: UInt64, record: MoneyRecord)]) throws(Failure) -> String {
+    public func importOldMoney(snapshotRecords: [JournalRecord], snapshotLSN: UInt64,
+                               journal: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) -> String {
         let note: String
         if appliedLSN < snapshotLSN || (appliedLSN == 0 && !snapshotRecords.isEmpty) {
             try rebuild(from: snapshotRecords, upTo: snapshotLSN, then: journal)
@@ -145,7 +145,7 @@ public final class RecordsStore {
     }
 
     /// Writes the records after `appliedLSN`, in one transaction.
-    public func append(_ batch: [(lsn: UInt64, record: MoneyRecord)]) throws(Failure) {
+    public func append(_ batch: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) {
         let fresh = batch.filter { $0.lsn > appliedLSN }
         guard !fresh.isEmpty else { return }
         let before = appliedLSN
@@ -190,7 +190,7 @@ public final class RecordsStore {
 
     /// A journalled record, as the hub's state after it (the replica) says: the migration
     /// of a data dir from before the database.
-    private func write(_ record: MoneyRecord, lsn: Int64) throws(Failure) {
+    private func write(_ record: JournalRecord, lsn: Int64) throws(Failure) {
         replica.apply(record)
         switch record {
         case .transaction(let t):

@@ -79,14 +79,14 @@ struct BoundedPresenceTests {
 
 @Suite("Bounded logs")
 struct BoundedLogTests {
-    private func delivery(_ id: Int64, payloadBytes: Int) -> MoneyRecord {
+    private func delivery(_ id: Int64, payloadBytes: Int) -> JournalRecord {
         .webhookDelivery(WebhookLogEntry(id: id, provider: "paystack", receivedAt: id, signatureValid: true, status: .processed,
                                          errorMessage: nil, reference: "r\(id)", payload: String(repeating: "x", count: payloadBytes),
                                          headers: ["a: b"], deliveryKey: "k\(id)"))
     }
 
     @Test func theWebhookLogKeepsToItsByteBudgetNewestFirst() {
-        let book = MoneyBook()
+        let book = JournalReplay()
         book.webhookLog.maxBytes = 100_000
         for id in 1...200 { book.apply(delivery(Int64(id), payloadBytes: 5_000)) }
         let bytes = book.webhookLog.entries.reduce(0) { $0 + $1.byteCost }

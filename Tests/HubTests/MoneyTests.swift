@@ -19,7 +19,7 @@ struct MoneyTests {
     }
 
     @Test func aLedgerBalanceIsTheSumOfItsTransactionsAndAReferenceChargesOnce() {
-        let book = MoneyBook()
+        let book = JournalReplay()
         func post(_ amount: String, _ kind: LedgerTransaction.Kind, _ reference: String, user: String = "u1") -> LedgerTransaction {
             switch book.prepareTransaction(userId: user, amount: Money(decimal: amount)!, kind: kind, description: "", service: nil, reference: reference, now: 1) {
             case .new(let record, let t):
@@ -65,7 +65,7 @@ struct MoneyTests {
     }
 
     @Test func paymentStagesOutOfOrderAndTwiceKeepTheFurthestAndGapsFollowTheGrace() {
-        let book = MoneyBook()
+        let book = JournalReplay()
         func event(_ stage: Payment.Stage, _ at: Int64, _ reference: String = "p1") {
             book.apply(.paymentEvent(PaymentEvent(reference: reference, provider: "paystack", stage: stage,
                                                   amount: Money(decimal: "20"), receivedAt: at)))
@@ -94,7 +94,7 @@ struct MoneyTests {
         defer { unlink(path) }
         var (journal, contents) = try Journal.open(path: path, policy: .always)
         #expect(contents.records.isEmpty)
-        let records: [MoneyRecord] = [
+        let records: [JournalRecord] = [
             .transaction(LedgerTransaction(id: 1, userId: "u", amount: Money(minorUnits: 5), kind: .credit, description: "d",
                                            service: "sms", reference: "r", createdAt: 7, balanceAfter: Money(minorUnits: 5), userSeq: 1)),
             .paymentEvent(PaymentEvent(reference: "p", provider: "stripe", stage: .completed, amount: nil, email: "e", receivedAt: 9)),
@@ -134,7 +134,7 @@ struct MoneyTests {
     }
 
     @Test func aVersion2SnapshotCarriesTheMoneyRecords() throws {
-        let records: [MoneyRecord] = [.gapOpened(reference: "x", at: 5), .paymentResolved(reference: "x", note: "n", by: "support", at: 6), .paymentUnmatched(reference: "y", at: 7)]
+        let records: [JournalRecord] = [.gapOpened(reference: "x", at: 5), .paymentResolved(reference: "x", note: "n", by: "support", at: 6), .paymentUnmatched(reference: "y", at: 7)]
         let snapshot = HubSnapshot(savedAt: 1, sessions: [], paymentErrors: [], nextErrorID: 1, money: records, journalLSN: 42)
         let decoded = try HubSnapshot.decode(snapshot.encoded())
         #expect(decoded.money == records && decoded.journalLSN == 42)
@@ -175,7 +175,7 @@ struct AlertRuleTests {
 @Suite("A credit that pays a payment")
 struct CreditingTransactionTests {
     @Test func theCreditAndThePaymentSurviveTheJournalAndASnapshotAlike() throws {
-        let book = MoneyBook()
+        let book = JournalReplay()
         book.apply(.paymentEvent(PaymentEvent(reference: "p1", provider: "paystack", stage: .completed, amount: Money(minorUnits: 500), receivedAt: 1)))
         guard case .new(let record, _) = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "",
                                                                  service: nil, reference: "t1", paymentReference: "p1", now: 2) else {
@@ -188,9 +188,9 @@ struct CreditingTransactionTests {
         var writer = ByteWriter()
         record.encode(into: &writer)
         var reader = ByteReader(writer.bytes)
-        #expect(try MoneyRecord.decode(from: &reader) == record)
+        #expect(try JournalRecord.decode(from: &reader) == record)
         // Through a snapshot (transactions before payments): credited, provider kept.
-        let restored = MoneyBook()
+        let restored = JournalReplay()
         for r in book.records { restored.apply(r) }
         #expect(restored.payment("p1")?.status == .credited)
         #expect(restored.payment("p1")?.provider == "paystack")
@@ -205,7 +205,7 @@ struct CreditingTransactionTests {
 struct UnmatchedPaymentTests {
     @Test func theShopsOwnInitializedOrCreditMatchesIt() {
         for stage in [Payment.Stage.initialized, .credited] {
-            let book = MoneyBook()
+            let book = JournalReplay()
             book.apply(.paymentEvent(PaymentEvent(reference: "x", provider: "paystack", stage: .webhookReceived, receivedAt: 1)))
             book.apply(.paymentUnmatched(reference: "x", at: 1))
             #expect(book.openGaps.map(\.problem) == [.unmatched])

@@ -15,7 +15,7 @@ struct RecordsStoreTests {
         try #require(store.db.query(sql, []).first?.first?.integer)
     }
 
-    private func transaction(_ id: Int64, user: String, cents: Int64, seq: Int64, balance: Int64, payment: String? = nil) -> MoneyRecord {
+    private func transaction(_ id: Int64, user: String, cents: Int64, seq: Int64, balance: Int64, payment: String? = nil) -> JournalRecord {
         .transaction(LedgerTransaction(id: id, userId: user, amount: Money(minorUnits: cents), kind: .credit, description: "d", service: nil,
                                        reference: "t\(id)", createdAt: 1_000 * id, balanceAfter: Money(minorUnits: balance), userSeq: seq,
                                        paymentReference: payment))

@@ -20,7 +20,7 @@ public enum SnapshotReport {
             lines.append("money: none here (it is in the records database)")
         } else {
             // Written before the database held the money: the next start takes it in.
-            let money = MoneyBook()
+            let money = JournalReplay()
             for record in snapshot.money { money.apply(record) }
             lines.append("money (from before the records database): \(money.transactions.count) transactions for \(money.userCount) users, \(money.payments.count) payments (\(money.openGaps.count) open gaps), journal position \(snapshot.journalLSN)")
         }

@@ -1,8 +1,9 @@
-/// The money side of the hub: the ledger (balances are the sum of their transactions)
-/// and the payments being followed. Writes come in two steps so they can be journalled
-/// first: `prepare…` builds the record (deciding ids, times and balances), the caller
-/// makes it durable, then `apply` changes the state. Replay is `apply` alone.
-public final class MoneyBook {
+/// Money as a data dir from before the records database held it (snapshot v2 and its
+/// journal): the ledger, payments, webhook deliveries, alerts and activity, rebuilt by
+/// replaying their `JournalRecord`s. Only the one-time import into the database
+/// (`RecordsStore`) and `livehub snapshot inspect` use it; the money engine decides with
+/// `LedgerRule` against the database.
+public final class JournalReplay {
     public private(set) var transactions: [LedgerTransaction] = []
     private var transactionByReference: [String: Int] = [:]
     private var balances: [String: Money] = [:]
@@ -16,7 +17,7 @@ public final class MoneyBook {
     /// Confirmed payments not yet credited: where gaps come from.
     private var awaitingCredit: Set<String> = []
     /// The payment records in order (the snapshot keeps them; transactions are kept above).
-    private var paymentRecords: [MoneyRecord] = []
+    private var paymentRecords: [JournalRecord] = []
 
     /// Webhook deliveries, oldest first: the newest 10,000 within 32 MiB are kept.
     public var webhookLog = BoundedLog<WebhookLogEntry>(maxCount: 10_000, maxBytes: 32 << 20) { $0.byteCost }
@@ -79,42 +80,12 @@ public final class MoneyBook {
 
     // MARK: ledger
 
-    public enum LedgerOutcome {
-        /// A new transaction: journal the record, then apply it.
-        case new(MoneyRecord, LedgerTransaction)
-        /// The reference was seen before, for the same user, amount and type: a retry; the
-        /// original, unchanged.
-        case existing(LedgerTransaction)
-        /// The reference was used before for another user, amount or type.
-        case conflict(LedgerTransaction)
-        /// The balance would leave ±`Money.limit`.
-        case outOfRange
-    }
-
     public func prepareTransaction(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
                                    service: String?, reference: String, paymentReference: String? = nil, now: Int64) -> LedgerOutcome {
-        Self.decide(existing: transactionByReference[reference].map { transactions[$0] }, balance: balances[userId] ?? .zero,
+        LedgerRule.decide(existing: transactionByReference[reference].map { transactions[$0] }, balance: balances[userId] ?? .zero,
                     lastSeq: lastSeq(of: userId), nextID: Int64(transactions.count + 1),
                     userId: userId, amount: amount, kind: kind, description: description, service: service,
                     reference: reference, paymentReference: paymentReference, now: now)
-    }
-
-    /// The ledger's rule, wherever its state is kept: a reference seen before is a retry
-    /// (same user, amount, type) or a conflict; otherwise the new entry, if the balance
-    /// stays within ±`Money.limit`.
-    public static func decide(existing: LedgerTransaction?, balance before: Money, lastSeq: Int64, nextID: Int64,
-                              userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String,
-                              service: String?, reference: String, paymentReference: String?, now: Int64) -> LedgerOutcome {
-        if let original = existing {
-            return original.sameRequest(userId: userId, amount: amount, kind: kind) ? .existing(original) : .conflict(original)
-        }
-        let after = before + Money(minorUnits: kind.sign * amount.minorUnits)
-        guard after.minorUnits.magnitude <= Money.limit.minorUnits.magnitude else { return .outOfRange }
-        let transaction = LedgerTransaction(
-            id: nextID, userId: userId, amount: amount, kind: kind, description: description,
-            service: service, reference: reference, createdAt: now, balanceAfter: after, userSeq: lastSeq + 1,
-            paymentReference: paymentReference)
-        return .new(.transaction(transaction), transaction)
     }
 
     public func balance(of userId: String) -> Money { balances[userId] ?? .zero }
@@ -149,7 +120,7 @@ public final class MoneyBook {
 
     // MARK: applying
 
-    public func apply(_ record: MoneyRecord) {
+    public func apply(_ record: JournalRecord) {
         switch record {
         case .transaction(let t):
             guard transactionByReference[t.reference] == nil else { return }
@@ -209,7 +180,7 @@ public final class MoneyBook {
     }
 
     /// Every record needed to rebuild this state (for the snapshot).
-    public var records: [MoneyRecord] {
+    public var records: [JournalRecord] {
         transactions.map { .transaction($0) } + paymentRecords + webhookLog.entries.map { .webhookDelivery($0) } + alerts.entries.map { .alert($0) } + activity.map { .activity($0) }
     }
 }

@@ -1,7 +1,9 @@
-/// Everything that changes money or payments, as the journal and the snapshot store it.
-/// The money state is exactly the records applied in order, so a record carries its
-/// outcome (ids, times, balances), never something to recompute differently on replay.
-public enum MoneyRecord: Sendable, Equatable {
+/// One entry of the journal (and of a v2 snapshot's money): a ledger transaction, a payment
+/// event, a webhook delivery, an alert, an activity event. The journal's state is exactly
+/// its records applied in order, so a record carries its outcome (ids, times, balances),
+/// never something to recompute differently on replay. Read only to import a data dir from
+/// before the records database.
+public enum JournalRecord: Sendable, Equatable {
     case transaction(LedgerTransaction)
     case paymentEvent(PaymentEvent)
     /// A confirmed payment passed the grace without a credit.
@@ -56,7 +58,7 @@ public enum MoneyRecord: Sendable, Equatable {
 
     struct Undecodable: Error {}
 
-    static func decode(from r: inout ByteReader) throws -> MoneyRecord {
+    static func decode(from r: inout ByteReader) throws -> JournalRecord {
         let tag = try r.u8()
         switch tag {
         case 1, 9:
