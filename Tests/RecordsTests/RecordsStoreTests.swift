@@ -73,3 +73,18 @@ struct PostgresURLTests {
         #expect(PostgresConnection.withoutPassword(url) == shown)
     }
 }
+
+@Suite("SQLite statements")
+struct SQLiteStatementTests {
+    /// Parameters are bound on every run (no `sqlite3_clear_bindings`), so a call with too
+    /// few values must be refused rather than run with the last call's.
+    @Test func aCallWithTheWrongNumberOfValuesIsRefused() throws {
+        var template = Array("/tmp/livehub-sqlite-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let db = try SQLiteDatabase(path: dir + "/t.db")
+        try db.execute("CREATE TABLE t (a TEXT, b TEXT)")
+        try db.query("INSERT INTO t VALUES ($1, $2)", [.text("x"), .text("y")])
+        #expect(throws: RecordsFailure.self) { try db.query("INSERT INTO t VALUES ($1, $2)", [.text("only one")]) }
+        #expect(try db.query("SELECT count(*), max(a), max(b) FROM t", []).first == [.integer(1), .text("x"), .text("y")])
+    }
+}
