@@ -7,8 +7,9 @@ import Glibc
 /// A file that is short, too long, of another version or whose checksum does not match
 /// is refused with the reason, never loaded as if it were good.
 public struct HubSnapshot: Sendable {
-    /// 2 added the money section; version 1 files (presence only) still load.
-    public static let version: UInt16 = 2
+    /// 2 added the money section, 3 the minute-by-minute history; files of versions 1 and 2
+    /// still load (with no history).
+    public static let version: UInt16 = 3
     static let magic = Array("LHSNAP".utf8)
     static let headerSize = 6 + 2 + 8 + 4
 
@@ -21,6 +22,8 @@ public struct HubSnapshot: Sendable {
     /// after loading skips journal records at or below it.
     public var money: [JournalRecord]
     public var journalLSN: UInt64
+    /// The dashboard chart's minutes, oldest first.
+    public var history: [MetricsHistory.Point]
 
     public enum ReadError: Error, Equatable, CustomStringConvertible {
         case missing
@@ -45,8 +48,9 @@ public struct HubSnapshot: Sendable {
     }
 
     public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64,
-                money: [JournalRecord] = [], journalLSN: UInt64 = 0) {
+                money: [JournalRecord] = [], journalLSN: UInt64 = 0, history: [MetricsHistory.Point] = []) {
         self.money = money
+        self.history = history
         self.journalLSN = journalLSN
         self.savedAt = savedAt
         self.sessions = sessions
@@ -67,6 +71,8 @@ public struct HubSnapshot: Sendable {
         payload.u64(journalLSN)
         payload.u32(UInt32(money.count))
         for record in money { record.encode(into: &payload) }
+        payload.u32(UInt32(history.count))
+        for point in history { Self.write(point, into: &payload) }
 
         var file = ByteWriter()
         for b in Self.magic { file.u8(b) }
@@ -86,7 +92,7 @@ public struct HubSnapshot: Sendable {
         var reader = ByteReader(bytes, offset: 6)
         do {
             let version = UInt16(try reader.u8()) | UInt16(try reader.u8()) << 8
-            guard version == 1 || version == Self.version else { throw ReadError.unsupportedVersion(version) }
+            guard (1...Self.version).contains(version) else { throw ReadError.unsupportedVersion(version) }
             let length = try reader.u64()
             let crc = try reader.u32()
             guard length <= UInt64(Int.max - headerSize), headerSize + Int(length) == bytes.count else {
@@ -110,14 +116,43 @@ public struct HubSnapshot: Sendable {
                 money.reserveCapacity(Int(min(count, 10_000_000)))
                 for _ in 0..<count { money.append(try JournalRecord.decode(from: &reader)) }
             }
+            var history: [MetricsHistory.Point] = []
+            if version >= 3 {
+                let count = try reader.u32()
+                guard count <= 100_000 else { throw ReadError.corruptPayload }
+                for _ in 0..<count { history.append(try readPoint(&reader)) }
+            }
             guard reader.remaining == 0 else { throw ReadError.corruptPayload }
             return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,
-                               money: money, journalLSN: journalLSN)
+                               money: money, journalLSN: journalLSN, history: history)
         } catch let error as ReadError {
             throw error
         } catch {
             throw .corruptPayload
         }
+    }
+
+    private static func write(_ point: MetricsHistory.Point, into w: inout ByteWriter) {
+        w.i64(point.minute)
+        for count in [point.totalActive, point.paymentErrors, point.paid, point.sessionsStarted] { w.u32(UInt32(clamping: count)) }
+        w.u32(UInt32(point.pages.count))
+        for (page, count) in point.pages.sorted(by: { $0.key < $1.key }) {
+            w.string(page)
+            w.u32(UInt32(clamping: count))
+        }
+    }
+
+    private static func readPoint(_ r: inout ByteReader) throws(ByteReader.Truncated) -> MetricsHistory.Point {
+        let minute = try r.i64()
+        let totalActive = Int(try r.u32()), paymentErrors = Int(try r.u32()), paid = Int(try r.u32()), started = Int(try r.u32())
+        let pageCount = try r.u32()
+        var pages: [String: Int] = [:]
+        for _ in 0..<pageCount {
+            let page = try r.requiredString()
+            pages[page] = Int(try r.u32())
+        }
+        return MetricsHistory.Point(minute: minute, totalActive: totalActive, pages: pages, paymentErrors: paymentErrors, paid: paid,
+                                    sessionsStarted: started)
     }
 
     private static func write(_ visit: PageVisit, into w: inout ByteWriter) {

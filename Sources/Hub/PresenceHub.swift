@@ -29,6 +29,8 @@ public final class PresenceHub {
     private var errors: RecentPaymentErrors
     private var nextErrorID: Int64 = 1
     private var lastNow: Int64 = 0
+    /// Minute by minute, for the dashboard's chart.
+    public private(set) var history: MetricsHistory
     /// When the counts last changed.
     public private(set) var updatedAt: Int64
     /// Goes up whenever the counts change: readers compare it with what they last sent.
@@ -42,6 +44,7 @@ public final class PresenceHub {
         self.errors = RecentPaymentErrors(capacity: configuration.recentPaymentErrors)
         self.counters = PresenceCounters(maxKeys: configuration.maxTrackedKeys)
         self.updatedAt = clock.nowMilliseconds
+        self.history = MetricsHistory(startingAt: clock.nowMilliseconds)
     }
 
     /// New sessions refused because the table was full of live ones.
@@ -51,9 +54,17 @@ public final class PresenceHub {
 
     /// The clock, never going backwards: the activity list stays ordered even if the
     /// wall clock is set back.
+    /// Every change reads the time first, so this is where a new minute of the history
+    /// starts, with the counters as they were at the end of the last one.
     private func now() -> Int64 {
         lastNow = max(lastNow, clock.nowMilliseconds)
+        history.roll(to: lastNow, counters: counters)
         return lastNow
+    }
+
+    /// The last `minutes` minutes of the history, the current one as it stands.
+    public func historyPoints(minutes: Int) -> [MetricsHistory.Point] {
+        history.points(minutes: minutes, now: now(), counters: counters)
     }
 
     public var sessionCount: Int { table.count }
@@ -115,6 +126,7 @@ public final class PresenceHub {
             checkoutItems: session.checkoutItems, totalAmount: session.totalAmount, paymentMethod: session.paymentMethod,
             errorCode: code, errorMessage: message, errorDetails: details, client: session.client)
         nextErrorID += 1
+        history.count(.paymentError)
         errors.append(record)
         unsentErrors.append(record)
         return record
@@ -123,8 +135,10 @@ public final class PresenceHub {
     public func paymentSuccess(sessionId: String, reference: String?, amount: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
         let slot = try activeSlot(for: sessionId, client: client)
         table[slot].totalAmount = amount ?? table[slot].totalAmount
+        let time = now()
+        if table[slot].checkoutStatus != .completed { history.count(.paid) }
         table[slot].checkoutStatus = .completed
-        move(slot, to: PageVisit(pageType: .paymentSuccess, enteredAt: now()))
+        move(slot, to: PageVisit(pageType: .paymentSuccess, enteredAt: time))
     }
 
     public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) throws(TableFull) {
@@ -202,7 +216,8 @@ public final class PresenceHub {
     }
 
     public func beginSnapshot() -> SnapshotCapture {
-        var snapshot = HubSnapshot(savedAt: now(), sessions: [], paymentErrors: errors.all, nextErrorID: nextErrorID)
+        var snapshot = HubSnapshot(savedAt: now(), sessions: [], paymentErrors: errors.all, nextErrorID: nextErrorID,
+                                   history: history.saved(counters: counters))
         snapshot.sessions.reserveCapacity(table.count)
         return SnapshotCapture(snapshot: snapshot)
     }
@@ -252,6 +267,7 @@ public final class PresenceHub {
         }
         for record in snapshot.paymentErrors { errors.append(record) }
         nextErrorID = max(nextErrorID, snapshot.nextErrorID)
+        history = MetricsHistory(restoring: snapshot.history, resumingAt: max(lastNow, clock.nowMilliseconds), capacity: history.capacity)
         version &+= 1
         return sweep()
     }
@@ -270,6 +286,7 @@ public final class PresenceHub {
                 table[slot].openTabs = 0
                 table.markRevived(slot)
                 counters.sessionStarted()
+                history.count(.sessionStarted)
                 changed(time)
             } else {
                 table.touch(slot)
@@ -289,6 +306,7 @@ public final class PresenceHub {
         }
         let slot = table.insert(Session(id: id, client: client, startedAt: time, lastActivity: time))
         counters.sessionStarted()
+        history.count(.sessionStarted)
         changed(time)
         return slot
     }
@@ -309,6 +327,7 @@ public final class PresenceHub {
     }
 
     private func end(_ slot: Int32, at time: Int64) {
+        let now = now()
         if var current = table[slot].page {
             counters.leave(current)
             current.exitedAt = max(time, current.enteredAt)
@@ -320,7 +339,7 @@ public final class PresenceHub {
         table[slot].openTabs = 0
         table.markEnded(slot)
         counters.sessionEnded()
-        changed(now())
+        changed(now)
     }
 
     private func changed(_ time: Int64) {

@@ -22,6 +22,7 @@ struct RouteTableTests {
         "GET /metrics anyone",
         "GET /api/metrics/live-metrics key|seller,admin",
         "GET /api/metrics/payment-errors key|seller,admin",
+        "GET /api/metrics/history key|seller,admin",
         "POST /api/metrics/cleanup-sessions key|admin",
         "POST /api/wallet/transactions key|admin",
         "GET /api/wallet/transactions key|admin",

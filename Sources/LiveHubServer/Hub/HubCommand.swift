@@ -15,6 +15,7 @@ enum HubCommand: Sendable {
     static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }
     static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
     static var cleanup: HubCommand { .presence(.cleanup) }
+    static func history(minutes: Int) -> HubCommand { .presence(.history(minutes: minutes)) }
     static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
     static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
     static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
@@ -42,6 +43,8 @@ enum PresenceCommand: Sendable {
     case tabOpened(String, ClientInfo)
     case tabClosed(String)
     case cleanup
+    /// `GET /api/metrics/history`: the chart's minutes, read where they are kept.
+    case history(minutes: Int)
 }
 
 /// Money and payments, as checked on the connection's loop (committed to the records

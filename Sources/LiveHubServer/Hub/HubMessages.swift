@@ -52,6 +52,27 @@ enum HubMessages {
         return json.bytes
     }
 
+    /// `GET /api/metrics/history`: one object per minute, oldest first.
+    static func history(_ points: [MetricsHistory.Point]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for point in points {
+            json.beginObject()
+            json.field("minute", Timestamp.iso8601(milliseconds: point.minute * 60_000))
+            json.field("total_active", point.totalActive)
+            json.key("pages")
+            json.beginObject()
+            for (page, count) in point.pages.sorted(by: { $0.key < $1.key }) { json.field(page, count) }
+            json.endObject()
+            json.field("payment_errors", point.paymentErrors)
+            json.field("paid", point.paid)
+            json.field("sessions_started", point.sessionsStarted)
+            json.endObject()
+        }
+        json.endArray()
+        return json.bytes
+    }
+
     /// `{"type": TYPE, "data": DATA}` as one text frame, encoded once for a whole room.
     static func frame(type: String, data: [UInt8]?) -> RoomMessage {
         var json = JSONWriter()

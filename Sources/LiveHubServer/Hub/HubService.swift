@@ -73,6 +73,8 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
+        case .history(let minutes):
+            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: HubMessages.history(hub.historyPoints(minutes: minutes)))
         }
         return Self.json(.ok, [:])
     }

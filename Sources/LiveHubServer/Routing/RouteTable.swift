@@ -35,6 +35,9 @@ enum RouteTable {
             let records = router.shared.publication.read().recentErrors.lazy.filter { since == nil || $0.occurredAt > since! }.prefix(limit)
             return .respond(Router.json(HubMessages.paymentErrors(Array(records))))
         },
+        RouteEntry(.get, "/api/metrics/history", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+            .hub(.history(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...MetricsHistory.defaultCapacity) ?? 60))
+        },
         RouteEntry(.post, "/api/metrics/cleanup-sessions", .keyOrToken([.admin])) { _, _ in .hub(.cleanup) },
         RouteEntry(.post, "/api/wallet/transactions", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.ledger(try LedgerRequest.parse(try router.jsonBody(r.request))))
