@@ -8,6 +8,23 @@ public struct Alert: Sendable, Equatable {
         case paymentGap = "payment_gap"
         case unmatchedPayment = "unmatched_payment"
         case paymentErrorSpike = "payment_error_spike"
+        /// Good news, sent only when switched on: a payment confirmed and credited.
+        case paymentCredited = "payment_credited"
+        /// A provider's delivery we could not verify or read.
+        case webhookFailed = "webhook_failed"
+
+        /// How loud it is: the colour of its Discord embed and of its line on the dashboard.
+        public var severity: Severity {
+            switch self {
+            case .paymentCredited: return .good
+            case .webhookFailed, .highVelocity, .paymentErrorSpike: return .warning
+            case .largeDeduction, .negativeBalance, .paymentGap, .unmatchedPayment: return .critical
+            }
+        }
+    }
+
+    public enum Severity: String, Sendable {
+        case good, warning, critical
     }
 
     public var id: Int64
@@ -45,6 +62,12 @@ public final class AlertRules {
         /// This many payment errors within `spikeWindow` is a spike (alerted once per window).
         public var spikeThreshold = 5
         public var spikeWindow: Int64 = 60_000
+        /// `--notify-credited`: each payment confirmed and credited is announced.
+        public var notifyCredited = true
+        /// `--notify-webhook-failures`: a delivery that failed verification or processing is
+        /// announced, at most once per provider per `webhookFailureWindow` (anyone can post one).
+        public var notifyWebhookFailures = true
+        public var webhookFailureWindow: Int64 = 60_000
 
         public init() {}
     }
@@ -55,6 +78,7 @@ public final class AlertRules {
     private var velocityAlerted: Set<String> = []
     private var recentErrors: [Int64] = []
     private var lastSpikeAlert: Int64?
+    private var lastWebhookFailureAlert: [String: Int64] = [:]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -99,6 +123,24 @@ public final class AlertRules {
         (.unmatchedPayment, "Payment we cannot place",
          "\(payment.provider) confirmed payment \(payment.reference)\(payment.amount.map { " (\($0))" } ?? "")\(payment.email.map { " from \($0)" } ?? "") but no payment was initialized with this reference.",
          payment.userId, payment.reference)
+    }
+
+    public func credited(_ payment: Payment) -> Draft? {
+        guard configuration.notifyCredited else { return nil }
+        let amount = payment.amount.map { " \($0)\(payment.currency.map { " \($0)" } ?? "")" } ?? ""
+        let who = payment.email ?? payment.phone ?? payment.userId.map { "user \($0)" }
+        return (.paymentCredited, "Payment credited",
+                "Payment \(payment.reference)\(amount) (\(payment.provider)\(payment.plan.map { ", \($0)" } ?? "")) was confirmed and credited\(who.map { " to \($0)" } ?? "").",
+                payment.userId, payment.reference)
+    }
+
+    public func webhookFailed(_ entry: WebhookLogEntry, at time: Int64) -> Draft? {
+        guard configuration.notifyWebhookFailures, entry.status == .rejected || entry.status == .failed else { return nil }
+        if let last = lastWebhookFailureAlert[entry.provider], time - last < configuration.webhookFailureWindow { return nil }
+        lastWebhookFailureAlert[entry.provider] = time
+        return (.webhookFailed, "Webhook failed",
+                "A \(entry.provider) delivery was \(entry.status.rawValue)\(entry.errorMessage.map { ": \($0)" } ?? "")\(entry.reference.map { " (reference \($0))" } ?? "").",
+                nil, entry.reference)
     }
 
     public func paymentErrorRecorded(at time: Int64) -> Draft? {

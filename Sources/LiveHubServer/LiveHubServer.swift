@@ -83,6 +83,8 @@ public final class LiveHubServer {
         engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
+        engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
+        engineConfiguration.alertRules.notifyWebhookFailures = configuration.notifyWebhookFailures
         engineConfiguration.activityRetention = configuration.activityRetention.milliseconds
         let money: MoneyEngine
         do {

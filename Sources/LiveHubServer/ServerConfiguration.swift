@@ -65,6 +65,9 @@ public struct ServerConfiguration: Sendable {
     public var activityRetention: Duration = .seconds(90 * 86_400)
     /// Where alerts are POSTed (Discord- or Slack-shaped); nil: seller room only.
     public var alertWebhook: String?
+    /// `--notify`: besides alerts, the good news and warnings seed 003's channel had.
+    public var notifyCredited = true
+    public var notifyWebhookFailures = true
     /// Provider webhook secrets; a provider without one refuses every delivery.
     public var paystackSecret: String?
     public var nowpaymentsSecret: String?

@@ -227,10 +227,12 @@ final class EngineState {
             wallets[t.userId] = (t.balanceAfter, t.userSeq)
             if var payment = credited {
                 let wasProblem = payment.problem != nil
+                let wasCredited = payment.status == .credited
                 payment.record(PaymentEvent(reference: payment.reference, provider: payment.provider, stage: .credited,
                                             userId: t.userId, receivedAt: t.createdAt))
                 try store.save(payment)
                 if wasProblem { problemsChanged = true }
+                if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: now) }
             }
             pendingEffects.append(.balanceChanged(t))
             for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
@@ -291,10 +293,12 @@ final class EngineState {
         let existing = try store.payment(event.reference)
         var payment = existing ?? Payment(first: event)
         let wasProblem = payment.problem != nil
+        let wasCredited = payment.status == .credited
         payment.record(event)
         try store.save(payment, seq: existing == nil ? nextPaymentSeq : nil)
         if existing == nil { nextPaymentSeq += 1 }
         if wasProblem || payment.problem != nil { problemsChanged = true }
+        if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
         return payment
     }
 
@@ -305,6 +309,7 @@ final class EngineState {
         func log() throws(Failure) -> MoneyReply {
             try store.insert(entry)
             nextWebhookID += 1
+            if let draft = alertRules.webhookFailed(entry, at: now) { try raise(draft, now: now) }
             return .webhook(entry, paymentStatus: nil, unmatched: false)
         }
         guard let meaning else { return try log() }

@@ -122,6 +122,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
     @Option(help: "Activity events older than this are forgotten.") var activityRetention = "90d"
     @Option(help: "Where alerts are POSTed: a Discord or Slack incoming-webhook URL (http or https).") var alertWebhook: String?
+    @Option(help: "Notices besides alerts, to the sellers and --alert-webhook: credited (a payment confirmed and credited, green), webhook-failures (a delivery that failed verification or processing, orange), both comma-separated, or none.")
+    var notify = "credited,webhook-failures"
     @Option(help: "Paystack secret key (x-paystack-signature, HMAC-SHA512 of the body).") var paystackSecret: String?
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
@@ -185,6 +187,12 @@ struct Serve: ParsableCommand {
             guard OutgoingURL(alertWebhook) != nil else { throw ValidationError("--alert-webhook: expected an http:// or https:// URL") }
         }
         configuration.alertWebhook = alertWebhook
+        let notices = notify == "none" ? [] : notify.split(separator: ",", omittingEmptySubsequences: false).map { String($0.filter { $0 != " " }) }
+        guard notices.allSatisfy({ $0 == "credited" || $0 == "webhook-failures" }) else {
+            throw ValidationError("--notify: expected credited, webhook-failures, both comma-separated, or none")
+        }
+        configuration.notifyCredited = notices.contains("credited")
+        configuration.notifyWebhookFailures = notices.contains("webhook-failures")
         configuration.errorRetention = try Self.duration(errorRetention, "--error-retention")
         configuration.activityRetention = try Self.duration(activityRetention, "--activity-retention")
         configuration.paystackSecret = paystackSecret

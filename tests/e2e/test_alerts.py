@@ -194,3 +194,33 @@ def test_a_restart_resumes_the_deliveries_still_pending(tmp_path):
         again.stop()
         receiver.close()
 
+
+
+@pytest.mark.parametrize("notify", ["credited,webhook-failures", "none"])
+def test_notices_a_credit_in_green_a_failed_webhook_in_orange_each_switchable(tmp_path, notify):
+    receiver = Receiver()
+    hub = Hub(str(tmp_path), "--alert-webhook", f"http://127.0.0.1:{receiver.port}/hook", "--paystack-secret", "sk_test",
+              "--notify", notify)
+    try:
+        for stage in ("initialized", "completed", "credited"):
+            status, _, _ = hub.request("POST", "/api/payments/events", {"reference": "n-1", "provider": "paystack", "stage": stage,
+                                                                       "amount": "15", "currency": "NGN", "email": "ann@shop.test"}, KEY)
+            assert status == 200
+        # Two deliveries with a wrong signature: one notice (they are throttled per provider).
+        for _ in range(2):
+            status, _, _ = hub.request("POST", "/api/webhooks/paystack", raw=b'{"event":"charge.success","data":{"reference":"n-1"}}',
+                                       headers={"Content-Type": "application/json", "x-paystack-signature": "00" * 64})
+            assert status == 401
+        if notify == "none":
+            time.sleep(0.5)
+            assert alerts(hub) == [] and receiver.bodies == []
+            return
+        bodies = receiver.wait_for(2)
+        embeds = {json.loads(b)["embeds"][0]["title"]: json.loads(b)["embeds"][0] for b, _ in bodies}
+        assert set(embeds) == {"Payment credited", "Webhook failed"}
+        assert embeds["Payment credited"]["color"] == 0x2ECC71 and "n-1 15.00 NGN" in embeds["Payment credited"]["description"]
+        assert embeds["Webhook failed"]["color"] == 0xE67E22 and "rejected" in embeds["Webhook failed"]["description"]
+        assert sorted(a["kind"] for a in alerts(hub)) == ["payment_credited", "webhook_failed"]
+    finally:
+        hub.stop()
+        receiver.close()

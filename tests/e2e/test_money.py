@@ -201,8 +201,21 @@ def test_payment_flow_gap_to_sellers_and_resolution(money_hub):
     status, stats, _ = hub.request("GET", "/api/payments/stats?window=24h", headers={"Authorization": "Bearer " + hub.token("seller")})
     assert stats == {"total": 3, "pending": 1, "completed": 1, "webhook_received": 1, "failed": 1, "credited": 0, "gaps": 1, "total_amount": 25.0}
     assert [p["reference"] for p in hub.request("GET", "/api/payments?email=ann@shop.test&status=failed", headers=KEY)[1]] == ["pay-3"]
-    status, resolved, _ = hub.request("POST", "/api/payments/pay-1/resolve", {"note": "credited by hand"}, headers=KEY)
-    assert status == 200 and resolved["gap"] is False and resolved["resolution"] == "credited by hand"
+
+    async def resolve_while_watching():
+        # A seller watching sees the gap leave when it is resolved.
+        watcher = await websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller"))
+        assert [(await recv_json(watcher))["type"] for _ in range(3)][2] == "payment-gap"
+        status, resolved, _ = await asyncio.to_thread(hub.request, "POST", "/api/payments/pay-1/resolve", {"note": "credited by hand"}, KEY)
+        assert status == 200 and resolved["gap"] is False and resolved["resolution"] == "credited by hand"
+        while True:
+            message = await recv_json(watcher, timeout=5)
+            if message["type"] == "payment-gap-closed":
+                break
+        assert message["data"] == {"reference": "pay-1", "kind": "gap"}
+        await watcher.close()
+
+    asyncio.run(resolve_while_watching())
     assert hub.request("GET", "/api/payments/gaps", headers=KEY)[1] == []
     assert hub.request("POST", "/api/payments/nope/resolve", {}, headers=KEY)[0] == 404
     assert hub.request("POST", "/api/payments/events", {"reference": "x", "provider": "p", "stage": "paid"}, headers=KEY)[0] == 400

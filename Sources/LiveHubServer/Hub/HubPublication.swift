@@ -19,18 +19,31 @@ final class HubPublication: Sendable {
         var openGaps: [RoomMessage] = []
         /// How many of them are gaps and how many unmatched.
         var openProblems: [Payment.Problem: Int] = [:]
+        /// Their references, and which problem each is.
+        var openReferences: [String: Payment.Problem] = [:]
     }
 
     private let state = Mutex(State())
 
-    func publish(openGaps payments: [Payment]) {
+    /// Returns the problems that were open and are no longer (credited or resolved).
+    func publish(openGaps payments: [Payment]) -> [(reference: String, problem: Payment.Problem)] {
         let frames = payments.map(MoneyMessages.gapFrame)
         var counts: [Payment.Problem: Int] = [:]
-        for payment in payments { if let problem = payment.problem { counts[problem, default: 0] += 1 } }
-        state.withLock {
-            $0.openGaps = frames
-            $0.openProblems = counts
+        var references: [String: Payment.Problem] = [:]
+        for payment in payments {
+            if let problem = payment.problem {
+                counts[problem, default: 0] += 1
+                references[payment.reference] = problem
+            }
         }
+        let before = state.withLock { current in
+            let before = current.openReferences
+            current.openGaps = frames
+            current.openProblems = counts
+            current.openReferences = references
+            return before
+        }
+        return before.filter { references[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     func read() -> State {

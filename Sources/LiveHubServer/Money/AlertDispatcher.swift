@@ -40,7 +40,7 @@ final class AlertDispatcher {
         json.beginObject()
         let who = [alert.userId.map { "user \($0)" }, alert.reference.map { "reference \($0)" }].compactMap { $0 }.joined(separator: ", ")
         if slack {
-            json.field("text", ":rotating_light: *\(alert.title)*: \(alert.message)")
+            json.field("text", "\(alert.kind.severity.slackEmoji) *\(alert.title)*: \(alert.message)")
         } else {
             json.field("content", "**\(alert.title)**: \(alert.message)")
             json.key("embeds")
@@ -48,7 +48,7 @@ final class AlertDispatcher {
             json.beginObject()
             json.field("title", alert.title)
             json.field("description", alert.message)
-            json.field("color", 0xE74C3C)
+            json.field("color", alert.kind.severity.discordColor)
             json.field("timestamp", Timestamp.iso8601(milliseconds: alert.createdAt))
             json.key("fields")
             json.beginArray()
@@ -102,6 +102,25 @@ final class AlertDispatcher {
             money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .pending, attempts: attempts, lastError: lastError)))
             let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
             loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID, attempts: attempts + 1) }
+        }
+    }
+}
+
+extension Alert.Severity {
+    /// Discord embed colours: green for good news, orange for a warning, red otherwise.
+    var discordColor: Int {
+        switch self {
+        case .good: return 0x2ECC71
+        case .warning: return 0xE67E22
+        case .critical: return 0xE74C3C
+        }
+    }
+
+    var slackEmoji: String {
+        switch self {
+        case .good: return ":white_check_mark:"
+        case .warning: return ":warning:"
+        case .critical: return ":rotating_light:"
         }
     }
 }

@@ -14,13 +14,14 @@ final class MoneyEffects: @unchecked Sendable {
         guard let shared else { return }
         var balances: [LedgerTransaction] = []
         var forHub: [MoneyEffect] = []
+        var closed: [RoomMessage] = []
         for effect in effects {
             switch effect {
             case .balanceChanged(let t):
                 shared.hubMetrics.balancePush()
                 balances.append(t)
             case .openProblems(let payments):
-                shared.publication.publish(openGaps: payments)
+                closed += shared.publication.publish(openGaps: payments).map(MoneyMessages.gapClosedFrame)
             case .committed(let writes, let seconds):
                 shared.hubMetrics.commit(writes: writes, seconds: seconds)
             case .alertRaised, .problemOpened:
@@ -36,8 +37,8 @@ final class MoneyEffects: @unchecked Sendable {
                 }
             }
         }
-        if !forHub.isEmpty {
-            let hubEffects = forHub
+        if !forHub.isEmpty || !closed.isEmpty {
+            let hubEffects = forHub, closedFrames = closed
             shared.hubHandle.execute { loop in
                 guard let context = loop.context as? LoopContext, let service = context.hubService else { return }
                 for effect in hubEffects {
@@ -58,6 +59,8 @@ final class MoneyEffects: @unchecked Sendable {
                         break
                     }
                 }
+                // After the openings of the same batch, so a seller never sees a gap close before it opened.
+                for frame in closedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
             }
         }
     }

@@ -206,6 +206,16 @@ enum MoneyMessages {
         HubMessages.frame(type: "payment-gap", data: payment(p))
     }
 
+    /// A gap or unmatched payment no longer open (credited, or resolved by hand).
+    static func gapClosedFrame(_ closed: (reference: String, problem: Payment.Problem)) -> RoomMessage {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("reference", closed.reference)
+        json.field("kind", closed.problem.rawValue)
+        json.endObject()
+        return HubMessages.frame(type: "payment-gap-closed", data: json.bytes)
+    }
+
     /// `GET /api/wallet/monitor`.
     static func monitor(_ summary: LedgerSummary, minutes: Int) -> [UInt8] {
         func sum(_ kinds: [LedgerTransaction.Kind]) -> Money { kinds.reduce(Money.zero) { $0 + (summary.amounts[$1] ?? .zero) } }
