@@ -147,6 +147,10 @@ public struct PaymentStats: Sendable, Equatable {
     public var total = 0
     public var byStatus: [Payment.Stage: Int] = [:]
     public var gaps = 0
+    /// Money a provider confirmed for a reference nobody initialized, not yet resolved.
+    public var unmatched = 0
+    /// The median wait from the provider's confirmation to the credit, nil with none credited.
+    public var medianMinutesToCredit: Double?
     /// Confirmed or credited money.
     public var amount = Money.zero
 

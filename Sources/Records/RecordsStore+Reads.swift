@@ -134,6 +134,8 @@ extension RecordsStore {
         if let phone = filter.phone { add(.text(PhoneNumber.digits(phone))) { "phone_digits = \($0)" } }
         if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
         if let status = filter.status { add(.text(status.rawValue)) { "status = \($0)" } }
+        if let provider = filter.provider { add(.text(provider)) { "provider = \($0)" } }
+        if let reference = filter.reference { add(.text(reference)) { "reference = \($0)" } }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         values.append(.integer(Int64(limit)))
         return try payments("SELECT \(Self.paymentColumns) FROM payments\(whereClause) ORDER BY seq DESC LIMIT $\(values.count)", values)
@@ -165,6 +167,26 @@ extension RecordsStore {
             stats.byStatus[status] = count
             stats.gaps += Int(row[2].integer ?? 0)
             stats.amount = stats.amount + Money(minorUnits: row[3].integer ?? 0)
+        }
+        // Open unmatched payments (created whenever their webhook came).
+        stats.unmatched = Int(try db.query("SELECT count(*) FROM payments WHERE unmatched = 1 AND created_at >= $1",
+                                           [Self.time(since)]).first?.first?.integer ?? 0)
+        // Minutes from the provider's confirmation to the credit, for the payments credited
+        // in the window (the times are ISO text in both backends, so they are read here).
+        var waits: [Int64] = []
+        for row in try db.query("""
+            SELECT confirmed_at, credited_at FROM payments
+                WHERE status = 'credited' AND confirmed_at IS NOT NULL AND credited_at IS NOT NULL AND created_at >= $1
+            """, [Self.time(since)]) {
+            if let confirmed = row[0].text.flatMap(Timestamp.parse), let credited = row[1].text.flatMap(Timestamp.parse) {
+                waits.append(max(0, credited - confirmed))
+            }
+        }
+        if !waits.isEmpty {
+            waits.sort()
+            let middle = waits.count / 2
+            let median = waits.count % 2 == 1 ? Double(waits[middle]) : Double(waits[middle - 1] + waits[middle]) / 2
+            stats.medianMinutesToCredit = median / 60_000
         }
         return stats
     }
@@ -338,6 +360,8 @@ public struct PaymentFilter: Sendable, Equatable {
     public var phone: String?
     public var userId: String?
     public var status: Payment.Stage?
+    public var provider: String?
+    public var reference: String?
 
     public init() {}
 }

@@ -38,6 +38,7 @@ struct RouteTableTests {
         "POST /api/webhooks/mpesa/{token} anyone",
         "POST /api/activity key|admin",
         "GET /api/activity key|seller,admin",
+        "GET /api/sessions key|admin",
         "GET /api/funnels key|seller,admin",
         "GET /api/alerts key|seller,admin",
         "GET /ws/balance token|balance",

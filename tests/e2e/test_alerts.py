@@ -211,6 +211,8 @@ def test_notices_a_credit_in_green_a_failed_webhook_in_orange_each_switchable(tm
             status, _, _ = hub.request("POST", "/api/webhooks/paystack", raw=b'{"event":"charge.success","data":{"reference":"n-1"}}',
                                        headers={"Content-Type": "application/json", "x-paystack-signature": "00" * 64})
             assert status == 401
+        stats = hub.request("GET", "/api/payments/stats", headers=KEY)[1]
+        assert stats["credited"] == 1 and stats["success_rate"] == 1.0 and stats["median_minutes_to_credit"] == 0.0
         if notify == "none":
             time.sleep(0.5)
             assert alerts(hub) == [] and receiver.bodies == []

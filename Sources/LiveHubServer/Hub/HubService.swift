@@ -73,6 +73,12 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
+        case .sessions(let query):
+            var found: [Session] = []
+            hub.forEachSession { if query.matches($0) { found.append($0) } }
+            found.sort { $0.startedAt > $1.startedAt }
+            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
+                                body: HubMessages.sessions(found.prefix(SessionQuery.limit)))
         case .history(let minutes):
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: HubMessages.history(hub.historyPoints(minutes: minutes)))
         }

@@ -252,7 +252,15 @@ enum MoneyMessages {
         json.field("failed", counts[.failed] ?? 0)
         json.field("credited", counts[.credited] ?? 0)
         json.field("gaps", stats.gaps)
+        json.field("unmatched", stats.unmatched)
         json.key("total_amount"); json.raw(stats.amount.description)
+        // Of the payments that ended (confirmed, credited or failed), the share confirmed.
+        let confirmed = (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0) + (counts[.credited] ?? 0)
+        let ended = confirmed + (counts[.failed] ?? 0)
+        json.key("success_rate")
+        if ended > 0 { json.raw(String(Double(confirmed * 1000 / ended) / 1000)) } else { json.null() }
+        json.key("median_minutes_to_credit")
+        if let median = stats.medianMinutesToCredit { json.raw(String(Double(Int((median * 10).rounded())) / 10)) } else { json.null() }
         json.endObject()
         return json.bytes
     }

@@ -75,6 +75,8 @@ extension PaymentFilter {
         result.email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
         result.phone = query["phone"].flatMap { $0.isEmpty ? nil : $0 }
         result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
+        result.provider = query["provider"].flatMap { $0.isEmpty ? nil : $0 }
+        result.reference = query["reference"].flatMap { $0.isEmpty ? nil : $0 }
         if let status = query["status"], !status.isEmpty {
             guard let stage = Payment.Stage(rawValue: status) else {
                 throw QueryParameters.invalid("status must be one of initialized, completed, webhook_received, credited, failed")

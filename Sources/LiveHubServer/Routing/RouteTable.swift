@@ -98,6 +98,16 @@ enum RouteTable {
             guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
             return .hub(.journey(userId: userId, email: email))
         },
+        RouteEntry(.get, "/api/sessions", .keyOrToken([.admin])) { _, r throws(APIError) in
+            let query = r.query
+            func given(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
+            let sessions = SessionQuery(email: given("email")?.lowercased(), phone: given("phone").map(PhoneNumber.digits).flatMap { $0.isEmpty ? nil : $0 },
+                                        userId: given("user_id"), sessionId: given("session_id"))
+            guard sessions.email != nil || sessions.phone != nil || sessions.userId != nil || sessions.sessionId != nil else {
+                throw QueryParameters.invalid("email, phone, user_id or session_id is required")
+            }
+            return .hub(.sessions(sessions))
+        },
         RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
             .hub(.funnels(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },

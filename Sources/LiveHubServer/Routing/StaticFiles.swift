@@ -12,15 +12,21 @@ struct StaticFiles: Sendable {
 
     init(root: String) {
         var files: [String: File] = [:]
-        for relative in ["index.html", "dashboard.js", "dashboard.css", "tracker.js", "demo/index.html", "demo/store.js"] {
+        for relative in Self.pages.map({ $0 + ".html" }) + ["index.html", "console.js", "console.css", "dashboard.js", "payments.js", "support.js",
+                                                             "wallet.js", "funnels.js", "favicon.svg", "favicon.ico", "tracker.js",
+                                                             "demo/index.html", "demo/store.js"] {
             if let bytes = Self.read(root + "/" + relative) {
                 files["/" + relative] = File(contentType: Self.contentType(of: relative), bytes: bytes)
             }
         }
         files["/"] = files["/index.html"]
         files["/demo/"] = files["/demo/index.html"]
+        for page in Self.pages { files["/" + page] = files["/\(page).html"] }
         self.files = files
     }
+
+    /// The console's pages besides the dashboard at `/`, each at its own name (`/payments`).
+    static let pages = ["payments", "support", "wallet", "funnels"]
 
     func file(at path: Substring) -> File? { files[String(path)] }
 
@@ -28,6 +34,8 @@ struct StaticFiles: Sendable {
         if name.hasSuffix(".html") { return "text/html; charset=utf-8" }
         if name.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
         if name.hasSuffix(".css") { return "text/css; charset=utf-8" }
+        if name.hasSuffix(".svg") { return "image/svg+xml" }
+        if name.hasSuffix(".ico") { return "image/x-icon" }
         return "application/octet-stream"
     }
 
