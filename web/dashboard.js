@@ -1,36 +1,23 @@
-// The seller dashboard: one WebSocket to /ws/seller; the hub sends the full state on
-// join, then conflated metrics updates, new payment errors and a heartbeat per sweep.
+// The seller dashboard: the state and live updates over /ws/seller, the chart and the day's
+// figures from the hub's own history and payment stats, so a reload loses nothing.
 (function () {
   "use strict";
-  const params = new URLSearchParams(location.search);
-  const token = params.get("token") || sessionStorage.getItem("livehub_token") || "";
-  if (params.get("token")) {
-    sessionStorage.setItem("livehub_token", token);
-    history.replaceState(null, "", location.pathname);  // keep the token out of the address bar
-  }
-  const $ = (id) => document.getElementById(id);
-  const statusEl = $("status");
-  const history_ = [];  // [time, total] samples for the chart
+  const C = window.Console, el = C.el, $ = (id) => document.getElementById(id);
+  C.header("/", "live store");
+  if (!C.requireScope(["seller", "admin"], "the live dashboard")) return;
+
+  let points = [];           // the hub's per-minute history, oldest first
+  let span = Number(localStorage.getItem("livehub_span")) || 60;
+  let lastTotal = null;
   const errors = [];
-  let retry = 500;
+  const gaps = new Map();    // reference → payment, while open
+  const notices = new Map(); // alert id → alert
 
-  function setStatus(live, text) {
-    statusEl.className = "status " + (live ? "live" : "offline");
-    statusEl.textContent = text;
-  }
-
-  function bars(el, map) {
-    el.textContent = "";
+  function bars(node, map) {
+    C.clear(node);
     const entries = Object.entries(map || {}).sort((a, b) => b[1] - a[1]);
-    if (!entries.length) {
-      const li = document.createElement("li"); li.className = "empty"; li.textContent = "nobody right now"; el.appendChild(li);
-    }
-    for (const [name, count] of entries) {
-      const li = document.createElement("li");
-      const a = document.createElement("span"); a.textContent = name;
-      const b = document.createElement("strong"); b.textContent = count;
-      li.append(a, b); el.appendChild(li);
-    }
+    if (!entries.length) node.append(el("li", { class: "empty" }, "nobody right now"));
+    for (const [name, count] of entries) node.append(el("li", {}, el("span", {}, name), el("strong", {}, count)));
   }
 
   function showMetrics(m) {
@@ -39,109 +26,162 @@
     $("tile-payment").textContent = m.payment;
     $("tile-payment-errors").textContent = m.payment_errors;
     $("tile-total").textContent = m.total_active;
-    $("updated-at").textContent = new Date(m.updated_at).toLocaleTimeString();
     bars($("list-categories"), m.categories);
     bars($("list-offers"), m.offers);
-    sample(m.total_active);
+    lastTotal = m.total_active;
+    drawChart();
   }
 
-  function sample(total) {
-    const now = Date.now();
-    history_.push([now, total]);
-    while (history_.length && history_[0][0] < now - 10 * 60 * 1000) history_.shift();
+  function heard() { $("updated-at").textContent = "at " + new Date().toLocaleTimeString(); }
+
+  // --- the chart, from GET /api/metrics/history -------------------------------------------
+  async function loadHistory() {
+    try {
+      points = await C.api("/api/metrics/history?minutes=1440");
+    } catch (e) { return; }
+    const hour = points.slice(-60).reduce((n, p) => n + p.payment_errors, 0);
+    $("tile-errors-hour").textContent = hour;
+    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
+    const today = points.filter((p) => new Date(p.minute) >= midnight);
+    const started = today.reduce((n, p) => n + p.sessions_started, 0), paid = today.reduce((n, p) => n + p.paid, 0);
+    $("tile-conversion").textContent = started ? (100 * paid / started).toFixed(1) + " %" : "–";
+    $("tile-conversion-hint").textContent = paid + " paid of " + started + " sessions";
     drawChart();
   }
 
   function drawChart() {
-    const canvas = $("chart"), ctx = canvas.getContext("2d");
-    const w = canvas.width, h = canvas.height, now = Date.now(), span = 10 * 60 * 1000;
+    const canvas = $("chart"), ratio = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w) return;
+    canvas.width = w * ratio; canvas.height = h * ratio;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const max = Math.max(1, ...history_.map((s) => s[1]));
+    // The span chosen, or less when the hub has known less (at least ten minutes): the line
+    // fills the chart with what there is rather than hugging its right edge.
+    const now = Date.now(), known = points.length ? new Date(points[0].minute).getTime() : now;
+    const from = Math.max(now - span * 60000, Math.min(known, now - 10 * 60000));
+    const shown = points.filter((p) => new Date(p.minute).getTime() > from - 60000).map((p) => [Math.max(from, new Date(p.minute).getTime()), p.total_active]);
+    if (shown.length && lastTotal != null) shown[shown.length - 1][1] = lastTotal;
+    const max = Math.max(4, ...shown.map((s) => s[1]));
+    const top = Math.ceil(max / 4) * 4;
+    const left = 36, right = 8, bottom = 22, topPad = 8;
+    const x = (t) => left + ((t - from) / (now - from)) * (w - left - right);
+    const y = (v) => h - bottom - (v / top) * (h - bottom - topPad);
+    ctx.font = "11px system-ui"; ctx.fillStyle = "#8d98ad"; ctx.strokeStyle = "#243049"; ctx.lineWidth = 1;
+    for (let i = 0; i <= 4; i++) {  // the value axis: 0, a quarter … the top
+      const v = (top / 4) * i;
+      ctx.beginPath(); ctx.moveTo(left, y(v)); ctx.lineTo(w - right, y(v)); ctx.stroke();
+      ctx.textAlign = "right"; ctx.fillText(String(v), left - 6, y(v) + 4);
+    }
+    const shownMinutes = (now - from) / 60000;
+    const step = shownMinutes <= 15 ? 2 : shownMinutes <= 60 ? 10 : shownMinutes <= 360 ? 60 : 180;  // minutes between time labels
+    ctx.textAlign = "center";
+    const first = Math.ceil(from / (step * 60000)) * step * 60000;
+    for (let t = first; t <= now; t += step * 60000) {
+      ctx.fillText(new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), x(t), h - 6);
+    }
+    if (!shown.length) return;
     ctx.strokeStyle = "#4fd1a5"; ctx.lineWidth = 2; ctx.beginPath();
-    history_.forEach(([t, v], i) => {
-      const x = w - ((now - t) / span) * w, y = h - 8 - (v / max) * (h - 24);
-      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-    });
-    if (history_.length) ctx.lineTo(w, h - 8 - (history_[history_.length - 1][1] / max) * (h - 24));
+    shown.forEach(([t, v], i) => { if (i === 0) ctx.moveTo(x(t), y(v)); else ctx.lineTo(x(t), y(v)); });
+    ctx.lineTo(x(now), y(shown[shown.length - 1][1]));
     ctx.stroke();
-    ctx.fillStyle = "#8d98ad"; ctx.font = "12px system-ui"; ctx.fillText("max " + max, 6, 14);
+    ctx.fillStyle = "#4fd1a5"; ctx.beginPath();  // now, even when the minute has only just begun
+    ctx.arc(x(now) - 3, y(shown[shown.length - 1][1]), 4, 0, 2 * Math.PI); ctx.fill();
+    const minutes = Math.round((now - from) / 60000);
+    const since = known > from ? "; the hub has counted since " + new Date(known).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+    $("chart-caption").textContent = "(last " + (minutes >= 60 ? Math.round(minutes / 60) + " h" : minutes + " min") + ", per minute; now " + shown[shown.length - 1][1] + since + ")";
   }
 
-  function cell(text, cls) {
-    const td = document.createElement("td"); td.textContent = text == null ? "" : text; if (cls) td.className = cls; return td;
+  for (const button of document.querySelectorAll("[data-span]")) {
+    button.addEventListener("click", () => { span = Number(button.dataset.span); localStorage.setItem("livehub_span", span); drawChart(); });
+  }
+  window.addEventListener("resize", drawChart);
+
+  // --- today's sales, from GET /api/payments/stats -----------------------------------------
+  async function loadSales() {
+    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
+    const minutes = Math.max(1, Math.ceil((Date.now() - midnight) / 60000));
+    try {
+      const s = await C.api("/api/payments/stats?window=" + minutes + "m");
+      $("tile-paid-today").textContent = s.completed + s.credited;
+      $("tile-revenue").textContent = C.money(s.total_amount);
+      $("tile-revenue-hint").textContent = "confirmed by the provider since midnight";
+    } catch (e) { $("tile-revenue-hint").textContent = e.message; }
   }
 
+  // --- payment errors ----------------------------------------------------------------------
   function itemsText(items) {
     if (!Array.isArray(items)) return items == null ? "" : JSON.stringify(items);
     return items.map((i) => (i && (i.name || i.sku || i.id)) ? (i.name || i.sku || i.id) + (i.qty ? " ×" + i.qty : "") : JSON.stringify(i)).join(", ");
   }
-
   function browser(ua) {
     if (!ua) return "";
     const m = ua.match(/(Firefox|Edg|Chrome|Safari)\/[\d.]+/);
     return m ? m[0].replace("Edg", "Edge") : ua.slice(0, 40);
   }
-
   function showErrors() {
-    const body = document.querySelector("#errors tbody");
-    body.textContent = "";
+    const body = C.clear(document.querySelector("#errors tbody"));
     for (const e of errors.slice(0, 100)) {
-      const tr = document.createElement("tr");
-      tr.append(cell(new Date(e.occurred_at).toLocaleTimeString()), cell([e.email, e.phone].filter(Boolean).join(" · ")),
-        cell(itemsText(e.checkout_items)), cell(e.total_amount), cell(e.payment_method), cell(e.error_code, "code"),
-        cell(e.error_message), cell(browser(e.user_agent)));
-      body.appendChild(tr);
+      body.append(el("tr", {}, el("td", {}, C.time(e.occurred_at)), el("td", {}, [e.email, e.phone].filter(Boolean).join(" · ")),
+        el("td", {}, itemsText(e.checkout_items)), el("td", { class: "num" }, C.money(e.total_amount)), el("td", {}, e.payment_method || ""),
+        el("td", { class: "code" }, e.error_code), el("td", {}, e.error_message), el("td", {}, browser(e.user_agent))));
     }
+    if (!errors.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, "no payment errors")));
     $("errors-count").textContent = errors.length ? "(" + errors.length + ")" : "";
   }
 
-  // Payment gaps (money confirmed by the provider, not credited) and alerts, newest first.
-  // Keyed, so the gaps a reconnect sends again are not listed twice.
-  const notices = new Map();
-  function notice(key, at, title, text, kind) {
-    notices.set(key, { at: new Date(at), title, text, kind });
-    const list = $("alerts");
-    list.textContent = "";
-    const sorted = [...notices.values()].sort((a, b) => b.at - a.at).slice(0, 50);
-    for (const n of sorted) {
-      const li = document.createElement("li");
-      li.className = n.kind;
-      const time = document.createElement("span"); time.className = "time"; time.textContent = n.at.toLocaleTimeString();
-      const title = document.createElement("strong"); title.textContent = n.title;
-      li.append(time, title, document.createTextNode(" " + n.text));
-      list.appendChild(li);
+  // --- gaps and alerts ---------------------------------------------------------------------
+  function showGaps() {
+    const list = C.clear($("gaps"));
+    for (const p of [...gaps.values()].sort((a, b) => (b.gap_since || b.updated_at).localeCompare(a.gap_since || a.updated_at))) {
+      list.append(el("li", { class: "critical", "data-reference": p.reference },
+        el("span", { class: "time" }, C.time(p.gap_since || p.updated_at)),
+        el("strong", {}, p.kind === "unmatched" ? "Payment we cannot place" : "Confirmed, not credited"), " ",
+        [p.reference, p.provider, C.money(p.amount, p.currency), p.email || p.phone || p.user_id].filter(Boolean).join(" · ")));
     }
-    $("alerts-count").textContent = "(" + notices.size + ")";
+    if (!gaps.size) list.append(el("li", { class: "empty" }, "none open"));
+    $("gaps-count").textContent = "(" + gaps.size + ")";
+    $("tile-gaps").textContent = gaps.size;
   }
 
-  function connect() {
-    if (!token) { setStatus(false, "no token: open the address livehub serve printed"); return; }
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/seller?token=" + encodeURIComponent(token));
-    ws.onopen = () => { retry = 500; setStatus(true, "live"); };
-    ws.onmessage = (event) => {
-      const msg = JSON.parse(event.data);
-      if (msg.type === "metrics-update") showMetrics(msg.data);
-      else if (msg.type === "payment-errors-update") {
-        const known = new Set(errors.map((e) => e.id));
-        const fresh = msg.data.filter((e) => !known.has(e.id));
-        errors.unshift(...fresh);
-        errors.sort((a, b) => b.id - a.id);
-        showErrors();
-      } else if (msg.type === "metrics-heartbeat") sample(Number($("tile-total").textContent) || 0);
-      else if (msg.type === "payment-gap") {
-        const p = msg.data;
-        notice("gap:" + p.reference, p.gap_since || p.updated_at, "Not credited",
-          [p.reference, p.provider, p.amount, p.email || p.phone || p.user_id].filter((x) => x != null).join(" · "), "gap");
-      } else if (msg.type === "alert") {
-        notice("alert:" + msg.data.id, msg.data.created_at, msg.data.title, msg.data.message, "alert");
-      }
-    };
-    ws.onclose = (event) => {
-      setStatus(false, event.code === 1008 || event.code === 4001 ? "refused: token" : "reconnecting…");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
-    };
+  // Gap and unmatched alerts are the open gaps above: listed there while open, not twice.
+  const shownAsGap = new Set(["payment_gap", "unmatched_payment"]);
+  function showNotices() {
+    const list = C.clear($("alerts"));
+    const sorted = [...notices.values()].filter((a) => !shownAsGap.has(a.kind)).sort((a, b) => b.id - a.id).slice(0, 50);
+    for (const a of sorted) {
+      list.append(el("li", { class: a.severity || "critical" }, el("span", { class: "time" }, C.time(a.created_at)),
+        el("strong", {}, a.title), " " + a.message));
+    }
+    if (!sorted.length) list.append(el("li", { class: "empty" }, "nothing yet"));
+    $("alerts-count").textContent = "(" + sorted.length + ")";
   }
 
-  connect();
+  async function loadAlerts() {
+    try {
+      for (const a of await C.api("/api/alerts?limit=50")) notices.set(a.id, a);
+      showNotices();
+    } catch (e) { C.failed($("alerts"), e); }
+  }
+
+  const refreshSales = C.debounce(() => { loadSales(); loadHistory(); }, 500);
+  C.live((msg) => {
+    heard();
+    if (msg.type === "metrics-update") showMetrics(msg.data);
+    else if (msg.type === "payment-errors-update") {
+      const known = new Set(errors.map((e) => e.id));
+      errors.unshift(...msg.data.filter((e) => !known.has(e.id)));
+      errors.sort((a, b) => b.id - a.id);
+      showErrors();
+      refreshSales();
+    } else if (msg.type === "payment-gap") { gaps.set(msg.data.reference, msg.data); showGaps(); }
+    else if (msg.type === "payment-gap-closed") { gaps.delete(msg.data.reference); showGaps(); refreshSales(); }
+    else if (msg.type === "alert") { notices.set(msg.data.id, msg.data); showNotices(); refreshSales(); }
+  }, () => { gaps.clear(); showGaps(); });  // a (re)join sends the open gaps again: the list is rebuilt from them
+
+  showErrors(); showGaps(); showNotices();
+  loadHistory(); loadSales(); loadAlerts();
+  setInterval(loadHistory, 60000);
+  setInterval(loadSales, 30000);
 })();

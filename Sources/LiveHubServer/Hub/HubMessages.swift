@@ -95,7 +95,8 @@ enum HubMessages {
         json.beginArray()
         for point in points {
             json.beginObject()
-            json.field("minute", Timestamp.iso8601(milliseconds: point.minute * 60_000))
+            // Whole minutes, written as the contract shows them ("2026-12-01T10:00:00Z").
+            json.field("minute", String(Timestamp.iso8601(milliseconds: point.minute * 60_000).dropLast(5)) + "Z")
             json.field("total_active", point.totalActive)
             json.key("pages")
             json.beginObject()

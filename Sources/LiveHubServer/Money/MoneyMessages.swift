@@ -131,6 +131,7 @@ enum MoneyMessages {
         json.beginObject()
         json.field("id", Int(a.id))
         json.field("kind", a.kind.rawValue)
+        json.field("severity", a.kind.severity.rawValue)
         json.field("title", a.title)
         json.field("message", a.message)
         json.field("user_id", a.userId)
@@ -258,7 +259,7 @@ enum MoneyMessages {
         let confirmed = (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0) + (counts[.credited] ?? 0)
         let ended = confirmed + (counts[.failed] ?? 0)
         json.key("success_rate")
-        if ended > 0 { json.raw(String(Double(confirmed * 1000 / ended) / 1000)) } else { json.null() }
+        if ended > 0 { json.raw(String((Double(confirmed * 1000) / Double(ended)).rounded() / 1000)) } else { json.null() }
         json.key("median_minutes_to_credit")
         if let median = stats.medianMinutesToCredit { json.raw(String(Double(Int((median * 10).rounded())) / 10)) } else { json.null() }
         json.endObject()
