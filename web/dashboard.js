@@ -75,7 +75,8 @@
       ctx.textAlign = "right"; ctx.fillText(String(v), left - 6, y(v) + 4);
     }
     const shownMinutes = (now - from) / 60000;
-    const step = shownMinutes <= 15 ? 2 : shownMinutes <= 60 ? 10 : shownMinutes <= 360 ? 60 : 180;  // minutes between time labels
+    // Minutes between time labels: the smallest round step that leaves 80 px for each.
+    const step = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360].find((m) => (w - left - right) * m / shownMinutes >= 80) || 720;
     ctx.textAlign = "center";
     const first = Math.ceil(from / (step * 60000)) * step * 60000;
     for (let t = first; t <= now; t += step * 60000) {
@@ -178,10 +179,14 @@
     } else if (msg.type === "payment-gap") { gaps.set(msg.data.reference, msg.data); showGaps(); }
     else if (msg.type === "payment-gap-closed") { gaps.delete(msg.data.reference); showGaps(); refreshSales(); }
     else if (msg.type === "alert") { notices.set(msg.data.id, msg.data); showNotices(); refreshSales(); }
-  }, () => { gaps.clear(); showGaps(); });  // a (re)join sends the open gaps again: the list is rebuilt from them
+  }, () => {
+    // A (re)join sends the open gaps again: the list is rebuilt from them. Alerts raised
+    // while the socket was away are read again (kept by id, so none is listed twice).
+    gaps.clear(); showGaps(); loadAlerts();
+  });
 
   showErrors(); showGaps(); showNotices();
-  loadHistory(); loadSales(); loadAlerts();
+  loadHistory(); loadSales();
   setInterval(loadHistory, 60000);
   setInterval(loadSales, 30000);
 })();

@@ -115,19 +115,24 @@ public final class AlertRules {
 
     public func gapOpened(_ payment: Payment) -> Draft {
         (.paymentGap, "Payment not credited",
-         "Payment \(payment.reference) (\(payment.provider)\(payment.amount.map { ", \($0)" } ?? "")\(payment.email.map { ", \($0)" } ?? "")) was confirmed by the provider but not credited.",
+         "Payment \(payment.reference) (\(payment.provider)\(Self.amount(payment).map { ", \($0)" } ?? "")\(payment.email.map { ", \($0)" } ?? "")) was confirmed by the provider but not credited.",
          payment.userId, payment.reference)
     }
 
     public func unmatched(_ payment: Payment) -> Draft {
         (.unmatchedPayment, "Payment we cannot place",
-         "\(payment.provider) confirmed payment \(payment.reference)\(payment.amount.map { " (\($0))" } ?? "")\(payment.email.map { " from \($0)" } ?? "") but no payment was initialized with this reference.",
+         "\(payment.provider) confirmed payment \(payment.reference)\(Self.amount(payment).map { " (\($0))" } ?? "")\(payment.email.map { " from \($0)" } ?? "") but no payment was initialized with this reference.",
          payment.userId, payment.reference)
+    }
+
+    /// "15.00 NGN": the amount with two places (Money's text) and the currency when known.
+    static func amount(_ payment: Payment) -> String? {
+        payment.amount.map { "\($0)\(payment.currency.map { " \($0)" } ?? "")" }
     }
 
     public func credited(_ payment: Payment) -> Draft? {
         guard configuration.notifyCredited else { return nil }
-        let amount = payment.amount.map { " \($0)\(payment.currency.map { " \($0)" } ?? "")" } ?? ""
+        let amount = Self.amount(payment).map { " \($0)" } ?? ""
         let who = payment.email ?? payment.phone ?? payment.userId.map { "user \($0)" }
         return (.paymentCredited, "Payment credited",
                 "Payment \(payment.reference)\(amount) (\(payment.provider)\(payment.plan.map { ", \($0)" } ?? "")) was confirmed and credited\(who.map { " to \($0)" } ?? "").",
