@@ -80,7 +80,8 @@ final class HubService {
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
                                 body: HubMessages.sessions(found.prefix(SessionQuery.limit)))
         case .history(let minutes):
-            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: HubMessages.history(hub.historyPoints(minutes: minutes)))
+            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
+                                body: HubMessages.history(hub.historyPoints(minutes: minutes)))
         }
         return Self.json(.ok, [:])
     }
