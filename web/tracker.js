@@ -5,23 +5,35 @@
 // Checkout and payment events: LiveHub.checkoutStart(items, total, method),
 // LiveHub.paymentStart(method, amount), LiveHub.paymentError(code, message, details),
 // LiveHub.paymentSuccess(reference, amount), LiveHub.identify({user_id, email, phone}).
+//
+// Consent: a browser that sends Global Privacy Control (navigator.globalPrivacyControl) or
+// Do Not Track is not tracked at all (no session id stored, no beacon, no socket) unless
+// the shop's consent banner calls LiveHub.optIn() for it. LiveHub.optOut() stops tracking
+// any browser and forgets its session id; both choices are remembered in this browser.
 (function () {
   "use strict";
   const script = document.currentScript;
   const base = script ? new URL(script.src, location.href).origin : location.origin;
-  const KEY = "livehub_session";
+  const KEY = "livehub_session", CONSENT = "livehub_consent";
   const paths = {
     "session-start": "/api/metrics/session/start", "page-visit": "/api/metrics/track/page-visit",
     "checkout-start": "/api/metrics/track/checkout-start", "payment-start": "/api/metrics/track/payment-start",
     "payment-error": "/api/metrics/track/payment-error", "payment-success": "/api/metrics/track/payment-success",
     "heartbeat": "/api/metrics/heartbeat", "session-end": "/api/metrics/session/end",
   };
-  let sessionId = null;
-  try { sessionId = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
-  if (!sessionId) {
-    sessionId = "s_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
-    try { localStorage.setItem(KEY, sessionId); } catch (e) { /* private mode */ }
+  function stored(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }  // private mode
+  function store(key, value) { try { if (value == null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+
+  /// A choice made in this browser stands; without one, the browser's privacy signals decide.
+  function consented() {
+    const choice = stored(CONSENT);
+    if (choice === "in") return true;
+    if (choice === "out") return false;
+    const dnt = navigator.doNotTrack || window.doNotTrack || navigator.msDoNotTrack;
+    return !(navigator.globalPrivacyControl === true || dnt === "1" || dnt === "yes");
   }
+
+  let sessionId = null, tracking = false, heartbeat = null;
   let ws = null, wsOpen = false;
   const queue = [];
 
@@ -36,6 +48,7 @@
   }
 
   function send(type, fields, onHide) {
+    if (!tracking) return;
     const body = Object.assign({ session_id: sessionId }, fields || {});
     if (wsOpen) { ws.send(JSON.stringify(Object.assign({ type }, body))); return; }
     if (ws && !onHide) { queue.push([type, body]); return; }
@@ -68,15 +81,38 @@
     paymentError: (code, message, details, contact) => send("payment-error", Object.assign({ error_code: code, error_message: message, error_details: details || null }, contact || {})),
     paymentSuccess: (reference, amount) => send("payment-success", { reference: reference || null, amount: amount == null ? null : amount }),
     endSession: () => send("session-end", {}),
+    /// Whether this browser is tracked now.
+    isTracking: () => tracking,
+    optIn: () => { store(CONSENT, "in"); start(); },
+    optOut: () => {
+      if (tracking) send("session-end", {});
+      tracking = false;
+      clearInterval(heartbeat);
+      if (ws) { const socket = ws; setTimeout(() => socket.close(), 100); }
+      store(CONSENT, "out");
+      store(KEY, null);
+      sessionId = null;
+    },
   };
   window.LiveHub = api;
 
-  openSocket();
-  send("session-start", {});
-  const pageType = script && script.dataset.pageType;
-  if (pageType) api.pageVisit(pageType, script.dataset.pageIdentifier);
-  setInterval(() => send("heartbeat", {}), 60000);
+  function start() {
+    if (tracking) return;
+    sessionId = stored(KEY);
+    if (!sessionId) {
+      sessionId = "s_" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+      store(KEY, sessionId);
+    }
+    tracking = true;
+    openSocket();
+    send("session-start", {});
+    const pageType = script && script.dataset.pageType;
+    if (pageType) api.pageVisit(pageType, script.dataset.pageIdentifier);
+    heartbeat = setInterval(() => send("heartbeat", {}), 60000);
+  }
+
   // Page hidden (tab switched, navigation, close): a heartbeat by sendBeacon keeps the
   // session fresh even if the socket is torn down with the page.
-  addEventListener("pagehide", () => post("heartbeat", { session_id: sessionId }, true));
+  addEventListener("pagehide", () => { if (tracking) post("heartbeat", { session_id: sessionId }, true); });
+  if (consented()) start();
 })();

@@ -58,6 +58,17 @@ struct RecentPaymentErrors {
         start = 0
     }
 
+    /// Forgets the errors `erase` says yes to; returns how many.
+    mutating func remove(where erase: (PaymentErrorRecord) -> Bool) -> Int {
+        let kept = all.filter { !erase($0) }
+        let removed = ring.count - kept.count
+        if removed > 0 {
+            ring = kept
+            start = 0
+        }
+        return removed
+    }
+
     /// Oldest first, for snapshots.
     var all: [PaymentErrorRecord] { (0..<ring.count).map { ring[(start + $0) % ring.count] } }
 }

@@ -185,6 +185,43 @@ public final class PresenceHub {
         return expired
     }
 
+    // MARK: privacy
+
+    /// Removes a person's sessions (live or ended, with their visits) and payment errors
+    /// (theirs by contact, or recorded in a removed session). The counts stay exact: a live
+    /// session removed leaves them as its end would.
+    public func erase(_ key: ErasureKey) -> PresenceErasure {
+        var erased = PresenceErasure()
+        var slots: [Int32] = []
+        table.forEach { session in
+            if key.matches(sessionId: session.id, userId: session.userId, email: session.email, phone: session.phone),
+               let slot = table.slot(of: session.id) {
+                slots.append(slot)
+            }
+        }
+        for slot in slots {
+            let session = table[slot]
+            if session.isActive {
+                if let page = session.page { counters.leave(page) }
+                counters.sessionEnded()
+                changed(now())
+            }
+            erased.sessionIds.insert(session.id)
+            if let id = session.userId { erased.userIds.insert(id) }
+            if let email = session.email { erased.emails.insert(email.lowercased()) }
+            if let phone = session.phone { erased.phones.insert(phone) }
+            table.remove(slot)
+        }
+        erased.sessions = slots.count
+        let belongs = { (record: PaymentErrorRecord) in
+            erased.sessionIds.contains(record.sessionId) || key.matches(sessionId: record.sessionId, userId: nil, email: record.email, phone: record.phone)
+        }
+        erased.paymentErrors = errors.remove(where: belongs)
+        unsentErrors.removeAll(where: belongs)
+        version &+= 1
+        return erased
+    }
+
     // MARK: reading
 
     public func recentPaymentErrors(limit: Int = 50, since: Int64? = nil) -> [PaymentErrorRecord] {

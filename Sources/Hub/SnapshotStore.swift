@@ -16,13 +16,16 @@ public struct SnapshotStore: Sendable {
         public let description: String
     }
 
-    public func save(_ snapshot: HubSnapshot) throws(WriteError) {
-        try write(snapshot.encoded())
+    /// `keepingPrevious: false` (after an erasure): the snapshot before this one, and a
+    /// damaged one set aside, are deleted once this one is in place, so no older copy of
+    /// what was erased stays in the data dir.
+    public func save(_ snapshot: HubSnapshot, keepingPrevious: Bool = true) throws(WriteError) {
+        try write(snapshot.encoded(), keepingPrevious: keepingPrevious)
     }
 
     /// Writes encoded snapshot bytes. A failure (a full disk) removes the temp file, so
     /// a snapshot that cannot be written takes no space; the current one stays in place.
-    public func write(_ bytes: [UInt8]) throws(WriteError) {
+    public func write(_ bytes: [UInt8], keepingPrevious: Bool = true) throws(WriteError) {
         let temp = path + ".tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteError(description: "cannot create \(temp): \(String(cString: strerror(errno)))") }
@@ -39,10 +42,14 @@ public struct SnapshotStore: Sendable {
             throw error
         }
         close(fd)
-        if access(path, F_OK) == 0 { _ = rename(path, previousPath) }
+        if keepingPrevious, access(path, F_OK) == 0 { _ = rename(path, previousPath) }
         guard rename(temp, path) == 0 else {
             unlink(temp)
             throw WriteError(description: "rename \(temp): \(String(cString: strerror(errno)))")
+        }
+        if !keepingPrevious {
+            unlink(previousPath)
+            unlink(path + ".corrupt")
         }
         FileBytes.syncDirectory(of: path)
     }

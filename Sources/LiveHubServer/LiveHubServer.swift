@@ -86,6 +86,9 @@ public final class LiveHubServer {
         engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
         engineConfiguration.alertRules.notifyWebhookFailures = configuration.notifyWebhookFailures
         engineConfiguration.activityRetention = configuration.activityRetention.milliseconds
+        engineConfiguration.paymentErrorRetention = configuration.errorRetention.milliseconds
+        engineConfiguration.webhookPayloadRetention = configuration.webhookPayloadRetention.milliseconds
+        engineConfiguration.alertRetention = configuration.alertRetention.milliseconds
         let money: MoneyEngine
         do {
             money = try MoneyEngine(store: recordsStore, clock: SystemClock(), configuration: engineConfiguration) { effects.deliver($0) }

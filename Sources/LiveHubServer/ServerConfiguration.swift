@@ -63,6 +63,10 @@ public struct ServerConfiguration: Sendable {
     /// Payment errors and activity are forgotten after these (contract: 30 and 90 days).
     public var errorRetention: Duration = .seconds(30 * 86_400)
     public var activityRetention: Duration = .seconds(90 * 86_400)
+    /// Ended sessions (and their page visits) are forgotten after this.
+    public var sessionRetention: Duration = .seconds(86_400)
+    public var webhookPayloadRetention: Duration = .seconds(30 * 86_400)
+    public var alertRetention: Duration = .seconds(365 * 86_400)
     /// Where alerts are POSTed (Discord- or Slack-shaped); nil: seller room only.
     public var alertWebhook: String?
     /// `--notify`: besides alerts, the good news and warnings seed 003's channel had.
@@ -74,6 +78,8 @@ public struct ServerConfiguration: Sendable {
     public var stripeSecret: String?
     /// The secret path segment of `/api/webhooks/mpesa/{token}`.
     public var mpesaToken: String?
+    /// How much of a client's IP address is kept (`--ip-privacy`).
+    public var ipPrivacy: IPPrivacy = .truncate
 
     /// The providers' verifiers, from the secrets above.
     var webhookVerifiers: WebhookVerifiers {

@@ -112,6 +112,12 @@ final class EngineState {
                     try transaction(together: false)
                 }
                 for ((b, i, _), reply) in zip(group, results) { answers[b][i].reply = reply }
+                if erasedInGroup {
+                    // Cached balances name the old user ids; the log's copies of the rows go.
+                    erasedInGroup = false
+                    wallets.removeAll()
+                    store.scrubAfterErasure()
+                }
                 committed += pendingEffects
                 committed.append(.committed(writes: group.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
             } catch {
@@ -177,12 +183,20 @@ final class EngineState {
         case .checkGaps:
             try checkGaps(now: now)
             return .done
+        case .erase(let request):
+            erasedInGroup = true
+            return .erased(try store.erase(request, at: now))
         }
     }
 
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
     private var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
+    /// Webhook payloads received before this have been emptied (0 at start: the first pass
+    /// looks at them all, later ones only at what aged since).
+    private var lastPayloadCutoff: Int64 = 0
+    /// The group being committed holds an erasure (scrubbed after its COMMIT).
+    private var erasedInGroup = false
     static let maxCachedWallets = 100_000
 
     private func wallet(_ userId: String) throws(Failure) -> (balance: Money, lastSeq: Int64) {
@@ -366,6 +380,11 @@ final class EngineState {
         if now - lastRetention >= 60_000 {
             lastRetention = now
             try store.deleteActivity(before: now - configuration.activityRetention)
+            let payloadCutoff = now - configuration.webhookPayloadRetention
+            try store.applyRetention(paymentErrorsBefore: now - configuration.paymentErrorRetention,
+                                     webhookPayloadsFrom: lastPayloadCutoff, before: payloadCutoff,
+                                     alertsBefore: now - configuration.alertRetention)
+            lastPayloadCutoff = max(lastPayloadCutoff, payloadCutoff)
         }
     }
 

@@ -16,6 +16,7 @@ public enum MoneyCommand: Sendable {
     public static func raiseAlert(_ draft: AlertRules.Draft) -> MoneyCommand { .write(.raiseAlert(draft)) }
     public static func alertDelivery(id: Int64, _ delivery: AlertDelivery) -> MoneyCommand { .write(.alertDelivery(id: id, delivery)) }
     public static var checkGaps: MoneyCommand { .write(.checkGaps) }
+    public static func erase(_ request: ErasureRequest) -> MoneyCommand { .write(.erase(request)) }
 
     public static func transactions(_ filter: TransactionFilter) -> MoneyCommand { .read(.transactions(filter)) }
     public static func balance(userId: String) -> MoneyCommand { .read(.balance(userId: userId)) }
@@ -48,6 +49,8 @@ public enum MoneyWrite: Sendable {
     case alertDelivery(id: Int64, AlertDelivery)
     /// Confirmed payments past the grace without a credit become gaps.
     case checkGaps
+    /// A person's data erased on request (the presence side has done its part).
+    case erase(ErasureRequest)
 }
 
 /// What reads it.
@@ -97,6 +100,7 @@ public enum MoneyReply: Sendable {
     case payment(Payment)
     case webhook(WebhookLogEntry, paymentStatus: Payment.Stage?, unmatched: Bool)
     case activityRecorded(ActivityEvent)
+    case erased(RecordsErasure)
     case done
 
     case transactions([LedgerTransaction])

@@ -20,6 +20,13 @@ public final class MoneyEngine: Sendable {
         public var deliversAlerts = false
         /// Activity older than this is deleted.
         public var activityRetention: Int64 = 90 * 86_400_000
+        /// Payment errors (as the database keeps them) older than this are deleted.
+        public var paymentErrorRetention: Int64 = 30 * 86_400_000
+        /// Webhook deliveries keep their payload and headers this long; the row (provider,
+        /// time, outcome, reference) stays with the payment.
+        public var webhookPayloadRetention: Int64 = 30 * 86_400_000
+        /// Alerts older than this are deleted, once their delivery is settled.
+        public var alertRetention: Int64 = 365 * 86_400_000
 
         public init() {}
     }

@@ -119,7 +119,20 @@ public enum RecordsSchema {
         CREATE INDEX transactions_by_time ON transactions (created_at);
         """
 
-    public static func migrations(_ dialect: SQLDialect) -> [String] { [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect)] }
+    /// Migration 4: erasures on request (`POST /api/privacy/erase`), recorded without the key.
+    static func erasures(_ dialect: SQLDialect) -> String {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGSERIAL"
+        return """
+        CREATE TABLE erasures (
+            id \(integer) PRIMARY KEY, at TEXT NOT NULL, by TEXT NOT NULL, key_kind TEXT NOT NULL, key_hash TEXT NOT NULL,
+            pseudonym TEXT NOT NULL);
+        CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
+        """
+    }
+
+    public static func migrations(_ dialect: SQLDialect) -> [String] {
+        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect)]
+    }
 
     /// Runs the migrations this database has not had yet, each in its own transaction;
     /// `livehub_schema` says how many have run.

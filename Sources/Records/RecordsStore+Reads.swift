@@ -331,6 +331,20 @@ extension RecordsStore {
         try db.query("DELETE FROM activity WHERE created_at < $1", [Self.time(cutoff)])
         return db.changes
     }
+
+    /// Retention for the other kinds of record (payments and the ledger are kept): payment
+    /// errors deleted, webhook payloads and headers emptied, settled alerts deleted.
+    /// `payloadsFrom`: the cutoff of the last pass (payloads before it are empty already).
+    public func applyRetention(paymentErrorsBefore: Int64, webhookPayloadsFrom: Int64, before webhookPayloadsBefore: Int64,
+                               alertsBefore: Int64) throws(Failure) {
+        try db.query("DELETE FROM payment_errors WHERE occurred_at < $1", [Self.time(paymentErrorsBefore)])
+        try db.query("""
+            UPDATE webhook_deliveries SET payload = '{"expired":true}', headers = '', payload_truncated = 1
+                WHERE received_at >= $1 AND received_at < $2 AND headers != ''
+            """, [Self.time(webhookPayloadsFrom), Self.time(webhookPayloadsBefore)])
+        try db.query("DELETE FROM alerts WHERE created_at < $1 AND (delivery_status IS NULL OR delivery_status != 'pending')",
+                     [Self.time(alertsBefore)])
+    }
 }
 
 /// `GET /api/wallet/transactions` filters and paging.

@@ -25,7 +25,7 @@ public final class RecordsStore {
         // does not grow to SQLite's default 4 MB between checkpoints on a small disk.
         // A 16 MiB page cache (SQLite's default is 2 MB): the indexes' hot pages stay in it
         // at millions of rows; a fixed size, whatever the history.
-        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = 1048576; PRAGMA cache_size = -16384;")
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = 1048576; PRAGMA cache_size = -16384; PRAGMA secure_delete = ON;")
         try self.init(connection: db)
     }
 

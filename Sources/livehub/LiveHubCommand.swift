@@ -121,9 +121,14 @@ struct Serve: ParsableCommand {
     @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
     @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
     @Option(help: "Activity events older than this are forgotten.") var activityRetention = "90d"
+    @Option(help: "Ended sessions and their page visits are forgotten after this.") var sessionRetention = "24h"
+    @Option(help: "Webhook deliveries keep their payload and headers this long (the row itself stays).") var webhookPayloadRetention = "30d"
+    @Option(help: "Alerts older than this are forgotten (payments and the ledger are kept).") var alertRetention = "365d"
     @Option(help: "Where alerts are POSTed: a Discord or Slack incoming-webhook URL (http or https).") var alertWebhook: String?
     @Option(help: "Notices besides alerts, to the sellers and --alert-webhook: credited (a payment confirmed and credited, green), webhook-failures (a delivery that failed verification or processing, orange), both comma-separated, or none.")
     var notify = "credited,webhook-failures"
+    @Option(help: "How much of a client's IP address is kept: truncate (IPv4 to /24, IPv6 to /48), full, or none (no address at all).")
+    var ipPrivacy = "truncate"
     @Option(help: "Paystack secret key (x-paystack-signature, HMAC-SHA512 of the body).") var paystackSecret: String?
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
@@ -191,10 +196,15 @@ struct Serve: ParsableCommand {
         guard notices.allSatisfy({ $0 == "credited" || $0 == "webhook-failures" }) else {
             throw ValidationError("--notify: expected credited, webhook-failures, both comma-separated, or none")
         }
+        guard let privacy = IPPrivacy(rawValue: ipPrivacy) else { throw ValidationError("--ip-privacy: expected truncate, full or none") }
+        configuration.ipPrivacy = privacy
         configuration.notifyCredited = notices.contains("credited")
         configuration.notifyWebhookFailures = notices.contains("webhook-failures")
         configuration.errorRetention = try Self.duration(errorRetention, "--error-retention")
         configuration.activityRetention = try Self.duration(activityRetention, "--activity-retention")
+        configuration.sessionRetention = try Self.duration(sessionRetention, "--session-retention")
+        configuration.webhookPayloadRetention = try Self.duration(webhookPayloadRetention, "--webhook-payload-retention")
+        configuration.alertRetention = try Self.duration(alertRetention, "--alert-retention")
         configuration.paystackSecret = paystackSecret
         configuration.nowpaymentsSecret = nowpaymentsSecret
         configuration.stripeSecret = stripeSecret

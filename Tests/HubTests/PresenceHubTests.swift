@@ -194,3 +194,26 @@ struct PaymentErrorRetentionTests {
         #expect(hub.recentPaymentErrors().map(\.errorCode) == ["new"])
     }
 }
+
+@Suite("Erasure")
+struct ErasureTests {
+    @Test func aPersonsSessionsAndErrorsGoAndTheCountsStayExact() throws {
+        let (hub, _) = makeHub()
+        try hub.startSession(id: "a", userId: "u1", email: "Ann@Shop.test")
+        try hub.pageVisit(sessionId: "a", pageType: "checkout")
+        try hub.paymentError(sessionId: "a", code: "x", message: "y", details: nil, email: nil, phone: nil)
+        try hub.startSession(id: "b", email: "bob@shop.test")
+        try hub.paymentError(sessionId: "b", code: "x", message: "y", details: nil, email: nil, phone: "+1 555 0100")
+        hub.endSession("b")
+        try hub.startSession(id: "c")
+        let erased = hub.erase(.email("ann@shop.TEST"))
+        #expect(erased.sessions == 1 && erased.paymentErrors == 1 && erased.userIds == ["u1"] && erased.sessionIds == ["a"])
+        #expect(hub.session("a") == nil && hub.counters.totalActive == 1 && hub.counters.checkout == 0)
+        #expect(hub.recentPaymentErrors().map(\.sessionId) == ["b"])
+        #expect(hub.takeUnsentPaymentErrors().map(\.sessionId) == ["b"], "an erased error is not broadcast later")
+        let byPhone = hub.erase(.phone("15550100"))
+        #expect(byPhone.sessions == 1 && byPhone.paymentErrors == 1, "the phone an error gave is its session's too")
+        #expect(hub.erase(.sessionId("b")).sessions == 0 && hub.sessionCount == 1, "erasing twice finds nothing")
+        #expect(hub.snapshot().sessions.map(\.id) == ["c"])
+    }
+}

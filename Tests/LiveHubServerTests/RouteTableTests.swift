@@ -39,6 +39,7 @@ struct RouteTableTests {
         "POST /api/activity key|admin",
         "GET /api/activity key|seller,admin",
         "GET /api/sessions key|admin",
+        "POST /api/privacy/erase key|admin",
         "GET /api/funnels key|seller,admin",
         "GET /api/alerts key|seller,admin",
         "GET /ws/balance token|balance",

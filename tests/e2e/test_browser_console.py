@@ -225,3 +225,38 @@ def test_a_seller_token_is_told_what_support_needs(hub, browser):
     assert [s["session_id"] for s in hub.request("GET", "/api/sessions?phone=+1%20555", headers=KEY)[1]] == []
     with urllib.request.urlopen(hub.base + "/favicon.ico", timeout=5) as answer:
         assert answer.headers["Content-Type"] == "image/x-icon" and answer.read(4) == b"\0\0\1\0"
+
+
+def test_the_tracker_honours_global_privacy_control_until_the_shop_opts_in(hub, browser):
+    """With GPC on (Chromium does not send it by itself: the page sees it as a browser that
+    does), the demo store's tracker stores no session id and sends nothing; LiveHub.optIn()
+    starts it, LiveHub.optOut() ends the session and forgets it. Last in this module: it
+    changes the totals."""
+    def total():
+        return hub.request("GET", "/api/metrics/live-metrics", headers=KEY)[1]["total_active"]
+
+    before = total()
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
+        "source": "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true});"})
+    try:
+        browser.get(hub.base + "/demo/")
+        browser.execute_script("localStorage.clear()")
+        browser.get(hub.base + "/demo/?page=category&id=gpc")
+        WebDriverWait(browser, 5).until(lambda d: d.execute_script("return !!window.LiveHub"))
+        time.sleep(1)
+        assert browser.execute_script("return LiveHub.isTracking()") is False
+        assert browser.execute_script("return localStorage.getItem('livehub_session')") is None, "no session id is stored"
+        assert total() == before, "a GPC browser is not counted"
+        browser.execute_script("LiveHub.optIn()")
+        wait_for(browser, "the opted-in session counted", lambda: total() == before + 1)
+        browser.get(hub.base + "/demo/?page=category&id=gpc")  # the choice is remembered across pages
+        WebDriverWait(browser, 5).until(lambda d: d.execute_script("return !!window.LiveHub && LiveHub.isTracking()"))
+        browser.execute_script("LiveHub.optOut()")
+        wait_for(browser, "the session ended on opt-out", lambda: total() == before)
+        assert browser.execute_script("return localStorage.getItem('livehub_session')") is None
+        browser.get(hub.base + "/demo/")
+        time.sleep(1)
+        assert total() == before and browser.execute_script("return LiveHub.isTracking()") is False, "opted out stays out"
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+        browser.execute_script("localStorage.clear()")

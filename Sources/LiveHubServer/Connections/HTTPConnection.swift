@@ -144,7 +144,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             tcp.markQueuedAsPromised()
             hasBeenAnswered = true  // a slow-consumer close must come after the 101
             let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
-                                                        clientIP: clientIP, userAgent: try? Beacon.userAgent(request.head.headers["User-Agent"]))
+                                                        clientIP: context.configuration.ipPrivacy.kept(clientIP), userAgent: try? Beacon.userAgent(request.head.headers["User-Agent"]))
             tcp.delegate = webSocket
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())

@@ -45,6 +45,8 @@ final class HubClient {
             task = .presence(presence)
         case .funnels(let window):
             task = .funnels(windowMilliseconds: window)
+        case .erase(let call):
+            task = .erase(call)
         }
         let token = replyTo == nil ? 0 : register(replyTo, token: given)
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }

@@ -10,6 +10,8 @@ enum HubCommand: Sendable {
     case money(MoneyCall)
     /// Both: checkout steps from the hub's sessions, the rest from the records database.
     case funnels(windowMilliseconds: Int64)
+    /// Both: presence first (memory and snapshot), then the records database.
+    case erase(ErasureCall)
 
     static func beacon(_ beacon: Beacon, _ client: ClientInfo) -> HubCommand { .presence(.beacon(beacon, client)) }
     static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }
@@ -92,4 +94,15 @@ enum MoneyCall: Sendable {
 enum HubTask: Sendable {
     case presence(PresenceCommand)
     case funnels(windowMilliseconds: Int64)
+    case erase(ErasureCall)
+}
+
+/// `POST /api/privacy/erase`, as checked on the connection's loop.
+struct ErasureCall: Sendable {
+    var key: ErasureKey
+    /// A keyed hash of the key (HMAC with the hub's secret): the same person always gets
+    /// the same one, and nobody without the secret can tell whose it is.
+    var pseudonym: String
+    var keyHash: String
+    var by: String
 }

@@ -20,6 +20,12 @@ final class HubService {
 
     private let snapshotWriter: SnapshotWriter
     private var snapshotInFlight = false
+    /// Erasures waiting for a snapshot written without what they erased, and those the
+    /// snapshot being written now is for.
+    var erasuresAwaitingSnapshot: [Int] = []
+    private var erasuresInSnapshot: [Int] = []
+    var erasures: [Int: ErasureInProgress] = [:]
+    var nextErasureID = 1
     let clock: WallClock
     /// The money side, on its own thread with the records database.
     let money: MoneyEngine
@@ -40,6 +46,7 @@ final class HubService {
         configuration.maxSessions = context.configuration.maxSessions
         configuration.maxTrackedKeys = context.configuration.maxTrackedKeys
         configuration.paymentErrorRetention = context.configuration.errorRetention.milliseconds
+        configuration.endedRetention = context.configuration.sessionRetention.milliseconds
         hub = PresenceHub(clock: clock, configuration: configuration)
         if let snapshot {
             hub.restore(snapshot)
@@ -120,10 +127,18 @@ final class HubService {
                 if token != 0 { replies.append((token, response)) }
             case .funnels(let window):
                 forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
+            case .erase(let call):
+                startErasure(call, token: token, to: origin)
             }
         }
         publish()
         return replies
+    }
+
+    /// The payment errors changed other than by a beacon (an erasure): publish them anew.
+    func markErrorsChanged() {
+        errorsChanged = true
+        schedulePublish()
     }
 
     private func schedulePublish() {
@@ -177,11 +192,15 @@ final class HubService {
     func saveSnapshot(final: Bool = false) {
         if snapshotInFlight && !final { return }
         let started = EventLoop.now
+        // A snapshot after an erasure replaces the one before it instead of keeping it.
+        erasuresInSnapshot += erasuresAwaitingSnapshot
+        erasuresAwaitingSnapshot = []
+        let keepingPrevious = erasuresInSnapshot.isEmpty
         var capture = hub.beginSnapshot()
         if final {
             while !hub.continueSnapshot(&capture, sessions: .max) {}
             do {
-                try snapshotWriter.writeNow(capture.snapshot)
+                try snapshotWriter.writeNow(capture.snapshot, keepingPrevious: keepingPrevious)
                 snapshotWritten(.success(()), started: started)
             } catch {
                 snapshotWritten(.failure(error), started: started)
@@ -200,7 +219,7 @@ final class HubService {
             }
             context.counters.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
             let hubLoop = context.loop.handle
-            snapshotWriter.write(capture.snapshot) { result in
+            snapshotWriter.write(capture.snapshot, keepingPrevious: keepingPrevious) { result in
                 hubLoop.execute { loop in
                     (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, started: started)
                 }
@@ -216,6 +235,10 @@ final class HubService {
         snapshotInFlight = false
         if case .failure(let error) = result { ServerLog.logger.error("snapshot failed", metadata: ["error": "\(error)"]) }
         context.counters.snapshotNanoseconds.store(Int(EventLoop.now - started), ordering: .relaxed)
+        let erased = erasuresInSnapshot
+        erasuresInSnapshot = []
+        for id in erased { erasureSnapshotWritten(id, result) }
+        if !erasuresAwaitingSnapshot.isEmpty { saveSnapshot() }
     }
 
     static func json(_ status: HTTPStatus, _ fields: [String: String]) -> HTTPResponse {

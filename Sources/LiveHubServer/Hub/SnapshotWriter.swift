@@ -15,16 +15,16 @@ final class SnapshotWriter: Sendable {
     }
 
     /// Encodes and writes on the writer's thread; `done` runs there with the outcome.
-    func write(_ snapshot: HubSnapshot, done: @escaping @Sendable (Result<Void, SnapshotStore.WriteError>) -> Void) {
+    func write(_ snapshot: HubSnapshot, keepingPrevious: Bool = true, done: @escaping @Sendable (Result<Void, SnapshotStore.WriteError>) -> Void) {
         queue.async { [store] in
-            done(Result { () throws(SnapshotStore.WriteError) in try store.save(snapshot) })
+            done(Result { () throws(SnapshotStore.WriteError) in try store.save(snapshot, keepingPrevious: keepingPrevious) })
         }
     }
 
     /// Writes now, after any write in flight (shutdown).
-    func writeNow(_ snapshot: HubSnapshot) throws(SnapshotStore.WriteError) {
+    func writeNow(_ snapshot: HubSnapshot, keepingPrevious: Bool = true) throws(SnapshotStore.WriteError) {
         let result: Result<Void, SnapshotStore.WriteError> = queue.sync { [store] in
-            Result { () throws(SnapshotStore.WriteError) in try store.save(snapshot) }
+            Result { () throws(SnapshotStore.WriteError) in try store.save(snapshot, keepingPrevious: keepingPrevious) }
         }
         try result.get()
     }

@@ -19,12 +19,12 @@ struct WebhookDelivery: Sendable {
     var claimedReference: String?
 
     /// The delivery as its provider's verifier judges it (`Webhooks`: one type per provider).
-    init(provider: PaymentProvider, pathToken: String?, request: HTTPRequest, verifiers: WebhookVerifiers, nowSeconds: Int64) {
+    init(provider: PaymentProvider, pathToken: String?, request: HTTPRequest, verifiers: WebhookVerifiers, nowSeconds: Int64, ipPrivacy: IPPrivacy) {
         let body = request.body
         self.provider = provider
         signatureValid = false
         payload = String(decoding: body, as: UTF8.self)
-        headers = request.head.headers.fields.map { "\($0.name): \($0.value)" }
+        headers = request.head.headers.fields.compactMap { ipPrivacy.keptHeaderLine(name: $0.name, value: $0.value) }
         if let refusal = verifiers[provider].refusal(body: body, headers: request.head.headers, pathToken: pathToken, now: nowSeconds) {
             rejection = refusal
             if let json = try? JSONParser.parse(body), let claimed = try? provider.interpret(json).reference, claimed.utf8.count <= 256 {

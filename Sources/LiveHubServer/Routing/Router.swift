@@ -111,7 +111,7 @@ struct Router {
             throw refused
         }
         let beacon = try Beacon.parse(kind: kind, body: try jsonBody(r.request))
-        let client = ClientInfo(ip: r.clientIP, userAgent: try Beacon.userAgent(r.head.headers["User-Agent"]))
+        let client = ClientInfo(ip: configuration.ipPrivacy.kept(r.clientIP), userAgent: try Beacon.userAgent(r.head.headers["User-Agent"]))
         return .hub(.beacon(beacon, client), headers: cors)
     }
 
@@ -119,7 +119,8 @@ struct Router {
     func webhook(_ provider: PaymentProvider, pathToken: String?, _ r: RouteRequest) throws(APIError) -> Route {
         try limits.check(.webhook, key: r.rateKey, now: r.now)
         return .hub(.webhook(WebhookDelivery(provider: provider, pathToken: pathToken, request: r.request,
-                                             verifiers: configuration.webhookVerifiers, nowSeconds: UnixTime.seconds)))
+                                             verifiers: configuration.webhookVerifiers, nowSeconds: UnixTime.seconds,
+                                             ipPrivacy: configuration.ipPrivacy)))
     }
 
     static func json(_ body: [UInt8]) -> HTTPResponse {

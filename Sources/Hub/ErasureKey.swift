@@ -1,0 +1,50 @@
+/// Whose data a privacy erasure removes: one key, as the request named it.
+public enum ErasureKey: Sendable, Equatable {
+    case email(String)
+    case phone(String)
+    case userId(String)
+    case sessionId(String)
+
+    /// The key's kind as the erasure record names it (never the key itself).
+    public var kind: String {
+        switch self {
+        case .email: return "email"
+        case .phone: return "phone"
+        case .userId: return "user_id"
+        case .sessionId: return "session_id"
+        }
+    }
+
+    /// The key as it is compared: an email without case, a phone by its digits.
+    public var normalized: String {
+        switch self {
+        case .email(let email): return email.lowercased()
+        case .phone(let phone): return PhoneNumber.digits(phone)
+        case .userId(let id), .sessionId(let id): return id
+        }
+    }
+
+    /// Whether a record with these contact fields belongs to the person.
+    public func matches(sessionId: String?, userId: String?, email: String?, phone: String?) -> Bool {
+        switch self {
+        case .email(let wanted): return email.map { $0.lowercased() == wanted.lowercased() } ?? false
+        case .phone(let wanted): return phone.map { PhoneNumber.digits($0) == PhoneNumber.digits(wanted) } ?? false
+        case .userId(let wanted): return userId == wanted
+        case .sessionId(let wanted): return sessionId == wanted
+        }
+    }
+}
+
+/// What an erasure removed from presence.
+public struct PresenceErasure: Sendable, Equatable {
+    public var sessions = 0
+    public var paymentErrors = 0
+    /// The contact fields the removed sessions held, so the records database can find the
+    /// same person's rows under their other keys.
+    public var userIds: Set<String> = []
+    public var emails: Set<String> = []
+    public var phones: Set<String> = []
+    public var sessionIds: Set<String> = []
+
+    public init() {}
+}

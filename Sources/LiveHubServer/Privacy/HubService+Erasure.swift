@@ -1,0 +1,82 @@
+import HTTP1
+import Hub
+import JSON
+import Reactor
+import Records
+
+/// One erasure on its way: presence is done at once; it is answered once the records
+/// database has committed its part and a snapshot without the person is on disk (so a
+/// restart cannot bring them back).
+struct ErasureInProgress {
+    var call: ErasureCall
+    var presence: PresenceErasure
+    var records: MoneyReply?
+    var snapshot: Result<Void, SnapshotStore.WriteError>?
+    let token: UInt64
+    let origin: EventLoopHandle
+}
+
+extension HubService {
+    func startErasure(_ call: ErasureCall, token: UInt64, to origin: EventLoopHandle) {
+        let presence = hub.erase(call.key)
+        markErrorsChanged()
+        let id = nextErasureID
+        nextErasureID += 1
+        erasures[id] = ErasureInProgress(call: call, presence: presence, token: token, origin: origin)
+        erasuresAwaitingSnapshot.append(id)
+        saveSnapshot()  // if one is being written, the next starts when it is done
+        let request = ErasureRequest(key: call.key, presence: presence, pseudonym: call.pseudonym, keyHash: call.keyHash, by: call.by)
+        let hubLoop = context.loop.handle
+        money.submit([(.erase(request), token)]) { replies in
+            let reply = replies.first?.reply ?? .unavailable("no answer")
+            hubLoop.execute { loop in
+                guard let service = (loop.context as? LoopContext)?.hubService else { return }
+                service.erasures[id]?.records = reply
+                service.finishErasureIfDone(id)
+            }
+        }
+    }
+
+    func erasureSnapshotWritten(_ id: Int, _ result: Result<Void, SnapshotStore.WriteError>) {
+        erasures[id]?.snapshot = result
+        finishErasureIfDone(id)
+    }
+
+    private func finishErasureIfDone(_ id: Int) {
+        guard let erasure = erasures[id], let records = erasure.records, let snapshot = erasure.snapshot else { return }
+        erasures[id] = nil
+        let response = Self.erasureAnswer(erasure.presence, records, snapshot, pseudonym: erasure.call.pseudonym)
+        erasure.origin.execute { loop in
+            (loop.context as? LoopContext)?.hubClient.deliver([(erasure.token, response)])
+        }
+    }
+
+    /// `{"erased": {…}, "pseudonymised": {…}, "pseudonym"}`; 503 when the database or the
+    /// snapshot could not take it (what was done stays done; the call can be repeated).
+    static func erasureAnswer(_ presence: PresenceErasure, _ records: MoneyReply, _ snapshot: Result<Void, SnapshotStore.WriteError>,
+                              pseudonym: String) -> HTTPResponse {
+        guard case .erased(let rows) = records else { return MoneyRequest.failure(records) }
+        if case .failure(let error) = snapshot {
+            return APIError(.serviceUnavailable, code: "snapshot_unwritten",
+                            message: "erased from memory and the database, but the snapshot could not be rewritten (\(error)); call again").response
+        }
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("erased")
+        json.beginObject()
+        json.field("sessions", presence.sessions)
+        json.field("payment_errors", presence.paymentErrors + rows.paymentErrors)
+        json.field("activity", rows.activity)
+        json.field("webhook_payloads", rows.webhookDeliveries)
+        json.endObject()
+        json.key("pseudonymised")
+        json.beginObject()
+        json.field("payments", rows.payments)
+        json.field("transactions", rows.transactions)
+        json.field("alerts", rows.alerts)
+        json.endObject()
+        json.field("pseudonym", pseudonym)
+        json.endObject()
+        return MoneyRequest.json(.ok, json.bytes)
+    }
+}

@@ -1,0 +1,185 @@
+"""Privacy: client addresses kept only as far as --ip-privacy says, and a person erased on
+request from memory, snapshots and the records database (grepped for afterwards, with the
+ledger still summing); the erasure survives a restart and is recorded without the key."""
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import sqlite3
+import time
+
+import pytest
+
+from hubproc import Hub
+
+KEY = {"Authorization": "Bearer e2e-key"}
+SQLITE = os.environ.get("LIVEHUB_E2E_BACKEND", "sqlite") == "sqlite"
+PAYSTACK = "sk_privacy"
+
+
+def grep_data_dir(data_dir, *needles):
+    """Every file under the data dir that holds one of the needles (bytes, any case for emails)."""
+    found = []
+    for path in pathlib.Path(data_dir).rglob("*"):
+        if path.is_file():
+            content = path.read_bytes().lower()
+            found += [f"{path.name}: {n}" for n in needles if n.lower().encode() in content]
+    return found
+
+
+@pytest.mark.parametrize("privacy, kept_v4, kept_v6", [
+    ("truncate", "203.0.113.0", "2001:db8:85a3::"),
+    ("none", None, None),
+    ("full", "203.0.113.77", "2001:db8:85a3:8d3:1319:8a2e:370:7348"),
+])
+def test_client_addresses_are_kept_only_as_far_as_ip_privacy_says(tmp_path, privacy, kept_v4, kept_v6):
+    hub = Hub(str(tmp_path), "--trusted-proxy", "127.0.0.1/32", "--ip-privacy", privacy, "--paystack-secret", PAYSTACK)
+    try:
+        for session, address in (("v4", "203.0.113.77"), ("v6", "2001:db8:85a3:8d3:1319:8a2e:370:7348")):
+            status, _, _ = hub.request("POST", "/api/metrics/track/payment-error",
+                                       {"session_id": session, "error_code": "declined", "error_message": "no"},
+                                       {"Content-Type": "application/json", "X-Forwarded-For": address})
+            assert status == 200
+        errors = {e["session_id"]: e["ip"] for e in hub.request("GET", "/api/metrics/payment-errors", headers=KEY)[1]}
+        assert errors == {"v4": kept_v4, "v6": kept_v6}
+        sessions = hub.request("GET", "/api/sessions?session_id=v4", headers=KEY)[1]
+        assert sessions[0]["ip"] == kept_v4
+        body = json.dumps({"event": "charge.success", "data": {"reference": "ip-1", "amount": 100, "currency": "NGN"}}).encode()
+        signature = hmac.new(PAYSTACK.encode(), body, hashlib.sha512).hexdigest()
+        status, _, _ = hub.request("POST", "/api/webhooks/paystack", raw=body, headers={
+            "Content-Type": "application/json", "x-paystack-signature": signature, "X-Forwarded-For": "203.0.113.77"})
+        assert status == 200
+        headers = hub.request("GET", "/api/webhooks/log", headers=KEY)[1][0]["headers"]
+        assert headers.get("x-forwarded-for") == kept_v4
+    finally:
+        hub.stop()
+    if privacy != "full":
+        assert grep_data_dir(tmp_path, "203.0.113.77", "8a2e:370:7348") == [], "a full address reached the disk"
+
+
+def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path):
+    hub = Hub(str(tmp_path), "--paystack-secret", PAYSTACK)
+    email, phone, user = "Erin.Erase@shop.test", "+254 700 111 222", "u-erin"
+    try:
+        # Erin: a session with visits and a failed card, activity, a payment confirmed by a
+        # signed webhook that names her email, ledger entries (one raising an alert).
+        hub.beacon("session/start", {"session_id": "erin-1", "user_id": user, "email": email, "phone": phone})
+        hub.beacon("track/page-visit", {"session_id": "erin-1", "page_type": "category", "page_identifier": "shoes"})
+        hub.beacon("track/payment-error", {"session_id": "erin-1", "error_code": "declined", "error_message": "no"})
+        hub.beacon("session/start", {"session_id": "other-1", "email": "keep@shop.test"})
+        hub.request("POST", "/api/activity", {"user_id": user, "email": email, "action": "registration_started", "status": "success"}, KEY)
+        for stage in ("initialized", "completed"):
+            hub.request("POST", "/api/payments/events", {"reference": "erin-pay", "provider": "paystack", "stage": stage,
+                                                         "amount": "40.00", "user_id": user, "email": email, "phone": phone}, KEY)
+        body = json.dumps({"event": "charge.success", "data": {"reference": "erin-pay", "amount": 4000, "currency": "NGN",
+                                                              "customer": {"email": email}}}).encode()
+        signature = hmac.new(PAYSTACK.encode(), body, hashlib.sha512).hexdigest()
+        assert hub.request("POST", "/api/webhooks/paystack", raw=body,
+                           headers={"Content-Type": "application/json", "x-paystack-signature": signature})[0] == 200
+        for i, (kind, amount) in enumerate([("credit", "40.00"), ("debit", "55.00")]):
+            assert hub.request("POST", "/api/wallet/transactions", {"user_id": user, "amount": amount, "type": kind,
+                                                                      "description": "x", "reference": f"erin-{i}",
+                                                                      **({"payment_reference": "erin-pay"} if i == 0 else {})}, KEY)[0] == 201
+        before = hub.request("GET", "/api/admin/transactions/monitor?minutes=60", headers=KEY)[1]
+        assert any(user in a["message"] for a in hub.request("GET", "/api/alerts", headers=KEY)[1])
+
+        seller = {"Authorization": "Bearer " + hub.token("seller")}
+        assert hub.request("POST", "/api/privacy/erase", {"email": email}, seller)[0] == 403
+        assert hub.request("POST", "/api/privacy/erase", {"email": email, "phone": phone}, KEY)[0] == 400
+        assert hub.request("POST", "/api/privacy/erase", {}, KEY)[0] == 400
+        status, answer, _ = hub.request("POST", "/api/privacy/erase", {"email": email.upper()}, KEY)
+        assert status == 200, answer
+        assert answer["erased"]["sessions"] == 1 and answer["erased"]["payment_errors"] >= 1 and answer["erased"]["activity"] == 1
+        assert answer["erased"]["webhook_payloads"] == 1
+        assert answer["pseudonymised"]["payments"] == 1 and answer["pseudonymised"]["transactions"] == 2
+        pseudonym = answer["pseudonym"]
+        assert pseudonym.startswith("erased-") and email.lower() not in pseudonym
+
+        # No API returns her any more.
+        assert hub.request("GET", f"/api/sessions?email={email}", headers=KEY)[1] == []
+        assert hub.request("GET", f"/api/sessions?user_id={user}", headers=KEY)[1] == []
+        assert [s["session_id"] for s in hub.request("GET", "/api/sessions?email=keep@shop.test", headers=KEY)[1]] == ["other-1"]
+        everything = json.dumps([hub.request("GET", path, headers=KEY)[1] for path in (
+            "/api/metrics/payment-errors?limit=500", f"/api/activity?email={email}", f"/api/activity?user_id={user}",
+            "/api/payments", "/api/webhooks/log", "/api/alerts", "/api/wallet/transactions?limit=500",
+            "/api/admin/transactions/monitor?minutes=60", "/api/metrics/live-metrics")]).lower()
+        for needle in (email.lower(), user, "700 111 222", "254700111222"):
+            assert needle not in everything, f"{needle} is still answered"
+        # The ledger is whole, under the pseudonym.
+        after = hub.request("GET", "/api/admin/transactions/monitor?minutes=60", headers=KEY)[1]
+        assert (after["total_added"], after["total_spent"], after["transaction_count"]) == (before["total_added"], before["total_spent"], 2)
+        assert hub.request("GET", f"/api/wallet/balance?user_id={pseudonym}", headers=KEY)[1]["balance"] == -15.0
+        assert hub.request("GET", "/api/payments?reference=erin-pay", headers=KEY)[1][0]["status"] == "credited"
+        # A second erasure finds nothing more.
+        again = hub.request("POST", "/api/privacy/erase", {"email": email}, KEY)[1]
+        assert again["erased"] == {"sessions": 0, "payment_errors": 0, "activity": 0, "webhook_payloads": 0}
+    finally:
+        hub.stop()
+
+    # Nor does the disk: snapshots (the current and the one before), the database and its log.
+    assert grep_data_dir(tmp_path, email, user, "700 111 222", "254700111222") == []
+    if not SQLITE:
+        return
+    db = sqlite3.connect(tmp_path / "livehub.db")
+    kinds = db.execute("SELECT key_kind, by, length(key_hash) FROM erasures ORDER BY id").fetchall()
+    assert kinds == [("email", "api-key", 64), ("email", "api-key", 64)]
+    assert db.execute("SELECT sum(CASE WHEN type IN ('credit','refund') THEN amount_minor ELSE -amount_minor END) FROM transactions").fetchone() == (-1500,)
+    db.close()
+
+    # A restart on that snapshot does not bring her back.
+    hub = Hub(str(tmp_path))
+    try:
+        assert hub.request("GET", f"/api/sessions?email={email}", headers=KEY)[1] == []
+        assert hub.metrics()["total_active"] == 1
+    finally:
+        hub.stop()
+
+
+def test_every_kind_of_record_has_its_retention(tmp_path):
+    short = ("--session-retention", "1s", "--error-retention", "1s", "--webhook-payload-retention", "1s",
+             "--alert-retention", "1s", "--activity-retention", "1s", "--sweep-interval", "1s", "--paystack-secret", PAYSTACK)
+    hub = Hub(str(tmp_path), *short, "--broadcast-interval", "50ms")
+    try:
+        hub.beacon("session/start", {"session_id": "old-1", "email": "old@shop.test"})
+        hub.beacon("track/payment-error", {"session_id": "old-1", "error_code": "declined", "error_message": "no"})
+        hub.beacon("session/end", {"session_id": "old-1"})
+        hub.request("POST", "/api/activity", {"user_id": "u-old", "action": "first_login", "status": "success"}, KEY)
+        body = json.dumps({"event": "charge.success", "data": {"reference": "old-pay", "amount": 100, "currency": "NGN",
+                                                              "customer": {"email": "old@shop.test"}}}).encode()
+        signature = hmac.new(PAYSTACK.encode(), body, hashlib.sha512).hexdigest()
+        assert hub.request("POST", "/api/webhooks/paystack", raw=body,
+                           headers={"Content-Type": "application/json", "x-paystack-signature": signature})[0] == 200
+        assert hub.request("POST", "/api/wallet/transactions", {"user_id": "u-old", "amount": "60.00", "type": "debit",
+                                                                  "description": "x", "reference": "old-led"}, KEY)[0] == 201
+        assert hub.request("GET", "/api/alerts", headers=KEY)[1], "the debit raised alerts"
+        time.sleep(1.5)
+    finally:
+        hub.stop()
+    if SQLITE:
+        db = sqlite3.connect(tmp_path / "livehub.db")
+        assert db.execute("SELECT count(*) FROM payment_errors").fetchone() == (1,)
+        db.close()
+    # The retention pass runs at start, then every minute; the sweep forgets ended sessions.
+    hub = Hub(str(tmp_path), *short)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and hub.request("GET", "/api/alerts", headers=KEY)[1]:
+            time.sleep(0.2)
+        assert hub.request("GET", "/api/alerts", headers=KEY)[1] == []
+        entry = hub.request("GET", "/api/webhooks/log", headers=KEY)[1][0]
+        assert entry["payload"] == {"expired": True} and entry["headers"] == {} and entry["reference"] == "old-pay"
+        assert hub.request("GET", "/api/activity?user_id=u-old", headers=KEY)[1] == []
+        while time.time() < deadline and hub.request("GET", "/api/sessions?session_id=old-1", headers=KEY)[1]:
+            time.sleep(0.2)
+        assert hub.request("GET", "/api/sessions?session_id=old-1", headers=KEY)[1] == []
+        assert hub.request("GET", "/api/metrics/payment-errors", headers=KEY)[1] == []
+        # Payments and the ledger are kept.
+        assert hub.request("GET", "/api/payments?reference=old-pay", headers=KEY)[1][0]["status"] == "webhook_received"
+        assert hub.request("GET", "/api/wallet/balance?user_id=u-old", headers=KEY)[1]["balance"] == -60.0
+    finally:
+        hub.stop()
+    if SQLITE:
+        db = sqlite3.connect(tmp_path / "livehub.db")
+        assert db.execute("SELECT count(*) FROM payment_errors").fetchone() == (0,)
+        db.close()
