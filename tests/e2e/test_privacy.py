@@ -1,6 +1,7 @@
 """Privacy: client addresses kept only as far as --ip-privacy says, and a person erased on
 request from memory, snapshots and the records database (grepped for afterwards, with the
 ledger still summing); the erasure survives a restart and is recorded without the key."""
+import asyncio
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ import sqlite3
 import time
 
 import pytest
+import websockets
 
 from hubproc import Hub
 
@@ -183,3 +185,27 @@ def test_every_kind_of_record_has_its_retention(tmp_path):
         db = sqlite3.connect(tmp_path / "livehub.db")
         assert db.execute("SELECT count(*) FROM payment_errors").fetchone() == (0,)
         db.close()
+
+
+@pytest.mark.parametrize("privacy", ["none", "truncate"])
+def test_keeping_less_of_an_address_does_not_merge_rate_limits(tmp_path, privacy):
+    """Limits count by the whole address in memory whatever is stored: two clients of one
+    /24 (or with no address kept at all) still have a bucket each on /ws/track."""
+    hub = Hub(str(tmp_path), "--ip-privacy", privacy, "--beacon-rate", "5/s", "--beacon-burst", "10")
+
+    async def limited(source, messages):
+        async with websockets.connect(hub.ws + "/ws/track", local_addr=(source, 0)) as ws:
+            for _ in range(messages):
+                await ws.send(json.dumps({"type": "heartbeat", "session_id": "s-" + source}))
+            refused = 0
+            try:
+                while True:
+                    refused += json.loads(await asyncio.wait_for(ws.recv(), 0.5))["error"]["code"] == "rate_limited"
+            except asyncio.TimeoutError:
+                return refused
+
+    try:
+        assert asyncio.run(limited("127.0.0.2", 15)) >= 4
+        assert asyncio.run(limited("127.0.0.3", 5)) == 0, "another client has its own bucket"
+    finally:
+        hub.stop()

@@ -36,14 +36,17 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }()
 
     private lazy var peerRateKey = ClientLimits.key(peerIP)
+    /// What is stored and shown of the peer's address (`--ip-privacy`), worked out once.
+    private lazy var peerKeptIP = context.configuration.ipPrivacy.kept(peerIP)
 
     /// The client's address as beacons record it and rate limits count it: the peer, or
     /// what a trusted proxy says in `X-Forwarded-For`.
-    private func client(of request: HTTPRequest) -> (ip: String, rateKey: UInt64) {
+    private func client(of request: HTTPRequest) -> ClientAddressing {
         let trusted = context.configuration.trustedProxies
-        guard !trusted.isEmpty else { return (peerIP, peerRateKey) }
+        guard !trusted.isEmpty else { return ClientAddressing(ip: peerIP, rateKey: peerRateKey, keptIP: peerKeptIP) }
         let ip = ClientAddress.client(peer: peerIP, forwardedFor: request.head.headers.values("X-Forwarded-For").joined(separator: ","), trusted: trusted)
-        return (ip, ip == peerIP ? peerRateKey : ClientLimits.key(ip))
+        return ip == peerIP ? ClientAddressing(ip: peerIP, rateKey: peerRateKey, keptIP: peerKeptIP)
+            : ClientAddressing(ip: ip, rateKey: ClientLimits.key(ip), keptIP: context.configuration.ipPrivacy.kept(ip))
     }
 
     init(tcp: TCPConnection, context: LoopContext) {
@@ -118,8 +121,8 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private func handle(_ request: HTTPRequest) -> Bool {
         let keepAlive = request.head.keepAlive
         let headOnly = request.head.method == "HEAD"
-        let (clientIP, rateKey) = client(of: request)
-        switch context.router.route(request, clientIP: clientIP, rateKey: rateKey, now: context.loop.turnTime) {
+        let addressing = client(of: request)
+        switch context.router.route(request, client: addressing, now: context.loop.turnTime) {
         case .respond(let response):
             if inFlight.isEmpty { return respond(response, keepAlive: keepAlive, headOnly: headOnly) }
             inFlight.append(PendingAnswer(token: 0, keepAlive: keepAlive, headOnly: headOnly, headers: HTTPHeaders(), response: response))
@@ -144,7 +147,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             tcp.markQueuedAsPromised()
             hasBeenAnswered = true  // a slow-consumer close must come after the 101
             let webSocket = WebSocketEndpointConnection(tcp: tcp, context: context, endpoint: endpoint, deflate: deflate,
-                                                        clientIP: context.configuration.ipPrivacy.kept(clientIP), userAgent: try? Beacon.userAgent(request.head.headers["User-Agent"]))
+                                                        client: addressing, userAgent: try? Beacon.userAgent(request.head.headers["User-Agent"]))
             tcp.delegate = webSocket
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())

@@ -61,3 +61,12 @@ public enum IPPrivacy: String, Sendable, CaseIterable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// A request's client as the server uses it: the whole address (rate limits, in memory
+/// only) and what `--ip-privacy` lets it store and show.
+struct ClientAddressing: Sendable {
+    let ip: String
+    /// The rate-limit bucket (`ClientLimits.key(ip)`).
+    let rateKey: UInt64
+    let keptIP: String?
+}

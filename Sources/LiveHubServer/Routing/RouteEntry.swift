@@ -19,10 +19,10 @@ struct RouteRequest {
     let captures: [Substring]
     /// The caller's token; nil for the API key or an open route.
     let token: AccessToken?
-    let clientIP: String
-    /// The client's rate-limit bucket (`ClientLimits.key(clientIP)`).
-    let rateKey: UInt64
+    let client: ClientAddressing
     let now: UInt64
+    /// The client's rate-limit bucket.
+    var rateKey: UInt64 { client.rateKey }
 
     var head: HTTPRequestHead { request.head }
     var query: [String: String] { QueryString.parse(head.query) }

@@ -47,15 +47,15 @@ struct Router {
         self.patterned = patterned
     }
 
-    func route(_ request: HTTPRequest, clientIP: String, rateKey: UInt64, now: UInt64) -> Route {
+    func route(_ request: HTTPRequest, client: ClientAddressing, now: UInt64) -> Route {
         do {
-            return try dispatch(request, clientIP: clientIP, rateKey: rateKey, now: now)
+            return try dispatch(request, client: client, now: now)
         } catch {
             return .respond(error.response)
         }
     }
 
-    private func dispatch(_ request: HTTPRequest, clientIP: String, rateKey: UInt64, now: UInt64) throws(APIError) -> Route {
+    private func dispatch(_ request: HTTPRequest, client: ClientAddressing, now: UInt64) throws(APIError) -> Route {
         let head = request.head
         let entry: RouteEntry
         let captures: [Substring]
@@ -77,7 +77,7 @@ struct Router {
         case .keyOrToken(let scopes): token = try authorize(head, scopes: scopes)
         case .token(let scopes): token = try authorize(head, scopes: scopes, apiKeyAllowed: false)
         }
-        return try entry.handle(self, RouteRequest(request: request, captures: captures, token: token, clientIP: clientIP, rateKey: rateKey, now: now))
+        return try entry.handle(self, RouteRequest(request: request, captures: captures, token: token, client: client, now: now))
     }
 
     /// The `Allow` value for these methods (a GET also allows HEAD).
@@ -111,7 +111,7 @@ struct Router {
             throw refused
         }
         let beacon = try Beacon.parse(kind: kind, body: try jsonBody(r.request))
-        let client = ClientInfo(ip: configuration.ipPrivacy.kept(r.clientIP), userAgent: try Beacon.userAgent(r.head.headers["User-Agent"]))
+        let client = ClientInfo(ip: r.client.keptIP, userAgent: try Beacon.userAgent(r.head.headers["User-Agent"]))
         return .hub(.beacon(beacon, client), headers: cors)
     }
 

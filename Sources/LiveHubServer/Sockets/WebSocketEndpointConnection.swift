@@ -27,9 +27,10 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     /// The permessage-deflate agreement, if any.
     let deflate: PerMessageDeflate?
 
-    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, deflate: PerMessageDeflate?, clientIP: String?, userAgent: String?) {
-        self.client = ClientInfo(ip: clientIP, userAgent: userAgent)
-        self.rateKey = ClientLimits.key(clientIP ?? "")
+    init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, deflate: PerMessageDeflate?, client addressing: ClientAddressing,
+         userAgent: String?) {
+        self.client = ClientInfo(ip: addressing.keptIP, userAgent: userAgent)
+        self.rateKey = addressing.rateKey
         self.deflate = deflate
         self.tcp = tcp
         self.context = context
