@@ -124,8 +124,20 @@ extension RecordsStore {
         }
         // The ledger stays whole: each of their user ids becomes a pseudonym of its own, so
         // every (user, seq) stays unique and every balance still sums.
-        for (i, user) in u.enumerated() {
-            let alias = Value.text(i == 0 ? request.pseudonym : "\(request.pseudonym)-\(i + 1)")
+        var suffix = 1
+        func unusedAlias() throws(Failure) -> Value {
+            // The same key gives the same pseudonym: a person erased again (who came back
+            // under a new user id) gets the next free one, never one that holds a ledger.
+            while true {
+                let alias = suffix == 1 ? request.pseudonym : "\(request.pseudonym)-\(suffix)"
+                suffix += 1
+                let used = try db.query("SELECT 1 FROM wallets WHERE user_id = $1 UNION ALL SELECT 1 FROM transactions WHERE user_id = $1 LIMIT 1",
+                                        [.text(alias)])
+                if used.isEmpty { return .text(alias) }
+            }
+        }
+        for user in u {
+            let alias = try unusedAlias()
             // Numbered in the order they appear: SQLite binds `$n` that way (see SQLConnection).
             try db.query("UPDATE transactions SET user_id = $1 WHERE user_id = $2", [alias, .text(user)])
             erased.transactions += db.changes

@@ -116,6 +116,14 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
         # A second erasure finds nothing more.
         again = hub.request("POST", "/api/privacy/erase", {"email": email}, KEY)[1]
         assert again["erased"] == {"sessions": 0, "payment_errors": 0, "activity": 0, "webhook_payloads": 0}
+        # She comes back under a new user id and asks again: the same key, a pseudonym of its own.
+        hub.request("POST", "/api/payments/events", {"reference": "erin-pay-2", "provider": "paystack", "stage": "initialized",
+                                                     "amount": "5.00", "user_id": user + "-2", "email": email}, KEY)
+        assert hub.request("POST", "/api/wallet/transactions", {"user_id": user + "-2", "amount": "5.00", "type": "credit",
+                                                                  "description": "x", "reference": "erin-again"}, KEY)[0] == 201
+        status, third, _ = hub.request("POST", "/api/privacy/erase", {"email": email}, KEY)
+        assert status == 200 and third["pseudonymised"]["transactions"] == 1, third
+        assert hub.request("GET", f"/api/wallet/balance?user_id={pseudonym}-2", headers=KEY)[1]["balance"] == 5.0
     finally:
         hub.stop()
 
@@ -125,8 +133,8 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
         return
     db = sqlite3.connect(tmp_path / "livehub.db")
     kinds = db.execute("SELECT key_kind, by, length(key_hash) FROM erasures ORDER BY id").fetchall()
-    assert kinds == [("email", "api-key", 64), ("email", "api-key", 64)]
-    assert db.execute("SELECT sum(CASE WHEN type IN ('credit','refund') THEN amount_minor ELSE -amount_minor END) FROM transactions").fetchone() == (-1500,)
+    assert kinds == [("email", "api-key", 64)] * 3
+    assert db.execute("SELECT sum(CASE WHEN type IN ('credit','refund') THEN amount_minor ELSE -amount_minor END) FROM transactions").fetchone() == (-1000,)
     db.close()
 
     # A restart on that snapshot does not bring her back.
