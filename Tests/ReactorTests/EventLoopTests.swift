@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import Testing
 @testable import Reactor
@@ -41,6 +42,21 @@ struct EventLoopTests {
         group.join()  // returns only if the task ran and stopped the loop
         let didRun = ran.value.load(ordering: .relaxed)
         #expect(didRun)
+    }
+
+    /// A server prints that it is ready once `start` returns: every loop's setup has run by
+    /// then, loop 0's first (the hub lives there; the others serve what it publishes).
+    @Test func startReturnsOnceEverySetupHasRunInLoopOrder() throws {
+        let group = try ReactorGroup(loops: 4)
+        let order = Mutex<[Int]>([])
+        try group.start { loop in
+            if loop.index == 0 { usleep(50_000) }  // a slow first setup (a snapshot to restore)
+            order.withLock { $0.append(loop.index) }
+        }
+        let seen = order.withLock { $0 }
+        #expect(seen == [0, 1, 2, 3])
+        for handle in group.handles { handle.execute { $0.stop() } }
+        group.join()
     }
 }
 
