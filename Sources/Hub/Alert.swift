@@ -62,9 +62,9 @@ public final class AlertRules {
         /// This many payment errors within `spikeWindow` is a spike (alerted once per window).
         public var spikeThreshold = 5
         public var spikeWindow: Int64 = 60_000
-        /// `--notify-credited`: each payment confirmed and credited is announced.
+        /// `--notify credited`: each payment confirmed and credited is announced.
         public var notifyCredited = true
-        /// `--notify-webhook-failures`: a delivery that failed verification or processing is
+        /// `--notify webhook-failures`: a delivery that failed verification or processing is
         /// announced, at most once per provider per `webhookFailureWindow` (anyone can post one).
         public var notifyWebhookFailures = true
         public var webhookFailureWindow: Int64 = 60_000

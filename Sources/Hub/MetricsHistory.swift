@@ -26,6 +26,14 @@ public struct MetricsHistory: Sendable, Equatable {
             self.sessionsStarted = sessionsStarted
         }
 
+        /// This minute's events, ending with sessions where `counters` has them.
+        func ending(with counters: PresenceCounters) -> Point {
+            var point = self
+            point.totalActive = counters.totalActive
+            point.pages = counters.pages.filter { $0.value != 0 }
+            return point
+        }
+
         /// The same state a minute later, nothing having happened in it.
         func carried(to minute: Int64) -> Point {
             Point(minute: minute, totalActive: totalActive, pages: pages)
@@ -65,10 +73,7 @@ public struct MetricsHistory: Sendable, Equatable {
     }
 
     private mutating func close(into minute: Int64, counters: PresenceCounters) {
-        var closed = current
-        closed.totalActive = counters.totalActive
-        closed.pages = counters.pages.filter { $0.value != 0 }
-        finished.append(closed)
+        finished.append(current.ending(with: counters))
         let oldest = minute - Int64(capacity) + 1
         if let first = finished.first, first.minute < oldest {
             finished.removeFirst(finished.firstIndex { $0.minute >= oldest } ?? finished.count)
@@ -90,10 +95,7 @@ public struct MetricsHistory: Sendable, Equatable {
     public func points(minutes: Int, now: Int64, counters: PresenceCounters) -> [Point] {
         let newest = max(Self.minute(of: now), current.minute)
         let wanted = Int64(max(1, min(minutes, capacity)))
-        var open = current
-        open.totalActive = counters.totalActive
-        open.pages = counters.pages.filter { $0.value != 0 }
-        let known = finished + [open]
+        let known = finished + [current.ending(with: counters)]
         let first = max(newest - wanted + 1, known[0].minute)
         var result: [Point] = []
         result.reserveCapacity(Int(newest - first + 1))
@@ -112,10 +114,7 @@ public struct MetricsHistory: Sendable, Equatable {
     /// The minutes as a snapshot keeps them: the finished ones, then the open one closed
     /// with `counters`.
     public func saved(counters: PresenceCounters) -> [Point] {
-        var open = current
-        open.totalActive = counters.totalActive
-        open.pages = counters.pages.filter { $0.value != 0 }
-        return finished + [open]
+        finished + [current.ending(with: counters)]
     }
 
     /// A history restored from a snapshot's minutes, resumed at `milliseconds`. The minutes

@@ -53,9 +53,8 @@ public final class PresenceHub {
     public private(set) var sessionsEvicted = 0
 
     /// The clock, never going backwards: the activity list stays ordered even if the
-    /// wall clock is set back.
-    /// Every change reads the time first, so this is where a new minute of the history
-    /// starts, with the counters as they were at the end of the last one.
+    /// wall clock is set back. Every change reads the time first, so this is also where a
+    /// new minute of the history starts, with the counters as they were at the last one's end.
     private func now() -> Int64 {
         lastNow = max(lastNow, clock.nowMilliseconds)
         history.roll(to: lastNow, counters: counters)
@@ -190,7 +189,7 @@ public final class PresenceHub {
     /// Removes a person's sessions (live or ended, with their visits) and payment errors
     /// (theirs by contact, or recorded in a removed session). The counts stay exact: a live
     /// session removed leaves them as its end would.
-    public func erase(_ key: ErasureKey) -> PresenceErasure {
+    public func erase(_ key: PersonKey) -> PresenceErasure {
         var erased = PresenceErasure()
         var slots: [Int32] = []
         table.forEach { session in

@@ -7,6 +7,8 @@ public struct SnapshotStore: Sendable {
     public let directory: String
     public var path: String { directory + "/snapshot" }
     public var previousPath: String { directory + "/snapshot.prev" }
+    /// Where a snapshot that could not be read is set aside.
+    var corruptPath: String { path + ".corrupt" }
 
     public init(directory: String) {
         self.directory = directory
@@ -49,7 +51,7 @@ public struct SnapshotStore: Sendable {
         }
         if !keepingPrevious {
             unlink(previousPath)
-            unlink(path + ".corrupt")
+            unlink(corruptPath)
         }
         FileBytes.syncDirectory(of: path)
     }
@@ -85,7 +87,7 @@ public struct SnapshotStore: Sendable {
         }
         do {
             let previous = try Self.read(previousPath)
-            let aside = path + ".corrupt"
+            let aside = corruptPath
             _ = rename(path, aside)
             return .recovered(previous, problem: problem, movedTo: aside)
         } catch {

@@ -2,7 +2,7 @@ import Hub
 
 /// `POST /api/privacy/erase`, as the records database carries it out.
 public struct ErasureRequest: Sendable {
-    public var key: ErasureKey
+    public var key: PersonKey
     /// What presence found of the same person (their sessions' other contact fields).
     public var presence: PresenceErasure
     /// What replaces the person's contact fields where rows are kept (ledger, payments,
@@ -12,7 +12,7 @@ public struct ErasureRequest: Sendable {
     public var keyHash: String
     public var by: String
 
-    public init(key: ErasureKey, presence: PresenceErasure, pseudonym: String, keyHash: String, by: String) {
+    public init(key: PersonKey, presence: PresenceErasure, pseudonym: String, keyHash: String, by: String) {
         self.key = key
         self.presence = presence
         self.pseudonym = pseudonym
@@ -33,6 +33,24 @@ public struct RecordsErasure: Sendable, Equatable {
     public init() {}
 }
 
+/// `a IN ($1, $2) OR b IN ($3)`: a row that has any of the values, the `$n` numbered in
+/// the order they appear (as SQLite binds them); with no values, no row.
+private struct AnyOf {
+    private var parts: [String] = []
+    private(set) var values: [SQLValue] = []
+
+    mutating func column(_ column: String, in set: some Collection<String>) {
+        guard !set.isEmpty else { return }
+        let numbers = set.sorted().map { value -> String in
+            values.append(.text(value))
+            return "$\(values.count)"
+        }
+        parts.append("\(column) IN (\(numbers.joined(separator: ", ")))")
+    }
+
+    var sql: String { parts.isEmpty ? "1 = 0" : parts.joined(separator: " OR ") }
+}
+
 extension RecordsStore {
     /// Deletes the person's payment errors and activity, empties the payloads and headers of
     /// the webhook deliveries of their payments, and puts the pseudonym in place of their
@@ -41,70 +59,50 @@ extension RecordsStore {
     /// payments and activity name. Part of the caller's transaction.
     public func erase(_ request: ErasureRequest, at now: Int64) throws(Failure) -> RecordsErasure {
         var emails = request.presence.emails, phones = request.presence.phones, users = request.presence.userIds
-        let sessions = request.presence.sessionIds.union(request.key.kind == "session_id" ? [request.key.normalized] : [])
+        var sessions = request.presence.sessionIds
         switch request.key {
         case .email(let email): emails.insert(email.lowercased())
         case .phone(let phone): phones.insert(phone)
         case .userId(let id): users.insert(id)
-        case .sessionId: break
+        case .sessionId(let id): sessions.insert(id)
         }
-        let nocaseEmail = db.dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)"
-        func list(_ values: [String], from start: Int) -> String { values.indices.map { "$\(start + $0)" }.joined(separator: ", ") }
+        let email = db.dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)"  // `emails` are lowercase
         // The same person under their other keys, as their payments and activity name them.
-        func personCondition(_ values: inout [Value]) -> String {
-            var parts: [String] = []
-            let e = emails.sorted(), p = phones.map(PhoneNumber.digits).filter { !$0.isEmpty }.sorted(), u = users.sorted()
-            if !e.isEmpty { parts.append("\(nocaseEmail) IN (\(list(e.map { db.dialect == .sqlite ? $0 : $0.lowercased() }, from: values.count + 1)))"); values += e.map { .text($0) } }
-            if !p.isEmpty { parts.append("phone_digits IN (\(list(p, from: values.count + 1)))"); values += p.map { .text($0) } }
-            if !u.isEmpty { parts.append("user_id IN (\(list(u, from: values.count + 1)))"); values += u.map { .text($0) } }
-            return parts.isEmpty ? "1 = 0" : parts.joined(separator: " OR ")
-        }
-        var values: [Value] = []
-        let paymentsOfPerson = personCondition(&values)
         var references: [String] = []
-        for row in try db.query("SELECT reference, user_id, email, phone FROM payments WHERE \(paymentsOfPerson)", values) {
+        var ofPayments = AnyOf()
+        ofPayments.column(email, in: emails)
+        ofPayments.column("phone_digits", in: phones.map(PhoneNumber.digits).filter { !$0.isEmpty })
+        ofPayments.column("user_id", in: users)
+        for row in try db.query("SELECT reference, user_id, email, phone FROM payments WHERE \(ofPayments.sql)", ofPayments.values) {
             if let reference = row[0].text { references.append(reference) }
             if let id = row[1].text, !id.hasPrefix("erased-") { users.insert(id) }
             if let email = row[2].text { emails.insert(email.lowercased()) }
             if let phone = row[3].text { phones.insert(phone) }
         }
-        let activityEmails = emails.sorted(), activityUsers = users.sorted()
-        var activityValues: [Value] = []
-        var activityParts: [String] = []
-        if !activityEmails.isEmpty {
-            activityParts.append("\(nocaseEmail) IN (\(list(activityEmails, from: 1)))")
-            activityValues += activityEmails.map { .text(db.dialect == .sqlite ? $0 : $0.lowercased()) }
+        func ofActivity() -> AnyOf {
+            var condition = AnyOf()
+            condition.column(email, in: emails)
+            condition.column("user_id", in: users)
+            return condition
         }
-        if !activityUsers.isEmpty {
-            activityParts.append("user_id IN (\(list(activityUsers, from: activityValues.count + 1)))")
-            activityValues += activityUsers.map { .text($0) }
-        }
-        for row in try db.query("SELECT user_id FROM activity WHERE \(activityParts.isEmpty ? "1 = 0" : activityParts.joined(separator: " OR "))", activityValues) {
+        let named = ofActivity()
+        for row in try db.query("SELECT user_id FROM activity WHERE \(named.sql)", named.values) {
             if let id = row[0].text { users.insert(id) }
         }
 
         var erased = RecordsErasure()
-        // Payment errors: theirs by contact, or recorded in one of their sessions.
-        var errorValues: [Value] = []
-        var errorParts: [String] = []
-        let e = emails.sorted(), rawPhones = phones.sorted(), s = sessions.sorted()
-        if !e.isEmpty { errorParts.append("\(nocaseEmail) IN (\(list(e, from: 1)))"); errorValues += e.map { .text($0) } }
-        if !rawPhones.isEmpty { errorParts.append("phone IN (\(list(rawPhones, from: errorValues.count + 1)))"); errorValues += rawPhones.map { .text($0) } }
-        if !s.isEmpty { errorParts.append("session_id IN (\(list(s, from: errorValues.count + 1)))"); errorValues += s.map { .text($0) } }
-        if !errorParts.isEmpty {
-            try db.query("DELETE FROM payment_errors WHERE \(errorParts.joined(separator: " OR "))", errorValues)
-            erased.paymentErrors = db.changes
-        }
-        // Activity: theirs by user id or email.
-        var activityDelete: [Value] = []
-        var activityDeleteParts: [String] = []
+        // Payment errors: theirs by contact (the phone as it was written), or recorded in one of their sessions.
+        var ofErrors = AnyOf()
+        ofErrors.column(email, in: emails)
+        ofErrors.column("phone", in: phones)
+        ofErrors.column("session_id", in: sessions)
+        try db.query("DELETE FROM payment_errors WHERE \(ofErrors.sql)", ofErrors.values)
+        erased.paymentErrors = db.changes
+        // Activity: theirs by user id or email (with the user ids the activity itself named).
+        let theirs = ofActivity()
+        try db.query("DELETE FROM activity WHERE \(theirs.sql)", theirs.values)
+        erased.activity = db.changes
         let u = users.sorted()
-        if !e.isEmpty { activityDeleteParts.append("\(nocaseEmail) IN (\(list(e, from: 1)))"); activityDelete += e.map { .text($0) } }
-        if !u.isEmpty { activityDeleteParts.append("user_id IN (\(list(u, from: activityDelete.count + 1)))"); activityDelete += u.map { .text($0) } }
-        if !activityDeleteParts.isEmpty {
-            try db.query("DELETE FROM activity WHERE \(activityDeleteParts.joined(separator: " OR "))", activityDelete)
-            erased.activity = db.changes
-        }
         let pseudonym = Value.text(request.pseudonym)
         // Payments and their events stay, under the pseudonym; their deliveries keep the row
         // (provider, time, status) without the payload and headers that named the person.

@@ -9,6 +9,24 @@ import urllib.request
 import pytest
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Selenium, one per test module (skipped where
+    chromium or chromium-driver is missing)."""
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("chromium and chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

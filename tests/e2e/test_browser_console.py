@@ -4,15 +4,12 @@ every open page; the dashboard's chart is drawn from the hub's history on a fres
 Each page is saved at desktop width and at 390 px in test-artifacts/ for a person to look at,
 and none may scroll sideways on the phone."""
 import pathlib
-import shutil
 import time
 import urllib.request
 
 import pytest
 
 selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -64,20 +61,6 @@ def hub(tmp_path_factory):
     assert [g["reference"] for g in hub.request("GET", "/api/payments/gaps", headers=KEY)[1]] == ["pay-gap"]
     yield hub
     hub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 def wait_for(driver, what, check, timeout=10):
@@ -227,17 +210,19 @@ def test_a_seller_token_is_told_what_support_needs(hub, browser):
         assert answer.headers["Content-Type"] == "image/x-icon" and answer.read(4) == b"\0\0\1\0"
 
 
-def test_the_tracker_honours_global_privacy_control_until_the_shop_opts_in(hub, browser):
-    """With GPC on (Chromium does not send it by itself: the page sees it as a browser that
-    does), the demo store's tracker stores no session id and sends nothing; LiveHub.optIn()
-    starts it, LiveHub.optOut() ends the session and forgets it. Last in this module: it
-    changes the totals."""
+@pytest.mark.parametrize("signal", ["Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true});",
+                                    "Object.defineProperty(Navigator.prototype, 'doNotTrack', {get: () => '1'});"],
+                         ids=["global-privacy-control", "do-not-track"])
+def test_the_tracker_honours_the_browsers_privacy_signal_until_the_shop_opts_in(hub, browser, signal):
+    """With GPC or DNT on (headless Chromium sends neither by itself: the page sees it as a
+    browser that does), the demo store's tracker stores no session id and sends nothing;
+    LiveHub.optIn() starts it, LiveHub.optOut() ends the session and forgets it. Last in
+    this module: it changes the totals."""
     def total():
         return hub.request("GET", "/api/metrics/live-metrics", headers=KEY)[1]["total_active"]
 
     before = total()
-    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-        "source": "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true});"})
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": signal})
     try:
         browser.get(hub.base + "/demo/")
         browser.execute_script("localStorage.clear()")
@@ -246,7 +231,7 @@ def test_the_tracker_honours_global_privacy_control_until_the_shop_opts_in(hub, 
         time.sleep(1)
         assert browser.execute_script("return LiveHub.isTracking()") is False
         assert browser.execute_script("return localStorage.getItem('livehub_session')") is None, "no session id is stored"
-        assert total() == before, "a GPC browser is not counted"
+        assert total() == before, "a browser that asks not to be tracked is not counted"
         browser.execute_script("LiveHub.optIn()")
         wait_for(browser, "the opted-in session counted", lambda: total() == before + 1)
         browser.get(hub.base + "/demo/?page=category&id=gpc")  # the choice is remembered across pages

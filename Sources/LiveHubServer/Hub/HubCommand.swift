@@ -18,7 +18,7 @@ enum HubCommand: Sendable {
     static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
     static var cleanup: HubCommand { .presence(.cleanup) }
     static func history(minutes: Int) -> HubCommand { .presence(.history(minutes: minutes)) }
-    static func sessions(_ query: SessionQuery) -> HubCommand { .presence(.sessions(query)) }
+    static func sessions(_ person: PersonKey) -> HubCommand { .presence(.sessions(person)) }
     static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
     static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
     static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
@@ -48,26 +48,8 @@ enum PresenceCommand: Sendable {
     case cleanup
     /// `GET /api/metrics/history`: the chart's minutes, read where they are kept.
     case history(minutes: Int)
-    /// `GET /api/sessions`: one person's sessions, for support.
-    case sessions(SessionQuery)
-}
-
-/// Whose sessions: any one of these given, matched exactly (the email without case).
-struct SessionQuery: Sendable {
-    var email: String?
-    var phone: String?
-    var userId: String?
-    var sessionId: String?
-    /// The most sessions answered, newest first.
-    static let limit = 50
-
-    func matches(_ session: Session) -> Bool {
-        if let sessionId, session.id == sessionId { return true }
-        if let userId, session.userId == userId { return true }
-        if let email, let theirs = session.email, theirs.lowercased() == email { return true }
-        if let phone, let theirs = session.phone, PhoneNumber.digits(theirs) == phone { return true }
-        return false
-    }
+    /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`).
+    case sessions(PersonKey)
 }
 
 /// Money and payments, as checked on the connection's loop (committed to the records
@@ -99,7 +81,7 @@ enum HubTask: Sendable {
 
 /// `POST /api/privacy/erase`, as checked on the connection's loop.
 struct ErasureCall: Sendable {
-    var key: ErasureKey
+    var key: PersonKey
     /// A keyed hash of the key (HMAC with the hub's secret): the same person always gets
     /// the same one, and nobody without the secret can tell whose it is.
     var pseudonym: String

@@ -80,12 +80,12 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
-        case .sessions(let query):
+        case .sessions(let person):
             var found: [Session] = []
-            hub.forEachSession { if query.matches($0) { found.append($0) } }
+            hub.forEachSession { if person.matches(sessionId: $0.id, userId: $0.userId, email: $0.email, phone: $0.phone) { found.append($0) } }
             found.sort { $0.startedAt > $1.startedAt }
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                body: HubMessages.sessions(found.prefix(SessionQuery.limit)))
+                                body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
         case .history(let minutes):
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
                                 body: HubMessages.history(hub.historyPoints(minutes: minutes)))
@@ -230,6 +230,8 @@ final class HubService {
 
     /// Sessions copied per loop turn while a snapshot is captured (about 10 ms of work).
     static let snapshotSlice = 8192
+    /// The most sessions `GET /api/sessions` answers, newest first.
+    static let sessionsAnswered = 50
 
     private func snapshotWritten(_ result: Result<Void, SnapshotStore.WriteError>, started: UInt64) {
         snapshotInFlight = false

@@ -100,13 +100,10 @@ enum RouteTable {
         },
         RouteEntry(.get, "/api/sessions", .keyOrToken([.admin])) { _, r throws(APIError) in
             let query = r.query
-            func given(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
-            let sessions = SessionQuery(email: given("email")?.lowercased(), phone: given("phone").map(PhoneNumber.digits).flatMap { $0.isEmpty ? nil : $0 },
-                                        userId: given("user_id"), sessionId: given("session_id"))
-            guard sessions.email != nil || sessions.phone != nil || sessions.userId != nil || sessions.sessionId != nil else {
-                throw QueryParameters.invalid("email, phone, user_id or session_id is required")
-            }
-            return .hub(.sessions(sessions))
+            return .hub(.sessions(try PersonKey.parse(invalid: QueryParameters.invalid) { name, max throws(APIError) in
+                guard let value = query[name], value.utf8.count > max else { return query[name] }
+                throw QueryParameters.invalid("\(name) is longer than \(max) bytes")
+            }))
         },
         RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.erase(try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.token?.subject ?? "api-key")))

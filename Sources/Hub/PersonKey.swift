@@ -1,11 +1,12 @@
-/// Whose data a privacy erasure removes: one key, as the request named it.
-public enum ErasureKey: Sendable, Equatable {
+/// A person as one of their keys names them: whose sessions support looks up, whose data
+/// an erasure removes.
+public enum PersonKey: Sendable, Equatable {
     case email(String)
     case phone(String)
     case userId(String)
     case sessionId(String)
 
-    /// The key's kind as the erasure record names it (never the key itself).
+    /// The key's kind as requests and the erasure record name it (never the key itself).
     public var kind: String {
         switch self {
         case .email: return "email"

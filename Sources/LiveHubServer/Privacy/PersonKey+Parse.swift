@@ -1,0 +1,34 @@
+import Auth
+import Hub
+import JSON
+
+extension PersonKey {
+    /// Exactly one of `email`, `phone`, `user_id` or `session_id`, from a request's fields
+    /// (`value(name, maxLength)`); an empty one counts as absent.
+    static func parse(invalid: (String) -> APIError, value: (String, Int) throws(APIError) -> String?) throws(APIError) -> PersonKey {
+        var keys: [PersonKey] = []
+        if let email = try value("email", 320), !email.isEmpty { keys.append(.email(email)) }
+        if let phone = try value("phone", 64), !phone.isEmpty {
+            guard !PhoneNumber.digits(phone).isEmpty else { throw invalid("phone has no digits") }
+            keys.append(.phone(phone))
+        }
+        if let user = try value("user_id", 256), !user.isEmpty { keys.append(.userId(user)) }
+        if let session = try value("session_id", 256), !session.isEmpty { keys.append(.sessionId(session)) }
+        guard keys.count == 1, let key = keys.first else {
+            throw invalid("name the person by exactly one of email, phone, user_id or session_id")
+        }
+        return key
+    }
+}
+
+extension ErasureCall {
+    /// `{email} | {phone} | {user_id} | {session_id}`: exactly one, as the person is known.
+    static func parse(_ body: JSONValue, secret: [UInt8], by: String) throws(APIError) -> ErasureCall {
+        let fields = try BodyFields(body, errorCode: "invalid_erasure")
+        let key = try PersonKey.parse(invalid: fields.invalid) { name, max throws(APIError) in try fields.text(name, max: max) }
+        func keyed(_ purpose: String) -> String {
+            HMAC.hex(HMAC.sha256(key: secret, message: Array("livehub \(purpose) \(key.kind) \(key.normalized)".utf8)))
+        }
+        return ErasureCall(key: key, pseudonym: "erased-" + keyed("pseudonym").prefix(16), keyHash: keyed("erasure"), by: by)
+    }
+}
