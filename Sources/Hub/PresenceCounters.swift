@@ -11,12 +11,12 @@ public struct PresenceCounters: Sendable, Equatable {
     /// Distinct names per map, `"other"` included.
     public let maxKeys: Int
     /// Active sessions per page type (any type, not only those with tiles).
-    public private(set) var pages: [String: Int] = [:]
+    public internal(set) var pages: [String: Int] = [:]
     /// Active sessions per category, from category pages' identifiers.
-    public private(set) var categories: [String: Int] = [:]
+    public internal(set) var categories: [String: Int] = [:]
     /// Active sessions per offer, from offer pages' identifiers.
-    public private(set) var offers: [String: Int] = [:]
-    public private(set) var totalActive = 0
+    public internal(set) var offers: [String: Int] = [:]
+    public internal(set) var totalActive = 0
 
     public init(maxKeys: Int = 100) {
         self.maxKeys = max(2, maxKeys)

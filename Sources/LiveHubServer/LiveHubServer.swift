@@ -1,4 +1,5 @@
 import Auth
+import Cluster
 import Glibc
 import Hub
 import Logging
@@ -137,13 +138,16 @@ public final class LiveHubServer {
         effects.shared = shared
         self.group = group
         self.shared = shared
+        let cluster = clusterPresence(configuration, shared: shared)
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
             context.sellerRoom.errorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             loop.context = context
             if loop.index == 0 {
-                context.hubService = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
+                let service = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
+                context.hubService = service
                 money.start()
+                if let cluster { service.join(cluster) }
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in
@@ -169,6 +173,21 @@ public final class LiveHubServer {
             loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned context] in
                 context.tick()
             }
+        }
+    }
+
+    /// Cluster mode: this node's presence shared through the database, and the other
+    /// nodes' handed to the hub's loop.
+    private func clusterPresence(_ configuration: ServerConfiguration, shared: ServerShared) -> ClusterPresence? {
+        guard case .postgres(let url) = configuration.database else { return nil }
+        let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
+        let interval = configuration.broadcastInterval.milliseconds
+        let settings = ClusterPresence.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
+                                                     freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
+        startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
+        let hubHandle = shared.hubHandle
+        return ClusterPresence(configuration: settings) { others in
+            hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.othersChanged(others) }
         }
     }
 

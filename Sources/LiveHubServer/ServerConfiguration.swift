@@ -103,6 +103,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The records database: SQLite in the data dir, or PostgreSQL (`--database`).
     public var database: RecordsDatabase?
+    /// This node's name in `cluster_nodes` (`--node-id`; default host:port). PostgreSQL
+    /// records make a hub a cluster node: the others are the hubs on the same database.
+    public var nodeID: String?
 
     public init() {}
 }

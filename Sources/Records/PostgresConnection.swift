@@ -7,7 +7,7 @@ import Glibc
 /// before the next statement (its prepared statements with it), so the hub recovers by
 /// itself when the server comes back.
 public final class PostgresConnection: SQLConnection {
-    private var connection: OpaquePointer?
+    var connection: OpaquePointer?
     private let url: String
     /// SQL → the name it was prepared under, on this connection.
     private var prepared: [String: String] = [:]
@@ -145,14 +145,19 @@ public final class PostgresConnection: SQLConnection {
         return name
     }
 
+    /// How many times the connection was lost and made anew (what it LISTENed to, it no
+    /// longer does).
+    public private(set) var resets = 0
+
     private func reconnectIfNeeded() throws(RecordsFailure) {
         guard PQstatus(connection) != CONNECTION_OK else { return }
         prepared = [:]
+        resets += 1
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else { throw RecordsFailure("\(name): \(Self.message(connection))") }
     }
 
-    private static func message(_ connection: OpaquePointer?) -> String {
+    static func message(_ connection: OpaquePointer?) -> String {
         guard let connection, let text = PQerrorMessage(connection) else { return "cannot connect" }
         return String(cString: text).trimmingCharacters(in: " \n")
     }

@@ -130,13 +130,31 @@ public enum RecordsSchema {
         """
     }
 
-    public static func migrations(_ dialect: SQLDialect) -> [String] {
-        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect)]
+    /// Migration 5: cluster mode's presence, a row per node (PostgreSQL only: UNLOGGED,
+    /// since beacons rebuild presence and a crash may lose it; nothing in SQLite).
+    static func clusterNodes(_ dialect: SQLDialect) -> String {
+        guard dialect == .postgres else { return "" }
+        return """
+        CREATE UNLOGGED TABLE cluster_nodes (
+            node_id TEXT PRIMARY KEY, updated_at TIMESTAMPTZ NOT NULL, changed_at BIGINT NOT NULL, sessions BIGINT NOT NULL,
+            counters BYTEA NOT NULL)
+        """
     }
+
+    public static func migrations(_ dialect: SQLDialect) -> [String] {
+        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect)]
+    }
+
+    /// The PostgreSQL advisory lock held while migrating ("LHUB").
+    static let migrationLock = 0x4C48_5542
 
     /// Runs the migrations this database has not had yet, each in its own transaction;
     /// `livehub_schema` says how many have run.
     public static func migrate(_ db: SQLConnection) throws(RecordsFailure) {
+        // Nodes of a cluster starting together would race to migrate one database: the
+        // first takes the lock and migrates, the others find it done.
+        if db.dialect == .postgres { try db.execute("SELECT pg_advisory_lock(\(migrationLock))") }
+        defer { if db.dialect == .postgres { try? db.execute("SELECT pg_advisory_unlock(\(migrationLock))") } }
         try db.execute("CREATE TABLE IF NOT EXISTS livehub_schema (version INTEGER NOT NULL); CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         let rows = try db.query("SELECT version FROM livehub_schema", [])
         if rows.isEmpty { try db.query("INSERT INTO livehub_schema (version) VALUES (0)", []) }

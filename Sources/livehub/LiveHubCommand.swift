@@ -141,7 +141,8 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
     @Option(parsing: .unconditional, help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
     @Option(parsing: .unconditional, help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
-    @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db.") var database = "sqlite"
+    @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db (several hubs on one database are a cluster).") var database = "sqlite"
+    @Option(help: "With --database postgres://…: this node's name in the cluster (default: host:port).") var nodeId: String?
 
     func run() throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -180,6 +181,13 @@ struct Serve: ParsableCommand {
             throw ValidationError("--database: expected sqlite or a postgres://user@host/db URL")
         }
         configuration.database = records
+        if let nodeId {
+            guard case .postgres = records else { throw ValidationError("--node-id: a cluster's nodes share a PostgreSQL database; add --database postgres://…") }
+            guard (1...64).contains(nodeId.utf8.count), nodeId.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ValidationError("--node-id: expected 1 to 64 printable characters without spaces, got \(nodeId)")
+            }
+            configuration.nodeID = nodeId
+        }
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
         guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }

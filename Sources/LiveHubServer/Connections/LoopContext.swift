@@ -140,6 +140,7 @@ final class LoopContext {
                 // Last: the state as it is when the hub stops taking commands.
                 hubService?.saveSnapshot(final: true)
                 hubService?.money.flush()  // what was queued for the records database is written
+                hubService?.leaveCluster()
                 loop.stop()
             } else {
                 loop.schedule(afterNanoseconds: 20_000_000, check)

@@ -2,6 +2,7 @@ import HTTP1
 import HTTPClient
 import Hub
 import JSON
+import Cluster
 import Logging
 import Records
 import Reactor
@@ -12,8 +13,13 @@ import Reactor
 final class HubService {
     let hub: PresenceHub
     unowned let context: LoopContext
-    private var publishedVersion: UInt64 = .max
-    private var broadcastVersion: UInt64 = .max
+    private var publishedVersion = ShownVersion.never
+    private var broadcastVersion = ShownVersion.never
+    /// Cluster mode: where this node's counts go, and what the other nodes hold.
+    private var cluster: ClusterPresence?
+    private var others: ClusterPresence.Others?
+    private var othersVersion: UInt64 = 0
+    private var clusterVersion: UInt64 = .max
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
@@ -147,14 +153,57 @@ final class HubService {
         context.loop.atEndOfTurn { [unowned self] in publish() }
     }
 
+    /// What sellers are shown has changed when this node's counts or the others' have.
+    private struct ShownVersion: Equatable {
+        var hub: UInt64
+        var others: UInt64
+        static let never = ShownVersion(hub: .max, others: .max)
+    }
+
+    private var shownVersion: ShownVersion { ShownVersion(hub: hub.version, others: othersVersion) }
+
+    /// The counts sellers see: this node's, plus the other nodes' in cluster mode.
+    private var shownMetrics: [UInt8] {
+        guard let others else { return HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt) }
+        var counters = hub.counters
+        counters.add(others.counters)
+        return HubMessages.liveMetrics(counters, updatedAt: max(hub.updatedAt, others.updatedAt))
+    }
+
+    /// Cluster mode: this node's counts go to the other nodes from now on.
+    func join(_ cluster: ClusterPresence) {
+        self.cluster = cluster
+        cluster.start()
+        publishToCluster()
+    }
+
+    private func publishToCluster() {
+        guard let cluster, hub.version != clusterVersion else { return }
+        clusterVersion = hub.version
+        cluster.publish(hub.counters, updatedAt: hub.updatedAt)
+    }
+
+    /// The other nodes' counts changed (read from the database).
+    func othersChanged(_ others: ClusterPresence.Others) {
+        self.others = others
+        othersVersion &+= 1
+        schedulePublish()
+    }
+
+    /// Stops sharing (shutdown): this node's row leaves the others' totals now.
+    func leaveCluster() {
+        cluster?.stop()
+        cluster = nil
+    }
+
     private func publish() {
         publishScheduled = false
-        let metrics = hub.version != publishedVersion ? HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt) : nil
+        let metrics = shownVersion != publishedVersion ? shownMetrics : nil
         let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
         let refusals = hub.sessionsRefused + hub.sessionsEvicted
         guard metrics != nil || errors != nil || refusals != publishedRefusals else { return }
         publishedRefusals = refusals
-        publishedVersion = hub.version
+        publishedVersion = shownVersion
         errorsChanged = false
         context.shared.publication.publish(liveMetrics: metrics, counters: hub.counters, sessionsKept: hub.sessionCount,
                                            sessionsRefused: hub.sessionsRefused, sessionsEvicted: hub.sessionsEvicted, recentErrors: errors)
@@ -163,9 +212,10 @@ final class HubService {
     /// Every `--broadcast-interval`: the latest counts (conflated: one update however many
     /// changes) and the new payment errors, each encoded once for every seller.
     private func broadcast() {
-        if hub.version != broadcastVersion {
-            broadcastVersion = hub.version
-            let frame = HubMessages.frame(type: "metrics-update", data: HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt))
+        publishToCluster()
+        if shownVersion != broadcastVersion {
+            broadcastVersion = shownVersion
+            let frame = HubMessages.frame(type: "metrics-update", data: shownMetrics)
             context.shared.deliver(to: .seller, frame, conflatable: true, from: context)
         }
         let newErrors = hub.takeUnsentPaymentErrors()
