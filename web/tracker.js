@@ -37,14 +37,18 @@
   let ws = null, wsOpen = false;
   const queue = [];
 
+  /// Every request names its session in the query string (?sid=): behind a load balancer
+  /// that hashes on it (deploy/nginx.conf), a session's beacons all reach the same node.
+  function url(path) { return base + path + "?sid=" + encodeURIComponent(sessionId); }
+
   function post(type, body, onHide) {
     const text = JSON.stringify(body);
     if (onHide && navigator.sendBeacon) {
       // text/plain: no CORS preflight, and the browser sends it even as the page goes away.
-      navigator.sendBeacon(base + paths[type], new Blob([text], { type: "text/plain" }));
+      navigator.sendBeacon(url(paths[type]), new Blob([text], { type: "text/plain" }));
       return;
     }
-    fetch(base + paths[type], { method: "POST", body: text, keepalive: true, headers: { "Content-Type": "text/plain" } }).catch(() => {});
+    fetch(url(paths[type]), { method: "POST", body: text, keepalive: true, headers: { "Content-Type": "text/plain" } }).catch(() => {});
   }
 
   function send(type, fields, onHide) {
@@ -58,7 +62,7 @@
   function openSocket() {
     if (!("WebSocket" in window)) return;
     try {
-      ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/track");
+      ws = new WebSocket(url("/ws/track").replace(/^http/, "ws"));
     } catch (e) { ws = null; return; }
     ws.onopen = () => {
       wsOpen = true;

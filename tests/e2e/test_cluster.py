@@ -1,0 +1,175 @@
+"""Several hubs on one PostgreSQL database behind Debian's nginx (scripts/cluster,
+deploy/nginx.conf): presence sharded by session, every node's sellers seeing the totals."""
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+import websockets
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+NODES = 3
+
+
+def free_block(size):
+    """A port with the `size` ports after it free too (nginx, then the nodes)."""
+    for _ in range(200):
+        base = random.randint(20000, 60000)
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free block of ports")
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="livehub-cluster-")
+        self.port = free_block(NODES + 1)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        self.node_ports = [self.port + k for k in range(1, NODES + 1)]
+        out = self.cluster("up", "--", "--api-key", "e2e-key", "--broadcast-interval", "100ms")
+        assert "cluster up" in out, out
+        with open(os.path.join(self.dir, "secret")) as f:
+            self.secret = f.read().strip()
+
+    def cluster(self, *args):
+        done = subprocess.run([os.path.join(ROOT, "scripts", "cluster"), args[0], "--dir", self.dir, "--port", str(self.port), *args[1:]],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def token(self, scope):
+        return subprocess.run([os.environ["LIVEHUB_BIN"], "token", "--scope", scope, "--sub", "t", "--secret", self.secret],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    def post(self, path, body, base=None):
+        req = urllib.request.Request((base or self.base) + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+
+    def node_sessions(self, port):
+        """Sessions live on one node alone (its Prometheus gauge)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+            for line in resp.read().decode().splitlines():
+                if line.startswith("livehub_sessions_live "):
+                    return int(float(line.split()[1]))
+        raise AssertionError("no livehub_sessions_live")
+
+    def pids(self):
+        with open(os.path.join(self.dir, "pids")) as f:
+            return [int(line) for line in f if line.strip()]
+
+    def destroy(self):
+        try:
+            self.cluster("down")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    made = Cluster()
+    try:
+        yield made
+    finally:
+        made.destroy()
+
+
+CATEGORIES = ["shoes", "hats", "bags", "coats", "socks"]
+
+
+def expected(sessions):
+    """The live-metrics every node must show for these sessions: {id: (page_type, identifier)}."""
+    pages, categories = {}, {}
+    for page_type, identifier in sessions.values():
+        pages[page_type] = pages.get(page_type, 0) + 1
+        if page_type == "category":
+            categories[identifier] = categories.get(identifier, 0) + 1
+    return {"total_active": len(sessions), "pages": pages, "categories": categories}
+
+
+async def seller_sees(cluster, port, want, timeout=10):
+    """The first metrics-update on node `port`'s seller socket that shows `want`, or fail
+    with the last one seen."""
+    last = None
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/seller?token=" + cluster.token("seller")) as seller:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = json.loads(await asyncio.wait_for(seller.recv(), deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
+            if message.get("type") != "metrics-update":
+                continue
+            last = {k: message["data"][k] for k in want}
+            if last == want:
+                return
+    raise AssertionError(f"node {port}'s sellers see {last}, not {want}")
+
+
+async def track_over_sockets(cluster, sessions):
+    """Each session on its own /ws/track socket through nginx, as tracker.js opens it."""
+    sockets = []
+    for sid, (page_type, identifier) in sessions.items():
+        ws = await websockets.connect(f"{cluster.ws}/ws/track?sid={sid}")
+        await ws.send(json.dumps({"type": "session-start", "session_id": sid}))
+        await ws.send(json.dumps({"type": "page-visit", "session_id": sid, "page_type": page_type, "page_identifier": identifier}))
+        sockets.append(ws)
+    return sockets
+
+
+def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_sellers_see_the_totals(cluster):
+    sessions = {}
+    for i in range(600):
+        page_type = random.choice(["homepage", "category", "checkout", "payment"])
+        sessions[f"c{i:03d}"] = (page_type, random.choice(CATEGORIES) if page_type == "category" else None)
+    over_http = dict(list(sessions.items())[:300])
+    over_sockets = dict(list(sessions.items())[300:])
+    for sid, (page_type, identifier) in over_http.items():
+        assert cluster.post(f"/api/metrics/session/start?sid={sid}", {"session_id": sid})[0] == 200
+        assert cluster.post(f"/api/metrics/track/page-visit?sid={sid}",
+                            {"session_id": sid, "page_type": page_type, "page_identifier": identifier})[0] == 200
+
+    async def run():
+        sockets = await track_over_sockets(cluster, over_sockets)
+        try:
+            want = expected(sessions)
+            await asyncio.gather(*(seller_sees(cluster, port, want) for port in cluster.node_ports))
+            # The balancer spread them: every node holds some, none holds one twice.
+            held = [cluster.node_sessions(port) for port in cluster.node_ports]
+            assert sum(held) == 600, held
+            assert all(n > 0 for n in held), held
+
+            # A node killed outright: its row goes stale and its sessions leave the others'
+            # totals; their next beacons reach the node the balancer picks now, and the
+            # totals are whole again.
+            victim = 2
+            os.kill(cluster.pids()[victim], signal.SIGKILL)
+            alive = [p for k, p in enumerate(cluster.node_ports) if k != victim]
+            lost = held[victim]
+            await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600 - lost}) for port in alive))
+            for sid in sessions:
+                try:
+                    cluster.post(f"/api/metrics/heartbeat?sid={sid}", {"session_id": sid})
+                except OSError:
+                    pass  # a socket session's HTTP beacon may meet the dead node once
+            await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600}) for port in alive))
+        finally:
+            for ws in sockets:
+                await ws.close()
+
+    asyncio.run(run())
