@@ -178,17 +178,30 @@ public final class LiveHubServer {
 
     /// Cluster mode: this node's presence shared through the database, and the other
     /// nodes' handed to the hub's loop.
-    private func clusterPresence(_ configuration: ServerConfiguration, shared: ServerShared) -> ClusterPresence? {
+    private func clusterPresence(_ configuration: ServerConfiguration, shared: ServerShared) -> ClusterLink? {
         guard case .postgres(let url) = configuration.database else { return nil }
         let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
         let interval = configuration.broadcastInterval.milliseconds
-        let settings = ClusterPresence.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
+        let settings = ClusterLink.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
                                                      freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
         startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
-        let hubHandle = shared.hubHandle
-        return ClusterPresence(configuration: settings) { others in
-            hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.othersChanged(others) }
-        }
+        let hubHandle = shared.hubHandle, handles = shared.handles
+        let handlers = ClusterLink.Handlers(
+            othersChanged: { others in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.othersChanged(others) }
+            },
+            balances: { notices in
+                for handle in handles {
+                    handle.execute { loop in
+                        guard let rooms = (loop.context as? LoopContext)?.balanceRooms else { return }
+                        for notice in notices { rooms.announced(userId: notice.userId, seq: notice.seq) }
+                    }
+                }
+            },
+            reconnected: {
+                for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
+            })
+        return ClusterLink(configuration: settings, handlers: handlers)
     }
 
     /// Takes the money of a data dir written before the database held it (the snapshot's

@@ -20,6 +20,8 @@ final class EngineState {
     private var nextActivityID: Int64 = 1
     private var nextPaymentSeq: Int64 = 1
     private var lastRetention: Int64 = 0
+    /// PostgreSQL: the money turn this engine's last transaction took (-1: none known).
+    private var lastMoneyTurn: Int64 = -1
 
     /// This batch's effects, sent after its COMMIT.
     private var pendingEffects: [MoneyEffect] = []
@@ -83,6 +85,16 @@ final class EngineState {
                 pendingEffects = []
                 problemsChanged = false
                 try store.inTransaction { () throws(Failure) in
+                    if store.db.dialect == .postgres {
+                        // Another hub on the database wrote since: its ids and balances
+                        // are news to this engine's counters and cached wallets.
+                        let turn = try store.takeMoneyTurn()
+                        if turn != lastMoneyTurn + 1 {
+                            wallets.removeAll()
+                            try loadCounters()
+                        }
+                        lastMoneyTurn = turn
+                    }
                     results = []
                     var rest = group[...]
                     while let first = rest.first {
@@ -98,6 +110,7 @@ final class EngineState {
                         }
                     }
                     if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
+                    if store.db.dialect == .postgres { try announceBalances() }
                 }
             }
             do {
@@ -125,6 +138,7 @@ final class EngineState {
                                         metadata: ["database": "\(store.db.name)", "writes": "\(group.count)", "error": "\(error)"])
                 for (b, i, _) in group { answers[b][i].reply = .unavailable(error.description) }
                 wallets.removeAll()
+                lastMoneyTurn = -1
                 try? loadCounters()
             }
         }
@@ -192,6 +206,18 @@ final class EngineState {
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
     private var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
+    /// PostgreSQL: every hub on the database hears of each user's new balance (its last seq
+    /// in this transaction), by a NOTIFY that the server delivers after the COMMIT, in
+    /// commit order (README "Cluster"); a hub with sockets for the user reads the rows.
+    private func announceBalances() throws(Failure) {
+        var latest: [String: Int64] = [:]
+        for case .balanceChanged(let t) in pendingEffects { latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq) }
+        guard !latest.isEmpty else { return }
+        _ = try store.db.pipelined(latest.sorted { $0.key < $1.key }.map { user, seq in
+            (sql: "SELECT pg_notify($1, $2)", values: [.text(NotifyChannel.balance), .text("\(seq):\(user)")])
+        })
+    }
+
     /// Webhook payloads received before this have been emptied (0 at start: the first pass
     /// looks at them all, later ones only at what aged since).
     private var lastPayloadCutoff: Int64 = 0

@@ -19,3 +19,11 @@ extension PostgresConnection {
         return found
     }
 }
+
+/// The NOTIFY channels the hubs of one database talk on.
+public enum NotifyChannel {
+    /// `SEQ:USER`: a user's balance reached `SEQ` (sent inside the ledger write's transaction).
+    public static let balance = "livehub_balance"
+    /// A node's id: its presence counts changed.
+    public static let presence = "livehub_presence"
+}

@@ -177,6 +177,18 @@ public final class RecordsStore {
         }
     }
 
+    /// PostgreSQL, where several hubs may write: every money transaction takes this one
+    /// row's lock first, so the nodes' writes go one after the other; the count it returns
+    /// tells a node whether another node wrote since its own last transaction.
+    func takeMoneyTurn() throws(Failure) -> Int64 {
+        let rows = try db.query("""
+            INSERT INTO meta (key, value) VALUES ('money_turn', '1')
+            ON CONFLICT (key) DO UPDATE SET value = (CAST(meta.value AS BIGINT) + 1)::text RETURNING value
+            """, [])
+        guard let turn = rows.first?.first?.integer else { throw Failure("meta.money_turn is not a number") }
+        return turn
+    }
+
     func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
         try db.execute(db.dialect.begin)
         do {

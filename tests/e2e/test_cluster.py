@@ -52,7 +52,10 @@ class Cluster:
         return done.stdout
 
     def token(self, scope):
-        return subprocess.run([os.environ["LIVEHUB_BIN"], "token", "--scope", scope, "--sub", "t", "--secret", self.secret],
+        return self.token_for(scope, "t")
+
+    def token_for(self, scope, sub):
+        return subprocess.run([os.environ["LIVEHUB_BIN"], "token", "--scope", scope, "--sub", sub, "--secret", self.secret],
                               capture_output=True, text=True, check=True).stdout.strip()
 
     def post(self, path, body, base=None):
@@ -132,6 +135,59 @@ async def track_over_sockets(cluster, sessions):
     return sockets
 
 
+KEY = {"Authorization": "Bearer e2e-key"}
+
+
+def ledger_write(port, user, reference):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/wallet/transactions", method="POST",
+                                 data=json.dumps({"user_id": user, "amount": "1.00", "type": "credit", "description": "top-up",
+                                                  "reference": reference}).encode(),
+                                 headers={"Content-Type": "application/json", **KEY})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+async def recv_json(ws, timeout=10):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+def test_a_balance_socket_on_one_node_gets_writes_made_on_the_others_in_seq_order(cluster):
+    a, b, c = cluster.node_ports
+    token = cluster.token_for("balance", "wally")
+
+    async def run():
+        on_c = await websockets.connect(f"ws://127.0.0.1:{c}/ws/balance?token={token}")
+        assert await recv_json(on_c) == {"type": "balance", "user_id": "wally", "balance": 0, "seq": 0}
+
+        # Two nodes write the same wallet at once: the database puts them in one order.
+        def writes(port, name):
+            return [ledger_write(port, "wally", f"{name}{i}")[0] for i in range(25)]
+        statuses = await asyncio.gather(asyncio.to_thread(writes, a, "a"), asyncio.to_thread(writes, b, "b"))
+        assert all(s == 201 for s in statuses[0] + statuses[1]), statuses
+        updates = [await recv_json(on_c) for _ in range(50)]
+        assert [u["seq"] for u in updates] == list(range(1, 51))
+        assert updates[-1]["balance"] == 50.0
+        assert sorted(u["transaction"]["reference"] for u in updates) == sorted([f"a{i}" for i in range(25)] + [f"b{i}" for i in range(25)])
+        with pytest.raises(asyncio.TimeoutError):
+            await recv_json(on_c, timeout=0.5)
+
+        # ?since= on another node, while node A keeps writing: none lost, none twice.
+        writer = asyncio.create_task(asyncio.to_thread(lambda: [ledger_write(a, "wally", f"late{i}") for i in range(20)]))
+        on_b = await websockets.connect(f"ws://127.0.0.1:{b}/ws/balance?token={token}&since=40")
+        await writer
+        now = await recv_json(on_b)
+        assert now["type"] == "balance" and now["seq"] >= 50
+        replayed = [await recv_json(on_b) for _ in range(30)]
+        assert [u["seq"] for u in replayed] == list(range(41, 71))
+        assert replayed[-1]["balance"] == 70.0
+        assert [u["seq"] for u in [await recv_json(on_c) for _ in range(20)]] == list(range(51, 71))
+        await on_b.close()
+        await on_c.close()
+
+    asyncio.run(run())
+
+
+# Last: it kills a node.
 def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_sellers_see_the_totals(cluster):
     sessions = {}
     for i in range(600):

@@ -60,11 +60,10 @@ final class HubClient {
         return token
     }
 
-    /// Asks the money engine for what a balance socket missed. The answer comes from the
-    /// engine's thread like the live updates do, and after the commits they announce, so
-    /// the socket (which drops updates until it has its replay) misses none and gets none
-    /// twice.
-    func requestBalanceReplay(userId: String, since: Int64?, for socket: WebSocketEndpointConnection) {
+    /// Asks the money engine for what a balance socket missed after `since` (the `first`
+    /// replay starts with the balance message). The answer is read after the commits it
+    /// covers; the socket sends each seq once, in order (`BalanceSocket`).
+    func requestBalanceReplay(userId: String, since: Int64?, first: Bool, for socket: WebSocketEndpointConnection) {
         let token = nextReplyToken()
         waitingReplays[token] = socket
         let origin = context.loop.handle
@@ -77,8 +76,8 @@ final class HubClient {
                         (socket.role as? BalanceSocket)?.replayFailed(on: socket)
                         continue
                     }
-                    let frames = [MoneyMessages.balance(userId: userId, balance: balance, seq: lastSeq)] + updates.map(MoneyMessages.balanceUpdate)
-                    (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: lastSeq, on: socket)
+                    let frames = (first ? [MoneyMessages.balance(userId: userId, balance: balance, seq: lastSeq)] : []) + updates.map(MoneyMessages.balanceUpdate)
+                    (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: updates.last?.userSeq ?? lastSeq, on: socket)
                 }
             }
         }

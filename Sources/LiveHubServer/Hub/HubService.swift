@@ -16,8 +16,8 @@ final class HubService {
     private var publishedVersion = ShownVersion.never
     private var broadcastVersion = ShownVersion.never
     /// Cluster mode: where this node's counts go, and what the other nodes hold.
-    private var cluster: ClusterPresence?
-    private var others: ClusterPresence.Others?
+    private var cluster: ClusterLink?
+    private var others: ClusterLink.Others?
     private var othersVersion: UInt64 = 0
     private var clusterVersion: UInt64 = .max
     private var errorsChanged = true
@@ -171,7 +171,7 @@ final class HubService {
     }
 
     /// Cluster mode: this node's counts go to the other nodes from now on.
-    func join(_ cluster: ClusterPresence) {
+    func join(_ cluster: ClusterLink) {
         self.cluster = cluster
         cluster.start()
         publishToCluster()
@@ -184,7 +184,7 @@ final class HubService {
     }
 
     /// The other nodes' counts changed (read from the database).
-    func othersChanged(_ others: ClusterPresence.Others) {
+    func othersChanged(_ others: ClusterLink.Others) {
         self.others = others
         othersVersion &+= 1
         schedulePublish()

@@ -33,6 +33,16 @@ final class BalanceRooms {
 
     /// To the user's sockets that do not have it yet (`BalanceSocket.accepts`).
     func deliver(to userId: String, seq: Int64, _ frame: RoomMessage, context: LoopContext) {
-        rooms[userId]?.deliver(frame, context: context) { ($0.role as? BalanceSocket)?.accepts(seq: seq) ?? false }
+        rooms[userId]?.deliver(frame, context: context) { ($0.role as? BalanceSocket)?.accepts(seq: seq, on: $0) ?? false }
+    }
+
+    /// Cluster mode: a write on some node took the user's balance to `seq`.
+    func announced(userId: String, seq: Int64) {
+        rooms[userId]?.forEachMember { ($0.role as? BalanceSocket)?.announced(seq: seq, on: $0) }
+    }
+
+    /// Cluster mode: announcements may have been missed; every socket reads what it lacks.
+    func catchUpAll() {
+        for room in rooms.values { room.forEachMember { ($0.role as? BalanceSocket)?.catchUp(on: $0) } }
     }
 }

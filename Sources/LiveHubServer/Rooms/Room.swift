@@ -33,6 +33,10 @@ final class Room {
         onCountChange(members.count)
     }
 
+    func forEachMember(_ body: (WebSocketEndpointConnection) -> Void) {
+        for member in members.elements { body(member) }
+    }
+
     /// Queues `message` on every member but `except`. `conflatable`: a newer update will
     /// replace this one, so a slow member may skip it.
     /// `include`: a last say per member (a balance socket drops what its replay already gave it).

@@ -6,16 +6,22 @@ import Logging
 import Records
 import Synchronization
 
-/// One node's share of presence in cluster mode (`--database postgres://…`): its counters
-/// in a row of `cluster_nodes` (an UNLOGGED table: presence is rebuilt by beacons, never
+/// A node's link to the others in cluster mode (`--database postgres://…`).
+///
+/// Presence: its counters in a row of `cluster_nodes` (an UNLOGGED table: presence is rebuilt by beacons, never
 /// worth a WAL write), refreshed every interval and announced by NOTIFY when they change,
 /// and the sum of the other nodes' fresh rows, read on every announcement and every
 /// interval. A node whose row has not been refreshed for `freshness` is left out of the
 /// sum: a dead node's sessions leave the totals by themselves.
 ///
+/// Balances: every ledger write's transaction sends `NOTIFY livehub_balance, 'SEQ:USER'`
+/// (delivered after its COMMIT, in commit order); the link hands them to the node's
+/// balance sockets, which read what they miss from the table. After the connection was
+/// lost, `onReconnect` says notifications may have been missed.
+///
 /// Runs on a thread of its own with its own connection: no loop ever waits for the
 /// database, and the hub's counts go on locally while it is away.
-public final class ClusterPresence: Sendable {
+public final class ClusterLink: Sendable {
     public struct Configuration: Sendable {
         public var nodeID: String
         public var databaseURL: String
@@ -44,7 +50,36 @@ public final class ClusterPresence: Sendable {
         public var updatedAt: Int64
     }
 
-    public static let channel = "livehub_presence"
+    public static let channel = NotifyChannel.presence
+    public static let balanceChannel = NotifyChannel.balance
+
+    /// A ledger write committed (on any node): the user's balance is at `seq`.
+    public struct BalanceNotice: Sendable, Equatable {
+        public var userId: String
+        public var seq: Int64
+
+        /// The NOTIFY payload's form, `SEQ:USER`.
+        public init?(payload: String) {
+            guard let colon = payload.firstIndex(of: ":"), let seq = Int64(payload[..<colon]) else { return nil }
+            self.seq = seq
+            userId = String(payload[payload.index(after: colon)...])
+        }
+    }
+
+    /// Where the link's news goes, each called on its thread.
+    public struct Handlers: Sendable {
+        public var othersChanged: @Sendable (Others) -> Void
+        public var balances: @Sendable ([BalanceNotice]) -> Void
+        /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown.
+        public var reconnected: @Sendable () -> Void
+
+        public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
+                    reconnected: @escaping @Sendable () -> Void) {
+            self.othersChanged = othersChanged
+            self.balances = balances
+            self.reconnected = reconnected
+        }
+    }
 
     fileprivate struct Outbox {
         var counters: PresenceCounters?
@@ -56,18 +91,17 @@ public final class ClusterPresence: Sendable {
     private let outbox = Mutex(Outbox())
     private let wake: Int32
     private let stopped = DispatchSemaphore(value: 0)
-    private let onChange: @Sendable (Others) -> Void
+    private let handlers: Handlers
 
-    /// `onChange` is called on the presence thread whenever the others' sum changes.
-    public init(configuration: Configuration, onChange: @escaping @Sendable (Others) -> Void) {
+    public init(configuration: Configuration, handlers: Handlers) {
         self.configuration = configuration
-        self.onChange = onChange
+        self.handlers = handlers
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
     }
 
     public func start() {
         DispatchQueue(label: "livehub.cluster").async { [self] in
-            var worker = Worker(configuration: configuration, onChange: onChange)
+            var worker = Worker(configuration: configuration, handlers: handlers)
             worker.run(self)
             stopped.signal()
         }
@@ -110,25 +144,28 @@ public final class ClusterPresence: Sendable {
 
 /// The presence thread's state: touched by nothing else.
 private struct Worker {
-    let configuration: ClusterPresence.Configuration
-    let onChange: @Sendable (ClusterPresence.Others) -> Void
+    let configuration: ClusterLink.Configuration
+    let handlers: ClusterLink.Handlers
     let log = Logger(label: "livehub.cluster")
     var db: PostgresConnection?
     var listenedResets = -1
     var mine: (counters: [UInt8], updatedAt: Int64)?
     var announced: [UInt8]?
-    var reported = ClusterPresence.Others(counters: PresenceCounters(), nodes: [], updatedAt: 0)
+    var reported = ClusterLink.Others(counters: PresenceCounters(), nodes: [], updatedAt: 0)
     var lastRead = Monotonic.milliseconds
     var outage = false
+    /// LISTEN has been established once: a later one follows a loss.
+    var listenedBefore = false
 
-    init(configuration: ClusterPresence.Configuration, onChange: @escaping @Sendable (ClusterPresence.Others) -> Void) {
+    init(configuration: ClusterLink.Configuration, handlers: ClusterLink.Handlers) {
         self.configuration = configuration
-        self.onChange = onChange
+        self.handlers = handlers
         reported.counters = PresenceCounters(maxKeys: configuration.maxKeys)
     }
 
-    mutating func run(_ owner: ClusterPresence) {
+    mutating func run(_ owner: ClusterLink) {
         var nextRefresh = Monotonic.milliseconds
+        var othersAnnounced = false
         while true {
             let outbox = owner.take()
             if let counters = outbox.counters { mine = (counters.encoded(), outbox.updatedAt) }
@@ -136,40 +173,65 @@ private struct Worker {
                 try? db?.query("DELETE FROM cluster_nodes WHERE node_id = $1", [.text(configuration.nodeID)])
                 return
             }
-            var readNow = outbox.counters != nil
+            // The row is written when the counts changed and every interval (to stay
+            // fresh); the others are read when one announced news and every interval.
+            var writeRow = outbox.counters != nil
+            var readRows = othersAnnounced
+            othersAnnounced = false
             let now = Monotonic.milliseconds
             if now >= nextRefresh {
-                readNow = true
+                writeRow = true
+                readRows = true
                 nextRefresh = now + configuration.interval
             }
             do throws(RecordsFailure) {
                 let db = try connected()
                 if db.resets != listenedResets {
-                    try db.execute("LISTEN \(ClusterPresence.channel)")
+                    try db.execute("LISTEN \(ClusterLink.channel); LISTEN \(ClusterLink.balanceChannel)")
                     listenedResets = db.resets
                     announced = nil
+                    if listenedBefore { handlers.reconnected() }
+                    listenedBefore = true
                 }
-                for notice in try db.notifications() where notice.payload != configuration.nodeID { readNow = true }
-                if readNow {
-                    try refreshRow(db)
-                    try readOthers(db)
-                }
+                if try drainNotifications(db) { readRows = true }
+                if writeRow { try refreshRow(db) }
+                if readRows { try readOthers(db) }
+                // Notifications that came in with those answers wait in libpq, not on the
+                // socket: handled now, and a presence one is read at once.
+                if try drainNotifications(db) { othersAnnounced = true }
                 if outage {
                     outage = false
-                    log.notice("cluster presence: database reachable again")
+                    log.notice("cluster link: database reachable again")
                 }
             } catch {
                 self.db = nil
                 if !outage {
                     outage = true
-                    log.error("cluster presence: \(error); this node's sellers see its own sessions only until it is back")
+                    log.error("cluster link: \(error); this node's sellers see its own sessions only until it is back")
                 }
                 // The others' rows can no longer be known fresh.
-                if Monotonic.milliseconds - lastRead > configuration.freshness { report(ClusterPresence.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt)) }
+                if Monotonic.milliseconds - lastRead > configuration.freshness {
+                    report(ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt))
+                }
                 nextRefresh = min(nextRefresh, Monotonic.milliseconds + 1000)
             }
-            wait(owner, until: nextRefresh)
+            if !othersAnnounced { wait(owner, until: nextRefresh) }
         }
+    }
+
+    /// Hands balance notifications on; true if another node announced new counts.
+    private func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
+        var balances: [ClusterLink.BalanceNotice] = []
+        var othersChanged = false
+        for notice in try db.notifications() {
+            if notice.channel == ClusterLink.balanceChannel {
+                if let balance = ClusterLink.BalanceNotice(payload: notice.payload) { balances.append(balance) }
+            } else if notice.payload != configuration.nodeID {
+                othersChanged = true
+            }
+        }
+        if !balances.isEmpty { handlers.balances(balances) }
+        return othersChanged
     }
 
     private mutating func connected() throws(RecordsFailure) -> PostgresConnection {
@@ -190,7 +252,7 @@ private struct Worker {
             ON CONFLICT (node_id) DO UPDATE SET updated_at = clock_timestamp(), changed_at = $2, sessions = $3, counters = $4::bytea
             """, values)
         if announced != mine.counters {
-            try db.query("SELECT pg_notify($1, $2)", [.text(ClusterPresence.channel), .text(configuration.nodeID)])
+            try db.query("SELECT pg_notify($1, $2)", [.text(ClusterLink.channel), .text(configuration.nodeID)])
             announced = mine.counters
         }
     }
@@ -201,7 +263,7 @@ private struct Worker {
             WHERE node_id <> $1 AND updated_at > clock_timestamp() - $2::bigint * interval '1 millisecond' ORDER BY node_id
             """, [.text(configuration.nodeID), .integer(configuration.freshness)])
         lastRead = Monotonic.milliseconds
-        var others = ClusterPresence.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: 0)
+        var others = ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: 0)
         for row in rows {
             guard row.count == 3, let node = row[0].text, let bytes = row[2].text.flatMap(Hex.bytes(bytea:)),
                   let counters = PresenceCounters(encoded: bytes, maxKeys: configuration.maxKeys) else { continue }
@@ -212,13 +274,13 @@ private struct Worker {
         report(others)
     }
 
-    private mutating func report(_ others: ClusterPresence.Others) {
+    private mutating func report(_ others: ClusterLink.Others) {
         guard others != reported else { return }
         reported = others
-        onChange(others)
+        handlers.othersChanged(others)
     }
 
-    private func wait(_ owner: ClusterPresence, until deadline: Int64) {
+    private func wait(_ owner: ClusterLink, until deadline: Int64) {
         var fds = [pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
         if let db { fds.append(pollfd(fd: db.socket, events: Int16(POLLIN), revents: 0)) }
         let timeout = Int32(clamping: max(0, deadline - Monotonic.milliseconds))
