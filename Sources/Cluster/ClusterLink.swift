@@ -50,8 +50,6 @@ public final class ClusterLink: Sendable {
         public var updatedAt: Int64
     }
 
-    public static let channel = NotifyChannel.presence
-    public static let balanceChannel = NotifyChannel.balance
 
     /// A ledger write committed (on any node): the user's balance is at `seq`.
     public struct BalanceNotice: Sendable, Equatable {
@@ -70,13 +68,16 @@ public final class ClusterLink: Sendable {
     public struct Handlers: Sendable {
         public var othersChanged: @Sendable (Others) -> Void
         public var balances: @Sendable ([BalanceNotice]) -> Void
+        /// Another node changed the open problems (`problems`) or raised alerts for the sellers.
+        public var news: @Sendable (_ problems: Bool, _ alertIDs: [Int64]) -> Void
         /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown.
         public var reconnected: @Sendable () -> Void
 
         public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
-                    reconnected: @escaping @Sendable () -> Void) {
+                    news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64]) -> Void, reconnected: @escaping @Sendable () -> Void) {
             self.othersChanged = othersChanged
             self.balances = balances
+            self.news = news
             self.reconnected = reconnected
         }
     }
@@ -187,7 +188,8 @@ private struct Worker {
             do throws(RecordsFailure) {
                 let db = try connected()
                 if db.resets != listenedResets {
-                    try db.execute("LISTEN \(ClusterLink.channel); LISTEN \(ClusterLink.balanceChannel)")
+                    try db.execute([NotifyChannel.presence, NotifyChannel.balance, NotifyChannel.problems, NotifyChannel.alert]
+                        .map { "LISTEN \($0)" }.joined(separator: "; "))
                     listenedResets = db.resets
                     announced = nil
                     if listenedBefore { handlers.reconnected() }
@@ -222,15 +224,28 @@ private struct Worker {
     /// Hands balance notifications on; true if another node announced new counts.
     private func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
         var balances: [ClusterLink.BalanceNotice] = []
-        var othersChanged = false
+        var othersChanged = false, problems = false
+        var alerts: [Int64] = []
+        let mine = configuration.nodeID + ":"
         for notice in try db.notifications() {
-            if notice.channel == ClusterLink.balanceChannel {
+            switch notice.channel {
+            case NotifyChannel.balance:
                 if let balance = ClusterLink.BalanceNotice(payload: notice.payload) { balances.append(balance) }
-            } else if notice.payload != configuration.nodeID {
-                othersChanged = true
+            case NotifyChannel.presence:
+                if notice.payload != configuration.nodeID { othersChanged = true }
+            case NotifyChannel.problems:
+                if notice.payload != configuration.nodeID { problems = true }
+            case NotifyChannel.alert:
+                // `NODE:ID`; node ids may hold colons (host:port), the id never does.
+                guard !notice.payload.hasPrefix(mine), let colon = notice.payload.lastIndex(of: ":"),
+                      let id = Int64(notice.payload[notice.payload.index(after: colon)...]) else { continue }
+                alerts.append(id)
+            default:
+                break
             }
         }
         if !balances.isEmpty { handlers.balances(balances) }
+        if problems || !alerts.isEmpty { handlers.news(problems, alerts) }
         return othersChanged
     }
 
@@ -252,7 +267,7 @@ private struct Worker {
             ON CONFLICT (node_id) DO UPDATE SET updated_at = clock_timestamp(), changed_at = $2, sessions = $3, counters = $4::bytea
             """, values)
         if announced != mine.counters {
-            try db.query("SELECT pg_notify($1, $2)", [.text(ClusterLink.channel), .text(configuration.nodeID)])
+            try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.presence), .text(configuration.nodeID)])
             announced = mine.counters
         }
     }

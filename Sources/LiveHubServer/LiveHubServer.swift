@@ -78,24 +78,6 @@ public final class LiveHubServer {
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
-        let effects = MoneyEffects()
-        var engineConfiguration = MoneyEngine.Configuration()
-        engineConfiguration.commitEachWrite = configuration.fsyncPolicy == .always
-        engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
-        engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
-        engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
-        engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
-        engineConfiguration.alertRules.notifyWebhookFailures = configuration.notifyWebhookFailures
-        engineConfiguration.activityRetention = configuration.activityRetention.milliseconds
-        engineConfiguration.paymentErrorRetention = configuration.errorRetention.milliseconds
-        engineConfiguration.webhookPayloadRetention = configuration.webhookPayloadRetention.milliseconds
-        engineConfiguration.alertRetention = configuration.alertRetention.milliseconds
-        let money: MoneyEngine
-        do {
-            money = try MoneyEngine(store: recordsStore, clock: SystemClock(), configuration: engineConfiguration) { effects.deliver($0) }
-        } catch {
-            throw StartupError(description: "records database: \(error)")
-        }
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             do {
@@ -133,12 +115,33 @@ public final class LiveHubServer {
         }
         port = first.port
         let listenerFDs = fds
+        // Cluster mode's name for this node: known once the port is.
+        let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
+        let effects = MoneyEffects()
+        var engineConfiguration = MoneyEngine.Configuration()
+        engineConfiguration.commitEachWrite = configuration.fsyncPolicy == .always
+        engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
+        engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
+        engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
+        engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
+        engineConfiguration.alertRules.notifyWebhookFailures = configuration.notifyWebhookFailures
+        engineConfiguration.activityRetention = configuration.activityRetention.milliseconds
+        engineConfiguration.paymentErrorRetention = configuration.errorRetention.milliseconds
+        engineConfiguration.webhookPayloadRetention = configuration.webhookPayloadRetention.milliseconds
+        engineConfiguration.alertRetention = configuration.alertRetention.milliseconds
+        if case .postgres = configuration.database { engineConfiguration.announcer = nodeID }
+        let money: MoneyEngine
+        do {
+            money = try MoneyEngine(store: recordsStore, clock: SystemClock(), configuration: engineConfiguration) { effects.deliver($0) }
+        } catch {
+            throw StartupError(description: "records database: \(error)")
+        }
         let group = try ReactorGroup(loops: loopCount)
         let shared = ServerShared(configuration: configuration, handles: group.handles, stats: group.stats, money: money)
         effects.shared = shared
         self.group = group
         self.shared = shared
-        let cluster = clusterPresence(configuration, shared: shared)
+        let cluster = clusterLink(configuration, nodeID: nodeID, shared: shared, money: money)
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
             context.sellerRoom.errorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
@@ -176,11 +179,11 @@ public final class LiveHubServer {
         }
     }
 
-    /// Cluster mode: this node's presence shared through the database, and the other
-    /// nodes' handed to the hub's loop.
-    private func clusterPresence(_ configuration: ServerConfiguration, shared: ServerShared) -> ClusterLink? {
+    /// Cluster mode: this node's presence shared through the database, and what the other
+    /// nodes announce (their presence, balances, problems, alerts) handed to this one's loops
+    /// and money engine.
+    private func clusterLink(_ configuration: ServerConfiguration, nodeID: String, shared: ServerShared, money: MoneyEngine) -> ClusterLink? {
         guard case .postgres(let url) = configuration.database else { return nil }
-        let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
         let interval = configuration.broadcastInterval.milliseconds
         let settings = ClusterLink.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
                                                      freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
@@ -198,8 +201,14 @@ public final class LiveHubServer {
                     }
                 }
             },
+            news: { problems, alertIDs in
+                money.submit(.read(.announcedElsewhere(problems: problems, alertIDs: alertIDs)))
+            },
             reconnected: {
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
+                // Problems that changed meanwhile are read again (alerts missed meanwhile
+                // stay in the alerts list; they are not announced late).
+                money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [])))
             })
         return ClusterLink(configuration: settings, handlers: handlers)
     }

@@ -110,7 +110,7 @@ final class EngineState {
                         }
                     }
                     if problemsChanged { pendingEffects.append(.openProblems(try store.openProblems())) }
-                    if store.db.dialect == .postgres { try announceBalances() }
+                    if let announcer = configuration.announcer { try announce(as: announcer) }
                 }
             }
             do {
@@ -206,16 +206,24 @@ final class EngineState {
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
     private var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
-    /// PostgreSQL: every hub on the database hears of each user's new balance (its last seq
-    /// in this transaction), by a NOTIFY that the server delivers after the COMMIT, in
-    /// commit order (README "Cluster"); a hub with sockets for the user reads the rows.
-    private func announceBalances() throws(Failure) {
+    /// Cluster mode: every hub on the database hears what this transaction changed for its
+    /// rooms: each user's new balance (the last seq), that the open problems changed, the
+    /// alerts raised. PostgreSQL delivers a NOTIFY after the COMMIT, in commit order, and
+    /// not at all if it rolls back (README "Cluster"); the hubs read the rows themselves.
+    private func announce(as node: String) throws(Failure) {
         var latest: [String: Int64] = [:]
-        for case .balanceChanged(let t) in pendingEffects { latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq) }
-        guard !latest.isEmpty else { return }
-        _ = try store.db.pipelined(latest.sorted { $0.key < $1.key }.map { user, seq in
-            (sql: "SELECT pg_notify($1, $2)", values: [.text(NotifyChannel.balance), .text("\(seq):\(user)")])
-        })
+        var notices: [(channel: String, payload: String)] = []
+        for effect in pendingEffects {
+            switch effect {
+            case .balanceChanged(let t): latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq)
+            case .alertRaised(let alert, _, true): notices.append((NotifyChannel.alert, "\(node):\(alert.id)"))
+            default: break
+            }
+        }
+        notices += latest.sorted { $0.key < $1.key }.map { (NotifyChannel.balance, "\($0.value):\($0.key)") }
+        if problemsChanged { notices.append((NotifyChannel.problems, node)) }
+        guard !notices.isEmpty else { return }
+        _ = try store.db.pipelined(notices.map { (sql: "SELECT pg_notify($1, $2)", values: [.text($0.channel), .text($0.payload)]) })
     }
 
     /// Webhook payloads received before this have been emptied (0 at start: the first pass
@@ -376,7 +384,6 @@ final class EngineState {
             payment = p
             problemsChanged = true
             entry.errorMessage = "unmatched: no payment was initialized with this reference"
-            pendingEffects.append(.problemOpened(p))
             try raise(alertRules.unmatched(p), now: now)
         }
         entry.status = .processed
@@ -400,7 +407,6 @@ final class EngineState {
             payment.gapSince = now
             try store.save(payment)
             problemsChanged = true
-            pendingEffects.append(.problemOpened(payment))
             try raise(alertRules.gapOpened(payment), now: now)
         }
         if now - lastRetention >= 60_000 {
@@ -438,6 +444,13 @@ final class EngineState {
             return .alerts(try store.alerts(limit: limit))
         case .webhookLog(let provider, let reference, let limit):
             return .webhookLog(try store.webhookLog(provider: provider, reference: reference, limit: limit))
+        case .announcedElsewhere(let problems, let alertIDs):
+            var news: [MoneyEffect] = problems ? [.openProblems(try store.openProblems())] : []
+            for id in alertIDs {
+                if let row = try store.alert(id: id) { news.append(.alertRaised(row.alert, deliver: false, announce: true)) }
+            }
+            if !news.isEmpty { effects(news) }
+            return .done
         case .balanceReplay(let userId, let since):
             let wallet = try store.wallet(userId)
             let updates = try since.map { since throws(Failure) in try store.transactions(of: userId, after: since, limit: 10_000) } ?? []

@@ -68,6 +68,9 @@ public enum MoneyRead: Sendable {
     case webhookLog(provider: String?, reference: String?, limit: Int)
     /// A balance socket joining: the balance and seq now, and the updates after `since`.
     case balanceReplay(userId: String, since: Int64?)
+    /// Cluster mode: another node changed the open problems or raised alerts; they are read
+    /// and given to this node's rooms as effects (`openProblems`, `alertRaised` to announce).
+    case announcedElsewhere(problems: Bool, alertIDs: [Int64])
 }
 
 /// `POST /api/wallet/transactions`, checked.
@@ -133,9 +136,8 @@ public enum MoneyEffect: Sendable {
     case balanceChanged(LedgerTransaction)
     /// `announce`: tell the sellers (false for a delivery resumed after a restart).
     case alertRaised(Alert, deliver: Bool, announce: Bool)
-    /// A gap opened, or a payment we cannot place appeared.
-    case problemOpened(Payment)
-    /// The open gaps and unmatched payments, after a change to them.
+    /// The open gaps and unmatched payments, after a change to them (here or, in cluster
+    /// mode, on another node): the rooms tell the sellers which opened and which closed.
     case openProblems([Payment])
     /// A transaction of `writes` commands committed in `seconds`.
     case committed(writes: Int, seconds: Double)

@@ -26,4 +26,8 @@ public enum NotifyChannel {
     public static let balance = "livehub_balance"
     /// A node's id: its presence counts changed.
     public static let presence = "livehub_presence"
+    /// A node's id: the open gaps and unmatched payments changed.
+    public static let problems = "livehub_problems"
+    /// `NODE:ID`: that node raised alert ID for the sellers.
+    public static let alert = "livehub_alert"
 }

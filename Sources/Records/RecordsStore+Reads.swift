@@ -235,6 +235,13 @@ extension RecordsStore {
             """, [.integer(Int64(limit))]).compactMap(Self.alert)
     }
 
+    public func alert(id: Int64) throws(Failure) -> AlertRow? {
+        try db.query("""
+            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
+                FROM alerts WHERE id = $1
+            """, [.integer(id)]).compactMap(Self.alert).first
+    }
+
     /// Alerts whose delivery has not ended (a restart resumes them), oldest first.
     public func pendingAlerts() throws(Failure) -> [AlertRow] {
         try db.query("""

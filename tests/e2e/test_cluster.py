@@ -15,6 +15,8 @@ import urllib.request
 import pytest
 import websockets
 
+from test_alerts import Receiver
+
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 NODES = 3
 
@@ -34,13 +36,13 @@ def free_block(size):
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, *hub_args):
         self.dir = tempfile.mkdtemp(prefix="livehub-cluster-")
         self.port = free_block(NODES + 1)
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         self.node_ports = [self.port + k for k in range(1, NODES + 1)]
-        out = self.cluster("up", "--", "--api-key", "e2e-key", "--broadcast-interval", "100ms")
+        out = self.cluster("up", "--", "--api-key", "e2e-key", "--broadcast-interval", "100ms", *hub_args)
         assert "cluster up" in out, out
         with open(os.path.join(self.dir, "secret")) as f:
             self.secret = f.read().strip()
@@ -84,8 +86,16 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    made = Cluster()
+def receiver():
+    """Where every node sends its alerts (--alert-webhook)."""
+    made = Receiver()
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(receiver):
+    made = Cluster("--alert-webhook", f"http://127.0.0.1:{receiver.port}/hook", "--gap-grace", "1s", "--notify", "none")
     try:
         yield made
     finally:
@@ -185,6 +195,64 @@ def test_a_balance_socket_on_one_node_gets_writes_made_on_the_others_in_seq_orde
         await on_c.close()
 
     asyncio.run(run())
+
+
+async def seller_socket(cluster, port):
+    """A seller on one node, past the messages every join starts with."""
+    seller = await websockets.connect(f"ws://127.0.0.1:{port}/ws/seller?token=" + cluster.token("seller"))
+    while True:
+        try:
+            await asyncio.wait_for(seller.recv(), 0.5)
+        except asyncio.TimeoutError:
+            return seller
+
+
+async def next_of(seller, kind, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(await asyncio.wait_for(seller.recv(), max(0.01, deadline - time.monotonic())))
+        if message["type"] == kind:
+            return message["data"]
+
+
+def test_a_gap_is_alerted_once_and_every_nodes_sellers_see_it_open_and_close(cluster, receiver):
+    a, b, c = cluster.node_ports
+
+    async def run():
+        sellers = [await seller_socket(cluster, port) for port in cluster.node_ports]
+        # Money confirmed through node A, never credited: after the grace, one node's gap
+        # sweep finds it (each node sweeps; the money turn lets one mark it).
+        status, _ = await asyncio.to_thread(lambda: ledger_payment_event(a, "gap-1", "webhook_received"))
+        assert status == 200
+        gaps = await asyncio.gather(*(next_of(s, "payment-gap") for s in sellers))
+        assert all(g["reference"] == "gap-1" and g["kind"] == "gap" for g in gaps), gaps
+        alerts = await asyncio.gather(*(next_of(s, "alert") for s in sellers))
+        assert all(al["kind"] == "payment_gap" and al["reference"] == "gap-1" for al in alerts), alerts
+        # Resolved through node B: every node's sellers see it close.
+        status, _ = await asyncio.to_thread(lambda: post_json(b, "/api/payments/gap-1/resolve", {"note": "credited by hand"}))
+        assert status == 200
+        closed = await asyncio.gather(*(next_of(s, "payment-gap-closed") for s in sellers))
+        assert all(cl == {"reference": "gap-1", "kind": "gap"} for cl in closed), closed
+        for s in sellers:
+            await s.close()
+
+    asyncio.run(run())
+    # Delivered once, by the node that raised it, however many nodes swept.
+    time.sleep(2)
+    bodies = [json.loads(body) for body, _ in receiver.bodies]
+    assert [body for body in bodies if "gap-1" in json.dumps(body)].__len__() == 1, bodies
+
+
+def post_json(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", **KEY})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def ledger_payment_event(port, reference, stage):
+    return post_json(port, "/api/payments/events", {"reference": reference, "provider": "paystack", "stage": stage, "amount": "25.00",
+                                                   "email": "ann@shop.test", "user_id": "ann"})
 
 
 # Last: it kills a node.

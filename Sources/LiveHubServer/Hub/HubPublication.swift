@@ -24,9 +24,12 @@ final class HubPublication: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Problems have been published once (the first publication, at start, opens none).
+    private let problemsKnown = Atomic<Bool>(false)
 
-    /// Returns the problems that were open and are no longer (credited or resolved).
-    func publish(openGaps payments: [Payment]) -> [(reference: String, problem: Payment.Problem)] {
+    /// What changed since the last publication: the problems that opened, and those that
+    /// were open and are no longer (credited or resolved).
+    func publish(openGaps payments: [Payment]) -> (opened: [Payment], closed: [(reference: String, problem: Payment.Problem)]) {
         let frames = payments.map(MoneyMessages.gapFrame)
         var counts: [Payment.Problem: Int] = [:]
         var references: [String: Payment.Problem] = [:]
@@ -43,7 +46,9 @@ final class HubPublication: Sendable {
             current.openReferences = references
             return before
         }
-        return before.filter { references[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let first = !problemsKnown.exchange(true, ordering: .relaxed)
+        let opened = first ? [] : payments.filter { $0.problem != nil && before[$0.reference] == nil }
+        return (opened, before.filter { references[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     func read() -> State {

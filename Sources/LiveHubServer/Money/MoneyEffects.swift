@@ -3,7 +3,8 @@ import Reactor
 import Records
 
 /// Where the money engine's committed effects go: balance updates straight to every loop
-/// (one task per loop per batch; a loop encodes one only for a user it has sockets for), open problems into the publication, alerts and new gaps
+/// (one task per loop per batch; a loop encodes one only for a user it has sockets for),
+/// open problems into the publication, and alerts and the problems that opened or closed
 /// to the hub's loop, which tells the sellers and hands alerts to the webhook.
 /// Runs on the engine's thread, after the COMMIT and before the batch's answers leave.
 final class MoneyEffects: @unchecked Sendable {
@@ -14,6 +15,7 @@ final class MoneyEffects: @unchecked Sendable {
         guard let shared else { return }
         var balances: [LedgerTransaction] = []
         var forHub: [MoneyEffect] = []
+        var opened: [RoomMessage] = []
         var closed: [RoomMessage] = []
         for effect in effects {
             switch effect {
@@ -21,10 +23,12 @@ final class MoneyEffects: @unchecked Sendable {
                 shared.hubMetrics.balancePush()
                 balances.append(t)
             case .openProblems(let payments):
-                closed += shared.publication.publish(openGaps: payments).map(MoneyMessages.gapClosedFrame)
+                let change = shared.publication.publish(openGaps: payments)
+                opened += change.opened.map(MoneyMessages.gapFrame)
+                closed += change.closed.map(MoneyMessages.gapClosedFrame)
             case .committed(let writes, let seconds):
                 shared.hubMetrics.commit(writes: writes, seconds: seconds)
-            case .alertRaised, .problemOpened:
+            case .alertRaised:
                 forHub.append(effect)
             }
         }
@@ -37,10 +41,12 @@ final class MoneyEffects: @unchecked Sendable {
                 }
             }
         }
-        if !forHub.isEmpty || !closed.isEmpty {
-            let hubEffects = forHub, closedFrames = closed
+        if !forHub.isEmpty || !opened.isEmpty || !closed.isEmpty {
+            let hubEffects = forHub, openedFrames = opened, closedFrames = closed
             shared.hubHandle.execute { loop in
                 guard let context = loop.context as? LoopContext, let service = context.hubService else { return }
+                // A gap is shown before the alert it raised, and closes after.
+                for frame in openedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
                 for effect in hubEffects {
                     switch effect {
                     case .alertRaised(let alert, let deliver, let announce):
@@ -53,13 +59,10 @@ final class MoneyEffects: @unchecked Sendable {
                         } else if announce {
                             context.shared.hubMetrics.alertDelivery(.notConfigured)
                         }
-                    case .problemOpened(let payment):
-                        context.shared.deliver(to: .seller, MoneyMessages.gapFrame(payment), conflatable: false, from: context)
                     default:
                         break
                     }
                 }
-                // After the openings of the same batch, so a seller never sees a gap close before it opened.
                 for frame in closedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
             }
         }
