@@ -31,6 +31,8 @@ public final class ClusterLink: Sendable {
         public var freshness: Int64
         /// The live-metrics maps' limit (`--max-tracked-keys`).
         public var maxKeys: Int
+        /// Sessions idle this long have ended everywhere: their claims are forgotten.
+        public var idleTimeout: Int64 = 30 * 60_000
 
         public init(nodeID: String, databaseURL: String, interval: Int64, freshness: Int64, maxKeys: Int) {
             self.nodeID = nodeID
@@ -70,11 +72,15 @@ public final class ClusterLink: Sendable {
         public var balances: @Sendable ([BalanceNotice]) -> Void
         /// Another node changed the open problems (`problems`) or raised alerts for the sellers.
         public var news: @Sendable (_ problems: Bool, _ alertIDs: [Int64]) -> Void
+        /// Another node took these sessions: this one lets them go.
+        public var released: @Sendable ([String]) -> Void
         /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown.
         public var reconnected: @Sendable () -> Void
 
         public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
-                    news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64]) -> Void, reconnected: @escaping @Sendable () -> Void) {
+                    news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64]) -> Void,
+                    released: @escaping @Sendable ([String]) -> Void, reconnected: @escaping @Sendable () -> Void) {
+            self.released = released
             self.othersChanged = othersChanged
             self.balances = balances
             self.news = news
@@ -85,6 +91,7 @@ public final class ClusterLink: Sendable {
     fileprivate struct Outbox {
         var counters: PresenceCounters?
         var updatedAt: Int64 = 0
+        var claims: [String] = []
         var stopping = false
     }
 
@@ -117,6 +124,19 @@ public final class ClusterLink: Sendable {
         signal()
     }
 
+    /// This node took these sessions: the others let them go. At most `maxPendingClaims`
+    /// wait while the database is away (the oldest go first: a session missed so counts on
+    /// two nodes until it ends on one).
+    public func claim(_ sessions: [String]) {
+        outbox.withLock {
+            $0.claims += sessions
+            if $0.claims.count > Self.maxPendingClaims { $0.claims.removeFirst($0.claims.count - Self.maxPendingClaims) }
+        }
+        signal()
+    }
+
+    static let maxPendingClaims = 200_000
+
     /// Removes this node's row (its sessions leave the others' totals now, not after
     /// `freshness`) and stops the thread.
     public func stop() {
@@ -135,7 +155,10 @@ public final class ClusterLink: Sendable {
         var drained: UInt64 = 0
         _ = read(wake, &drained, 8)
         return outbox.withLock { outbox in
-            defer { outbox.counters = nil }
+            defer {
+                outbox.counters = nil
+                outbox.claims = []
+            }
             return outbox
         }
     }
@@ -157,6 +180,12 @@ private struct Worker {
     var outage = false
     /// LISTEN has been established once: a later one follows a loss.
     var listenedBefore = false
+    /// Claims taken from the outbox, not yet written.
+    var claims: [String] = []
+    /// The newest other node's claim read (`session_claims.seq`); 0: read them all.
+    var lastClaimSeq: Int64 = 0
+    var claimsAnnounced = true
+    var nextClaimCleanup: Int64 = 0
 
     init(configuration: ClusterLink.Configuration, handlers: ClusterLink.Handlers) {
         self.configuration = configuration
@@ -170,6 +199,8 @@ private struct Worker {
         while true {
             let outbox = owner.take()
             if let counters = outbox.counters { mine = (counters.encoded(), outbox.updatedAt) }
+            claims += outbox.claims
+            if claims.count > ClusterLink.maxPendingClaims { claims.removeFirst(claims.count - ClusterLink.maxPendingClaims) }
             if outbox.stopping {
                 try? db?.query("DELETE FROM cluster_nodes WHERE node_id = $1", [.text(configuration.nodeID)])
                 return
@@ -188,16 +219,26 @@ private struct Worker {
             do throws(RecordsFailure) {
                 let db = try connected()
                 if db.resets != listenedResets {
-                    try db.execute([NotifyChannel.presence, NotifyChannel.balance, NotifyChannel.problems, NotifyChannel.alert]
+                    try db.execute([NotifyChannel.presence, NotifyChannel.balance, NotifyChannel.problems, NotifyChannel.alert, NotifyChannel.claims]
                         .map { "LISTEN \($0)" }.joined(separator: "; "))
                     listenedResets = db.resets
                     announced = nil
                     if listenedBefore { handlers.reconnected() }
+                    claimsAnnounced = true  // what was claimed meanwhile
                     listenedBefore = true
                 }
                 if try drainNotifications(db) { readRows = true }
                 if writeRow { try refreshRow(db) }
+                // Ours first, then theirs: a session both took meanwhile stays with the
+                // later claim.
+                if !claims.isEmpty { try writeClaims(db) }
+                if claimsAnnounced { try readClaims(db) }
                 if readRows { try readOthers(db) }
+                if now >= nextClaimCleanup {
+                    try db.query("DELETE FROM session_claims WHERE claimed_at < clock_timestamp() - $1::bigint * interval '1 millisecond'",
+                                 [.integer(configuration.idleTimeout)])
+                    nextClaimCleanup = now + 60_000
+                }
                 // Notifications that came in with those answers wait in libpq, not on the
                 // socket: handled now, and a presence one is read at once.
                 if try drainNotifications(db) { othersAnnounced = true }
@@ -221,8 +262,54 @@ private struct Worker {
         }
     }
 
+    /// One statement for the lot: `unnest` of an array literal (each element quoted,
+    /// RFC-less but as PostgreSQL's array input reads it: `"` and `\` escaped).
+    private mutating func writeClaims(_ db: PostgresConnection) throws(RecordsFailure) {
+        var seen = Set<String>()
+        // A text value may not hold NUL; such an id was never a real tracker's.
+        let unique = claims.filter { !$0.utf8.contains(0) && seen.insert($0).inserted }
+        for chunk in stride(from: 0, to: unique.count, by: 10_000).map({ unique[$0..<min(unique.count, $0 + 10_000)] }) {
+            try db.query("""
+                INSERT INTO session_claims (session_id, node_id, claimed_at, seq)
+                SELECT s, $1, clock_timestamp(), nextval('session_claims_seq') FROM unnest($2::text[]) AS s
+                ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, claimed_at = excluded.claimed_at, seq = excluded.seq
+                """, [.text(configuration.nodeID), .text(Self.arrayLiteral(chunk))])
+        }
+        try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.claims), .text(configuration.nodeID)])
+        claims = []
+    }
+
+    /// The other nodes' claims since the last read (all of them, the first time: a node
+    /// restarted on its snapshot lets go what was taken while it was away).
+    private mutating func readClaims(_ db: PostgresConnection) throws(RecordsFailure) {
+        claimsAnnounced = false
+        while true {
+            let rows = try db.query("""
+                SELECT session_id, seq FROM session_claims WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT 50000
+                """, [.integer(lastClaimSeq), .text(configuration.nodeID)])
+            let ids = rows.compactMap { $0.first?.text }
+            if let last = rows.last?.last?.integer { lastClaimSeq = last }
+            if !ids.isEmpty { handlers.released(ids) }
+            if rows.count < 50000 { return }
+        }
+    }
+
+    static func arrayLiteral(_ items: ArraySlice<String>) -> String {
+        var text = "{"
+        for (i, item) in items.enumerated() {
+            if i > 0 { text += "," }
+            text += "\""
+            for ch in item.unicodeScalars {
+                if ch == "\"" || ch == "\\" { text += "\\" }
+                text.unicodeScalars.append(ch)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+
     /// Hands balance notifications on; true if another node announced new counts.
-    private func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
+    private mutating func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
         var balances: [ClusterLink.BalanceNotice] = []
         var othersChanged = false, problems = false
         var alerts: [Int64] = []
@@ -233,6 +320,8 @@ private struct Worker {
                 if let balance = ClusterLink.BalanceNotice(payload: notice.payload) { balances.append(balance) }
             case NotifyChannel.presence:
                 if notice.payload != configuration.nodeID { othersChanged = true }
+            case NotifyChannel.claims:
+                if notice.payload != configuration.nodeID { claimsAnnounced = true }
             case NotifyChannel.problems:
                 if notice.payload != configuration.nodeID { problems = true }
             case NotifyChannel.alert:

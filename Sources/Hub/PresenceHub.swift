@@ -37,6 +37,10 @@ public final class PresenceHub {
     public private(set) var version: UInt64 = 0
     /// Payment errors recorded since the broadcaster last took them.
     private var unsentErrors: [PaymentErrorRecord] = []
+    /// Cluster mode: each session's first beacon on this node is listed, for the cluster to
+    /// announce that this node holds it now.
+    public var announcesClaims = false
+    private var claims: [String] = []
 
     public init(clock: WallClock, configuration: Configuration = Configuration()) {
         self.clock = clock
@@ -162,6 +166,28 @@ public final class PresenceHub {
         guard let slot = table.slot(of: sessionId), table[slot].isActive else { return }
         table[slot].openTabs = max(0, table[slot].openTabs - 1)
         if table[slot].openTabs == 0 { end(slot, at: now()) }
+    }
+
+    // MARK: cluster mode
+
+    /// The sessions this node took since the last call (their first beacon here).
+    public func takeClaims() -> [String] {
+        defer { claims = [] }
+        return claims
+    }
+
+    /// Another node took these sessions (the balancer sends their beacons there now): they
+    /// leave this node's counts as an end would, and its table. Returns how many it held.
+    @discardableResult
+    public func release(_ ids: [String]) -> Int {
+        var released = 0
+        for id in ids {
+            guard let slot = table.slot(of: id) else { continue }
+            if table[slot].isActive { end(slot, at: table[slot].lastActivity) }
+            table.remove(slot)
+            released += 1
+        }
+        return released
     }
 
     // MARK: sweep
@@ -298,6 +324,7 @@ public final class PresenceHub {
                 counters.sessionStarted()
                 if let page = session.page { counters.enter(page) }
             }
+            session.claimed = false  // this run has not announced it yet
             _ = table.insert(session)
             lastNow = max(lastNow, session.lastActivity, session.endedAt ?? 0)
         }
@@ -330,6 +357,7 @@ public final class PresenceHub {
             table[slot].lastActivity = time
             if client.ip != nil { table[slot].client.ip = client.ip }
             if client.userAgent != nil { table[slot].client.userAgent = client.userAgent }
+            claim(slot)
             return slot
         }
         if table.count >= configuration.maxSessions {
@@ -344,7 +372,14 @@ public final class PresenceHub {
         counters.sessionStarted()
         history.count(.sessionStarted)
         changed(time)
+        claim(slot)
         return slot
+    }
+
+    private func claim(_ slot: Int32) {
+        guard announcesClaims, !table[slot].claimed else { return }
+        table[slot].claimed = true
+        claims.append(table[slot].id)
     }
 
     private func move(_ slot: Int32, to visit: PageVisit) {

@@ -24,6 +24,9 @@ public struct Session: Sendable {
     public var checkoutStatus: CheckoutStatus?
     /// Open `/ws/track` sockets of this session (several tabs count once).
     public var openTabs: Int32 = 0
+    /// Cluster mode: this node has announced that it holds the session, since it started
+    /// (not in the snapshot: a node restarted on one claims its sessions again).
+    public var claimed = false
 
     public var isActive: Bool { endedAt == nil }
 

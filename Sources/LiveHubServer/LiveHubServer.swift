@@ -185,8 +185,9 @@ public final class LiveHubServer {
     private func clusterLink(_ configuration: ServerConfiguration, nodeID: String, shared: ServerShared, money: MoneyEngine) -> ClusterLink? {
         guard case .postgres(let url) = configuration.database else { return nil }
         let interval = configuration.broadcastInterval.milliseconds
-        let settings = ClusterLink.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
-                                                     freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
+        var settings = ClusterLink.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
+                                                 freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
+        settings.idleTimeout = configuration.idleTimeout.milliseconds
         startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
         let hubHandle = shared.hubHandle, handles = shared.handles
         let handlers = ClusterLink.Handlers(
@@ -203,6 +204,9 @@ public final class LiveHubServer {
             },
             news: { problems, alertIDs in
                 money.submit(.read(.announcedElsewhere(problems: problems, alertIDs: alertIDs)))
+            },
+            released: { sessions in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions) }
             },
             reconnected: {
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }

@@ -30,4 +30,6 @@ public enum NotifyChannel {
     public static let problems = "livehub_problems"
     /// `NODE:ID`: that node raised alert ID for the sellers.
     public static let alert = "livehub_alert"
+    /// A node's id: it took sessions (rows of `session_claims`).
+    public static let claims = "livehub_claims"
 }

@@ -130,14 +130,20 @@ public enum RecordsSchema {
         """
     }
 
-    /// Migration 5: cluster mode's presence, a row per node (PostgreSQL only: UNLOGGED,
-    /// since beacons rebuild presence and a crash may lose it; nothing in SQLite).
+    /// Migration 5: cluster mode's presence, a row per node, and which node holds each
+    /// session (PostgreSQL only: UNLOGGED, since beacons rebuild presence and a crash may
+    /// lose it; nothing in SQLite).
     static func clusterNodes(_ dialect: SQLDialect) -> String {
         guard dialect == .postgres else { return "" }
         return """
         CREATE UNLOGGED TABLE cluster_nodes (
             node_id TEXT PRIMARY KEY, updated_at TIMESTAMPTZ NOT NULL, changed_at BIGINT NOT NULL, sessions BIGINT NOT NULL,
-            counters BYTEA NOT NULL)
+            counters BYTEA NOT NULL);
+        CREATE UNLOGGED TABLE session_claims (
+            session_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, claimed_at TIMESTAMPTZ NOT NULL, seq BIGINT NOT NULL);
+        CREATE INDEX session_claims_by_seq ON session_claims (seq);
+        CREATE INDEX session_claims_by_time ON session_claims (claimed_at);
+        CREATE SEQUENCE session_claims_seq
         """
     }
 

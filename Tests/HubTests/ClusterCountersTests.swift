@@ -53,3 +53,53 @@ struct ClusterCountersTests {
         #expect(PresenceCounters(encoded: [], maxKeys: 100) == nil)
     }
 }
+
+@Suite("Sessions claimed across nodes")
+struct SessionClaimTests {
+    private func makeHub() -> PresenceHub {
+        let hub = PresenceHub(clock: ManualClock())
+        hub.announcesClaims = true
+        return hub
+    }
+
+    @Test func eachSessionIsClaimedOnItsFirstBeaconOnly() throws {
+        let hub = makeHub()
+        try hub.startSession(id: "a")
+        try hub.pageVisit(sessionId: "a", pageType: .homepage)
+        try hub.heartbeat(sessionId: "b")
+        #expect(hub.takeClaims() == ["a", "b"])
+        try hub.heartbeat(sessionId: "a")
+        #expect(hub.takeClaims() == [])
+    }
+
+    @Test func aSingleHubClaimsNothing() throws {
+        let hub = PresenceHub(clock: ManualClock())
+        try hub.startSession(id: "a")
+        #expect(hub.takeClaims() == [])
+    }
+
+    @Test func aReleasedSessionLeavesTheCountsAndTheTable() throws {
+        let hub = makeHub()
+        try hub.pageVisit(sessionId: "a", pageType: .category, identifier: "shoes")
+        try hub.pageVisit(sessionId: "b", pageType: .homepage)
+        #expect(hub.release(["a", "unknown"]) == 1)
+        #expect(hub.counters.totalActive == 1)
+        #expect(hub.counters.categories == [:])
+        #expect(hub.session("a") == nil)
+        // Back on this node later: a new session here, claimed again.
+        _ = hub.takeClaims()
+        try hub.heartbeat(sessionId: "a")
+        #expect(hub.takeClaims() == ["a"])
+        #expect(hub.counters.totalActive == 2)
+    }
+
+    @Test func aHubRestoredFromItsSnapshotClaimsItsSessionsAgain() throws {
+        let hub = makeHub()
+        try hub.startSession(id: "a")
+        let restored = makeHub()
+        restored.restore(hub.snapshot())
+        #expect(restored.takeClaims() == [])
+        try restored.heartbeat(sessionId: "a")
+        #expect(restored.takeClaims() == ["a"])
+    }
+}

@@ -42,6 +42,7 @@ class Cluster:
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         self.node_ports = [self.port + k for k in range(1, NODES + 1)]
+        self.restarted = []
         out = self.cluster("up", "--", "--api-key", "e2e-key", "--broadcast-interval", "100ms", *hub_args)
         assert "cluster up" in out, out
         with open(os.path.join(self.dir, "secret")) as f:
@@ -78,7 +79,27 @@ class Cluster:
         with open(os.path.join(self.dir, "pids")) as f:
             return [int(line) for line in f if line.strip()]
 
+    def restart(self, node, command):
+        """Starts node `node` (0-based) again as it was started, on its data dir."""
+        log = open(os.path.join(self.dir, f"node-{node + 1}", "log"), "a")
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.restarted.append(proc)
+        with open(os.path.join(self.dir, "pids"), "a") as f:
+            f.write(f"{proc.pid}\n")
+        port = self.node_ports[node]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                return proc
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"node {node + 1} did not come back")
+
     def destroy(self):
+        for proc in self.restarted:
+            proc.terminate()
+            proc.wait(timeout=20)
         try:
             self.cluster("down")
         finally:
@@ -95,7 +116,8 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def cluster(receiver):
-    made = Cluster("--alert-webhook", f"http://127.0.0.1:{receiver.port}/hook", "--gap-grace", "1s", "--notify", "none")
+    made = Cluster("--alert-webhook", f"http://127.0.0.1:{receiver.port}/hook", "--gap-grace", "1s", "--notify", "none",
+                   "--snapshot-interval", "1s")
     try:
         yield made
     finally:
@@ -282,7 +304,11 @@ def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_se
             # totals; their next beacons reach the node the balancer picks now, and the
             # totals are whole again.
             victim = 2
-            os.kill(cluster.pids()[victim], signal.SIGKILL)
+            time.sleep(1.5)  # its snapshot (every second here) holds its sessions
+            pid = cluster.pids()[victim]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = [part.decode() for part in f.read().split(b"\0") if part]
+            os.kill(pid, signal.SIGKILL)
             alive = [p for k, p in enumerate(cluster.node_ports) if k != victim]
             lost = held[victim]
             await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600 - lost}) for port in alive))
@@ -292,6 +318,19 @@ def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_se
                 except OSError:
                     pass  # a socket session's HTTP beacon may meet the dead node once
             await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600}) for port in alive))
+
+            # Back on its snapshot, which holds sessions the others took meanwhile: it lets
+            # them go (their claims are in the database), so nothing counts twice.
+            await asyncio.to_thread(cluster.restart, victim, command)
+            await asyncio.sleep(1.5)
+            await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600}) for port in cluster.node_ports))
+            # Once the balancer sends their beacons to it again, it takes them back.
+            await asyncio.sleep(5)  # nginx's fail_timeout
+            for sid in sessions:
+                cluster.post(f"/api/metrics/heartbeat?sid={sid}", {"session_id": sid})
+            await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600}) for port in cluster.node_ports))
+            held = [cluster.node_sessions(port) for port in cluster.node_ports]
+            assert sum(held) == 600 and held[victim] > 0, held
         finally:
             for ws in sockets:
                 await ws.close()

@@ -173,12 +173,16 @@ final class HubService {
     /// Cluster mode: this node's counts go to the other nodes from now on.
     func join(_ cluster: ClusterLink) {
         self.cluster = cluster
+        hub.announcesClaims = true
         cluster.start()
         publishToCluster()
     }
 
     private func publishToCluster() {
-        guard let cluster, hub.version != clusterVersion else { return }
+        guard let cluster else { return }
+        let claims = hub.takeClaims()
+        if !claims.isEmpty { cluster.claim(claims) }
+        guard hub.version != clusterVersion else { return }
         clusterVersion = hub.version
         cluster.publish(hub.counters, updatedAt: hub.updatedAt)
     }
@@ -188,6 +192,11 @@ final class HubService {
         self.others = others
         othersVersion &+= 1
         schedulePublish()
+    }
+
+    /// Another node took these sessions: they leave this one.
+    func released(_ sessions: [String]) {
+        if hub.release(sessions) > 0 { schedulePublish() }
     }
 
     /// Stops sharing (shutdown): this node's row leaves the others' totals now.
