@@ -9,7 +9,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -275,6 +277,95 @@ def post_json(port, path, body):
 def ledger_payment_event(port, reference, stage):
     return post_json(port, "/api/payments/events", {"reference": reference, "provider": "paystack", "stage": stage, "amount": "25.00",
                                                    "email": "ann@shop.test", "user_id": "ann"})
+
+
+def pg_ctl(cluster, *args):
+    """Debian's pg_ctl on the cluster's database (as `postgres` when we are root)."""
+    from pgcluster import binaries
+    command = [f"{binaries()}/pg_ctl", "-D", os.path.join(cluster.dir, "pg", "data"), "-w", *args]
+    if os.getuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+def test_without_the_database_beacons_go_on_money_answers_503_and_everything_resumes(cluster):
+    a, b, c = cluster.node_ports
+    token = cluster.token_for("balance", "outage")
+    acknowledged, refused, beacon_statuses = [], [], []
+    stop = threading.Event()
+
+    def write_money():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            reference = f"o{i}"
+            try:
+                status, _ = ledger_write([a, b][i % 2], "outage", reference)
+                acknowledged.append(reference)
+            except urllib.error.HTTPError as e:
+                assert e.code == 503, e.code
+                refused.append(reference)
+            time.sleep(0.02)
+
+    def send_beacons():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            sid = f"o{i % 50}"
+            try:
+                beacon_statuses.append(cluster.post(f"/api/metrics/heartbeat?sid={sid}", {"session_id": sid})[0])
+            except urllib.error.HTTPError as e:
+                beacon_statuses.append(e.code)
+            time.sleep(0.01)
+
+    async def run():
+        on_c = await websockets.connect(f"ws://127.0.0.1:{c}/ws/balance?token={token}")
+        assert (await recv_json(on_c))["type"] == "balance"
+        workers = [threading.Thread(target=write_money), threading.Thread(target=send_beacons)]
+        for w in workers:
+            w.start()
+        try:
+            await asyncio.sleep(1)
+            await asyncio.to_thread(pg_ctl, cluster, "-m", "fast", "stop")
+            await asyncio.sleep(10)
+            refused_during = len(refused)
+            await asyncio.to_thread(pg_ctl, cluster, "-l", os.path.join(cluster.dir, "pg", "log"), "-o",
+                                    f"-k {os.path.join(cluster.dir, 'pg')} -p 5432 -c listen_addresses=''", "start")
+            # Money is taken again by itself.
+            deadline = time.monotonic() + 20
+            count = len(acknowledged)
+            while len(acknowledged) < count + 20 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+        finally:
+            stop.set()
+            for w in workers:
+                await asyncio.to_thread(w.join)
+        assert refused_during > 0, "the writes during the outage were not refused"
+        assert len(acknowledged) >= count + 20, "money did not resume"
+        # Beacons never waited for the database.
+        assert beacon_statuses and all(s == 200 for s in beacon_statuses), sorted(set(beacon_statuses))
+        # Every acknowledged write is there, and nothing refused is.
+        status, listed = await asyncio.to_thread(lambda: get_json(a, "/api/wallet/transactions?user_id=outage&limit=500"))
+        stored = {t["reference"] for t in listed["transactions"]} if isinstance(listed, dict) else {t["reference"] for t in listed}
+        assert set(acknowledged) <= stored and not (set(refused) & stored)
+        # The socket on C, whose node lost its notifications meanwhile, has every seq once, in order.
+        seen = []
+        while len(seen) < len(acknowledged):
+            seen.append((await recv_json(on_c, timeout=15))["seq"])
+        assert seen == list(range(1, len(acknowledged) + 1))
+        await on_c.close()
+        # The tests after this one count their own sessions only.
+        for i in range(50):
+            cluster.post(f"/api/metrics/session/end?sid=o{i}", {"session_id": f"o{i}"})
+        await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 0}) for port in cluster.node_ports))
+
+    asyncio.run(run())
+
+
+def get_json(port, path):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=KEY)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read())
 
 
 # Last: it kills a node.
