@@ -20,6 +20,8 @@ final class HubService {
     private var others: ClusterLink.Others?
     private var othersVersion: UInt64 = 0
     private var clusterVersion: UInt64 = .max
+    private var clusterPublishedAt: UInt64 = 0
+    private var clusterPublishScheduled = false
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
@@ -184,7 +186,22 @@ final class HubService {
         if !claims.isEmpty { cluster.claim(claims) }
         guard hub.version != clusterVersion else { return }
         clusterVersion = hub.version
+        clusterPublishedAt = EventLoop.now
         cluster.publish(hub.counters, updatedAt: hub.updatedAt)
+    }
+
+    /// A change goes to the other nodes at once, at most once per broadcast interval (not
+    /// at this node's next tick): their sellers see it within one of their intervals.
+    private func publishToClusterSoon() {
+        guard cluster != nil, !clusterPublishScheduled, hub.version != clusterVersion else { return }
+        let due = clusterPublishedAt + context.configuration.broadcastInterval.nanoseconds
+        let now = EventLoop.now
+        guard due > now else { return publishToCluster() }
+        clusterPublishScheduled = true
+        context.loop.schedule(afterNanoseconds: due - now) { [unowned self] in
+            clusterPublishScheduled = false
+            publishToCluster()
+        }
     }
 
     /// The other nodes' counts changed (read from the database).
@@ -207,6 +224,7 @@ final class HubService {
 
     private func publish() {
         publishScheduled = false
+        publishToClusterSoon()
         let metrics = shownVersion != publishedVersion ? shownMetrics : nil
         let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
         let refusals = hub.sessionsRefused + hub.sessionsEvicted
