@@ -51,7 +51,8 @@ final class EngineState {
     func resume() {
         do {
             let problems = try store.openProblems()
-            let pending = try store.pendingAlerts()
+            let now = clock.nowMilliseconds
+            let pending = try store.claimPendingAlerts(node: deliveryNode, until: now + Self.alertLease, now: now, own: true)
             effects([.openProblems(problems)] + pending.map { .alertRaised($0.alert, deliver: true, announce: false) })
             if !pending.isEmpty { RecordsLog.logger.notice("resuming pending alert deliveries", metadata: ["alerts": "\(pending.count)"]) }
         } catch {
@@ -196,6 +197,7 @@ final class EngineState {
             return .done
         case .checkGaps:
             try checkGaps(now: now)
+            try takeOverOrphanedAlerts(now: now)
             return .done
         case .erase(let request):
             erasedInGroup = true
@@ -397,9 +399,27 @@ final class EngineState {
     private func raise(_ draft: AlertRules.Draft, now: Int64) throws(Failure) {
         let alert = Alert(id: nextAlertID, kind: draft.kind, title: draft.title, message: draft.message,
                           userId: draft.userId, reference: draft.reference, createdAt: now)
-        try store.insert(alert, deliveryStatus: configuration.deliversAlerts ? AlertDelivery.Status.pending.rawValue : AlertDelivery.Status.notConfigured.rawValue)
+        try store.insert(alert, deliveryStatus: configuration.deliversAlerts ? AlertDelivery.Status.pending.rawValue : AlertDelivery.Status.notConfigured.rawValue,
+                         lease: configuration.deliversAlerts ? (deliveryNode, now + Self.alertLease) : nil)
         nextAlertID += 1
         pendingEffects.append(.alertRaised(alert, deliver: configuration.deliversAlerts, announce: true))
+    }
+
+    /// How long a node has to deliver an alert (every retry included) before another
+    /// node may take it over.
+    static let alertLease: Int64 = 5 * 60_000
+    /// Who delivers this engine's alerts: the node, or (one hub) "local".
+    private var deliveryNode: String { configuration.announcer ?? "local" }
+    private var nextOrphanCheck: Int64 = 0
+
+    /// Cluster mode, every 10 s: alerts whose node died mid-delivery (their lease ran out)
+    /// are delivered from here. Committed with the gap sweep; delivered after the COMMIT.
+    private func takeOverOrphanedAlerts(now: Int64) throws(Failure) {
+        guard configuration.announcer != nil, configuration.deliversAlerts, now >= nextOrphanCheck else { return }
+        nextOrphanCheck = now + 10_000
+        let orphans = try store.claimPendingAlerts(node: deliveryNode, until: now + Self.alertLease, now: now, own: false)
+        for row in orphans { pendingEffects.append(.alertRaised(row.alert, deliver: true, announce: false)) }
+        if !orphans.isEmpty { RecordsLog.logger.notice("taking over alert deliveries", metadata: ["alerts": "\(orphans.count)"]) }
     }
 
     private func checkGaps(now: Int64) throws(Failure) {

@@ -147,8 +147,16 @@ public enum RecordsSchema {
         """
     }
 
+    /// Migration 6: who delivers each alert, until when (cluster mode: a node that dies
+    /// mid-delivery leaves the row to another once the lease has run out).
+    static let alertLeases = """
+        ALTER TABLE alerts ADD COLUMN delivery_node TEXT;
+        ALTER TABLE alerts ADD COLUMN delivery_lease_until TEXT;
+        CREATE INDEX alerts_pending ON alerts (id) WHERE delivery_status = 'pending'
+        """
+
     public static func migrations(_ dialect: SQLDialect) -> [String] {
-        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect)]
+        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

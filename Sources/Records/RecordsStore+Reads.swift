@@ -232,14 +232,14 @@ extension RecordsStore {
         try db.query("""
             SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
                 FROM alerts ORDER BY id DESC LIMIT $1
-            """, [.integer(Int64(limit))]).compactMap(Self.alert)
+            """, [.integer(Int64(limit))]).compactMap(Self.alertRow)
     }
 
     public func alert(id: Int64) throws(Failure) -> AlertRow? {
         try db.query("""
             SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
                 FROM alerts WHERE id = $1
-            """, [.integer(id)]).compactMap(Self.alert).first
+            """, [.integer(id)]).compactMap(Self.alertRow).first
     }
 
     /// Alerts whose delivery has not ended (a restart resumes them), oldest first.
@@ -247,10 +247,10 @@ extension RecordsStore {
         try db.query("""
             SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
                 FROM alerts WHERE delivery_status = 'pending' ORDER BY id LIMIT 10000
-            """, []).compactMap(Self.alert)
+            """, []).compactMap(Self.alertRow)
     }
 
-    private static func alert(_ row: [Value]) -> AlertRow? {
+    static func alertRow(_ row: [Value]) -> AlertRow? {
         guard let id = row[0].integer, let kind = row[1].text.flatMap(Alert.Kind.init(rawValue:)),
               let created = row[6].text.flatMap(Timestamp.parse) else { return nil }
         let alert = Alert(id: id, kind: kind, title: row[2].text ?? "", message: row[3].text ?? "", userId: row[4].text,

@@ -72,8 +72,8 @@ public final class RecordsStore {
             ON CONFLICT DO NOTHING
         """
     static let insertAlert = """
-        INSERT INTO alerts (id, kind, title, message, user_id, reference, created_at, delivery_status)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
+        INSERT INTO alerts (id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_node, delivery_lease_until)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING
         """
     static let insertActivity = """
         INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
@@ -357,9 +357,27 @@ public final class RecordsStore {
                                           .integer(e.payloadTruncated ? 1 : 0), .text(e.headers.joined(separator: "\n")), Value(e.deliveryKey)])
     }
 
-    func insert(_ a: Alert, deliveryStatus: String?) throws(Failure) {
+    /// `lease`: the node that delivers it, and until when no other takes it over.
+    func insert(_ a: Alert, deliveryStatus: String?, lease: (node: String, until: Int64)? = nil) throws(Failure) {
         try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
-                                        Value(a.reference), Self.time(a.createdAt), Value(deliveryStatus)])
+                                        Value(a.reference), Self.time(a.createdAt), Value(deliveryStatus), Value(lease?.node),
+                                        lease.map { Self.time($0.until) } ?? .null])
+    }
+
+    /// Pending alerts this node now delivers: those nobody leases, those whose lease ran
+    /// out (their node died mid-delivery), and with `own` the ones leased to this node
+    /// (a restart: the process that held them is gone). Each is leased to `node` until
+    /// `until`; on PostgreSQL, rows another node is claiming right now are skipped
+    /// (`FOR UPDATE SKIP LOCKED`), so no alert is taken twice. Oldest first.
+    func claimPendingAlerts(node: String, until: Int64, now: Int64, own: Bool) throws(Failure) -> [AlertRow] {
+        let skipLocked = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try db.query("""
+            UPDATE alerts SET delivery_node = $1, delivery_lease_until = $2 WHERE id IN (
+                SELECT id FROM alerts WHERE delivery_status = 'pending'
+                    AND (delivery_node IS NULL OR (delivery_node = $1 AND $3 = 1) OR delivery_lease_until < $4)
+                    ORDER BY id LIMIT 1000\(skipLocked))
+            RETURNING id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
+            """, [.text(node), Self.time(until), .integer(own ? 1 : 0), Self.time(now)]).compactMap(Self.alertRow).sorted { $0.alert.id < $1.alert.id }
     }
 
     func insert(_ a: ActivityEvent) throws(Failure) {

@@ -23,7 +23,9 @@ def shared_database(data_dir):
                             check=True, capture_output=True, text=True).stdout.strip()
     if not exists:
         subprocess.run(["psql", "-X", "-q", admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True, text=True)
-    return ["--database", template.replace("{db}", name)]
+    # One node per data dir, whatever port it gets: a restart is the same node (it takes
+    # back the alert deliveries it held).
+    return ["--database", template.replace("{db}", name), "--node-id", name]
 
 
 class Hub:
