@@ -77,6 +77,10 @@ class Cluster:
                     return int(float(line.split()[1]))
         raise AssertionError("no livehub_sessions_live")
 
+    def psql(self, sql):
+        url = f"postgresql://postgres@/livehub?host={self.dir}/pg&port=5432"
+        return subprocess.run(["psql", "-X", "-A", "-t", "-q", url, "-c", sql], check=True, capture_output=True, text=True).stdout
+
     def pids(self):
         with open(os.path.join(self.dir, "pids")) as f:
             return [int(line) for line in f if line.strip()]
@@ -395,6 +399,20 @@ def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_se
             # totals; their next beacons reach the node the balancer picks now, and the
             # totals are whole again.
             victim = 2
+            # Ledger writes go on through every node while one is killed.
+            acknowledged, stop = [], threading.Event()
+
+            def write_money():
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    try:
+                        ledger_write(cluster.node_ports[i % NODES], "killed", f"k{i}")
+                        acknowledged.append(f"k{i}")
+                    except OSError:
+                        pass  # refused or cut off by the kill: never acknowledged
+            writer = threading.Thread(target=write_money)
+            writer.start()
             time.sleep(1.5)  # its snapshot (every second here) holds its sessions
             pid = cluster.pids()[victim]
             with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -403,6 +421,13 @@ def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_se
             alive = [p for k, p in enumerate(cluster.node_ports) if k != victim]
             lost = held[victim]
             await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 600 - lost}) for port in alive))
+            stop.set()
+            await asyncio.to_thread(writer.join)
+            # No acknowledged write is lost (nor counted twice: the balance is their sum).
+            references = set(cluster.psql("SELECT reference FROM transactions WHERE user_id = 'killed'").split())
+            assert acknowledged and set(acknowledged) <= references, set(acknowledged) - references
+            status, balance = await asyncio.to_thread(lambda: get_json(alive[0], "/api/wallet/balance?user_id=killed"))
+            assert balance["balance"] == float(len(references))
             for sid in sessions:
                 try:
                     cluster.post(f"/api/metrics/heartbeat?sid={sid}", {"session_id": sid})
