@@ -14,6 +14,25 @@ public struct PaymentErrorRecord: Sendable, Equatable {
     /// Opaque JSON text, as the error beacon sent it.
     public var errorDetails: String?
     public var client: ClientInfo
+    /// Cluster mode: recorded on another node (read from the database, never written
+    /// there again). Not in the snapshot.
+    public var fromElsewhere = false
+
+    public init(id: Int64, sessionId: String, occurredAt: Int64, email: String?, phone: String?, checkoutItems: String?, totalAmount: String?,
+                paymentMethod: String?, errorCode: String, errorMessage: String, errorDetails: String?, client: ClientInfo) {
+        self.id = id
+        self.sessionId = sessionId
+        self.occurredAt = occurredAt
+        self.email = email
+        self.phone = phone
+        self.checkoutItems = checkoutItems
+        self.totalAmount = totalAmount
+        self.paymentMethod = paymentMethod
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.errorDetails = errorDetails
+        self.client = client
+    }
 }
 
 /// The most recent payment errors, bounded: a ring that forgets the oldest.

@@ -16,6 +16,24 @@ public enum PersonKey: Sendable, Equatable {
         }
     }
 
+    /// A key from its kind's name and its value (as `kind` names them); nil for another kind.
+    public init?(kind: String, value: String) {
+        switch kind {
+        case "email": self = .email(value)
+        case "phone": self = .phone(value)
+        case "user_id": self = .userId(value)
+        case "session_id": self = .sessionId(value)
+        default: return nil
+        }
+    }
+
+    /// The key as given.
+    public var value: String {
+        switch self {
+        case .email(let v), .phone(let v), .userId(let v), .sessionId(let v): return v
+        }
+    }
+
     /// The key as it is compared: an email without case, a phone by its digits.
     public var normalized: String {
         switch self {

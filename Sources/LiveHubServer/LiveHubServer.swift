@@ -202,17 +202,20 @@ public final class LiveHubServer {
                     }
                 }
             },
-            news: { problems, alertIDs in
-                money.submit(.read(.announcedElsewhere(problems: problems, alertIDs: alertIDs)))
+            news: { problems, alertIDs, paymentErrors in
+                money.submit(.read(.announcedElsewhere(problems: problems, alertIDs: alertIDs, paymentErrors: paymentErrors)))
+            },
+            erased: { key in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.eraseFromElsewhere(key) }
             },
             released: { sessions in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions) }
             },
             reconnected: {
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
-                // Problems that changed meanwhile are read again (alerts missed meanwhile
-                // stay in the alerts list; they are not announced late).
-                money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [])))
+                // Problems and payment errors are read again (alerts missed meanwhile stay
+                // in the alerts list; they are not announced late).
+                money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [], paymentErrors: true)))
             })
         return ClusterLink(configuration: settings, handlers: handlers)
     }

@@ -20,6 +20,9 @@ final class EngineState {
     private var nextActivityID: Int64 = 1
     private var nextPaymentSeq: Int64 = 1
     private var lastRetention: Int64 = 0
+    /// Cluster mode: the last of the other nodes' payment errors read (nil: not known yet;
+    /// set at start, so what was recorded before is not announced again).
+    private var lastClusterError: Int64?
     /// PostgreSQL: the money turn this engine's last transaction took (-1: none known).
     private var lastMoneyTurn: Int64 = -1
 
@@ -51,6 +54,7 @@ final class EngineState {
     func resume() {
         do {
             let problems = try store.openProblems()
+            if configuration.announcer != nil { lastClusterError = try store.lastClusterPaymentError() }
             let now = clock.nowMilliseconds
             let pending = try store.claimPendingAlerts(node: deliveryNode, until: now + Self.alertLease, now: now, own: true)
             effects([.openProblems(problems)] + pending.map { .alertRaised($0.alert, deliver: true, announce: false) })
@@ -85,6 +89,7 @@ final class EngineState {
             func transaction(together: Bool) throws(Failure) {
                 pendingEffects = []
                 problemsChanged = false
+                erasedKeys = []
                 try store.inTransaction { () throws(Failure) in
                     if store.db.dialect == .postgres {
                         // Another hub on the database wrote since: its ids and balances
@@ -201,10 +206,13 @@ final class EngineState {
             return .done
         case .erase(let request):
             erasedInGroup = true
+            erasedKeys.append(request.key)
             return .erased(try store.erase(request, at: now))
         }
     }
 
+    /// The people erased by the transaction being written (announced to the other nodes).
+    private var erasedKeys: [PersonKey] = []
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
     private var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
@@ -224,6 +232,7 @@ final class EngineState {
         }
         notices += latest.sorted { $0.key < $1.key }.map { (NotifyChannel.balance, "\($0.value):\($0.key)") }
         if problemsChanged { notices.append((NotifyChannel.problems, node)) }
+        notices += erasedKeys.map { (NotifyChannel.erasure, "\(node)\t\($0.kind)\t\($0.value)") }
         guard !notices.isEmpty else { return }
         _ = try store.db.pipelined(notices.map { (sql: "SELECT pg_notify($1, $2)", values: [.text($0.channel), .text($0.payload)]) })
     }
@@ -464,10 +473,19 @@ final class EngineState {
             return .alerts(try store.alerts(limit: limit))
         case .webhookLog(let provider, let reference, let limit):
             return .webhookLog(try store.webhookLog(provider: provider, reference: reference, limit: limit))
-        case .announcedElsewhere(let problems, let alertIDs):
+        case .announcedElsewhere(let problems, let alertIDs, let paymentErrors):
             var news: [MoneyEffect] = problems ? [.openProblems(try store.openProblems())] : []
             for id in alertIDs {
                 if let row = try store.alert(id: id) { news.append(.alertRaised(row.alert, deliver: false, announce: true)) }
+            }
+            if paymentErrors, let node = configuration.announcer {
+                if let after = lastClusterError {
+                    let rows = try store.clusterPaymentErrors(after: after, notFrom: node, limit: 5000)
+                    if let last = rows.last { lastClusterError = last.seq }
+                    if !rows.isEmpty { news.append(.paymentErrorsElsewhere(rows.map(\.record))) }
+                } else {
+                    lastClusterError = try store.lastClusterPaymentError()
+                }
             }
             if !news.isEmpty { effects(news) }
             return .done

@@ -68,9 +68,10 @@ public enum MoneyRead: Sendable {
     case webhookLog(provider: String?, reference: String?, limit: Int)
     /// A balance socket joining: the balance and seq now, and the updates after `since`.
     case balanceReplay(userId: String, since: Int64?)
-    /// Cluster mode: another node changed the open problems or raised alerts; they are read
-    /// and given to this node's rooms as effects (`openProblems`, `alertRaised` to announce).
-    case announcedElsewhere(problems: Bool, alertIDs: [Int64])
+    /// Cluster mode: another node changed the open problems, raised alerts or recorded
+    /// payment errors; they are read and given to this node's rooms as effects
+    /// (`openProblems`, `alertRaised` to announce, `paymentErrorsElsewhere`).
+    case announcedElsewhere(problems: Bool, alertIDs: [Int64], paymentErrors: Bool)
 }
 
 /// `POST /api/wallet/transactions`, checked.
@@ -139,6 +140,8 @@ public enum MoneyEffect: Sendable {
     /// The open gaps and unmatched payments, after a change to them (here or, in cluster
     /// mode, on another node): the rooms tell the sellers which opened and which closed.
     case openProblems([Payment])
+    /// Cluster mode: payment errors other nodes recorded, oldest first.
+    case paymentErrorsElsewhere([PaymentErrorRecord])
     /// A transaction of `writes` commands committed in `seconds`.
     case committed(writes: Int, seconds: Double)
 }

@@ -88,7 +88,7 @@ public final class MoneyEngine: Sendable {
     public func record(paymentErrors errors: [PaymentErrorRecord]) {
         queue.async { [state] in
             do {
-                try state.value.store.append(paymentErrors: errors)
+                try state.value.store.append(paymentErrors: errors, node: state.value.configuration.announcer)
             } catch {
                 RecordsLog.logger.error("payment errors not written", metadata: ["errors": "\(errors.count)", "error": "\(error)"])
             }

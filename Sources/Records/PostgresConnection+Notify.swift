@@ -30,6 +30,11 @@ public enum NotifyChannel {
     public static let problems = "livehub_problems"
     /// `NODE:ID`: that node raised alert ID for the sellers.
     public static let alert = "livehub_alert"
+    /// A node's id: it recorded payment errors (rows of `payment_errors`).
+    public static let paymentErrors = "livehub_payment_errors"
+    /// `NODE<TAB>KIND<TAB>VALUE`: that node erased the person; every node removes what it
+    /// holds of them in memory and in its snapshot.
+    public static let erasure = "livehub_erasure"
     /// A node's id: it took sessions (rows of `session_claims`).
     public static let claims = "livehub_claims"
 }

@@ -130,8 +130,8 @@ public enum RecordsSchema {
         """
     }
 
-    /// Migration 5: cluster mode's presence, a row per node, and which node holds each
-    /// session (PostgreSQL only: UNLOGGED, since beacons rebuild presence and a crash may
+    /// Migration 5: cluster mode's presence, a row per node, which node holds each
+    /// session, and which node recorded each payment error (read by the others in order) (PostgreSQL only: UNLOGGED, since beacons rebuild presence and a crash may
     /// lose it; nothing in SQLite).
     static func clusterNodes(_ dialect: SQLDialect) -> String {
         guard dialect == .postgres else { return "" }
@@ -143,7 +143,10 @@ public enum RecordsSchema {
             session_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, claimed_at TIMESTAMPTZ NOT NULL, seq BIGINT NOT NULL);
         CREATE INDEX session_claims_by_seq ON session_claims (seq);
         CREATE INDEX session_claims_by_time ON session_claims (claimed_at);
-        CREATE SEQUENCE session_claims_seq
+        CREATE SEQUENCE session_claims_seq;
+        ALTER TABLE payment_errors ADD COLUMN node_id TEXT;
+        ALTER TABLE payment_errors ADD COLUMN cluster_seq BIGSERIAL;
+        CREATE INDEX payment_errors_by_cluster_seq ON payment_errors (cluster_seq)
         """
     }
 

@@ -79,6 +79,11 @@ public final class RecordsStore {
         INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
         """
+    static let insertNodesPaymentError = """
+        INSERT INTO payment_errors (id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method,
+            error_code, error_message, error_details, ip, user_agent, node_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+            ON CONFLICT DO NOTHING
+        """
     static let insertPaymentError = """
         INSERT INTO payment_errors (id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method,
             error_code, error_message, error_details, ip, user_agent) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
@@ -165,15 +170,41 @@ public final class RecordsStore {
 
     /// Payment errors, as the presence side records them (not journalled: presence is
     /// kept by snapshots), in one transaction; one seen before is not written twice.
-    public func append(paymentErrors errors: [PaymentErrorRecord]) throws(Failure) {
+    /// `node` (cluster mode): the rows name it, and the other nodes are told to read them.
+    public func append(paymentErrors errors: [PaymentErrorRecord], node: String? = nil) throws(Failure) {
         guard !errors.isEmpty else { return }
         try inTransaction { () throws(Failure) in
             for e in errors {
-                try db.query(Self.insertPaymentError, [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
-                                                       Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
-                                                       .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
-                                                       Value(e.client.ip), Value(e.client.userAgent)])
+                var values: [Value] = [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
+                                       Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
+                                       .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
+                                       Value(e.client.ip), Value(e.client.userAgent)]
+                if let node { values.append(.text(node)) }
+                try db.query(node == nil ? Self.insertPaymentError : Self.insertNodesPaymentError, values)
             }
+            if let node { try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.paymentErrors), .text(node)]) }
+        }
+    }
+
+    /// Cluster mode: the newest payment error's place in the order all nodes' are read in.
+    public func lastClusterPaymentError() throws(Failure) -> Int64 {
+        try db.query("SELECT coalesce(max(cluster_seq), 0) FROM payment_errors", []).first?.first?.integer ?? 0
+    }
+
+    /// Cluster mode: the payment errors other nodes recorded after `seq`, oldest first, each
+    /// with its place.
+    public func clusterPaymentErrors(after seq: Int64, notFrom node: String, limit: Int) throws(Failure) -> [(seq: Int64, record: PaymentErrorRecord)] {
+        try db.query("""
+            SELECT cluster_seq, id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method, error_code,
+                error_message, error_details, ip, user_agent
+            FROM payment_errors WHERE cluster_seq > $1 AND node_id <> $2 ORDER BY cluster_seq LIMIT $3
+            """, [.integer(seq), .text(node), .integer(Int64(limit))]).compactMap { row in
+            guard let seq = row[0].integer, let id = row[1].integer, let session = row[2].text,
+                  let occurred = row[3].text.flatMap(Timestamp.parse), let code = row[9].text, let message = row[10].text else { return nil }
+            return (seq, PaymentErrorRecord(id: id, sessionId: session, occurredAt: occurred, email: row[4].text, phone: row[5].text,
+                                            checkoutItems: row[6].text, totalAmount: row[7].text, paymentMethod: row[8].text,
+                                            errorCode: code, errorMessage: message, errorDetails: row[11].text,
+                                            client: ClientInfo(ip: row[12].text, userAgent: row[13].text)))
         }
     }
 

@@ -271,6 +271,62 @@ def test_a_gap_is_alerted_once_and_every_nodes_sellers_see_it_open_and_close(clu
     assert [body for body in bodies if "gap-1" in json.dumps(body)].__len__() == 1, bodies
 
 
+def test_a_payment_error_on_one_node_reaches_every_nodes_sellers_once(cluster):
+    async def run():
+        sellers = [await seller_socket(cluster, port) for port in cluster.node_ports]
+        assert cluster.post("/api/metrics/track/payment-error?sid=err-1", {"session_id": "err-1", "error_code": "card_declined",
+                                                                          "error_message": "Your card was declined", "email": "eve@shop.test"})[0] == 200
+        updates = await asyncio.gather(*(next_of(s, "payment-errors-update") for s in sellers))
+        for update in updates:
+            assert [(e["session_id"], e["error_code"], e["email"]) for e in update] == [("err-1", "card_declined", "eve@shop.test")], update
+        # Each node lists it once, and a seller joining any node now gets it with the state.
+        for port in cluster.node_ports:
+            status, listed = await asyncio.to_thread(lambda: get_json(port, "/api/metrics/payment-errors"))
+            assert [e["session_id"] for e in listed].count("err-1") == 1, (port, listed)
+            joining = await websockets.connect(f"ws://127.0.0.1:{port}/ws/seller?token=" + cluster.token("seller"))
+            state = await next_of(joining, "payment-errors-update")
+            assert [e["session_id"] for e in state].count("err-1") == 1, (port, state)
+            await joining.close()
+        # Nothing twice afterwards, and the database has it once (written by its node only).
+        for s in sellers:
+            with pytest.raises(asyncio.TimeoutError):
+                await next_of(s, "payment-errors-update", timeout=1)
+            await s.close()
+        assert cluster.psql("SELECT count(*) FROM payment_errors WHERE session_id = 'err-1'").strip() == "1"
+        cluster.post("/api/metrics/session/end?sid=err-1", {"session_id": "err-1"})
+
+    asyncio.run(run())
+
+
+def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
+    sid = "priv-1"
+    assert cluster.post(f"/api/metrics/session/start?sid={sid}", {"session_id": sid, "email": "Gone@shop.test"})[0] == 200
+    assert cluster.post(f"/api/metrics/track/payment-error?sid={sid}", {"session_id": sid, "error_code": "declined",
+                                                                       "error_message": "no", "email": "gone@shop.test"})[0] == 200
+
+    def everywhere(found):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            seen = []
+            for port in cluster.node_ports:
+                sessions = get_json(port, "/api/sessions?email=gone@shop.test")[1]
+                errors = [e for e in get_json(port, "/api/metrics/payment-errors")[1] if e["session_id"] == sid]
+                seen.append((len(sessions), len(errors)))
+            if found(seen):
+                return seen
+            time.sleep(0.1)
+        raise AssertionError(seen)
+
+    # The session is on one node; its payment error is listed by all three.
+    before = everywhere(lambda seen: sum(s for s, _ in seen) == 1 and all(e == 1 for _, e in seen))
+    holder = [k for k, (s, _) in enumerate(before) if s == 1][0]
+    other = cluster.node_ports[(holder + 1) % NODES]
+    status, answer = post_json(other, "/api/privacy/erase", {"email": "gone@shop.test"})
+    assert status == 200, answer
+    # Asked of a node that did not hold the session: every node lets go of all of it.
+    everywhere(lambda seen: all(s == 0 and e == 0 for s, e in seen))
+
+
 def post_json(port, path, body):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json", **KEY})

@@ -211,6 +211,13 @@ final class HubService {
         schedulePublish()
     }
 
+    /// Payment errors another node recorded: this node's sellers get them with their next
+    /// update, and its API lists them.
+    func paymentErrorsFromElsewhere(_ records: [PaymentErrorRecord]) {
+        hub.paymentErrorsFromElsewhere(records)
+        markErrorsChanged()
+    }
+
     /// Another node took these sessions: they leave this one.
     func released(_ sessions: [String]) {
         if hub.release(sessions) > 0 { schedulePublish() }
@@ -249,7 +256,8 @@ final class HubService {
         if !newErrors.isEmpty {
             let frame = HubMessages.frame(type: "payment-errors-update", data: HubMessages.paymentErrors(newErrors.reversed()))
             context.shared.deliver(to: .seller, frame, conflatable: false, errorsUpTo: newErrors.last?.id, from: context)
-            money.record(paymentErrors: newErrors)
+            let ours = newErrors.filter { !$0.fromElsewhere }
+            if !ours.isEmpty { money.record(paymentErrors: ours) }
         }
     }
 

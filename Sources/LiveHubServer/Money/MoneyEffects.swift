@@ -28,7 +28,7 @@ final class MoneyEffects: @unchecked Sendable {
                 closed += change.closed.map(MoneyMessages.gapClosedFrame)
             case .committed(let writes, let seconds):
                 shared.hubMetrics.commit(writes: writes, seconds: seconds)
-            case .alertRaised:
+            case .alertRaised, .paymentErrorsElsewhere:
                 forHub.append(effect)
             }
         }
@@ -59,6 +59,8 @@ final class MoneyEffects: @unchecked Sendable {
                         } else if announce {
                             context.shared.hubMetrics.alertDelivery(.notConfigured)
                         }
+                    case .paymentErrorsElsewhere(let records):
+                        service.paymentErrorsFromElsewhere(records)
                     default:
                         break
                     }

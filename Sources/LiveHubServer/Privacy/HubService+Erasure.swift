@@ -37,6 +37,18 @@ extension HubService {
         }
     }
 
+    /// Cluster mode: another node erased this person (its part of the database is done):
+    /// what this node holds of them goes from memory now and from its snapshot next.
+    func eraseFromElsewhere(_ key: PersonKey) {
+        _ = hub.erase(key)
+        markErrorsChanged()
+        // An erasure with nobody waiting for it: the snapshot is rewritten without keeping
+        // the one before.
+        erasuresAwaitingSnapshot.append(nextErasureID)
+        nextErasureID += 1
+        saveSnapshot()
+    }
+
     func erasureSnapshotWritten(_ id: Int, _ result: Result<Void, SnapshotStore.WriteError>) {
         erasures[id]?.snapshot = result
         finishErasureIfDone(id)

@@ -1,0 +1,244 @@
+import CLinux
+import Glibc
+import Hub
+import Logging
+import Records
+
+/// The link's thread: its connection and what it knows, touched by nothing else.
+struct ClusterLinkWorker {
+    let configuration: ClusterLink.Configuration
+    let handlers: ClusterLink.Handlers
+    let log = Logger(label: "livehub.cluster")
+    var db: PostgresConnection?
+    var listenedResets = -1
+    var mine: (counters: [UInt8], updatedAt: Int64)?
+    var announced: [UInt8]?
+    var reported = ClusterLink.Others(counters: PresenceCounters(), nodes: [], updatedAt: 0)
+    var lastRead = Monotonic.milliseconds
+    var outage = false
+    /// LISTEN has been established once: a later one follows a loss.
+    var listenedBefore = false
+    /// Claims taken from the outbox, not yet written.
+    var claims: [String] = []
+    /// The newest other node's claim read (`session_claims.seq`); 0: read them all.
+    var lastClaimSeq: Int64 = 0
+    var claimsAnnounced = true
+    var nextClaimCleanup: Int64 = 0
+
+    init(configuration: ClusterLink.Configuration, handlers: ClusterLink.Handlers) {
+        self.configuration = configuration
+        self.handlers = handlers
+        reported.counters = PresenceCounters(maxKeys: configuration.maxKeys)
+    }
+
+    mutating func run(_ owner: ClusterLink) {
+        var nextRefresh = Monotonic.milliseconds
+        var othersAnnounced = false
+        while true {
+            let outbox = owner.take()
+            if let counters = outbox.counters { mine = (counters.encoded(), outbox.updatedAt) }
+            claims += outbox.claims
+            if claims.count > ClusterLink.maxPendingClaims { claims.removeFirst(claims.count - ClusterLink.maxPendingClaims) }
+            if outbox.stopping {
+                try? db?.query("DELETE FROM cluster_nodes WHERE node_id = $1", [.text(configuration.nodeID)])
+                return
+            }
+            // The row is written when the counts changed and every interval (to stay
+            // fresh); the others are read when one announced news and every interval.
+            var writeRow = outbox.counters != nil
+            var readRows = othersAnnounced
+            othersAnnounced = false
+            let now = Monotonic.milliseconds
+            if now >= nextRefresh {
+                writeRow = true
+                readRows = true
+                nextRefresh = now + configuration.interval
+            }
+            do throws(RecordsFailure) {
+                let db = try connected()
+                if db.resets != listenedResets {
+                    try db.execute([NotifyChannel.presence, NotifyChannel.balance, NotifyChannel.problems, NotifyChannel.alert, NotifyChannel.claims,
+                                    NotifyChannel.paymentErrors, NotifyChannel.erasure]
+                        .map { "LISTEN \($0)" }.joined(separator: "; "))
+                    listenedResets = db.resets
+                    announced = nil
+                    if listenedBefore { handlers.reconnected() }
+                    claimsAnnounced = true  // what was claimed meanwhile
+                    listenedBefore = true
+                }
+                if try drainNotifications(db) { readRows = true }
+                if writeRow { try refreshRow(db) }
+                // Ours first, then theirs: a session both took meanwhile stays with the
+                // later claim.
+                if !claims.isEmpty { try writeClaims(db) }
+                if claimsAnnounced { try readClaims(db) }
+                if readRows { try readOthers(db) }
+                if now >= nextClaimCleanup {
+                    try db.query("DELETE FROM session_claims WHERE claimed_at < clock_timestamp() - $1::bigint * interval '1 millisecond'",
+                                 [.integer(configuration.idleTimeout)])
+                    nextClaimCleanup = now + 60_000
+                }
+                // Notifications that came in with those answers wait in libpq, not on the
+                // socket: handled now, and a presence one is read at once.
+                if try drainNotifications(db) { othersAnnounced = true }
+                if outage {
+                    outage = false
+                    log.notice("cluster link: database reachable again")
+                }
+            } catch {
+                self.db = nil
+                if !outage {
+                    outage = true
+                    log.error("cluster link: \(error); this node's sellers see its own sessions only until it is back")
+                }
+                // The others' rows can no longer be known fresh.
+                if Monotonic.milliseconds - lastRead > configuration.freshness {
+                    report(ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt))
+                }
+                nextRefresh = min(nextRefresh, Monotonic.milliseconds + 1000)
+            }
+            if !othersAnnounced { wait(owner, until: nextRefresh) }
+        }
+    }
+
+    /// One statement for the lot: `unnest` of an array literal (each element quoted,
+    /// RFC-less but as PostgreSQL's array input reads it: `"` and `\` escaped).
+    private mutating func writeClaims(_ db: PostgresConnection) throws(RecordsFailure) {
+        var seen = Set<String>()
+        // A text value may not hold NUL; such an id was never a real tracker's.
+        let unique = claims.filter { !$0.utf8.contains(0) && seen.insert($0).inserted }
+        for chunk in stride(from: 0, to: unique.count, by: 10_000).map({ unique[$0..<min(unique.count, $0 + 10_000)] }) {
+            try db.query("""
+                INSERT INTO session_claims (session_id, node_id, claimed_at, seq)
+                SELECT s, $1, clock_timestamp(), nextval('session_claims_seq') FROM unnest($2::text[]) AS s
+                ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, claimed_at = excluded.claimed_at, seq = excluded.seq
+                """, [.text(configuration.nodeID), .text(Self.arrayLiteral(chunk))])
+        }
+        try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.claims), .text(configuration.nodeID)])
+        claims = []
+    }
+
+    /// The other nodes' claims since the last read (all of them, the first time: a node
+    /// restarted on its snapshot lets go what was taken while it was away).
+    private mutating func readClaims(_ db: PostgresConnection) throws(RecordsFailure) {
+        claimsAnnounced = false
+        while true {
+            let rows = try db.query("""
+                SELECT session_id, seq FROM session_claims WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT 50000
+                """, [.integer(lastClaimSeq), .text(configuration.nodeID)])
+            let ids = rows.compactMap { $0.first?.text }
+            if let last = rows.last?.last?.integer { lastClaimSeq = last }
+            if !ids.isEmpty { handlers.released(ids) }
+            if rows.count < 50000 { return }
+        }
+    }
+
+    static func arrayLiteral(_ items: ArraySlice<String>) -> String {
+        var text = "{"
+        for (i, item) in items.enumerated() {
+            if i > 0 { text += "," }
+            text += "\""
+            for ch in item.unicodeScalars {
+                if ch == "\"" || ch == "\\" { text += "\\" }
+                text.unicodeScalars.append(ch)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+
+    /// Hands balance notifications on; true if another node announced new counts.
+    private mutating func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
+        var balances: [ClusterLink.BalanceNotice] = []
+        var othersChanged = false, problems = false, paymentErrors = false
+        var alerts: [Int64] = []
+        let mine = configuration.nodeID + ":"
+        for notice in try db.notifications() {
+            switch notice.channel {
+            case NotifyChannel.balance:
+                if let balance = ClusterLink.BalanceNotice(payload: notice.payload) { balances.append(balance) }
+            case NotifyChannel.presence:
+                if notice.payload != configuration.nodeID { othersChanged = true }
+            case NotifyChannel.claims:
+                if notice.payload != configuration.nodeID { claimsAnnounced = true }
+            case NotifyChannel.erasure:
+                // Node ids hold no tab; the kind is a word; the value is the rest.
+                let parts = notice.payload.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, parts[0] != configuration.nodeID,
+                      let key = PersonKey(kind: String(parts[1]), value: String(parts[2])) else { continue }
+                handlers.erased(key)
+            case NotifyChannel.paymentErrors:
+                if notice.payload != configuration.nodeID { paymentErrors = true }
+            case NotifyChannel.problems:
+                if notice.payload != configuration.nodeID { problems = true }
+            case NotifyChannel.alert:
+                // `NODE:ID`; node ids may hold colons (host:port), the id never does.
+                guard !notice.payload.hasPrefix(mine), let colon = notice.payload.lastIndex(of: ":"),
+                      let id = Int64(notice.payload[notice.payload.index(after: colon)...]) else { continue }
+                alerts.append(id)
+            default:
+                break
+            }
+        }
+        if !balances.isEmpty { handlers.balances(balances) }
+        if problems || paymentErrors || !alerts.isEmpty { handlers.news(problems, alerts, paymentErrors) }
+        return othersChanged
+    }
+
+    private mutating func connected() throws(RecordsFailure) -> PostgresConnection {
+        if let db { return db }
+        let made = try PostgresConnection(url: configuration.databaseURL)
+        db = made
+        listenedResets = -1
+        return made
+    }
+
+    /// The row says the node is alive (its time is the database's, so the nodes' clocks
+    /// need not agree); a NOTIFY goes with it when the counts changed.
+    private mutating func refreshRow(_ db: PostgresConnection) throws(RecordsFailure) {
+        guard let mine else { return }
+        let values: [SQLValue] = [.text(configuration.nodeID), .integer(mine.updatedAt), .integer(Int64(Self.total(mine.counters))), .text(Hex.bytea(mine.counters))]
+        try db.query("""
+            INSERT INTO cluster_nodes (node_id, updated_at, changed_at, sessions, counters) VALUES ($1, clock_timestamp(), $2, $3, $4::bytea)
+            ON CONFLICT (node_id) DO UPDATE SET updated_at = clock_timestamp(), changed_at = $2, sessions = $3, counters = $4::bytea
+            """, values)
+        if announced != mine.counters {
+            try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.presence), .text(configuration.nodeID)])
+            announced = mine.counters
+        }
+    }
+
+    private mutating func readOthers(_ db: PostgresConnection) throws(RecordsFailure) {
+        let rows = try db.query("""
+            SELECT node_id, changed_at, counters FROM cluster_nodes
+            WHERE node_id <> $1 AND updated_at > clock_timestamp() - $2::bigint * interval '1 millisecond' ORDER BY node_id
+            """, [.text(configuration.nodeID), .integer(configuration.freshness)])
+        lastRead = Monotonic.milliseconds
+        var others = ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: 0)
+        for row in rows {
+            guard row.count == 3, let node = row[0].text, let bytes = row[2].text.flatMap(Hex.bytes(bytea:)),
+                  let counters = PresenceCounters(encoded: bytes, maxKeys: configuration.maxKeys) else { continue }
+            others.counters.add(counters)
+            others.nodes.append(node)
+            others.updatedAt = max(others.updatedAt, row[1].integer ?? 0)
+        }
+        report(others)
+    }
+
+    private mutating func report(_ others: ClusterLink.Others) {
+        guard others != reported else { return }
+        reported = others
+        handlers.othersChanged(others)
+    }
+
+    private func wait(_ owner: ClusterLink, until deadline: Int64) {
+        var fds = [pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        if let db { fds.append(pollfd(fd: db.socket, events: Int16(POLLIN), revents: 0)) }
+        let timeout = Int32(clamping: max(0, deadline - Monotonic.milliseconds))
+        _ = poll(&fds, nfds_t(fds.count), timeout)
+    }
+
+    private static func total(_ encoded: [UInt8]) -> Int {
+        PresenceCounters(encoded: encoded, maxKeys: 2)?.totalActive ?? 0
+    }
+}
