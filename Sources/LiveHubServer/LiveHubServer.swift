@@ -65,7 +65,6 @@ public final class LiveHubServer {
             throw StartupError(description: "\(store.path) is unusable (\(problem)) and so is \(store.previousPath) (\(previousProblem)). "
                 + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
         }
-        let snapshotToRestore = restored
         // The records database holds the money. A data dir from before it did (money in
         // the snapshot, and the journal) is taken in first, once.
         let recordsStore: RecordsStore
@@ -78,6 +77,23 @@ public final class LiveHubServer {
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
+        var purgeSnapshot = false
+        if case .postgres = database, var snapshot = restored {
+            // Erasures made on other nodes while this one was down (a minute's margin for
+            // the nodes' clocks).
+            do {
+                let dropped = SnapshotErasures.apply(try recordsStore.erasedKeyHashes(since: snapshot.savedAt - 60_000), to: &snapshot,
+                                                     secret: configuration.secret)
+                if dropped.sessions + dropped.paymentErrors > 0 {
+                    restored = snapshot
+                    purgeSnapshot = true
+                    startupNotes.append("erased while this node was away: \(dropped.sessions) sessions, \(dropped.paymentErrors) payment errors (dropped from the snapshot)")
+                }
+            } catch {
+                throw StartupError(description: "records database: \(error)")
+            }
+        }
+        let snapshotToRestore = restored, purgeSnapshotAtStart = purgeSnapshot
         var tls: TLSContext?
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             do {
@@ -151,6 +167,7 @@ public final class LiveHubServer {
                 context.hubService = service
                 money.start()
                 if let cluster { service.join(cluster) }
+                if purgeSnapshotAtStart { service.rewriteSnapshotWithoutPrevious() }
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in

@@ -183,6 +183,17 @@ extension RecordsStore {
     /// After an erasure's COMMIT: SQLite's write-ahead log still holds the pages as they
     /// were; a checkpoint writes them back (freed space zeroed by `secure_delete`) and
     /// empties it, so no copy of the erased rows stays in the data dir.
+    /// The erasures recorded since `since`, as key kind → key hashes (the keys themselves
+    /// are never stored): a node that was away when they were announced applies them to
+    /// its snapshot.
+    public func erasedKeyHashes(since: Int64) throws(Failure) -> [String: Set<String>] {
+        var hashes: [String: Set<String>] = [:]
+        for row in try db.query("SELECT key_kind, key_hash FROM erasures WHERE at >= $1", [Self.time(since)]) {
+            if let kind = row[0].text, let hash = row[1].text { hashes[kind, default: []].insert(hash) }
+        }
+        return hashes
+    }
+
     public func scrubAfterErasure() {
         guard db.dialect == .sqlite else { return }
         try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -45,6 +45,7 @@ class Cluster:
         self.ws = f"ws://127.0.0.1:{self.port}"
         self.node_ports = [self.port + k for k in range(1, NODES + 1)]
         self.restarted = []
+        self.current = {}  # node → pid, for nodes restarted by the tests
         out = self.cluster("up", "--", "--api-key", "e2e-key", "--broadcast-interval", "100ms", *hub_args)
         assert "cluster up" in out, out
         with open(os.path.join(self.dir, "secret")) as f:
@@ -81,15 +82,23 @@ class Cluster:
         url = f"postgresql://postgres@/livehub?host={self.dir}/pg&port=5432"
         return subprocess.run(["psql", "-X", "-A", "-t", "-q", url, "-c", sql], check=True, capture_output=True, text=True).stdout
 
-    def pids(self):
+    def pid(self, node):
+        """The running process of node `node` (0-based)."""
+        if node in self.current:
+            return self.current[node]
         with open(os.path.join(self.dir, "pids")) as f:
-            return [int(line) for line in f if line.strip()]
+            return [int(line) for line in f if line.strip()][node]
+
+    def command(self, node):
+        with open(f"/proc/{self.pid(node)}/cmdline", "rb") as f:
+            return [part.decode() for part in f.read().split(b"\0") if part]
 
     def restart(self, node, command):
         """Starts node `node` (0-based) again as it was started, on its data dir."""
         log = open(os.path.join(self.dir, f"node-{node + 1}", "log"), "a")
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         self.restarted.append(proc)
+        self.current[node] = proc.pid
         with open(os.path.join(self.dir, "pids"), "a") as f:
             f.write(f"{proc.pid}\n")
         port = self.node_ports[node]
@@ -326,6 +335,30 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
     # Asked of a node that did not hold the session: every node lets go of all of it.
     everywhere(lambda seen: all(s == 0 and e == 0 for s, e in seen))
 
+    # A node that is down while someone is erased: back on its snapshot, it drops them.
+    sid = "priv-2"
+    assert cluster.post(f"/api/metrics/session/start?sid={sid}", {"session_id": sid, "email": "away@shop.test"})[0] == 200
+    holder = next(k for k, port in enumerate(cluster.node_ports) if get_json(port, "/api/sessions?email=away@shop.test")[1])
+    command = cluster.command(holder)
+    pid = cluster.pid(holder)
+    os.kill(pid, signal.SIGTERM)  # its last snapshot, written as it stops, holds the session
+    deadline = time.monotonic() + 15
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    data = os.path.join(cluster.dir, f"node-{holder + 1}")
+    assert b"away@shop.test" in open(os.path.join(data, "snapshot"), "rb").read()
+    status, _ = post_json(cluster.node_ports[(holder + 1) % NODES], "/api/privacy/erase", {"email": "away@shop.test"})
+    assert status == 200
+    cluster.restart(holder, command)
+    assert get_json(cluster.node_ports[holder], "/api/sessions?email=away@shop.test")[1] == []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        on_disk = b"".join(open(os.path.join(data, name), "rb").read() for name in os.listdir(data) if name.startswith("snapshot"))
+        if b"away@shop.test" not in on_disk:
+            break
+        time.sleep(0.1)
+    assert b"away@shop.test" not in on_disk
+
 
 def post_json(port, path, body):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
@@ -470,9 +503,8 @@ def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_se
             writer = threading.Thread(target=write_money)
             writer.start()
             time.sleep(1.5)  # its snapshot (every second here) holds its sessions
-            pid = cluster.pids()[victim]
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                command = [part.decode() for part in f.read().split(b"\0") if part]
+            pid = cluster.pid(victim)
+            command = cluster.command(victim)
             os.kill(pid, signal.SIGKILL)
             alive = [p for k, p in enumerate(cluster.node_ports) if k != victim]
             lost = held[victim]

@@ -42,8 +42,12 @@ extension HubService {
     func eraseFromElsewhere(_ key: PersonKey) {
         _ = hub.erase(key)
         markErrorsChanged()
-        // An erasure with nobody waiting for it: the snapshot is rewritten without keeping
-        // the one before.
+        rewriteSnapshotWithoutPrevious()
+    }
+
+    /// An erasure with nobody waiting for it: the next snapshot replaces the one before
+    /// instead of keeping it (`snapshot.prev` would still hold the person).
+    func rewriteSnapshotWithoutPrevious() {
         erasuresAwaitingSnapshot.append(nextErasureID)
         nextErasureID += 1
         saveSnapshot()

@@ -26,9 +26,13 @@ extension ErasureCall {
     static func parse(_ body: JSONValue, secret: [UInt8], by: String) throws(APIError) -> ErasureCall {
         let fields = try BodyFields(body, errorCode: "invalid_erasure")
         let key = try PersonKey.parse(invalid: fields.invalid) { name, max throws(APIError) in try fields.text(name, max: max) }
-        func keyed(_ purpose: String) -> String {
-            HMAC.hex(HMAC.sha256(key: secret, message: Array("livehub \(purpose) \(key.kind) \(key.normalized)".utf8)))
-        }
-        return ErasureCall(key: key, pseudonym: "erased-" + keyed("pseudonym").prefix(16), keyHash: keyed("erasure"), by: by)
+        return ErasureCall(key: key, pseudonym: "erased-" + keyed(key, "pseudonym", secret: secret).prefix(16),
+                           keyHash: keyed(key, "erasure", secret: secret), by: by)
+    }
+
+    /// The key under the hub's secret, for one purpose: the erasure's record names the
+    /// person by `keyed(key, "erasure")`, never by the key.
+    static func keyed(_ key: PersonKey, _ purpose: String, secret: [UInt8]) -> String {
+        HMAC.hex(HMAC.sha256(key: secret, message: Array("livehub \(purpose) \(key.kind) \(key.normalized)".utf8)))
     }
 }
