@@ -101,8 +101,8 @@ struct ClusterLinkWorker {
         }
     }
 
-    /// One statement for the lot: `unnest` of an array literal (each element quoted,
-    /// RFC-less but as PostgreSQL's array input reads it: `"` and `\` escaped).
+    /// One statement per 10,000 claims: `unnest` of a text-array literal, each element
+    /// double-quoted with `"` and `\` escaped, as PostgreSQL's array input reads it.
     private mutating func writeClaims(_ db: PostgresConnection) throws(RecordsFailure) {
         var seen = Set<String>()
         // A text value may not hold NUL; such an id was never a real tracker's.
@@ -147,7 +147,8 @@ struct ClusterLinkWorker {
         return text + "}"
     }
 
-    /// Hands balance notifications on; true if another node announced new counts.
+    /// Hands what the other nodes announced on (balances, erasures, news for the rooms);
+    /// notes claims to read; true if another node announced new counts.
     private mutating func drainNotifications(_ db: PostgresConnection) throws(RecordsFailure) -> Bool {
         var balances: [ClusterLink.BalanceNotice] = []
         var othersChanged = false, problems = false, paymentErrors = false

@@ -1,8 +1,8 @@
 import HTTP1
 import HTTPClient
 import Hub
-import JSON
 import Cluster
+import JSON
 import Logging
 import Records
 import Reactor
@@ -15,13 +15,14 @@ final class HubService {
     unowned let context: LoopContext
     private var publishedVersion = ShownVersion.never
     private var broadcastVersion = ShownVersion.never
-    /// Cluster mode: where this node's counts go, and what the other nodes hold.
-    private var cluster: ClusterLink?
-    private var others: ClusterLink.Others?
-    private var othersVersion: UInt64 = 0
-    private var clusterVersion: UInt64 = .max
-    private var clusterPublishedAt: UInt64 = 0
-    private var clusterPublishScheduled = false
+    /// Cluster mode (HubService+Cluster): where this node's counts go, and what the other
+    /// nodes hold.
+    var cluster: ClusterLink?
+    var others: ClusterLink.Others?
+    var othersVersion: UInt64 = 0
+    var clusterVersion: UInt64 = .max
+    var clusterPublishedAt: UInt64 = 0
+    var clusterPublishScheduled = false
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
@@ -149,7 +150,7 @@ final class HubService {
         schedulePublish()
     }
 
-    private func schedulePublish() {
+    func schedulePublish() {
         guard !publishScheduled else { return }
         publishScheduled = true
         context.loop.atEndOfTurn { [unowned self] in publish() }
@@ -170,63 +171,6 @@ final class HubService {
         var counters = hub.counters
         counters.add(others.counters)
         return HubMessages.liveMetrics(counters, updatedAt: max(hub.updatedAt, others.updatedAt))
-    }
-
-    /// Cluster mode: this node's counts go to the other nodes from now on.
-    func join(_ cluster: ClusterLink) {
-        self.cluster = cluster
-        hub.announcesClaims = true
-        cluster.start()
-        publishToCluster()
-    }
-
-    private func publishToCluster() {
-        guard let cluster else { return }
-        let claims = hub.takeClaims()
-        if !claims.isEmpty { cluster.claim(claims) }
-        guard hub.version != clusterVersion else { return }
-        clusterVersion = hub.version
-        clusterPublishedAt = EventLoop.now
-        cluster.publish(hub.counters, updatedAt: hub.updatedAt)
-    }
-
-    /// A change goes to the other nodes at once, at most once per broadcast interval (not
-    /// at this node's next tick): their sellers see it within one of their intervals.
-    private func publishToClusterSoon() {
-        guard cluster != nil, !clusterPublishScheduled, hub.version != clusterVersion else { return }
-        let due = clusterPublishedAt + context.configuration.broadcastInterval.nanoseconds
-        let now = EventLoop.now
-        guard due > now else { return publishToCluster() }
-        clusterPublishScheduled = true
-        context.loop.schedule(afterNanoseconds: due - now) { [unowned self] in
-            clusterPublishScheduled = false
-            publishToCluster()
-        }
-    }
-
-    /// The other nodes' counts changed (read from the database).
-    func othersChanged(_ others: ClusterLink.Others) {
-        self.others = others
-        othersVersion &+= 1
-        schedulePublish()
-    }
-
-    /// Payment errors another node recorded: this node's sellers get them with their next
-    /// update, and its API lists them.
-    func paymentErrorsFromElsewhere(_ records: [PaymentErrorRecord]) {
-        hub.paymentErrorsFromElsewhere(records)
-        markErrorsChanged()
-    }
-
-    /// Another node took these sessions: they leave this one.
-    func released(_ sessions: [String]) {
-        if hub.release(sessions) > 0 { schedulePublish() }
-    }
-
-    /// Stops sharing (shutdown): this node's row leaves the others' totals now.
-    func leaveCluster() {
-        cluster?.stop()
-        cluster = nil
     }
 
     private func publish() {

@@ -1,0 +1,65 @@
+import Cluster
+import Hub
+import Reactor
+
+/// Cluster mode: what the hub's owner shares with the other nodes through `ClusterLink`
+/// (its counts and the sessions it takes) and what it hears from them (their counts, the
+/// sessions they took, the payment errors they recorded).
+extension HubService {
+    /// Cluster mode: this node's counts go to the other nodes from now on.
+    func join(_ cluster: ClusterLink) {
+        self.cluster = cluster
+        hub.announcesClaims = true
+        cluster.start()
+        publishToCluster()
+    }
+
+    func publishToCluster() {
+        guard let cluster else { return }
+        let claims = hub.takeClaims()
+        if !claims.isEmpty { cluster.claim(claims) }
+        guard hub.version != clusterVersion else { return }
+        clusterVersion = hub.version
+        clusterPublishedAt = EventLoop.now
+        cluster.publish(hub.counters, updatedAt: hub.updatedAt)
+    }
+
+    /// A change goes to the other nodes at once, at most once per broadcast interval (not
+    /// at this node's next tick): their sellers see it within one of their intervals.
+    func publishToClusterSoon() {
+        guard cluster != nil, !clusterPublishScheduled, hub.version != clusterVersion else { return }
+        let due = clusterPublishedAt + context.configuration.broadcastInterval.nanoseconds
+        let now = EventLoop.now
+        guard due > now else { return publishToCluster() }
+        clusterPublishScheduled = true
+        context.loop.schedule(afterNanoseconds: due - now) { [unowned self] in
+            clusterPublishScheduled = false
+            publishToCluster()
+        }
+    }
+
+    /// The other nodes' counts changed (read from the database).
+    func othersChanged(_ others: ClusterLink.Others) {
+        self.others = others
+        othersVersion &+= 1
+        schedulePublish()
+    }
+
+    /// Payment errors another node recorded: this node's sellers get them with their next
+    /// update, and its API lists them.
+    func paymentErrorsFromElsewhere(_ records: [PaymentErrorRecord]) {
+        hub.paymentErrorsFromElsewhere(records)
+        markErrorsChanged()
+    }
+
+    /// Another node took these sessions: they leave this one.
+    func released(_ sessions: [String]) {
+        if hub.release(sessions) > 0 { schedulePublish() }
+    }
+
+    /// Stops sharing (shutdown): this node's row leaves the others' totals now.
+    func leaveCluster() {
+        cluster?.stop()
+        cluster = nil
+    }
+}
