@@ -77,6 +77,21 @@ public final class LiveHubServer {
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
+        if case .postgres = database {
+            // One token key for the whole cluster: a node with another would refuse the
+            // others' tokens and record erasures no other node could match.
+            let fingerprint = HMAC.hex(HMAC.sha256(key: configuration.secret, message: Array("livehub cluster key".utf8)))
+            do {
+                guard try recordsStore.firstValue(of: "token_key_fingerprint", offering: fingerprint) == fingerprint else {
+                    throw StartupError(description: "--secret: the other nodes of this cluster (\(recordsStore.name)) use another token key; "
+                        + "give every node the same --secret or DATA/secret")
+                }
+            } catch let error as StartupError {
+                throw error
+            } catch {
+                throw StartupError(description: "records database: \(error)")
+            }
+        }
         var purgeSnapshot = false
         if case .postgres = database, var snapshot = restored {
             // Erasures made on other nodes while this one was down (a minute's margin for

@@ -208,6 +208,13 @@ public final class RecordsStore {
         }
     }
 
+    /// The value kept under `key` in `meta`, set to `value` by whoever came first: the
+    /// nodes of a cluster check that they agree (the token key's fingerprint).
+    public func firstValue(of key: String, offering value: String) throws(Failure) -> String {
+        try db.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [.text(key), .text(value)])
+        return try db.query("SELECT value FROM meta WHERE key = $1", [.text(key)]).first?.first?.text ?? value
+    }
+
     /// PostgreSQL, where several hubs may write: every money transaction takes this one
     /// row's lock first, so the nodes' writes go one after the other; the count it returns
     /// tells a node whether another node wrote since its own last transaction.

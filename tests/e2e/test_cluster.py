@@ -360,6 +360,15 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
     assert b"away@shop.test" not in on_disk
 
 
+def test_a_node_with_another_token_key_is_refused(cluster):
+    url = f"postgresql://postgres@/livehub?host={cluster.dir}/pg&port=5432"
+    with tempfile.TemporaryDirectory() as data:
+        done = subprocess.run([os.environ["LIVEHUB_BIN"], "serve", "--port", "0", "--data-dir", data, "--database", url, "--secret", "not-the-clusters"],
+                              capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "use another token key" in done.stdout + done.stderr
+
+
 def post_json(port, path, body):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json", **KEY})
