@@ -41,7 +41,7 @@ let package = Package(
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ", .product(name: "Logging", package: "swift-log")]),
         // Cluster mode: nodes sharing presence counts through PostgreSQL (LISTEN/NOTIFY).
-        .target(name: "Cluster", dependencies: ["Hub", "Records", "CLinux", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Cluster", dependencies: ["Hub", "Records", "Reactor", "CLinux", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks",
                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [

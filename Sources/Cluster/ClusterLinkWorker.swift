@@ -2,6 +2,7 @@ import CLinux
 import Glibc
 import Hub
 import Logging
+import Reactor
 import Records
 
 /// The link's thread: its connection and what it knows, touched by nothing else.
@@ -14,7 +15,7 @@ struct ClusterLinkWorker {
     var mine: (counters: [UInt8], updatedAt: Int64)?
     var announced: [UInt8]?
     var reported = ClusterLink.Others(counters: PresenceCounters(), nodes: [], updatedAt: 0)
-    var lastRead = Monotonic.milliseconds
+    var lastRead = Self.milliseconds
     var outage = false
     /// LISTEN has been established once: a later one follows a loss.
     var listenedBefore = false
@@ -25,6 +26,9 @@ struct ClusterLinkWorker {
     var claimsAnnounced = true
     var nextClaimCleanup: Int64 = 0
 
+    /// The loops' monotonic clock, in milliseconds: the link's timers, unmoved by the wall clock.
+    static var milliseconds: Int64 { Int64(EventLoop.now / 1_000_000) }
+
     init(configuration: ClusterLink.Configuration, handlers: ClusterLink.Handlers) {
         self.configuration = configuration
         self.handlers = handlers
@@ -32,7 +36,7 @@ struct ClusterLinkWorker {
     }
 
     mutating func run(_ owner: ClusterLink) {
-        var nextRefresh = Monotonic.milliseconds
+        var nextRefresh = Self.milliseconds
         var othersAnnounced = false
         while true {
             let outbox = owner.take()
@@ -48,7 +52,7 @@ struct ClusterLinkWorker {
             var writeRow = outbox.counters != nil
             var readRows = othersAnnounced
             othersAnnounced = false
-            let now = Monotonic.milliseconds
+            let now = Self.milliseconds
             if now >= nextRefresh {
                 writeRow = true
                 readRows = true
@@ -92,10 +96,10 @@ struct ClusterLinkWorker {
                     log.error("cluster link: \(error); this node's sellers see its own sessions only until it is back")
                 }
                 // The others' rows can no longer be known fresh.
-                if Monotonic.milliseconds - lastRead > configuration.freshness {
+                if Self.milliseconds - lastRead > configuration.freshness {
                     report(ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt))
                 }
-                nextRefresh = min(nextRefresh, Monotonic.milliseconds + 1000)
+                nextRefresh = min(nextRefresh, Self.milliseconds + 1000)
             }
             if !othersAnnounced { wait(owner, until: nextRefresh) }
         }
@@ -214,7 +218,7 @@ struct ClusterLinkWorker {
             SELECT node_id, changed_at, counters FROM cluster_nodes
             WHERE node_id <> $1 AND updated_at > clock_timestamp() - $2::bigint * interval '1 millisecond' ORDER BY node_id
             """, [.text(configuration.nodeID), .integer(configuration.freshness)])
-        lastRead = Monotonic.milliseconds
+        lastRead = Self.milliseconds
         var others = ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: 0)
         for row in rows {
             guard row.count == 3, let node = row[0].text, let bytes = row[2].text.flatMap(Hex.bytes(bytea:)),
@@ -235,7 +239,7 @@ struct ClusterLinkWorker {
     private func wait(_ owner: ClusterLink, until deadline: Int64) {
         var fds = [pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
         if let db { fds.append(pollfd(fd: db.socket, events: Int16(POLLIN), revents: 0)) }
-        let timeout = Int32(clamping: max(0, deadline - Monotonic.milliseconds))
+        let timeout = Int32(clamping: max(0, deadline - Self.milliseconds))
         _ = poll(&fds, nfds_t(fds.count), timeout)
     }
 

@@ -479,10 +479,16 @@ final class EngineState {
                 if let row = try store.alert(id: id) { news.append(.alertRaised(row.alert, deliver: false, announce: true)) }
             }
             if paymentErrors, let node = configuration.announcer {
-                if let after = lastClusterError {
-                    let rows = try store.clusterPaymentErrors(after: after, notFrom: node, limit: 5000)
-                    if let last = rows.last { lastClusterError = last.seq }
-                    if !rows.isEmpty { news.append(.paymentErrorsElsewhere(rows.map(\.record))) }
+                if var after = lastClusterError {
+                    // All of them, 5,000 at a time: the next announcement may never come.
+                    while true {
+                        let rows = try store.clusterPaymentErrors(after: after, notFrom: node, limit: 5000)
+                        guard let last = rows.last else { break }
+                        after = last.seq
+                        lastClusterError = after
+                        news.append(.paymentErrorsElsewhere(rows.map(\.record)))
+                        if rows.count < 5000 { break }
+                    }
                 } else {
                     lastClusterError = try store.lastClusterPaymentError()
                 }

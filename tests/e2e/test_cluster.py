@@ -186,12 +186,8 @@ KEY = {"Authorization": "Bearer e2e-key"}
 
 
 def ledger_write(port, user, reference):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/wallet/transactions", method="POST",
-                                 data=json.dumps({"user_id": user, "amount": "1.00", "type": "credit", "description": "top-up",
-                                                  "reference": reference}).encode(),
-                                 headers={"Content-Type": "application/json", **KEY})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return resp.status, json.loads(resp.read())
+    return post_json(port, "/api/wallet/transactions",
+                     {"user_id": user, "amount": "1.00", "type": "credit", "description": "top-up", "reference": reference})
 
 
 async def recv_json(ws, timeout=10):
