@@ -16,7 +16,8 @@ extension TCPConnectionDelegate {
 }
 
 /// Why a connection ended badly.
-public enum ConnectionFailure: Equatable, Sendable {
+/// Indirect: a connection that never fails (nearly all) holds one word for it, not a String.
+public indirect enum ConnectionFailure: Equatable, Sendable {
     case connect(String)
     case tls(String)
 }
@@ -28,32 +29,38 @@ public enum ConnectionFailure: Equatable, Sendable {
 /// bytes wait for the kernel. The queue's size is visible (`queuedBytes`) so the owner
 /// can apply its slow-consumer policy.
 public final class TCPConnection: EventHandler {
-    public let fd: Int32
-    public unowned let loop: EventLoop
+    // Memory per idle connection is a benchmark target (BENCHMARKS.md): the fields are
+    // ordered so that none leaves a padding hole, the flags come last, and an idle
+    // connection holds no queue storage.
+
+    /// The loop outlives every connection registered with it; unowned(unsafe) spares a
+    /// reference count check on each of the many accesses per delivery.
+    public unowned(unsafe) let loop: EventLoop
     public var delegate: TCPConnectionDelegate?
 
     private var queue: [OutboundBytes] = []
-    private var queueHead = 0
-    /// Buffers before this index were promised (a handshake answer): never discarded.
-    private var promisedEnd = 0
-    private var readingPaused = false
-    private var drainWanted = false
+    /// Set on connections accepted by a TLS listener.
+    var tls: TLSSession?
     /// Bytes of `queue[queueHead]` already written.
     private var headOffset = 0
     public private(set) var queuedBytes = 0
+    /// Why the connection ended, when it was not an orderly close: a refused connect, a
+    /// failed certificate check. Set before `connectionClosed`.
+    public private(set) var failure: ConnectionFailure?
+    private var queueHead: Int32 = 0
+    /// Buffers before this index were promised (a handshake answer): never discarded.
+    private var promisedEnd: Int32 = 0
+    public let fd: Int32
+    private var readingPaused = false
+    private var drainWanted = false
     private var flushScheduled = false
     private var writeArmed = false
     private var closeWhenFlushed = false
     private var halfClosed = false
     public private(set) var isClosed = false
-    /// Set on connections accepted by a TLS listener.
-    var tls: TLSSession?
     private var receivedAnything = false
     /// An outgoing connection whose `connect` has not completed yet.
     private var connecting = false
-    /// Why the connection ended, when it was not an orderly close: a refused connect, a
-    /// failed certificate check. Set before `connectionClosed`.
-    public private(set) var failure: ConnectionFailure?
 
     init(fd: Int32, loop: EventLoop) {
         self.fd = fd
@@ -132,6 +139,69 @@ public final class TCPConnection: EventHandler {
         scheduleFlush()
     }
 
+    /// Frames for this connection at the end of a turn (a room's messages of that turn).
+    /// When nothing is queued ahead of them they are written at once with one gathered
+    /// `sendmsg`, straight from the shared buffers: a subscriber that keeps up costs no
+    /// queue entry, no reference count and no flush pass. What the kernel does not take is
+    /// queued (the first frame with its offset) and EPOLLOUT armed. Otherwise (bytes
+    /// waiting, TLS, a connect or a close under way) they are queued as `send` would.
+    public func write(gathering frames: UnsafeBufferPointer<Unmanaged<OutboundBytes>>) {
+        guard tls == nil, !connecting, !closeWhenFlushed, !isClosed, Int(queueHead) == queue.count else {
+            for frame in frames { send(frame.takeUnretainedValue()) }
+            return
+        }
+        var start = 0
+        while start < frames.count {
+            let iov = loop.iovecs
+            let count = min(frames.count - start, EventLoop.maxIovecs)
+            var total = 0
+            for k in 0..<count {
+                let frame = frames[start + k].takeUnretainedValue()
+                iov[k] = iovec(iov_base: frame.base, iov_len: frame.count)
+                total += frame.count
+            }
+            var message = msghdr()
+            message.msg_iov = iov
+            message.msg_iovlen = count
+            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            if written < 0 {
+                let err = clinux_errno()
+                if err == EINTR { continue }
+                if err == EAGAIN || err == EWOULDBLOCK {
+                    queueUnwritten(frames, from: start, offset: 0)
+                    return
+                }
+                close()  // EPIPE, ECONNRESET: the peer is gone
+                return
+            }
+            loop.stats.bytesOut.bump(written)
+            if written == total {
+                start += count
+                continue
+            }
+            var index = start
+            var left = written
+            while left >= frames[index].takeUnretainedValue().count {
+                left -= frames[index].takeUnretainedValue().count
+                index += 1
+            }
+            queueUnwritten(frames, from: index, offset: left)
+            return
+        }
+    }
+
+    /// The kernel's buffer is full: what it did not take waits in the queue for EPOLLOUT.
+    private func queueUnwritten(_ frames: UnsafeBufferPointer<Unmanaged<OutboundBytes>>, from index: Int, offset: Int) {
+        for frame in frames[index...] {
+            let bytes = frame.takeUnretainedValue()
+            queue.append(bytes)
+            queuedBytes += bytes.count
+        }
+        headOffset = offset
+        queuedBytes -= offset
+        armWrite(true)
+    }
+
     public func send(_ bytes: [UInt8]) {
         send(OutboundBytes(bytes))
     }
@@ -139,7 +209,7 @@ public final class TCPConnection: EventHandler {
     /// What is queued now must reach the peer even if `discardUnsent` is called later
     /// (a WebSocket handshake's 101: a close frame must never come before it).
     public func markQueuedAsPromised() {
-        promisedEnd = queue.count
+        promisedEnd = Int32(queue.count)
     }
 
     /// Drops every queued buffer not yet started and not promised (a partly written one
@@ -148,7 +218,7 @@ public final class TCPConnection: EventHandler {
     /// cutting one out would break the stream; what follows waits behind them.
     public func discardUnsent() {
         guard tls == nil else { return }
-        let firstDroppable = max(queueHead + (headOffset > 0 ? 1 : 0), promisedEnd)
+        let firstDroppable = max(Int(queueHead) + (headOffset > 0 ? 1 : 0), Int(promisedEnd))
         guard firstDroppable < queue.count else { return }
         for buffer in queue[firstDroppable...] { queuedBytes -= buffer.count }
         queue.removeSubrange(firstDroppable...)
@@ -300,13 +370,13 @@ public final class TCPConnection: EventHandler {
     func flushNow() {
         flushScheduled = false
         guard !isClosed, !connecting else { return }
-        while queueHead < queue.count {
+        while Int(queueHead) < queue.count {
             let iov = loop.iovecs
             var count = 0
-            var index = queueHead
+            var index = Int(queueHead)
             while index < queue.count && count < EventLoop.maxIovecs {
                 let buffer = queue[index]
-                let skip = index == queueHead ? headOffset : 0
+                let skip = index == Int(queueHead) ? headOffset : 0
                 iov[count] = iovec(iov_base: buffer.base + skip, iov_len: buffer.count - skip)
                 count += 1
                 index += 1
@@ -329,7 +399,7 @@ public final class TCPConnection: EventHandler {
             queuedBytes -= written
             var left = written
             while left > 0 {
-                let remaining = queue[queueHead].count - headOffset
+                let remaining = queue[Int(queueHead)].count - headOffset
                 if left >= remaining {
                     left -= remaining
                     headOffset = 0
@@ -340,9 +410,10 @@ public final class TCPConnection: EventHandler {
                 }
             }
         }
-        // Everything written. Keep a small array for the next burst; an idle connection
-        // should not hold a big one.
-        if queue.capacity <= 16 { queue.removeAll(keepingCapacity: true) } else { queue = [] }
+        // Everything written. An idle connection holds no queue storage: a room's frames
+        // to a connection that keeps up never touch the queue (`write(gathering:)`), so
+        // what allocates again is a socket's own reply.
+        queue = []
         queueHead = 0
         promisedEnd = 0
         armWrite(false)

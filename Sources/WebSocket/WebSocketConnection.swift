@@ -47,17 +47,19 @@ public struct WebSocketConnection {
         case closeTransport
     }
 
+    // Every socket holds one of these, so the byte-sized fields sit together after the
+    // parser (in its tail) and the word-sized ones after them: no padding holes.
     public let configuration: Configuration
-    public private(set) var state: State = .open
     private var parser: WebSocketFrameParser
+    public private(set) var state: State = .open
     /// Opcode of the fragmented message in progress, if any.
     private var fragmentedOpcode: WebSocketOpcode?
-    private var fragments: [UInt8] = []
     private var utf8 = UTF8Validator()
-    /// Set when permessage-deflate was negotiated: RSV1 marks a compressed message.
-    private let decompressor: MessageDecompressor?
     /// Whether the message in progress is compressed (RSV1 on its first frame).
     private var fragmentsCompressed = false
+    private var fragments: [UInt8] = []
+    /// Set when permessage-deflate was negotiated: RSV1 marks a compressed message.
+    private let decompressor: MessageDecompressor?
 
     public init(configuration: Configuration = Configuration(), decompressor: MessageDecompressor? = nil) {
         self.configuration = configuration

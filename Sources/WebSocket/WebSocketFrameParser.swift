@@ -3,12 +3,13 @@
 /// or throws the protocol error. Limits are checked from the header, before the payload
 /// arrives, so an announced 2^63-byte frame costs nothing.
 public struct WebSocketFrameParser: Sendable {
+    // Every socket holds one: the flag last, so the struct has no padding hole and what
+    // follows it in `WebSocketConnection` packs into its tail.
     public var maxFrameSize: Int
-    /// Set when permessage-deflate was negotiated: RSV1 is then legal.
-    public var allowsRSV1: Bool
-
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    /// Set when permessage-deflate was negotiated: RSV1 is then legal.
+    public var allowsRSV1: Bool
 
     public init(maxFrameSize: Int, allowsRSV1: Bool = false) {
         self.maxFrameSize = maxFrameSize

@@ -4,12 +4,30 @@
 /// compressed on its own, so a room message compressed once (per window size) is the same
 /// bytes for every member, and no connection keeps a compressor between messages.
 public struct PerMessageDeflate: Equatable, Sendable {
-    /// The window of our compressor, 9–15 (zlib cannot make raw deflate with 8).
-    public var serverMaxWindowBits: Int
-    /// The client's compressor window, so the window our inflater needs.
-    public var clientMaxWindowBits: Int
+    // Every compressed socket holds one of these: three bytes, not two words and a flag.
+    private var serverBits: UInt8
+    private var clientBits: UInt8
     /// The client resets its compressor after each message: our inflater can too.
     public var clientNoContextTakeover: Bool
+
+    /// The window of our compressor, 9–15 (zlib cannot make raw deflate with 8).
+    public var serverMaxWindowBits: Int {
+        get { Int(serverBits) }
+        set { serverBits = UInt8(truncatingIfNeeded: newValue) }
+    }
+    /// The client's compressor window, so the window our inflater needs.
+    public var clientMaxWindowBits: Int {
+        get { Int(clientBits) }
+        set { clientBits = UInt8(truncatingIfNeeded: newValue) }
+    }
+
+    /// Window sizes are 8–15 (§7.1.2).
+    public init(serverMaxWindowBits: Int, clientMaxWindowBits: Int, clientNoContextTakeover: Bool) {
+        precondition((8...15).contains(serverMaxWindowBits) && (8...15).contains(clientMaxWindowBits))
+        serverBits = UInt8(serverMaxWindowBits)
+        clientBits = UInt8(clientMaxWindowBits)
+        self.clientNoContextTakeover = clientNoContextTakeover
+    }
 
     /// Server preferences.
     public struct Configuration: Sendable {

@@ -33,7 +33,7 @@ final class BalanceRooms {
 
     /// To the user's sockets that do not have it yet (`BalanceSocket.accepts`).
     func deliver(to userId: String, seq: Int64, _ frame: RoomMessage, context: LoopContext) {
-        rooms[userId]?.deliver(frame, context: context) { ($0.role as? BalanceSocket)?.accepts(seq: seq, on: $0) ?? false }
+        rooms[userId]?.deliverNow(frame, context: context) { ($0.role as? BalanceSocket)?.accepts(seq: seq, on: $0) ?? false }
     }
 
     /// Cluster mode: a write on some node took the user's balance to `seq`.

@@ -1,3 +1,4 @@
+import Hub
 import JSON
 import WebSocket
 
@@ -5,8 +6,15 @@ import WebSocket
 /// with a `"type"`). The first beacon binds the socket to its session; closing the socket
 /// ends that tab's presence.
 final class TrackSocket: WebSocketRole {
+    /// The browser's address and user agent, as the handshake gave them (only this role
+    /// records them, so only its sockets hold them).
+    private let client: ClientInfo
     /// The session this socket reports for, once a beacon named it.
     private var session: String?
+
+    init(client: ClientInfo) {
+        self.client = client
+    }
 
     func received(_ message: WebSocketMessage, on socket: WebSocketEndpointConnection) {
         let context = socket.context
@@ -25,9 +33,9 @@ final class TrackSocket: WebSocketRole {
             if session != named {
                 if let previous = session { _ = context.hubClient.submit(.tabClosed(previous), replyTo: nil) }
                 session = named
-                _ = context.hubClient.submit(.tabOpened(named, socket.client), replyTo: nil)
+                _ = context.hubClient.submit(.tabOpened(named, client), replyTo: nil)
             }
-            _ = context.hubClient.submit(.beacon(beacon, socket.client), replyTo: nil)
+            _ = context.hubClient.submit(.beacon(beacon, client), replyTo: nil)
             if case .sessionStart = beacon {
                 var json = JSONWriter()
                 json.beginObject()

@@ -8,33 +8,35 @@ import WebSocketDeflate
 /// A client connection after the WebSocket handshake: the RFC 6455 state machine, liveness
 /// pings and the slow-consumer policy, the same for every endpoint; what the endpoint does
 /// is its `role`'s.
+///
+/// Memory per idle socket is a benchmark target (BENCHMARKS.md), so fields are laid out
+/// without padding holes and what only one role needs lives in that role.
 final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegate {
     let tcp: TCPConnection
-    unowned let context: LoopContext
+    /// The loop's context outlives its connections (unowned(unsafe): no check per access).
+    unowned(unsafe) let context: LoopContext
     /// What this socket is for (echo, broadcast, seller, track, balance), with its state.
     let role: WebSocketRole
     /// Position in its room's member list (-1: in no room).
     var roomIndex = -1
-    private var hasLeft = false
-    let client: ClientInfo
     /// The client's rate-limit bucket, computed once.
     let rateKey: UInt64
     private var protocolState: WebSocketConnection
+    /// Loop times (`EventLoop.turnTime`, never 0 once running); 0 is "none".
     private var lastActivity: UInt64
-    private var pingSentAt: UInt64?
-    private var closeDeadline: UInt64?
-
+    private var pingSentAt: UInt64 = 0
+    private var closeDeadline: UInt64 = 0
     /// The permessage-deflate agreement, if any.
     let deflate: PerMessageDeflate?
+    private var hasLeft = false
 
     init(tcp: TCPConnection, context: LoopContext, endpoint: WebSocketEndpoint, deflate: PerMessageDeflate?, client addressing: ClientAddressing,
          userAgent: String?) {
-        self.client = ClientInfo(ip: addressing.keptIP, userAgent: userAgent)
         self.rateKey = addressing.rateKey
         self.deflate = deflate
         self.tcp = tcp
         self.context = context
-        self.role = endpoint.makeRole()
+        self.role = endpoint.makeRole(client: ClientInfo(ip: addressing.keptIP, userAgent: userAgent))
         protocolState = WebSocketConnection(configuration: .init(maxMessageSize: context.configuration.maxMessageSize),
                                             decompressor: deflate.map { Inflater(agreement: $0) })
         lastActivity = context.loop.turnTime
@@ -68,7 +70,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
             // cannot pile up replies.
             if tcp.queuedBytes <= context.configuration.highWatermark { tcp.send(bytes) }
         case .pongReceived:
-            pingSentAt = nil
+            pingSentAt = 0
         case .peerClosed:
             leaveRooms()
         case .closeTransport:
@@ -105,7 +107,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
 
     /// Drops what the client has not read yet and closes with 4008: one stuck client
     /// never holds memory without bound or slows the room.
-    private func closeSlowConsumer() {
+    func closeSlowConsumer() {
         context.counters.slowConsumerCloses.bump()
         tcp.discardUnsent()
         close(code: .slowConsumer, reason: "too slow to read")
@@ -114,7 +116,7 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     func close(code: WebSocketCloseCode, reason: String) {
         leaveRooms()
         if let frame = protocolState.close(code: code, reason: reason) { tcp.send(frame) }
-        if closeDeadline == nil { closeDeadline = context.loop.turnTime + context.configuration.closeTimeout.nanoseconds }
+        if closeDeadline == 0 { closeDeadline = context.loop.turnTime + context.configuration.closeTimeout.nanoseconds }
         if code == .slowConsumer || code == .pingTimeout { tcp.closeAfterFlush() }
     }
 
@@ -132,13 +134,13 @@ final class WebSocketEndpointConnection: ManagedConnection, TCPConnectionDelegat
     }
 
     override func tick(now: UInt64) {
-        if let deadline = closeDeadline {
-            if now >= deadline { tcp.close() }
+        if closeDeadline != 0 {
+            if now >= closeDeadline { tcp.close() }
             return
         }
         let interval = context.configuration.pingInterval.nanoseconds
-        if let sent = pingSentAt {
-            if now - sent > interval { close(code: .pingTimeout, reason: "no pong") }
+        if pingSentAt != 0 {
+            if now - pingSentAt > interval { close(code: .pingTimeout, reason: "no pong") }
         } else if now - lastActivity > interval {
             pingSentAt = now
             tcp.send(WebSocketFrameEncoder.encode(opcode: .ping, payload: []))

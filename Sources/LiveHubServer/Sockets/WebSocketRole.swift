@@ -1,4 +1,5 @@
 import Auth
+import Hub
 import WebSocket
 
 /// The WebSocket endpoints this server offers, as the router finds them.
@@ -16,12 +17,12 @@ enum WebSocketEndpoint: Sendable {
 
     /// What a socket of this endpoint does, with the state only it needs. The roles that
     /// keep no state are one object for all their sockets (nothing allocated per socket).
-    func makeRole() -> WebSocketRole {
+    func makeRole(client: @autoclosure () -> ClientInfo) -> WebSocketRole {
         switch self {
         case .echo: EchoSocket.shared
         case .broadcast: BroadcastSocket.shared
         case .seller: SellerSocket.shared
-        case .track: TrackSocket()
+        case .track: TrackSocket(client: client())
         case .balance(let userId, let since): BalanceSocket(userId: userId, since: since)
         }
     }
