@@ -270,6 +270,9 @@ public final class PresenceHub {
         }
     }
 
+    /// Payment errors recorded since the last `takeUnsentPaymentErrors`.
+    public var hasUnsentPaymentErrors: Bool { !unsentErrors.isEmpty }
+
     public func takeUnsentPaymentErrors() -> [PaymentErrorRecord] {
         defer { unsentErrors = [] }
         return unsentErrors

@@ -26,6 +26,10 @@ final class HubService {
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
+    /// When sellers were last sent an update, and whether one is waiting for the interval
+    /// to pass (`broadcastSoon`).
+    private var broadcastAt: UInt64 = 0
+    private var broadcastScheduled = false
 
     private let snapshotWriter: SnapshotWriter
     private var snapshotInFlight = false
@@ -65,7 +69,10 @@ final class HubService {
         let loop = context.loop
         loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval.nanoseconds) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval.nanoseconds) { [unowned self] in sweep() }
-        loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval.nanoseconds) { [unowned self] in broadcast() }
+        loop.scheduleRepeating(everyNanoseconds: context.configuration.broadcastInterval.nanoseconds) { [unowned self] in
+            publishToCluster()  // the node's row is refreshed every interval, changed or not
+            broadcastSoon()
+        }
         loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(.checkGaps) }
     }
 
@@ -176,6 +183,9 @@ final class HubService {
     private func publish() {
         publishScheduled = false
         publishToClusterSoon()
+        // After the publication: a seller joining on another loop reads the state from
+        // it, and must not read one older than an update it then misses.
+        defer { broadcastSoon() }
         let metrics = shownVersion != publishedVersion ? shownMetrics : nil
         let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
         let refusals = hub.sessionsRefused + hub.sessionsEvicted
@@ -187,10 +197,25 @@ final class HubService {
                                            sessionsRefused: hub.sessionsRefused, sessionsEvicted: hub.sessionsEvicted, recentErrors: errors)
     }
 
-    /// Every `--broadcast-interval`: the latest counts (conflated: one update however many
-    /// changes) and the new payment errors, each encoded once for every seller.
-    private func broadcast() {
-        publishToCluster()
+    /// A change reaches the sellers at once when their last update is at least one
+    /// `--broadcast-interval` old, else when it becomes so: never more than one update
+    /// per interval (conflated: one however many changes), and a beacon after a quiet
+    /// spell waits for no tick.
+    private func broadcastSoon() {
+        guard !broadcastScheduled, shownVersion != broadcastVersion || hub.hasUnsentPaymentErrors else { return }
+        let due = broadcastAt + context.configuration.broadcastInterval.nanoseconds
+        let now = EventLoop.now
+        guard due > now else { return broadcast(now: now) }
+        broadcastScheduled = true
+        context.loop.schedule(afterNanoseconds: due - now) { [unowned self] in
+            broadcastScheduled = false
+            broadcast(now: EventLoop.now)
+        }
+    }
+
+    /// The latest counts and the new payment errors, each encoded once for every seller.
+    private func broadcast(now: UInt64) {
+        broadcastAt = now
         if shownVersion != broadcastVersion {
             broadcastVersion = shownVersion
             let frame = HubMessages.frame(type: "metrics-update", data: shownMetrics)
