@@ -46,8 +46,10 @@ public struct PresenceCounters: Sendable, Equatable {
     /// Maps hold non-zero entries only. A name without an entry gets one while the map
     /// has room (one place is kept for `"other"`); a page type with a tile always does.
     private static func bump(_ map: inout [String: Int], _ key: String, _ delta: Int, maxKeys: Int, tilesKeepTheirNames: Bool) {
-        if let current = map[key] {
-            map[key] = current + delta == 0 ? nil : current + delta
+        // One hash of the key for the usual case, a name already counted.
+        if let index = map.index(forKey: key) {
+            let value = map.values[index] + delta
+            if value == 0 { map.remove(at: index) } else { map.values[index] = value }
             return
         }
         let hasRoom = delta > 0 && map.count < maxKeys - (map[otherKey] == nil ? 1 : 0)

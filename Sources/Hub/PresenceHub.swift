@@ -151,7 +151,8 @@ public final class PresenceHub {
     /// Ends a session's presence. Ending an unknown or ended session changes nothing.
     public func endSession(_ id: String) {
         guard let slot = table.slot(of: id), table[slot].isActive else { return }
-        end(slot, at: now())
+        let time = now()
+        end(slot, at: time, now: time)
     }
 
     // MARK: tabs (/ws/track)
@@ -165,7 +166,10 @@ public final class PresenceHub {
     public func tabClosed(sessionId: String) {
         guard let slot = table.slot(of: sessionId), table[slot].isActive else { return }
         table[slot].openTabs = max(0, table[slot].openTabs - 1)
-        if table[slot].openTabs == 0 { end(slot, at: now()) }
+        if table[slot].openTabs == 0 {
+            let time = now()
+            end(slot, at: time, now: time)
+        }
     }
 
     // MARK: cluster mode
@@ -181,9 +185,10 @@ public final class PresenceHub {
     @discardableResult
     public func release(_ ids: [String]) -> Int {
         var released = 0
+        let time = now()
         for id in ids {
             guard let slot = table.slot(of: id) else { continue }
-            if table[slot].isActive { end(slot, at: table[slot].lastActivity) }
+            if table[slot].isActive { end(slot, at: table[slot].lastActivity, now: time) }
             table.remove(slot)
             released += 1
         }
@@ -200,7 +205,7 @@ public final class PresenceHub {
         var expired = 0
         while let slot = table.oldestActive, time - table[slot].lastActivity > configuration.idleTimeout {
             // The visit ends when the session was last seen, not at the sweep.
-            end(slot, at: table[slot].lastActivity)
+            end(slot, at: table[slot].lastActivity, now: time)
             expired += 1
         }
         while let slot = table.oldestEnded, time - (table[slot].endedAt ?? time) > configuration.endedRetention {
@@ -416,8 +421,8 @@ public final class PresenceHub {
         changed(visit.enteredAt)
     }
 
-    private func end(_ slot: Int32, at time: Int64) {
-        let now = now()
+    /// `now`: the hub's time of the call that ends it, read once by a caller that ends many.
+    private func end(_ slot: Int32, at time: Int64, now: Int64) {
         if var current = table[slot].page {
             counters.leave(current)
             current.exitedAt = max(time, current.enteredAt)
