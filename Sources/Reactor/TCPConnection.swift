@@ -160,21 +160,12 @@ public final class TCPConnection: EventHandler {
                 iov[k] = iovec(iov_base: frame.base, iov_len: frame.count)
                 total += frame.count
             }
-            var message = msghdr()
-            message.msg_iov = iov
-            message.msg_iovlen = count
-            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
-            if written < 0 {
-                let err = clinux_errno()
-                if err == EINTR { continue }
-                if err == EAGAIN || err == EWOULDBLOCK {
-                    queueUnwritten(frames, from: start, offset: 0)
-                    return
-                }
-                close()  // EPIPE, ECONNRESET: the peer is gone
-                return
+            let written: Int
+            switch sendScratch(count) {
+            case .wrote(let n): written = n
+            case .full: return queueUnwritten(frames, from: start, offset: 0)
+            case .gone: return close()
             }
-            loop.stats.bytesOut.bump(written)
             if written == total {
                 start += count
                 continue
@@ -187,6 +178,31 @@ public final class TCPConnection: EventHandler {
             }
             queueUnwritten(frames, from: index, offset: left)
             return
+        }
+    }
+
+    private enum ScratchWrite {
+        case wrote(Int)
+        /// The kernel's buffer is full (EAGAIN): wait for EPOLLOUT.
+        case full
+        /// EPIPE, ECONNRESET and the like: the peer is gone.
+        case gone
+    }
+
+    /// One gathered `sendmsg` of the first `count` iovecs in the loop's scratch.
+    private func sendScratch(_ count: Int) -> ScratchWrite {
+        var message = msghdr()
+        message.msg_iov = loop.iovecs
+        message.msg_iovlen = count
+        while true {
+            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            if written >= 0 {
+                loop.stats.bytesOut.bump(written)
+                return .wrote(written)
+            }
+            let err = clinux_errno()
+            if err == EINTR { continue }
+            return err == EAGAIN || err == EWOULDBLOCK ? .full : .gone
         }
     }
 
@@ -381,21 +397,12 @@ public final class TCPConnection: EventHandler {
                 count += 1
                 index += 1
             }
-            var message = msghdr()
-            message.msg_iov = iov
-            message.msg_iovlen = count
-            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
-            if written < 0 {
-                let err = clinux_errno()
-                if err == EINTR { continue }
-                if err == EAGAIN || err == EWOULDBLOCK {
-                    armWrite(true)
-                    return
-                }
-                close()  // EPIPE, ECONNRESET: the peer is gone
-                return
+            let written: Int
+            switch sendScratch(count) {
+            case .wrote(let n): written = n
+            case .full: return armWrite(true)
+            case .gone: return close()
             }
-            loop.stats.bytesOut.bump(written)
             queuedBytes -= written
             var left = written
             while left > 0 {
