@@ -141,6 +141,25 @@ struct WebSocketServerTests {
         #expect(next.opcode == 0xA)
     }
 
+    /// 200 messages in one write are read in one turn: the room writes each subscriber
+    /// its share at the end of it (more frames than one sendmsg's iovecs), in order, and
+    /// none to the publisher.
+    @Test func messagesOfOneTurnReachEverySubscriberInOrder() throws {
+        let running = try RunningServer { $0.loops = 1 }
+        defer { running.stop() }
+        let subscribers = try (0..<3).map { _ in try TestClient(port: running.port) }
+        for subscriber in subscribers { try subscriber.upgrade(path: "/ws/broadcast") }
+        let publisher = try TestClient(port: running.port)
+        try publisher.upgrade(path: "/ws/broadcast")
+        publisher.write((0..<200).flatMap { TestClient.maskedFrame(opcode: 1, Array("pub:m\($0)".utf8)) })
+        for subscriber in subscribers {
+            let received = try (0..<200).map { _ in String(decoding: try subscriber.readFrame().payload, as: UTF8.self) }
+            #expect(received == (0..<200).map { "m\($0)" })
+        }
+        publisher.sendFrame(opcode: 9, Array("p".utf8))
+        #expect(try publisher.readFrame().opcode == 0xA)
+    }
+
     @Test func protocolErrorClosesWith1002() throws {
         let running = try RunningServer()
         defer { running.stop() }

@@ -93,6 +93,11 @@ final class TestClient {
     }
 
     func sendFrame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true) {
+        write(Self.maskedFrame(opcode: opcode, payload, fin: fin))
+    }
+
+    /// A client frame (§5.3: masked), to be written alone or with others in one write.
+    static func maskedFrame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true) -> [UInt8] {
         let key: [UInt8] = [1, 2, 3, 4]
         var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
         if payload.count < 126 {
@@ -102,7 +107,7 @@ final class TestClient {
         }
         frame += key
         for (i, b) in payload.enumerated() { frame.append(b ^ key[i % 4]) }
-        write(frame)
+        return frame
     }
 
     func sendText(_ text: String) { sendFrame(opcode: 1, Array(text.utf8)) }
