@@ -152,13 +152,13 @@ public final class EventLoop {
                 fatalError("\(SystemError("epoll_wait", errno: err))")
             }
             turnTime = Self.now
-            for i in 0..<Int(n) {
-                let data = events[i].data.u64
-                let slot = Int(UInt32(truncatingIfNeeded: data))
-                let generation = UInt32(truncatingIfNeeded: data >> 32)
-                guard slot < handlers.count, handlers[slot].generation == generation,
-                      let handler = handlers[slot].handler else { continue }
-                handler.handleEvents(events[i].events)
+            dispatch(events, count: Int(n))
+            // Work waits for the end of the turn (a room's writes): what arrived while
+            // this turn's events were handled joins it, one look without waiting, so
+            // messages sent together go out together (one write per member, not two).
+            if !endOfTurn.isEmpty {
+                let more = epoll_wait(epollFD, events, Int32(maxEvents), 0)
+                if more > 0 { dispatch(events, count: Int(more)) }
             }
             while let due = timers.popDue(now: turnTime) { due() }
             runTasks()
@@ -168,6 +168,17 @@ public final class EventLoop {
                 for body in batch { body() }
             }
             flushPending()
+        }
+    }
+
+    private func dispatch(_ events: UnsafeMutablePointer<epoll_event>, count: Int) {
+        for i in 0..<count {
+            let data = events[i].data.u64
+            let slot = Int(UInt32(truncatingIfNeeded: data))
+            let generation = UInt32(truncatingIfNeeded: data >> 32)
+            guard slot < handlers.count, handlers[slot].generation == generation,
+                  let handler = handlers[slot].handler else { continue }
+            handler.handleEvents(events[i].events)
         }
     }
 

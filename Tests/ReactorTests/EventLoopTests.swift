@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import Synchronization
 import Testing
@@ -62,4 +63,50 @@ struct EventLoopTests {
 
 final class Flag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// What arrives while a turn's events are handled joins that turn when end-of-turn work
+/// waits (a room's writes): messages sent together go out together.
+@Suite("Event loop: input before output")
+struct EventLoopInputBeforeOutputTests {
+    final class Reader: EventHandler {
+        let fd: Int32
+        let onRead: () -> Void
+        init(fd: Int32, onRead: @escaping () -> Void) {
+            self.fd = fd
+            self.onRead = onRead
+        }
+        func handleEvents(_ events: UInt32) {
+            var byte: UInt8 = 0
+            while recv(fd, &byte, 1, 0) > 0 {}
+            onRead()
+        }
+    }
+
+    @Test func inputArrivingDuringATurnIsHandledBeforeItsEndOfTurnWork() throws {
+        let loop = try EventLoop()
+        var a: [Int32] = [0, 0], b: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &a) == 0)
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &b) == 0)
+        var order: [String] = []
+        var one: UInt8 = 1
+        // A's event makes B readable (as a second message arriving mid-turn would) and
+        // leaves work for the end of the turn.
+        let readerA = Reader(fd: a[0]) {
+            order.append("A")
+            _ = send(b[1], &one, 1, 0)
+            loop.atEndOfTurn { order.append("end") }
+        }
+        let readerB = Reader(fd: b[0]) {
+            order.append("B")
+            loop.stop()
+        }
+        try loop.register(fd: a[0], events: UInt32(EPOLLIN.rawValue), handler: readerA)
+        try loop.register(fd: b[0], events: UInt32(EPOLLIN.rawValue), handler: readerB)
+        _ = send(a[1], &one, 1, 0)
+        loop.schedule(afterNanoseconds: 2_000_000_000) { loop.stop() }
+        loop.run()
+        #expect(order.prefix(3) == ["A", "B", "end"])
+        for fd in a + b { close(fd) }
+    }
 }
