@@ -179,3 +179,34 @@ def test_metrics_show_sessions_pages_and_room_members(hub):
             assert 'livehub_room_members{room="seller"} 1\n' in text
             assert "# TYPE livehub_sweep_seconds gauge" in text and "# TYPE livehub_snapshot_seconds gauge" in text
     asyncio.run(run())
+
+
+def test_a_change_after_a_quiet_interval_goes_out_at_once_and_the_next_one_interval_later(tmp_path):
+    """The seller push is throttled at its leading edge: a beacon after a quiet interval is
+    shown at once (a fixed 3 s tick would make it wait up to 3 s), and a second one right
+    after waits for the interval to pass (never two updates in one interval)."""
+    hub = Hub(str(tmp_path), "--broadcast-interval", "3s")
+
+    async def update(seller):
+        while True:
+            message = json.loads(await seller.recv())
+            if message["type"] == "metrics-update":
+                return message["data"]
+
+    async def run():
+        async with websockets.connect(hub.ws + "/ws/seller?token=" + hub.token("seller")) as seller:
+            await update(seller)  # the state at join
+            await asyncio.sleep(3.6)  # the last update (the hub's start) is older than the interval
+            loop = asyncio.get_running_loop()
+            sent = loop.time()
+            hub.beacon("track/page-visit", {"session_id": "lead-1", "page_type": "homepage"})
+            first = await asyncio.wait_for(update(seller), 2)
+            first_at = loop.time()
+            assert first["total_active"] == 1 and first_at - sent < 1.0
+            hub.beacon("track/page-visit", {"session_id": "lead-2", "page_type": "homepage"})
+            second = await asyncio.wait_for(update(seller), 5)
+            assert second["total_active"] == 2 and loop.time() - first_at > 2.5
+    try:
+        asyncio.run(run())
+    finally:
+        hub.stop()
