@@ -17,6 +17,10 @@ import Synchronization
 /// Sessions: the ones this node took (`claim`) go to `session_claims`; those the others
 /// took are handed on (`released`), all of them after a (re)start.
 ///
+/// History: the minutes this node hands over (`record`) go to `cluster_minutes`; the other
+/// nodes' are read every `minutesInterval` (all of the last day's after a start) and handed
+/// on (`minutes`), for each node's chart to show the whole shop.
+///
 /// What the money engines announce (NOTIFY inside their transactions, so after COMMIT and
 /// in commit order): balances (`SEQ:USER`), changed problems and raised alerts, handed
 /// on for this node's rooms to read the rows. After the connection was lost,
@@ -36,6 +40,10 @@ public final class ClusterLink: Sendable {
         public var maxKeys: Int
         /// Sessions idle this long have ended everywhere: their claims are forgotten.
         public var idleTimeout: Int64 = 30 * 60_000
+        /// How often the other nodes' minutes are read (milliseconds).
+        public var minutesInterval: Int64 = 5_000
+        /// Minutes older than this many back from now are deleted.
+        public var minutesKept: Int = MetricsHistory.defaultCapacity
 
         public init(nodeID: String, databaseURL: String, interval: Int64, freshness: Int64, maxKeys: Int) {
             self.nodeID = nodeID
@@ -53,6 +61,12 @@ public final class ClusterLink: Sendable {
         public var nodes: [String]
         /// The newest change among them (milliseconds since the epoch, each node's clock).
         public var updatedAt: Int64
+    }
+
+    /// A minute of another node's history.
+    public struct NodeMinute: Sendable, Equatable {
+        public var node: String
+        public var point: MetricsHistory.Point
     }
 
     /// A ledger write committed (on any node): the user's balance is at `seq`.
@@ -79,18 +93,22 @@ public final class ClusterLink: Sendable {
         public var erased: @Sendable (PersonKey) -> Void
         /// Another node took these sessions: this one lets them go.
         public var released: @Sendable ([String]) -> Void
-        /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown.
+        /// Minutes of the other nodes' histories, new or rewritten since the last call.
+        public var minutes: @Sendable ([NodeMinute]) -> Void
+        /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown
+        /// (and this node's minutes may be too: it hands them all over again).
         public var reconnected: @Sendable () -> Void
 
         public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
                     news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64], _ paymentErrors: Bool) -> Void,
                     erased: @escaping @Sendable (PersonKey) -> Void, released: @escaping @Sendable ([String]) -> Void,
-                    reconnected: @escaping @Sendable () -> Void) {
+                    minutes: @escaping @Sendable ([NodeMinute]) -> Void, reconnected: @escaping @Sendable () -> Void) {
             self.erased = erased
             self.othersChanged = othersChanged
             self.balances = balances
             self.news = news
             self.released = released
+            self.minutes = minutes
             self.reconnected = reconnected
         }
     }
@@ -99,6 +117,8 @@ public final class ClusterLink: Sendable {
         var counters: PresenceCounters?
         var updatedAt: Int64 = 0
         var claims: [String] = []
+        /// By minute: a newer version of a minute replaces the one not yet written.
+        var minutes: [Int64: MetricsHistory.Point] = [:]
         var stopping = false
     }
 
@@ -144,6 +164,19 @@ public final class ClusterLink: Sendable {
 
     static let maxPendingClaims = 200_000
 
+    /// Minutes of this node's history, to be written (the newest version of each wins).
+    /// While the database is away at most a history's worth waits, the oldest going first.
+    public func record(minutes points: [MetricsHistory.Point]) {
+        guard !points.isEmpty else { return }
+        outbox.withLock {
+            for point in points { $0.minutes[point.minute] = point }
+            if $0.minutes.count > configuration.minutesKept {
+                for minute in $0.minutes.keys.sorted().prefix($0.minutes.count - configuration.minutesKept) { $0.minutes[minute] = nil }
+            }
+        }
+        signal()
+    }
+
     /// Removes this node's row (its sessions leave the others' totals now, not after
     /// `freshness`) and stops the thread.
     public func stop() {
@@ -165,6 +198,7 @@ public final class ClusterLink: Sendable {
             defer {
                 outbox.counters = nil
                 outbox.claims = []
+                outbox.minutes = [:]
             }
             return outbox
         }

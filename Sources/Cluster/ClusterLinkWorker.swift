@@ -25,6 +25,11 @@ struct ClusterLinkWorker {
     var lastClaimSeq: Int64 = 0
     var claimsAnnounced = true
     var nextClaimCleanup: Int64 = 0
+    /// This node's minutes taken from the outbox, not yet written.
+    var minutes: [Int64: MetricsHistory.Point] = [:]
+    /// The newest other node's minute read (`cluster_minutes.seq`); 0: read them all.
+    var lastMinuteSeq: Int64 = 0
+    var nextMinutesRead: Int64 = 0
 
     /// The loops' monotonic clock, in milliseconds: the link's timers, unmoved by the wall clock.
     static var milliseconds: Int64 { Int64(EventLoop.now / 1_000_000) }
@@ -43,6 +48,7 @@ struct ClusterLinkWorker {
             if let counters = outbox.counters { mine = (counters.encoded(), outbox.updatedAt) }
             claims += outbox.claims
             if claims.count > ClusterLink.maxPendingClaims { claims.removeFirst(claims.count - ClusterLink.maxPendingClaims) }
+            minutes.merge(outbox.minutes) { $1 }
             if outbox.stopping {
                 // Best effort: a row left behind goes stale within a few intervals anyway.
                 _ = try? db?.query("DELETE FROM cluster_nodes WHERE node_id = $1", [.text(configuration.nodeID)])
@@ -78,9 +84,16 @@ struct ClusterLinkWorker {
                 if !claims.isEmpty { try writeClaims(db) }
                 if claimsAnnounced { try readClaims(db) }
                 if readRows { try readOthers(db) }
+                if !minutes.isEmpty { try writeMinutes(db) }
+                if now >= nextMinutesRead {
+                    try readMinutes(db)
+                    nextMinutesRead = now + configuration.minutesInterval
+                }
                 if now >= nextClaimCleanup {
                     try db.query("DELETE FROM session_claims WHERE claimed_at < clock_timestamp() - $1::bigint * interval '1 millisecond'",
                                  [.integer(configuration.idleTimeout)])
+                    try db.query("DELETE FROM cluster_minutes WHERE minute < floor(extract(epoch FROM clock_timestamp()) / 60)::bigint - $1",
+                                 [.integer(Int64(configuration.minutesKept))])
                     nextClaimCleanup = now + 60_000
                 }
                 // Notifications that came in with those answers wait in libpq, not on the
@@ -102,7 +115,7 @@ struct ClusterLinkWorker {
                 }
                 nextRefresh = min(nextRefresh, Self.milliseconds + 1000)
             }
-            if !othersAnnounced { wait(owner, until: nextRefresh) }
+            if !othersAnnounced { wait(owner, until: min(nextRefresh, nextMinutesRead)) }
         }
     }
 
@@ -135,6 +148,44 @@ struct ClusterLinkWorker {
             if let last = rows.last?.last?.integer { lastClaimSeq = last }
             if !ids.isEmpty { handlers.released(ids) }
             if rows.count < 50000 { return }
+        }
+    }
+
+    /// This node's minutes, 500 rows a statement; each write takes a new `seq`, so the
+    /// others read it as new.
+    private mutating func writeMinutes(_ db: PostgresConnection) throws(RecordsFailure) {
+        let points = minutes.values.sorted { $0.minute < $1.minute }
+        for start in stride(from: 0, to: points.count, by: 500) {
+            let chunk = points[start..<min(points.count, start + 500)]
+            var values: [SQLValue] = [.text(configuration.nodeID)]
+            var rows: [String] = []
+            for point in chunk {
+                rows.append("($1, $\(values.count + 1)::bigint, $\(values.count + 2)::bytea, nextval('cluster_minutes_seq'))")
+                values += [.integer(point.minute), .text(Hex.bytea(point.encoded))]
+            }
+            try db.query("""
+                INSERT INTO cluster_minutes (node_id, minute, point, seq) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (node_id, minute) DO UPDATE SET point = excluded.point, seq = excluded.seq
+                """, values)
+        }
+        minutes = [:]
+    }
+
+    /// The other nodes' minutes written since the last read (the last day's, the first time).
+    private mutating func readMinutes(_ db: PostgresConnection) throws(RecordsFailure) {
+        while true {
+            let rows = try db.query("""
+                SELECT node_id, point, seq FROM cluster_minutes WHERE seq > $1 AND node_id <> $2 ORDER BY seq LIMIT 10000
+                """, [.integer(lastMinuteSeq), .text(configuration.nodeID)])
+            var read: [ClusterLink.NodeMinute] = []
+            for row in rows {
+                guard row.count == 3, let node = row[0].text, let bytes = row[1].text.flatMap(Hex.bytes(bytea:)),
+                      let point = MetricsHistory.Point(encoded: bytes) else { continue }
+                read.append(ClusterLink.NodeMinute(node: node, point: point))
+            }
+            if let last = rows.last?.last?.integer { lastMinuteSeq = last }
+            if !read.isEmpty { handlers.minutes(read) }
+            if rows.count < 10000 { return }
         }
     }
 

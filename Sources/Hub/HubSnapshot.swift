@@ -132,7 +132,7 @@ public struct HubSnapshot: Sendable {
         }
     }
 
-    private static func write(_ point: MetricsHistory.Point, into w: inout ByteWriter) {
+    static func write(_ point: MetricsHistory.Point, into w: inout ByteWriter) {
         w.i64(point.minute)
         for count in [point.totalActive, point.paymentErrors, point.paid, point.sessionsStarted] { w.u32(UInt32(clamping: count)) }
         w.u32(UInt32(point.pages.count))
@@ -142,7 +142,7 @@ public struct HubSnapshot: Sendable {
         }
     }
 
-    private static func readPoint(_ r: inout ByteReader) throws(ByteReader.Truncated) -> MetricsHistory.Point {
+    static func readPoint(_ r: inout ByteReader) throws(ByteReader.Truncated) -> MetricsHistory.Point {
         let minute = try r.i64()
         let totalActive = Int(try r.u32()), paymentErrors = Int(try r.u32()), paid = Int(try r.u32()), started = Int(try r.u32())
         let pageCount = try r.u32()
@@ -155,7 +155,7 @@ public struct HubSnapshot: Sendable {
                                     sessionsStarted: started)
     }
 
-    private static func write(_ visit: PageVisit, into w: inout ByteWriter) {
+    static func write(_ visit: PageVisit, into w: inout ByteWriter) {
         w.string(visit.pageType.rawValue)
         w.string(visit.identifier)
         w.string(visit.url)
@@ -163,12 +163,12 @@ public struct HubSnapshot: Sendable {
         w.optionalI64(visit.exitedAt)
     }
 
-    private static func readVisit(_ r: inout ByteReader) throws(ByteReader.Truncated) -> PageVisit {
+    static func readVisit(_ r: inout ByteReader) throws(ByteReader.Truncated) -> PageVisit {
         PageVisit(pageType: PageType(rawValue: try r.requiredString()), identifier: try r.string(), url: try r.string(),
                   enteredAt: try r.i64(), exitedAt: try r.optionalI64())
     }
 
-    private static func write(_ s: Session, into w: inout ByteWriter) {
+    static func write(_ s: Session, into w: inout ByteWriter) {
         w.string(s.id); w.string(s.userId); w.string(s.email); w.string(s.phone)
         w.string(s.client.ip); w.string(s.client.userAgent)
         w.i64(s.startedAt); w.i64(s.lastActivity); w.optionalI64(s.endedAt)
@@ -181,7 +181,7 @@ public struct HubSnapshot: Sendable {
         w.u32(UInt32(max(0, s.openTabs)))
     }
 
-    private static func readSession(_ r: inout ByteReader) throws -> Session {
+    static func readSession(_ r: inout ByteReader) throws -> Session {
         var s = Session(id: try r.requiredString(), client: ClientInfo(), startedAt: 0, lastActivity: 0)
         s.userId = try r.string(); s.email = try r.string(); s.phone = try r.string()
         s.client = ClientInfo(ip: try r.string(), userAgent: try r.string())

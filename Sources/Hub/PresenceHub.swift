@@ -258,18 +258,16 @@ public final class PresenceHub {
         errors.newestFirst(limit: limit, since: since)
     }
 
-    /// The payment errors recorded since the last call, oldest first.
     /// Cluster mode: payment errors another node recorded, listed with this node's own (and
-    /// numbered as this node's, so its sellers and its API see one sequence); they count in
-    /// the minute history, not in presence (their sessions are the other node's) nor
-    /// toward a spike alert (their node raises that).
+    /// numbered as this node's, so its sellers and its API see one sequence). They count
+    /// neither in presence nor in the minute history (both are their node's, summed with
+    /// this one's where shown) nor toward a spike alert (their node raises that).
     public func paymentErrorsFromElsewhere(_ records: [PaymentErrorRecord]) {
         _ = now()
         for var record in records {
             record.id = nextErrorID
             record.fromElsewhere = true
             nextErrorID += 1
-            history.count(.paymentError)
             errors.append(record)
             unsentErrors.append(record)
         }

@@ -243,7 +243,11 @@ public final class LiveHubServer {
             released: { sessions in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions) }
             },
+            minutes: { minutes in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.minutesFromElsewhere(minutes) }
+            },
             reconnected: {
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.handOverAllMinutes() }
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
                 // Problems and payment errors are read again (alerts missed meanwhile stay
                 // in the alerts list; they are not announced late).

@@ -158,8 +158,22 @@ public enum RecordsSchema {
         CREATE INDEX alerts_pending ON alerts (id) WHERE delivery_status = 'pending'
         """
 
+    /// Migration 7: cluster mode's minute history, a row per node and minute it was up (a
+    /// logged table: the dashboard's chart outlives a node). `seq` orders the writes, so a
+    /// node reads only the rows written since it last looked.
+    static func clusterMinutes(_ dialect: SQLDialect) -> String {
+        guard dialect == .postgres else { return "" }
+        return """
+        CREATE TABLE cluster_minutes (
+            node_id TEXT NOT NULL, minute BIGINT NOT NULL, point BYTEA NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (node_id, minute));
+        CREATE INDEX cluster_minutes_by_seq ON cluster_minutes (seq);
+        CREATE SEQUENCE cluster_minutes_seq
+        """
+    }
+
     public static func migrations(_ dialect: SQLDialect) -> [String] {
-        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases]
+        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases,
+         clusterMinutes(dialect)]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

@@ -466,6 +466,43 @@ def get_json(port, path):
         return resp.status, json.loads(resp.read())
 
 
+def test_every_nodes_chart_counts_each_nodes_minutes_once(cluster):
+    """/api/metrics/history on any node: the shop's minutes, each node's part counted once."""
+    a, b, c = cluster.node_ports
+
+    def totals(port):
+        points = get_json(port, "/api/metrics/history?minutes=60")[1]
+        return sum(p["paid"] for p in points), sum(p["payment_errors"] for p in points), points[-1]["total_active"]
+
+    def agreed(want=None, timeout=25):
+        """What every node's chart shows once they agree (and, given `want`, show it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = [totals(port) for port in cluster.node_ports]
+            live = sum(cluster.node_sessions(port) for port in cluster.node_ports)
+            if all(t == seen[0] for t in seen) and seen[0][2] == live and (want is None or seen[0][:2] == want):
+                return seen[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the nodes' charts show {seen} (live {live}), not {want}")
+            time.sleep(0.25)
+
+    paid, errors, _ = agreed()
+    # Straight to the nodes, so the test knows which holds which: two paid on A, one on B,
+    # two payment errors on B; C holds none of them.
+    held = [(a, "paid-a1"), (a, "paid-a2"), (b, "paid-b1")]
+    for port, sid in held:
+        assert post_json(port, f"/api/metrics/session/start?sid={sid}", {"session_id": sid})[0] == 200
+        assert post_json(port, f"/api/metrics/track/payment-success?sid={sid}", {"session_id": sid, "amount": 5})[0] == 200
+    for k in range(2):
+        assert post_json(b, "/api/metrics/track/payment-error?sid=paid-b1",
+                         {"session_id": "paid-b1", "error_code": "declined", "error_message": f"no {k}"})[0] == 200
+    agreed(want=(paid + 3, errors + 2))
+    for port, sid in held:
+        post_json(port, f"/api/metrics/session/end?sid={sid}", {"session_id": sid})
+    # The minutes are in the database, a row per node and minute.
+    assert int(cluster.psql("SELECT count(DISTINCT node_id) FROM cluster_minutes").strip()) == NODES
+
+
 # Last: it kills a node.
 def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_sellers_see_the_totals(cluster):
     sessions = {}

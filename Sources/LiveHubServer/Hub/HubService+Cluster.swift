@@ -12,10 +12,17 @@ extension HubService {
         hub.announcesClaims = true
         cluster.start()
         publishToCluster()
+        handOverAllMinutes()
     }
 
     func publishToCluster() {
         guard let cluster else { return }
+        // The minute now open and the one before (its last version), so that every minute
+        // this node is up gets a row, quiet ones too.
+        if EventLoop.now &- minutesHandedAt >= Self.minutesHandOverInterval {
+            minutesHandedAt = EventLoop.now
+            cluster.record(minutes: hub.historyPoints(minutes: 2))
+        }
         let claims = hub.takeClaims()
         if !claims.isEmpty { cluster.claim(claims) }
         guard hub.version != clusterVersion else { return }
@@ -55,6 +62,22 @@ extension HubService {
     /// Another node took these sessions: they leave this one.
     func released(_ sessions: [String]) {
         if hub.release(sessions) > 0 { schedulePublish() }
+    }
+
+    /// How often this node's open minute goes to the others' charts.
+    static let minutesHandOverInterval: UInt64 = 5_000_000_000
+
+    /// Every minute this node keeps (after a start, or the database came back and may have
+    /// lost or missed some).
+    func handOverAllMinutes() {
+        minutesHandedAt = EventLoop.now
+        cluster?.record(minutes: hub.historyPoints(minutes: hub.history.capacity))
+    }
+
+    /// Minutes another node wrote: its part of the chart.
+    func minutesFromElsewhere(_ minutes: [ClusterLink.NodeMinute]) {
+        for minute in minutes { clusterHistory.record(node: minute.node, minute.point) }
+        clusterHistory.forget(before: MetricsHistory.minute(of: clock.nowMilliseconds))
     }
 
     /// Stops sharing (shutdown): this node's row leaves the others' totals now.

@@ -23,6 +23,9 @@ final class HubService {
     var clusterVersion: UInt64 = .max
     var clusterPublishedAt: UInt64 = 0
     var clusterPublishScheduled = false
+    /// The other nodes' minute histories, and when this node last handed over its own.
+    var clusterHistory = ClusterHistory()
+    var minutesHandedAt: UInt64 = 0
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
@@ -103,8 +106,10 @@ final class HubService {
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
                                 body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
         case .history(let minutes):
+            var points = hub.historyPoints(minutes: minutes)
+            if cluster != nil { points = clusterHistory.merged(points, minutes: minutes, live: shownCounters) }
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                body: HubMessages.history(hub.historyPoints(minutes: minutes)))
+                                body: HubMessages.history(points))
         }
         return Self.json(.ok, [:])
     }
@@ -173,11 +178,15 @@ final class HubService {
     private var shownVersion: ShownVersion { ShownVersion(hub: hub.version, others: othersVersion) }
 
     /// The counts sellers see: this node's, plus the other nodes' in cluster mode.
-    private var shownMetrics: [UInt8] {
-        guard let others else { return HubMessages.liveMetrics(hub.counters, updatedAt: hub.updatedAt) }
+    private var shownCounters: PresenceCounters {
+        guard let others else { return hub.counters }
         var counters = hub.counters
         counters.add(others.counters)
-        return HubMessages.liveMetrics(counters, updatedAt: max(hub.updatedAt, others.updatedAt))
+        return counters
+    }
+
+    private var shownMetrics: [UInt8] {
+        HubMessages.liveMetrics(shownCounters, updatedAt: max(hub.updatedAt, others?.updatedAt ?? 0))
     }
 
     private func publish() {
