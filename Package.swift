@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
         .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth"]),

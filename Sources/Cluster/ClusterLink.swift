@@ -21,6 +21,9 @@ import Synchronization
 /// nodes' are read every `minutesInterval` (all of the last day's after a start) and handed
 /// on (`minutes`), for each node's chart to show the whole shop.
 ///
+/// Questions: this node asks the others about the sessions they hold (`ask`) and answers
+/// theirs (`asked`, then `answer`); answers come back through `answered`.
+///
 /// What the money engines announce (NOTIFY inside their transactions, so after COMMIT and
 /// in commit order): balances (`SEQ:USER`), changed problems and raised alerts, handed
 /// on for this node's rooms to read the rows. After the connection was lost,
@@ -95,6 +98,10 @@ public final class ClusterLink: Sendable {
         public var released: @Sendable ([String]) -> Void
         /// Minutes of the other nodes' histories, new or rewritten since the last call.
         public var minutes: @Sendable ([NodeMinute]) -> Void
+        /// Other nodes ask about the sessions this one holds.
+        public var asked: @Sendable ([ClusterQuery.Asked]) -> Void
+        /// Other nodes answered this one's questions.
+        public var answered: @Sendable ([ClusterQuery.Answer]) -> Void
         /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown
         /// (and this node's minutes may be too: it hands them all over again).
         public var reconnected: @Sendable () -> Void
@@ -102,13 +109,16 @@ public final class ClusterLink: Sendable {
         public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
                     news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64], _ paymentErrors: Bool) -> Void,
                     erased: @escaping @Sendable (PersonKey) -> Void, released: @escaping @Sendable ([String]) -> Void,
-                    minutes: @escaping @Sendable ([NodeMinute]) -> Void, reconnected: @escaping @Sendable () -> Void) {
+                    minutes: @escaping @Sendable ([NodeMinute]) -> Void, asked: @escaping @Sendable ([ClusterQuery.Asked]) -> Void,
+                    answered: @escaping @Sendable ([ClusterQuery.Answer]) -> Void, reconnected: @escaping @Sendable () -> Void) {
             self.erased = erased
             self.othersChanged = othersChanged
             self.balances = balances
             self.news = news
             self.released = released
             self.minutes = minutes
+            self.asked = asked
+            self.answered = answered
             self.reconnected = reconnected
         }
     }
@@ -119,6 +129,8 @@ public final class ClusterLink: Sendable {
         var claims: [String] = []
         /// By minute: a newer version of a minute replaces the one not yet written.
         var minutes: [Int64: MetricsHistory.Point] = [:]
+        var questions: [(id: UInt64, query: ClusterQuery)] = []
+        var answers: [(asked: ClusterQuery.Asked, body: [UInt8])] = []
         var stopping = false
     }
 
@@ -133,6 +145,9 @@ public final class ClusterLink: Sendable {
         self.handlers = handlers
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
     }
+
+    /// This node's name among the others.
+    public var nodeID: String { configuration.nodeID }
 
     public func start() {
         DispatchQueue(label: "livehub.cluster").async { [self] in
@@ -177,6 +192,19 @@ public final class ClusterLink: Sendable {
         signal()
     }
 
+    /// Asks every other node (each answers through `answered`). Asked once: a question the
+    /// database was away for is not asked later, the asker having stopped waiting.
+    public func ask(_ id: UInt64, _ query: ClusterQuery) {
+        outbox.withLock { $0.questions.append((id, query)) }
+        signal()
+    }
+
+    /// This node's answer to another's question.
+    public func answer(_ asked: ClusterQuery.Asked, body: [UInt8]) {
+        outbox.withLock { $0.answers.append((asked, body)) }
+        signal()
+    }
+
     /// Removes this node's row (its sessions leave the others' totals now, not after
     /// `freshness`) and stops the thread.
     public func stop() {
@@ -199,6 +227,8 @@ public final class ClusterLink: Sendable {
                 outbox.counters = nil
                 outbox.claims = []
                 outbox.minutes = [:]
+                outbox.questions = []
+                outbox.answers = []
             }
             return outbox
         }

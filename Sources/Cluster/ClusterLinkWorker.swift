@@ -30,6 +30,8 @@ struct ClusterLinkWorker {
     /// The newest other node's minute read (`cluster_minutes.seq`); 0: read them all.
     var lastMinuteSeq: Int64 = 0
     var nextMinutesRead: Int64 = 0
+    /// Answers to this node's questions wait in `cluster_answers`.
+    var answersAnnounced = false
 
     /// The loops' monotonic clock, in milliseconds: the link's timers, unmoved by the wall clock.
     static var milliseconds: Int64 { Int64(EventLoop.now / 1_000_000) }
@@ -49,6 +51,8 @@ struct ClusterLinkWorker {
             claims += outbox.claims
             if claims.count > ClusterLink.maxPendingClaims { claims.removeFirst(claims.count - ClusterLink.maxPendingClaims) }
             minutes.merge(outbox.minutes) { $1 }
+            // Asked and answered once: nobody waits for them past a moment.
+            let questions = outbox.questions, answers = outbox.answers
             if outbox.stopping {
                 // Best effort: a row left behind goes stale within a few intervals anyway.
                 _ = try? db?.query("DELETE FROM cluster_nodes WHERE node_id = $1", [.text(configuration.nodeID)])
@@ -69,7 +73,7 @@ struct ClusterLinkWorker {
                 let db = try connected()
                 if db.resets != listenedResets {
                     try db.execute([NotifyChannel.presence, NotifyChannel.balance, NotifyChannel.problems, NotifyChannel.alert, NotifyChannel.claims,
-                                    NotifyChannel.paymentErrors, NotifyChannel.erasure]
+                                    NotifyChannel.paymentErrors, NotifyChannel.erasure, NotifyChannel.query, NotifyChannel.answer]
                         .map { "LISTEN \($0)" }.joined(separator: "; "))
                     listenedResets = db.resets
                     announced = nil
@@ -78,6 +82,11 @@ struct ClusterLinkWorker {
                     listenedBefore = true
                 }
                 if try drainNotifications(db) { readRows = true }
+                for (id, query) in questions {
+                    try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.query), .text(query.payload(asker: configuration.nodeID, id: id))])
+                }
+                if !answers.isEmpty { try write(answers, db) }
+                if answersAnnounced { try readAnswers(db) }
                 if writeRow { try refreshRow(db) }
                 // Ours first, then theirs: a session both took meanwhile stays with the
                 // later claim.
@@ -92,6 +101,7 @@ struct ClusterLinkWorker {
                 if now >= nextClaimCleanup {
                     try db.query("DELETE FROM session_claims WHERE claimed_at < clock_timestamp() - $1::bigint * interval '1 millisecond'",
                                  [.integer(configuration.idleTimeout)])
+                    try db.query("DELETE FROM cluster_answers WHERE answered_at < clock_timestamp() - interval '1 minute'", [])
                     try db.query("DELETE FROM cluster_minutes WHERE minute < floor(extract(epoch FROM clock_timestamp()) / 60)::bigint - $1",
                                  [.integer(Int64(configuration.minutesKept))])
                     nextClaimCleanup = now + 60_000
@@ -115,7 +125,7 @@ struct ClusterLinkWorker {
                 }
                 nextRefresh = min(nextRefresh, Self.milliseconds + 1000)
             }
-            if !othersAnnounced { wait(owner, until: min(nextRefresh, nextMinutesRead)) }
+            if !othersAnnounced && !answersAnnounced && !claimsAnnounced { wait(owner, until: min(nextRefresh, nextMinutesRead)) }
         }
     }
 
@@ -149,6 +159,29 @@ struct ClusterLinkWorker {
             if !ids.isEmpty { handlers.released(ids) }
             if rows.count < 50000 { return }
         }
+    }
+
+    /// Each answer in its row, then a NOTIFY to each asker (after the rows committed).
+    private func write(_ answers: [(asked: ClusterQuery.Asked, body: [UInt8])], _ db: PostgresConnection) throws(RecordsFailure) {
+        for (asked, body) in answers {
+            try db.query("""
+                INSERT INTO cluster_answers (asker, query_id, node_id, body, answered_at) VALUES ($1, $2, $3, $4::bytea, clock_timestamp())
+                """, [.text(asked.asker), .integer(Int64(bitPattern: asked.id)), .text(configuration.nodeID), .text(Hex.bytea(body))])
+        }
+        for asker in Set(answers.map(\.asked.asker)) {
+            try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.answer), .text(asker)])
+        }
+    }
+
+    /// The answers to this node's questions, taken from the table as they are read.
+    private mutating func readAnswers(_ db: PostgresConnection) throws(RecordsFailure) {
+        answersAnnounced = false
+        let rows = try db.query("DELETE FROM cluster_answers WHERE asker = $1 RETURNING query_id, node_id, body", [.text(configuration.nodeID)])
+        let answers = rows.compactMap { row -> ClusterQuery.Answer? in
+            guard row.count == 3, let id = row[0].integer, let node = row[1].text, let body = row[2].text.flatMap(Hex.bytes(bytea:)) else { return nil }
+            return ClusterQuery.Answer(queryID: UInt64(bitPattern: id), node: node, body: body)
+        }
+        if !answers.isEmpty { handlers.answered(answers) }
     }
 
     /// This node's minutes, 500 rows a statement; each write takes a new `seq`, so the
@@ -209,6 +242,7 @@ struct ClusterLinkWorker {
         var balances: [ClusterLink.BalanceNotice] = []
         var othersChanged = false, problems = false, paymentErrors = false
         var alerts: [Int64] = []
+        var asked: [ClusterQuery.Asked] = []
         let mine = configuration.nodeID + ":"
         for notice in try db.notifications() {
             switch notice.channel {
@@ -224,6 +258,10 @@ struct ClusterLinkWorker {
                 guard parts.count == 3, parts[0] != configuration.nodeID,
                       let key = PersonKey(kind: String(parts[1]), value: String(parts[2])) else { continue }
                 handlers.erased(key)
+            case NotifyChannel.query:
+                if let question = ClusterQuery.asked(payload: notice.payload), question.asker != configuration.nodeID { asked.append(question) }
+            case NotifyChannel.answer:
+                if notice.payload == configuration.nodeID { answersAnnounced = true }
             case NotifyChannel.paymentErrors:
                 if notice.payload != configuration.nodeID { paymentErrors = true }
             case NotifyChannel.problems:
@@ -238,6 +276,7 @@ struct ClusterLinkWorker {
             }
         }
         if !balances.isEmpty { handlers.balances(balances) }
+        if !asked.isEmpty { handlers.asked(asked) }
         if problems || paymentErrors || !alerts.isEmpty { handlers.news(problems, alerts, paymentErrors) }
         return othersChanged
     }

@@ -14,3 +14,23 @@ extension MetricsHistory.Point {
         self = point
     }
 }
+
+extension Session {
+    /// Sessions as a snapshot holds them.
+    public static func encoded(_ sessions: some Sequence<Session>) -> [UInt8] {
+        var writer = ByteWriter()
+        for session in sessions { HubSnapshot.write(session, into: &writer) }
+        return writer.bytes
+    }
+
+    /// Nil unless `bytes` is whole sessions, at most `limit` of them.
+    public static func decoded(_ bytes: [UInt8], limit: Int) -> [Session]? {
+        var reader = ByteReader(bytes, offset: 0)
+        var sessions: [Session] = []
+        while reader.remaining > 0 {
+            guard sessions.count < limit, let session = try? HubSnapshot.readSession(&reader) else { return nil }
+            sessions.append(session)
+        }
+        return sessions
+    }
+}

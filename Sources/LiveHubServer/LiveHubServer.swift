@@ -246,6 +246,12 @@ public final class LiveHubServer {
             minutes: { minutes in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.minutesFromElsewhere(minutes) }
             },
+            asked: { questions in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.asked(questions) }
+            },
+            answered: { answers in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.answered(answers) }
+            },
             reconnected: {
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.handOverAllMinutes() }
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }

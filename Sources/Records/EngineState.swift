@@ -159,7 +159,14 @@ final class EngineState {
             do {
                 answers[b][i].reply = try read(query)
             } catch {
-                answers[b][i].reply = .unavailable(error.description)
+                // The first statement on a connection the database dropped (it restarted)
+                // fails, and the next one connects anew: a read changes nothing, so it is
+                // tried once more before the caller is told.
+                do {
+                    answers[b][i].reply = try read(query)
+                } catch {
+                    answers[b][i].reply = .unavailable(error.description)
+                }
             }
         }
         if !committed.isEmpty { effects(committed) }

@@ -37,4 +37,9 @@ public enum NotifyChannel {
     public static let erasure = "livehub_erasure"
     /// A node's id: it took sessions (rows of `session_claims`).
     public static let claims = "livehub_claims"
+    /// `ASKER<TAB>ID<TAB>…`: a node asks the others about the sessions they hold
+    /// (`ClusterQuery`).
+    public static let query = "livehub_query"
+    /// A node's id: answers to its questions wait in `cluster_answers`.
+    public static let answer = "livehub_answer"
 }

@@ -159,15 +159,19 @@ public enum RecordsSchema {
         """
 
     /// Migration 7: cluster mode's minute history, a row per node and minute it was up (a
-    /// logged table: the dashboard's chart outlives a node). `seq` orders the writes, so a
-    /// node reads only the rows written since it last looked.
+    /// logged table: the dashboard's chart outlives a node; `seq` orders the writes, so a
+    /// node reads only the rows written since it last looked), and the nodes' answers to
+    /// each other's questions about the sessions they hold (read once, by the asker).
     static func clusterMinutes(_ dialect: SQLDialect) -> String {
         guard dialect == .postgres else { return "" }
         return """
         CREATE TABLE cluster_minutes (
             node_id TEXT NOT NULL, minute BIGINT NOT NULL, point BYTEA NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (node_id, minute));
         CREATE INDEX cluster_minutes_by_seq ON cluster_minutes (seq);
-        CREATE SEQUENCE cluster_minutes_seq
+        CREATE SEQUENCE cluster_minutes_seq;
+        CREATE UNLOGGED TABLE cluster_answers (
+            asker TEXT NOT NULL, query_id BIGINT NOT NULL, node_id TEXT NOT NULL, body BYTEA NOT NULL, answered_at TIMESTAMPTZ NOT NULL);
+        CREATE INDEX cluster_answers_by_asker ON cluster_answers (asker)
         """
     }
 

@@ -71,3 +71,23 @@ struct ClusterHistoryTests {
         #expect(hub.recentPaymentErrors().count == 1)
     }
 }
+
+@Suite("Sessions handed between nodes")
+struct SessionCodingTests {
+    @Test func sessionsSurviveTheirEncodingAndTooManyOrABrokenOneAreRefused() throws {
+        let clock = ManualClock()
+        let hub = PresenceHub(clock: clock)
+        try hub.startSession(id: "a", email: "ann@shop.test")
+        try hub.pageVisit(sessionId: "a", pageType: "category", identifier: "shoes", url: "https://shop.test/shoes")
+        try hub.startSession(id: "b", userId: "u1")
+        let sessions = [try #require(hub.session("a")), try #require(hub.session("b"))]
+        let bytes = Session.encoded(sessions)
+        let decoded = try #require(Session.decoded(bytes, limit: 2))
+        #expect(decoded.map(\.id) == ["a", "b"] && decoded.map(\.email) == ["ann@shop.test", nil] && decoded.map(\.userId) == [nil, "u1"])
+        #expect(decoded.map(\.visits) == sessions.map(\.visits) && decoded[0].visits.first?.identifier == "shoes")
+        #expect(decoded.map(\.startedAt) == sessions.map(\.startedAt))
+        #expect(Session.decoded(bytes, limit: 1) == nil)
+        #expect(Session.decoded(Array(bytes.dropLast()), limit: 2) == nil)
+        #expect(Session.decoded([], limit: 2)?.isEmpty == true)
+    }
+}

@@ -303,6 +303,52 @@ def test_a_payment_error_on_one_node_reaches_every_nodes_sellers_once(cluster):
     asyncio.run(run())
 
 
+def node_index(node_id):
+    """0-based, from scripts/cluster's `node-K`."""
+    return int(node_id.removeprefix("node-")) - 1
+
+
+def test_support_finds_a_persons_sessions_on_every_node_and_a_silent_node_is_named(cluster):
+    a, b, c = cluster.node_ports
+    # One person, a session on each node (straight to the nodes: the test knows which).
+    for k, port in enumerate(cluster.node_ports):
+        sid = f"look-{k}"
+        assert post_json(port, f"/api/metrics/session/start?sid={sid}", {"session_id": sid, "email": "Look@shop.test"})[0] == 200
+        assert post_json(port, f"/api/metrics/track/page-visit?sid={sid}", {"session_id": sid, "page_type": "homepage"})[0] == 200
+        time.sleep(0.01)  # distinct start times: newest first is then look-2, look-1, look-0
+    assert post_json(b, "/api/metrics/track/checkout-start?sid=look-1", {"session_id": "look-1", "checkout_items": [{"sku": "s1"}], "total_amount": 5})[0] == 200
+    try:
+        funnels = []
+        for port in cluster.node_ports:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/sessions?email=look@shop.test", headers=KEY)
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                found = json.loads(resp.read())
+                assert resp.headers.get("LiveHub-Unanswered-Nodes") is None
+            assert [(s["session_id"], s["node"]) for s in found] == [("look-2", "node-3"), ("look-1", "node-2"), ("look-0", "node-1")], found
+            assert [v["page_type"] for v in found[0]["visits"]] == ["homepage"]
+            funnels.append({step["step"]: step["count"] for step in get_json(port, "/api/funnels?window=1h")[1]["checkout"]["steps"]})
+        # The checkout funnel counts every node's sessions: the same on each.
+        assert all(f == funnels[0] for f in funnels), funnels
+        assert funnels[0]["checkout_started"] >= 1 and funnels[0]["session_started"] >= 3, funnels
+
+        # A node that cannot answer (stopped, its row still fresh): the others answer within
+        # about a second, and the answer names it.
+        os.kill(cluster.pid(2), signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            req = urllib.request.Request(f"http://127.0.0.1:{a}/api/sessions?email=look@shop.test", headers=KEY)
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                found = json.loads(resp.read())
+                assert resp.headers.get("LiveHub-Unanswered-Nodes") == "node-3"
+            assert time.monotonic() - started < 3
+            assert [s["session_id"] for s in found] == ["look-1", "look-0"]
+        finally:
+            os.kill(cluster.pid(2), signal.SIGCONT)
+    finally:
+        for k, port in enumerate(cluster.node_ports):
+            post_json(port, f"/api/metrics/session/end?sid=look-{k}", {"session_id": f"look-{k}"})
+
+
 def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
     sid = "priv-1"
     assert cluster.post(f"/api/metrics/session/start?sid={sid}", {"session_id": sid, "email": "Gone@shop.test"})[0] == 200
@@ -322,9 +368,9 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
             time.sleep(0.1)
         raise AssertionError(seen)
 
-    # The session is on one node; its payment error is listed by all three.
-    before = everywhere(lambda seen: sum(s for s, _ in seen) == 1 and all(e == 1 for _, e in seen))
-    holder = [k for k, (s, _) in enumerate(before) if s == 1][0]
+    # The session is on one node; every node finds it, and lists its payment error.
+    everywhere(lambda seen: all(s == 1 and e == 1 for s, e in seen))
+    holder = node_index(get_json(cluster.node_ports[0], "/api/sessions?email=gone@shop.test")[1][0]["node"])
     other = cluster.node_ports[(holder + 1) % NODES]
     status, answer = post_json(other, "/api/privacy/erase", {"email": "gone@shop.test"})
     assert status == 200, answer
@@ -334,7 +380,7 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
     # A node that is down while someone is erased: back on its snapshot, it drops them.
     sid = "priv-2"
     assert cluster.post(f"/api/metrics/session/start?sid={sid}", {"session_id": sid, "email": "away@shop.test"})[0] == 200
-    holder = next(k for k, port in enumerate(cluster.node_ports) if get_json(port, "/api/sessions?email=away@shop.test")[1])
+    holder = node_index(get_json(cluster.node_ports[0], "/api/sessions?email=away@shop.test")[1][0]["node"])
     command = cluster.command(holder)
     pid = cluster.pid(holder)
     os.kill(pid, signal.SIGTERM)  # its last snapshot, written as it stops, holds the session

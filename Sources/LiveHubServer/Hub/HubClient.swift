@@ -47,6 +47,8 @@ final class HubClient {
             task = .funnels(windowMilliseconds: window)
         case .erase(let call):
             task = .erase(call)
+        case .sessions(let person):
+            task = .sessions(person)
         }
         let token = replyTo == nil ? 0 : register(replyTo, token: given)
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }

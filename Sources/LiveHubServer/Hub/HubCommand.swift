@@ -12,13 +12,15 @@ enum HubCommand: Sendable {
     case funnels(windowMilliseconds: Int64)
     /// Both: presence first (memory and snapshot), then the records database.
     case erase(ErasureCall)
+    /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`),
+    /// from this node and in cluster mode from the others.
+    case sessions(PersonKey)
 
     static func beacon(_ beacon: Beacon, _ client: ClientInfo) -> HubCommand { .presence(.beacon(beacon, client)) }
     static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }
     static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
     static var cleanup: HubCommand { .presence(.cleanup) }
     static func history(minutes: Int) -> HubCommand { .presence(.history(minutes: minutes)) }
-    static func sessions(_ person: PersonKey) -> HubCommand { .presence(.sessions(person)) }
     static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
     static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
     static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
@@ -48,8 +50,6 @@ enum PresenceCommand: Sendable {
     case cleanup
     /// `GET /api/metrics/history`: the chart's minutes, read where they are kept.
     case history(minutes: Int)
-    /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`).
-    case sessions(PersonKey)
 }
 
 /// Money and payments, as checked on the connection's loop (committed to the records
@@ -77,6 +77,7 @@ enum HubTask: Sendable {
     case presence(PresenceCommand)
     case funnels(windowMilliseconds: Int64)
     case erase(ErasureCall)
+    case sessions(PersonKey)
 }
 
 /// `POST /api/privacy/erase`, as checked on the connection's loop.

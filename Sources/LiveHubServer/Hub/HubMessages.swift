@@ -52,13 +52,15 @@ enum HubMessages {
         return json.bytes
     }
 
-    /// `GET /api/sessions`: each session with its visits, oldest first.
-    static func sessions(_ sessions: ArraySlice<Session>) -> [UInt8] {
+    /// `GET /api/sessions`: each session with its visits, oldest first, and in cluster mode
+    /// the node that holds it.
+    static func sessions(_ sessions: some Sequence<(node: String?, session: Session)>) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()
-        for session in sessions {
+        for (node, session) in sessions {
             json.beginObject()
             json.field("session_id", session.id)
+            if let node { json.field("node", node) }
             json.field("user_id", session.userId)
             json.field("email", session.email)
             json.field("phone", session.phone)

@@ -1,3 +1,4 @@
+import Cluster
 import HTTP1
 import Hub
 import JSON
@@ -19,7 +20,18 @@ extension HubService {
     /// registration and payment steps from the records database; the answer goes straight
     /// from the money engine to the caller's loop.
     func forwardFunnels(since: Int64, token: UInt64, to origin: EventLoopHandle) {
-        let checkout = checkoutFunnel(since: since)
+        // Cluster mode: every node's sessions (a node that does not answer in time is left out).
+        askCluster(.checkoutFunnel(since: since)) { [unowned self] answers, _ in
+            var checkout = checkoutFunnel(since: since)
+            for body in answers.values {
+                guard let counts = ClusterQuery.counts(body, steps: checkout.count) else { continue }
+                for step in checkout.indices { checkout[step] += counts[step] }
+            }
+            forwardFunnels(since: since, checkout: checkout, token: token, to: origin)
+        }
+    }
+
+    private func forwardFunnels(since: Int64, checkout: [Int], token: UInt64, to origin: EventLoopHandle) {
         money.submit([(.funnels(since: since, registration: Funnels.registration), token)]) { replies in
             origin.execute { loop in
                 guard let client = (loop.context as? LoopContext)?.hubClient else { return }
@@ -28,7 +40,7 @@ extension HubService {
         }
     }
 
-    private func checkoutFunnel(since: Int64) -> [Int] {
+    func checkoutFunnel(since: Int64) -> [Int] {
         var checkout = Array(repeating: 0, count: Funnels.checkout.count)
         hub.forEachSession { session in
             guard session.startedAt >= since else { return }

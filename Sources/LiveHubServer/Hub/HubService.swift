@@ -26,6 +26,10 @@ final class HubService {
     /// The other nodes' minute histories, and when this node last handed over its own.
     var clusterHistory = ClusterHistory()
     var minutesHandedAt: UInt64 = 0
+    /// Questions put to the other nodes (HubService+ClusterQueries), by id; ids start from
+    /// the monotonic clock, so a restarted node's never meet its last life's answers.
+    var pendingQueries: [UInt64: PendingClusterQuery] = [:]
+    var nextQueryID = EventLoop.now
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
@@ -99,12 +103,6 @@ final class HubService {
         case .cleanup:
             let expired = hub.sweep()
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
-        case .sessions(let person):
-            var found: [Session] = []
-            hub.forEachSession { if person.matches(sessionId: $0.id, userId: $0.userId, email: $0.email, phone: $0.phone) { found.append($0) } }
-            found.sort { $0.startedAt > $1.startedAt }
-            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
         case .history(let minutes):
             var points = hub.historyPoints(minutes: minutes)
             if cluster != nil { points = clusterHistory.merged(points, minutes: minutes, live: shownCounters) }
@@ -150,6 +148,8 @@ final class HubService {
                 forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
             case .erase(let call):
                 startErasure(call, token: token, to: origin)
+            case .sessions(let person):
+                lookUp(person, token: token, to: origin)
             }
         }
         publish()
