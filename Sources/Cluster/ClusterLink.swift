@@ -94,8 +94,9 @@ public final class ClusterLink: Sendable {
         public var news: @Sendable (_ problems: Bool, _ alertIDs: [Int64], _ paymentErrors: Bool) -> Void
         /// Another node erased this person: this one removes what it holds of them.
         public var erased: @Sendable (PersonKey) -> Void
-        /// Another node took these sessions: this one lets them go.
-        public var released: @Sendable ([String]) -> Void
+        /// Another node took these sessions: this one lets them go, unless it claimed one
+        /// in a batch after `claimsWritten` (the newest of its batches written before the read).
+        public var released: @Sendable (_ sessions: [String], _ claimsWritten: UInt32) -> Void
         /// Minutes of the other nodes' histories, new or rewritten since the last call.
         public var minutes: @Sendable ([NodeMinute]) -> Void
         /// Other nodes ask about the sessions this one holds.
@@ -108,7 +109,7 @@ public final class ClusterLink: Sendable {
 
         public init(othersChanged: @escaping @Sendable (Others) -> Void, balances: @escaping @Sendable ([BalanceNotice]) -> Void,
                     news: @escaping @Sendable (_ problems: Bool, _ alertIDs: [Int64], _ paymentErrors: Bool) -> Void,
-                    erased: @escaping @Sendable (PersonKey) -> Void, released: @escaping @Sendable ([String]) -> Void,
+                    erased: @escaping @Sendable (PersonKey) -> Void, released: @escaping @Sendable (_ sessions: [String], _ claimsWritten: UInt32) -> Void,
                     minutes: @escaping @Sendable ([NodeMinute]) -> Void, asked: @escaping @Sendable ([ClusterQuery.Asked]) -> Void,
                     answered: @escaping @Sendable ([ClusterQuery.Answer]) -> Void, reconnected: @escaping @Sendable () -> Void) {
             self.erased = erased
@@ -127,6 +128,8 @@ public final class ClusterLink: Sendable {
         var counters: PresenceCounters?
         var updatedAt: Int64 = 0
         var claims: [String] = []
+        /// The newest batch among `claims`.
+        var claimBatch: UInt32 = 0
         /// By minute: a newer version of a minute replaces the one not yet written.
         var minutes: [Int64: MetricsHistory.Point] = [:]
         var questions: [(id: UInt64, query: ClusterQuery)] = []
@@ -166,12 +169,14 @@ public final class ClusterLink: Sendable {
         signal()
     }
 
-    /// This node took these sessions: the others let them go. At most `maxPendingClaims`
+    /// This node took these sessions (`PresenceHub.takeClaims`, batch `batch`): the others
+    /// let them go. At most `maxPendingClaims`
     /// wait while the database is away (the oldest go first: a session missed so counts on
     /// two nodes until it ends on one).
-    public func claim(_ sessions: [String]) {
+    public func claim(_ sessions: [String], batch: UInt32) {
         outbox.withLock {
             $0.claims += sessions
+            $0.claimBatch = max($0.claimBatch, batch)
             if $0.claims.count > Self.maxPendingClaims { $0.claims.removeFirst($0.claims.count - Self.maxPendingClaims) }
         }
         signal()

@@ -19,8 +19,11 @@ struct ClusterLinkWorker {
     var outage = false
     /// LISTEN has been established once: a later one follows a loss.
     var listenedBefore = false
-    /// Claims taken from the outbox, not yet written.
+    /// Claims taken from the outbox, not yet written, up to batch `claimsTaken`; those up
+    /// to `claimsWritten` are in the database.
     var claims: [String] = []
+    var claimsTaken: UInt32 = 0
+    var claimsWritten: UInt32 = 0
     /// The newest other node's claim read (`session_claims.seq`); 0: read them all.
     var lastClaimSeq: Int64 = 0
     var claimsAnnounced = true
@@ -49,6 +52,7 @@ struct ClusterLinkWorker {
             let outbox = owner.take()
             if let counters = outbox.counters { mine = (counters.encoded(), outbox.updatedAt) }
             claims += outbox.claims
+            claimsTaken = max(claimsTaken, outbox.claimBatch)
             if claims.count > ClusterLink.maxPendingClaims { claims.removeFirst(claims.count - ClusterLink.maxPendingClaims) }
             minutes.merge(outbox.minutes) { $1 }
             // Asked and answered once: nobody waits for them past a moment.
@@ -91,6 +95,7 @@ struct ClusterLinkWorker {
                 // Ours first, then theirs: a session both took meanwhile stays with the
                 // later claim.
                 if !claims.isEmpty { try writeClaims(db) }
+                claimsWritten = claimsTaken
                 if claimsAnnounced { try readClaims(db) }
                 if readRows { try readOthers(db) }
                 if !minutes.isEmpty { try writeMinutes(db) }
@@ -156,7 +161,7 @@ struct ClusterLinkWorker {
                 """, [.integer(lastClaimSeq), .text(configuration.nodeID)])
             let ids = rows.compactMap { $0.first?.text }
             if let last = rows.last?.last?.integer { lastClaimSeq = last }
-            if !ids.isEmpty { handlers.released(ids) }
+            if !ids.isEmpty { handlers.released(ids, claimsWritten) }
             if rows.count < 50000 { return }
         }
     }

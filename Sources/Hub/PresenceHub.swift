@@ -41,6 +41,8 @@ public final class PresenceHub {
     /// announce that this node holds it now.
     public var announcesClaims = false
     private var claims: [String] = []
+    /// The batch the claims made now go out in (counted from 1).
+    public private(set) var claimBatch: UInt32 = 1
 
     public init(clock: WallClock, configuration: Configuration = Configuration()) {
         self.clock = clock
@@ -174,20 +176,29 @@ public final class PresenceHub {
 
     // MARK: cluster mode
 
-    /// The sessions this node took since the last call (their first beacon here).
+    /// The sessions this node took since the last call (their first beacon here), the
+    /// batch `claimBatch` was before the call; the next claims are the next batch.
     public func takeClaims() -> [String] {
-        defer { claims = [] }
+        defer {
+            if !claims.isEmpty { claimBatch &+= 1 }
+            claims = []
+        }
         return claims
     }
 
     /// Another node took these sessions (the balancer sends their beacons there now): they
     /// leave this node's counts as an end would, and its table. Returns how many it held.
+    ///
+    /// `written`: the newest batch of this node's claims in the database when the others'
+    /// claims were read. A session claimed in a later batch stays: its claim, written after
+    /// theirs, wins, and the other node lets it go instead (otherwise both would, the one
+    /// in the moment between reading and handing over).
     @discardableResult
-    public func release(_ ids: [String]) -> Int {
+    public func release(_ ids: [String], claimsWritten written: UInt32 = .max) -> Int {
         var released = 0
         let time = now()
         for id in ids {
-            guard let slot = table.slot(of: id) else { continue }
+            guard let slot = table.slot(of: id), table[slot].claimBatch <= written else { continue }
             if table[slot].isActive { end(slot, at: table[slot].lastActivity, now: time) }
             table.remove(slot)
             released += 1
@@ -346,7 +357,7 @@ public final class PresenceHub {
                 counters.sessionStarted()
                 if let page = session.page { counters.enter(page) }
             }
-            session.claimed = false  // this run has not announced it yet
+            session.claimBatch = 0  // this run has not announced it yet
             _ = table.insert(session)
             lastNow = max(lastNow, session.lastActivity, session.endedAt ?? 0)
         }
@@ -399,8 +410,8 @@ public final class PresenceHub {
     }
 
     private func claim(_ slot: Int32) {
-        guard announcesClaims, !table[slot].claimed else { return }
-        table[slot].claimed = true
+        guard announcesClaims, table[slot].claimBatch == 0 else { return }
+        table[slot].claimBatch = claimBatch
         claims.append(table[slot].id)
     }
 

@@ -24,9 +24,10 @@ public struct Session: Sendable {
     public var checkoutStatus: CheckoutStatus?
     /// Open `/ws/track` sockets of this session (several tabs count once).
     public var openTabs: Int32 = 0
-    /// Cluster mode: this node has announced that it holds the session, since it started
-    /// (not in the snapshot: a node restarted on one claims its sessions again).
-    public var claimed = false
+    /// Cluster mode: the batch of claims (`PresenceHub.claimBatch`) in which this node
+    /// announced that it holds the session; 0 for not yet on this run (it is not in the
+    /// snapshot: a node restarted on one claims its sessions again).
+    public var claimBatch: UInt32 = 0
 
     public var isActive: Bool { endedAt == nil }
 

@@ -240,8 +240,8 @@ public final class LiveHubServer {
             erased: { key in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.eraseFromElsewhere(key) }
             },
-            released: { sessions in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions) }
+            released: { sessions, written in
+                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions, claimsWritten: written) }
             },
             minutes: { minutes in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.minutesFromElsewhere(minutes) }

@@ -93,6 +93,22 @@ struct SessionClaimTests {
         #expect(hub.counters.totalActive == 2)
     }
 
+    @Test func aSessionClaimedAfterTheOthersClaimsWereReadStays() throws {
+        let hub = makeHub()
+        try hub.startSession(id: "a")
+        #expect(hub.claimBatch == 1)
+        #expect(hub.takeClaims() == ["a"])
+        #expect(hub.claimBatch == 2)
+        try hub.startSession(id: "b")  // in batch 2, not yet written
+        // Another node's claims of both, read when batch 1 was in the database: a's claim
+        // was older than theirs, b's will be newer (the other node lets b go instead).
+        #expect(hub.release(["a", "b"], claimsWritten: 1) == 1)
+        #expect(hub.session("a") == nil && hub.session("b") != nil && hub.counters.totalActive == 1)
+        #expect(hub.takeClaims() == ["b"])
+        #expect(hub.release(["b"], claimsWritten: 2) == 1)
+        #expect(hub.takeClaims() == [] && hub.claimBatch == 3, "an empty hand-over is no batch")
+    }
+
     @Test func aHubRestoredFromItsSnapshotClaimsItsSessionsAgain() throws {
         let hub = makeHub()
         try hub.startSession(id: "a")

@@ -23,8 +23,9 @@ extension HubService {
             minutesHandedAt = EventLoop.now
             cluster.record(minutes: hub.historyPoints(minutes: 2))
         }
+        let batch = hub.claimBatch
         let claims = hub.takeClaims()
-        if !claims.isEmpty { cluster.claim(claims) }
+        if !claims.isEmpty { cluster.claim(claims, batch: batch) }
         guard hub.version != clusterVersion else { return }
         clusterVersion = hub.version
         clusterPublishedAt = EventLoop.now
@@ -59,9 +60,9 @@ extension HubService {
         markErrorsChanged()
     }
 
-    /// Another node took these sessions: they leave this one.
-    func released(_ sessions: [String]) {
-        if hub.release(sessions) > 0 { schedulePublish() }
+    /// Another node took these sessions: they leave this one (but those it took since).
+    func released(_ sessions: [String], claimsWritten: UInt32) {
+        if hub.release(sessions, claimsWritten: claimsWritten) > 0 { schedulePublish() }
     }
 
     /// How often this node's open minute goes to the others' charts.
