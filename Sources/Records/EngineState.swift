@@ -445,8 +445,12 @@ final class EngineState {
             problemsChanged = true
             try raise(alertRules.gapOpened(payment), now: now)
         }
+        // Once a minute for the whole cluster (whichever node's turn it is), and once as an
+        // engine starts: what expired while it was down goes at once.
         if now - lastRetention >= 60_000 {
+            let starting = lastRetention == 0
             lastRetention = now
+            guard try store.takeRetentionTurn(now: now, every: 60_000) || starting else { return }
             try store.deleteActivity(before: now - configuration.activityRetention)
             let payloadCutoff = now - configuration.webhookPayloadRetention
             try store.applyRetention(paymentErrorsBefore: now - configuration.paymentErrorRetention,

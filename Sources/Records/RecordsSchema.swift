@@ -161,10 +161,12 @@ public enum RecordsSchema {
     /// Migration 7: cluster mode's minute history, a row per node and minute it was up (a
     /// logged table: the dashboard's chart outlives a node; `seq` orders the writes, so a
     /// node reads only the rows written since it last looked), and the nodes' answers to
-    /// each other's questions about the sessions they hold (read once, by the asker).
+    /// each other's questions about the sessions they hold (read once, by the asker); and
+    /// the row that says when the last retention pass began (`takeRetentionTurn`).
     static func clusterMinutes(_ dialect: SQLDialect) -> String {
-        guard dialect == .postgres else { return "" }
-        return """
+        let retentionTurn = "INSERT INTO meta (key, value) VALUES ('retention_at', '0') ON CONFLICT (key) DO NOTHING"
+        guard dialect == .postgres else { return retentionTurn }
+        return retentionTurn + ";\n" + """
         CREATE TABLE cluster_minutes (
             node_id TEXT NOT NULL, minute BIGINT NOT NULL, point BYTEA NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (node_id, minute));
         CREATE INDEX cluster_minutes_by_seq ON cluster_minutes (seq);

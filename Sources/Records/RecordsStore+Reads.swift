@@ -339,6 +339,22 @@ extension RecordsStore {
         return db.changes
     }
 
+    /// Whether this engine does the retention pass now: `meta`'s `retention_at` says when the
+    /// last one began, on any node, and the turn is taken only once it is `every` old, so the
+    /// pass is done once, not once per node. In PostgreSQL a node whose turn row is locked by
+    /// another's pass (until its COMMIT) skips it rather than wait: the engine's writes never
+    /// queue behind another node's retention.
+    public func takeRetentionTurn(now: Int64, every: Int64) throws(Failure) -> Bool {
+        let sql = db.dialect == .postgres
+            ? """
+              UPDATE meta SET value = $1 WHERE key IN
+                  (SELECT key FROM meta WHERE key = 'retention_at' AND CAST(value AS BIGINT) <= $2 FOR UPDATE SKIP LOCKED)
+              """
+            : "UPDATE meta SET value = $1 WHERE key = 'retention_at' AND CAST(value AS INTEGER) <= $2"
+        try db.query(sql, [.text(String(now)), .integer(now - every)])
+        return db.changes > 0
+    }
+
     /// Retention for the other kinds of record (payments and the ledger are kept): payment
     /// errors deleted, webhook payloads and headers emptied, settled alerts deleted.
     /// `payloadsFrom`: the cutoff of the last pass (payloads before it are empty already).

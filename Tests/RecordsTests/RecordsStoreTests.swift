@@ -88,3 +88,18 @@ struct SQLiteStatementTests {
         #expect(try db.query("SELECT count(*), max(a), max(b) FROM t", []).first == [.integer(1), .text("x"), .text("y")])
     }
 }
+
+@Suite("Retention turns")
+struct RetentionTurnTests {
+    @Test func aTurnIsTakenOncePerIntervalByWhicheverEngineComesFirst() throws {
+        var template = Array("/tmp/livehub-retention-XXXXXX".utf8CString)
+        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) } + "/livehub.db"
+        // Two engines on one database, as two nodes share one.
+        let one = try RecordsStore(path: path), other = try RecordsStore(path: path)
+        #expect(try one.takeRetentionTurn(now: 100_000, every: 60_000))
+        #expect(try !other.takeRetentionTurn(now: 130_000, every: 60_000), "taken 30 s ago")
+        #expect(try !one.takeRetentionTurn(now: 159_999, every: 60_000))
+        #expect(try other.takeRetentionTurn(now: 160_000, every: 60_000))
+        #expect(try !one.takeRetentionTurn(now: 160_001, every: 60_000))
+    }
+}
