@@ -421,18 +421,22 @@ final class EngineState {
         pendingEffects.append(.alertRaised(alert, deliver: configuration.deliversAlerts, announce: true))
     }
 
-    /// How long a node has to deliver an alert (every retry included) before another
-    /// node may take it over.
-    static let alertLease: Int64 = 5 * 60_000
+    /// How long an alert's delivery is a node's before another may take it over. The node
+    /// renews its leases every 10 s while it lives (`takeOverOrphanedAlerts`), so a delivery
+    /// with all its retries stays its own, and one whose node died is taken over within
+    /// 30–40 s.
+    static let alertLease: Int64 = 30_000
     /// Who delivers this engine's alerts: the node, or (one hub) "local".
     private var deliveryNode: String { configuration.announcer ?? "local" }
     private var nextOrphanCheck: Int64 = 0
 
-    /// Cluster mode, every 10 s: alerts whose node died mid-delivery (their lease ran out)
-    /// are delivered from here. Committed with the gap sweep; delivered after the COMMIT.
+    /// Cluster mode, every 10 s: this node's leases are renewed, and alerts whose node died
+    /// mid-delivery (their lease ran out) are delivered from here. Committed with the gap
+    /// sweep; delivered after the COMMIT.
     private func takeOverOrphanedAlerts(now: Int64) throws(Failure) {
         guard configuration.announcer != nil, configuration.deliversAlerts, now >= nextOrphanCheck else { return }
         nextOrphanCheck = now + 10_000
+        try store.renewAlertLeases(node: deliveryNode, until: now + Self.alertLease)
         let orphans = try store.claimPendingAlerts(node: deliveryNode, until: now + Self.alertLease, now: now, own: false)
         for row in orphans { pendingEffects.append(.alertRaised(row.alert, deliver: true, announce: false)) }
         if !orphans.isEmpty { RecordsLog.logger.notice("taking over alert deliveries", metadata: ["alerts": "\(orphans.count)"]) }

@@ -418,6 +418,13 @@ public final class RecordsStore {
             """, [.text(node), Self.time(until), .integer(own ? 1 : 0), Self.time(now)]).compactMap(Self.alertRow).sorted { $0.alert.id < $1.alert.id }
     }
 
+    /// The leases of the alerts `node` is still delivering, extended to `until` (the node is
+    /// alive: nobody takes them over).
+    func renewAlertLeases(node: String, until: Int64) throws(Failure) {
+        try db.query("UPDATE alerts SET delivery_lease_until = $1 WHERE delivery_status = 'pending' AND delivery_node = $2",
+                     [Self.time(until), .text(node)])
+    }
+
     func insert(_ a: ActivityEvent) throws(Failure) {
         try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
                                            Value(a.details), Value(a.errorMessage), Self.time(a.createdAt)])

@@ -104,6 +104,15 @@ public final class SQLiteDatabase: SQLConnection {
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw RecordsFailure("\(lastError) (in: \(sql.prefix(80)))")
         }
+        // SQLite numbers `$N` parameters in the order they first appear, not by N; values
+        // are bound by position, so `$2` before `$1` would silently take the wrong value.
+        // PostgreSQL reads N: the statements are written for both, so the order is checked.
+        // (A bare `?` has no name: it is its position.)
+        for position in stride(from: 1, through: sqlite3_bind_parameter_count(statement), by: 1) {
+            guard let name = sqlite3_bind_parameter_name(statement, position).map({ String(cString: $0) }), name != "$\(position)" else { continue }
+            sqlite3_finalize(statement)
+            throw RecordsFailure("parameter \(name) appears where $\(position) should: write $1, $2, … in order (in: \(sql.prefix(80)))")
+        }
         statements[key] = statement
         return statement
     }

@@ -32,4 +32,14 @@ struct AlertLeaseTests {
         #expect(try store.claimPendingAlerts(node: "c", until: 3_000, now: 1_500, own: false).isEmpty)
         #expect(try store.claimPendingAlerts(node: "c", until: 9_000, now: 3_500, own: false).map(\.alert.id) == [1, 2, 3, 4])
     }
+
+    @Test func aLiveNodesRenewedLeasesAreNotTakenOver() throws {
+        let store = try store()
+        try store.insert(alert(1), deliveryStatus: "pending", lease: ("a", 1_000))
+        try store.insert(alert(2), deliveryStatus: "pending", lease: ("b", 1_000))
+        try store.insert(alert(3), deliveryStatus: "sent", lease: ("a", 1_000))
+        try store.renewAlertLeases(node: "a", until: 5_000)  // a lives; b died
+        #expect(try store.claimPendingAlerts(node: "c", until: 9_000, now: 2_000, own: false).map(\.alert.id) == [2])
+        #expect(try store.claimPendingAlerts(node: "c", until: 9_000, now: 5_001, own: false).map(\.alert.id) == [1])
+    }
 }

@@ -78,6 +78,14 @@ struct PostgresURLTests {
 struct SQLiteStatementTests {
     /// Parameters are bound on every run (no `sqlite3_clear_bindings`), so a call with too
     /// few values must be refused rather than run with the last call's.
+    @Test func parametersOutOfOrderAreRefusedRatherThanBoundToTheWrongValues() throws {
+        var template = Array("/tmp/livehub-records-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let db = try SQLiteDatabase(path: dir + "/t.db")
+        #expect(try db.query("SELECT $1 - $2", [.integer(5), .integer(3)]).first?.first?.integer == 2)
+        #expect(throws: RecordsFailure.self) { try db.query("SELECT $2 - $1", [.integer(5), .integer(3)]) }
+    }
+
     @Test func aCallWithTheWrongNumberOfValuesIsRefused() throws {
         var template = Array("/tmp/livehub-sqlite-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }

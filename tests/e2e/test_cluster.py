@@ -549,6 +549,41 @@ def test_every_nodes_chart_counts_each_nodes_minutes_once(cluster):
     assert int(cluster.psql("SELECT count(DISTINCT node_id) FROM cluster_minutes").strip()) == NODES
 
 
+def test_an_alert_whose_node_dies_mid_delivery_is_delivered_by_another(cluster, receiver):
+    a, b, c = cluster.node_ports
+    first = len(receiver.bodies)
+    receiver.failures = first + 2  # its node's first attempt and retry fail
+    assert ledger_payment_event(a, "gap-orphan", "webhook_received")[0] == 200
+    receiver.wait_for(first + 1, timeout=20)
+    # Killed outright between its attempts: its lease is renewed no more.
+    holder = cluster.psql("SELECT delivery_node FROM alerts WHERE reference = 'gap-orphan'").strip()
+    victim = node_index(holder)
+    command = cluster.command(victim)
+    os.kill(cluster.pid(victim), signal.SIGKILL)
+    tried = len(receiver.bodies)
+    killed_at = time.monotonic()
+
+    def attempts():
+        return [json.loads(body) for body, _ in receiver.bodies[first:] if "gap-orphan" in body.decode()]
+    try:
+        deadline = time.monotonic() + 60
+        while len(receiver.bodies) <= max(tried, receiver.failures) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # Another node took it over once the lease ran out (30 s, checked every 10 s) and
+        # delivered it: once, its body the same.
+        assert len(receiver.bodies) > receiver.failures, f"not taken over in {time.monotonic() - killed_at:.0f} s"
+        assert time.monotonic() - killed_at > 15, "taken over while the lease still held"
+        sent = attempts()
+        assert len(sent) == len(receiver.bodies) - first and all(body == sent[0] for body in sent), sent
+        row = cluster.psql("SELECT delivery_status || ' ' || delivery_node FROM alerts WHERE reference = 'gap-orphan'").split()
+        assert row[0] == "sent" and row[1] != holder, row
+        time.sleep(1)
+        assert len(attempts()) == len(sent), "delivered again"
+    finally:
+        cluster.restart(victim, command)
+        post_json(b if victim != 1 else c, "/api/payments/gap-orphan/resolve", {"note": "test"})
+
+
 # Last: it kills a node.
 def test_600_sessions_through_nginx_are_spread_over_the_nodes_and_every_nodes_sellers_see_the_totals(cluster):
     sessions = {}
