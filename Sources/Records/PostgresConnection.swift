@@ -47,6 +47,12 @@ public final class PostgresConnection: SQLConnection {
     public func query(_ sql: String, _ values: [SQLValue]) throws(RecordsFailure) -> [[SQLValue]] {
         try reconnectIfNeeded()
         let texts: [String?] = values.map(\.text)
+        // A parameter goes as a C string: a NUL would end it there, and the row would be
+        // another's (PostgreSQL's text cannot hold NUL). The API refuses such input; this
+        // is the last line, loud rather than silently cut.
+        if texts.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw RecordsFailure("a text value holds a NUL character (in: \(sql.prefix(80)))")
+        }
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
         defer { for p in cStrings { free(p) } }
         let statement = try statementName(sql, parameters: values.count)

@@ -79,6 +79,26 @@ def test_ledger_is_exact_idempotent_and_refuses_bad_entries(money_hub):
     assert monitor["unique_users"] == 1 and monitor["counts_by_type"]["sms_purchase"] == 2 and len(monitor["recent"]) == 4
 
 
+def test_a_key_holding_a_nul_is_refused_and_never_reaches_another_users_wallet(money_hub):
+    """PostgreSQL's text cannot hold NUL, and a parameter is a C string: "u-nul\\0x" would
+    credit "u-nul". Refused at the door on either backend (the money suite runs on both)."""
+    hub = money_hub
+    assert post_tx(hub, "u-nul", "5.00", "credit", "nul-ok")[0] == 201
+    status, error, _ = post_tx(hub, "u-nul\u0000x", "7.00", "credit", "nul-1")
+    assert status == 400 and error["error"]["code"] == "invalid_transaction" and "NUL" in error["error"]["message"], error
+    status, error, _ = post_tx(hub, "u-nul", "7.00", "credit", "nul-\u0000")
+    assert status == 400, error
+    assert hub.request("GET", "/api/wallet/balance?user_id=u-nul", headers=KEY)[1]["balance"] == 5.0
+    # A query string naming one: no key at all (400), not another's.
+    status, error, _ = hub.request("GET", "/api/wallet/balance?user_id=u-nul%00x", headers=KEY)
+    assert status == 400, error
+    status, listed, _ = hub.request("GET", "/api/wallet/transactions?user_id=u-nul%00x", headers=KEY)
+    assert status == 400 or listed == [], listed
+    # Nor from an anonymous beacon.
+    status, error, _ = hub.request("POST", "/api/metrics/session/start", {"session_id": "s\u0000"})
+    assert status == 400 and "NUL" in error["error"]["message"], error
+
+
 async def recv_json(ws, timeout=5):
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 

@@ -23,11 +23,14 @@ struct WebhookDelivery: Sendable {
         let body = request.body
         self.provider = provider
         signatureValid = false
-        payload = String(decoding: body, as: UTF8.self)
+        // Logged as text: a NUL byte (which no JSON holds raw) is kept as U+FFFD, as invalid
+        // UTF-8 is, since PostgreSQL's text cannot hold it.
+        payload = String(decoding: body, as: UTF8.self).replacingNUL()
         headers = request.head.headers.fields.compactMap { ipPrivacy.keptHeaderLine(name: $0.name, value: $0.value) }
         if let refusal = verifiers[provider].refusal(body: body, headers: request.head.headers, pathToken: pathToken, now: nowSeconds) {
             rejection = refusal
-            if let json = try? JSONParser.parse(body), let claimed = try? provider.interpret(json).reference, claimed.utf8.count <= 256 {
+            if let json = try? JSONParser.parse(body), let claimed = try? provider.interpret(json).reference, claimed.utf8.count <= 256,
+               !claimed.utf8.contains(0) {
                 claimedReference = claimed
             }
             return
@@ -36,14 +39,30 @@ struct WebhookDelivery: Sendable {
         do {
             let json = try JSONParser.parse(body)
             outcome = Result { () throws(APIError) -> WebhookOutcome in
-                do throws(WebhookPayloadError) { return try provider.interpret(json) } catch { throw Self.invalid(error.message) }
+                let meaning: WebhookOutcome
+                do throws(WebhookPayloadError) { meaning = try provider.interpret(json) } catch { throw Self.invalid(error.message) }
+                for (name, text) in [("reference", meaning.reference), ("currency", meaning.currency), ("email", meaning.email),
+                                     ("error message", meaning.errorMessage), ("event id", meaning.deliveryKey)] {
+                    if let text, text.utf8.contains(0) { throw Self.invalid("the \(name) holds a NUL character") }
+                }
+                return meaning
             }
         } catch {
             outcome = .failure(Self.invalid("the body is not JSON: \(error.reason) at byte \(error.offset)"))
         }
     }
 
-    private static func invalid(_ message: String) -> APIError {
+    static func invalid(_ message: String) -> APIError {
         APIError(.badRequest, code: "invalid_webhook", message: message)
+    }
+}
+
+extension String {
+    /// The text with each NUL as U+FFFD.
+    func replacingNUL() -> String {
+        guard utf8.contains(0) else { return self }
+        var scalars = String.UnicodeScalarView()
+        for scalar in unicodeScalars { scalars.append(scalar == "\u{0}" ? "\u{FFFD}" : scalar) }
+        return String(scalars)
     }
 }

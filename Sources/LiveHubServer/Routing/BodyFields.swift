@@ -21,6 +21,9 @@ struct BodyFields {
         guard let value = body[name], value != .null else { return nil }
         guard let text = value.scalarText else { throw invalid("\(name) must be a string") }
         guard text.utf8.count <= max else { throw invalid("\(name) is longer than \(max) bytes") }
+        // No name, id or message holds one, and PostgreSQL's text cannot: a key that did
+        // would reach the database cut short at it, as somebody else's.
+        guard !text.utf8.contains(0) else { throw invalid("\(name) may not hold a NUL character") }
         return text.isEmpty ? nil : text
     }
 

@@ -10,7 +10,17 @@ enum QueryString {
         return out
     }
 
-    /// RFC 3986 §2.1 percent-decoding, `+` as space (form encoding); nil if malformed.
+    /// Whether every name and value decodes (`percentDecode`).
+    static func isWellFormed(_ query: Substring) -> Bool {
+        // The common case, a beacon's `?sid=…`: plain ASCII decodes as it is.
+        if query.utf8.allSatisfy({ $0 != UInt8(ascii: "%") && $0 < 0x80 }) { return true }
+        return query.split(separator: "&").allSatisfy { pair in
+            pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).allSatisfy { percentDecode($0) != nil }
+        }
+    }
+
+    /// RFC 3986 §2.1 percent-decoding, `+` as space (form encoding); nil if malformed or if
+    /// it decodes to a NUL (no key holds one, and a database would cut the key short there).
     static func percentDecode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
@@ -23,6 +33,7 @@ enum QueryString {
             default: bytes.append(byte)
             }
         }
+        guard !bytes.contains(0) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 

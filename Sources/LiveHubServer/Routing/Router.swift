@@ -77,6 +77,11 @@ struct Router {
         case .keyOrToken(let scopes): token = try authorize(head, scopes: scopes)
         case .token(let scopes): token = try authorize(head, scopes: scopes, apiKeyAllowed: false)
         }
+        // A value that does not decode would read as absent, and a filter left out lists
+        // everything: refused instead.
+        guard QueryString.isWellFormed(head.query) else {
+            throw QueryParameters.invalid("the query string does not decode (a bad %-escape, invalid UTF-8 or %00)")
+        }
         return try entry.handle(self, RouteRequest(request: request, captures: captures, token: token, client: client, now: now))
     }
 
