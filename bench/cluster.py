@@ -23,13 +23,11 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(__file__))
+from release_binary import release_binary  # noqa: E402
 from test_cluster import free_block  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-if "LIVEHUB_BIN" not in os.environ:
-    subprocess.run(["swift", "build", "-c", "release", "--product", "livehub"], cwd=ROOT, check=True, capture_output=True)
-    os.environ["LIVEHUB_BIN"] = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                               capture_output=True, text=True).stdout.strip() + "/livehub"
+release_binary()
 KEY = {"Authorization": "Bearer bench-key", "Content-Type": "application/json"}
 
 

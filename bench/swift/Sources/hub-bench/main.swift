@@ -74,6 +74,36 @@ let emptyStart = nowNanoseconds()
 let none = hub.sweep()
 print("sweep_nothing_due expired=\(none) sweep_us=\(String(format: Double(nowNanoseconds() - emptyStart) / 1e3))")
 
+// Cluster mode: every publish shows this node's counts plus the other nodes' (one merge of
+// their maps, as many entries as --max-tracked-keys allows), against the encoding of the
+// same counts for the node's row. Two nodes' maps, half their names shared.
+for keys in [100, 10_000, 100_000] {
+    func counters(offset: Int) throws -> PresenceCounters {
+        var configuration = PresenceHub.Configuration()
+        configuration.maxTrackedKeys = keys
+        let node = PresenceHub(clock: ManualClock(), configuration: configuration)
+        for i in 0..<(keys - 10) {
+            try node.pageVisit(sessionId: "k\(i)", pageType: .category, identifier: "cat-\(i + offset)")
+        }
+        return node.counters
+    }
+    let mine = try counters(offset: 0), others = try counters(offset: keys / 2)
+    let repetitions = max(3, 1_000_000 / keys)
+    var total = 0
+    let mergeStart = nowNanoseconds()
+    for _ in 0..<repetitions {
+        var shown = mine
+        shown.add(others)
+        total &+= shown.totalActive
+    }
+    let mergeNs = Double(nowNanoseconds() - mergeStart) / Double(repetitions)
+    let encodeStart = nowNanoseconds()
+    for _ in 0..<repetitions { total &+= mine.encoded().count }
+    let encodeNs = Double(nowNanoseconds() - encodeStart) / Double(repetitions)
+    precondition(total != 0)
+    print("cluster_merge keys=\(keys) merge_us=\(String(format: mergeNs / 1e3)) encode_row_us=\(String(format: encodeNs / 1e3))")
+}
+
 extension String {
     init(format value: Double) {
         let scaled = (value * 1000).rounded() / 1000
