@@ -194,7 +194,7 @@ public final class PresenceHub {
     /// theirs, wins, and the other node lets it go instead (otherwise both would, the one
     /// in the moment between reading and handing over).
     @discardableResult
-    public func release(_ ids: [String], claimsWritten written: UInt32 = .max) -> Int {
+    public func release(_ ids: some Sequence<String>, claimsWritten written: UInt32 = .max) -> Int {
         var released = 0
         let time = now()
         for id in ids {

@@ -7,7 +7,10 @@ import Synchronization
 /// that got its answer reads its own write.
 final class HubPublication: Sendable {
     struct State: Sendable {
-        var liveMetrics: [UInt8] = Array("{}".utf8)
+        /// What sellers are shown, as counts: encoded (and in cluster mode merged with the
+        /// other nodes') by the reader that asks, not on the hub's loop at every change.
+        var shown = ShownCounters(own: PresenceCounters(), updatedAt: 0)
+        var liveMetrics: [UInt8] { shown.liveMetrics }
         /// Newest first.
         var recentErrors: [PaymentErrorRecord] = []
         var counters = PresenceCounters()
@@ -55,14 +58,14 @@ final class HubPublication: Sendable {
         state.withLock { $0 }
     }
 
-    func publish(liveMetrics: [UInt8]? = nil, counters: PresenceCounters, sessionsKept: Int, sessionsRefused: Int = 0, sessionsEvicted: Int = 0,
+    func publish(shown: ShownCounters, counters: PresenceCounters, sessionsKept: Int, sessionsRefused: Int = 0, sessionsEvicted: Int = 0,
                  recentErrors: [PaymentErrorRecord]? = nil) {
         state.withLock { current in
+            current.shown = shown
             current.counters = counters
             current.sessionsKept = sessionsKept
             current.sessionsRefused = sessionsRefused
             current.sessionsEvicted = sessionsEvicted
-            if let liveMetrics { current.liveMetrics = liveMetrics }
             if let recentErrors { current.recentErrors = recentErrors }
         }
     }

@@ -105,7 +105,7 @@ final class HubService {
             return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
         case .history(let minutes):
             var points = hub.historyPoints(minutes: minutes)
-            if cluster != nil { points = clusterHistory.merged(points, minutes: minutes, live: shownCounters) }
+            if cluster != nil { points = clusterHistory.merged(points, minutes: minutes, live: shown.counters) }
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
                                 body: HubMessages.history(points))
         }
@@ -178,15 +178,8 @@ final class HubService {
     private var shownVersion: ShownVersion { ShownVersion(hub: hub.version, others: othersVersion) }
 
     /// The counts sellers see: this node's, plus the other nodes' in cluster mode.
-    private var shownCounters: PresenceCounters {
-        guard let others else { return hub.counters }
-        var counters = hub.counters
-        counters.add(others.counters)
-        return counters
-    }
-
-    private var shownMetrics: [UInt8] {
-        HubMessages.liveMetrics(shownCounters, updatedAt: max(hub.updatedAt, others?.updatedAt ?? 0))
+    private var shown: ShownCounters {
+        ShownCounters(own: hub.counters, others: others?.counters, updatedAt: max(hub.updatedAt, others?.updatedAt ?? 0))
     }
 
     private func publish() {
@@ -195,14 +188,14 @@ final class HubService {
         // After the publication: a seller joining on another loop reads the state from
         // it, and must not read one older than an update it then misses.
         defer { broadcastSoon() }
-        let metrics = shownVersion != publishedVersion ? shownMetrics : nil
+        let changed = shownVersion != publishedVersion
         let errors = errorsChanged ? hub.recentPaymentErrors(limit: hub.configuration.recentPaymentErrors) : nil
         let refusals = hub.sessionsRefused + hub.sessionsEvicted
-        guard metrics != nil || errors != nil || refusals != publishedRefusals else { return }
+        guard changed || errors != nil || refusals != publishedRefusals else { return }
         publishedRefusals = refusals
         publishedVersion = shownVersion
         errorsChanged = false
-        context.shared.publication.publish(liveMetrics: metrics, counters: hub.counters, sessionsKept: hub.sessionCount,
+        context.shared.publication.publish(shown: shown, counters: hub.counters, sessionsKept: hub.sessionCount,
                                            sessionsRefused: hub.sessionsRefused, sessionsEvicted: hub.sessionsEvicted, recentErrors: errors)
     }
 
@@ -227,7 +220,7 @@ final class HubService {
         broadcastAt = now
         if shownVersion != broadcastVersion {
             broadcastVersion = shownVersion
-            let frame = HubMessages.frame(type: "metrics-update", data: shownMetrics)
+            let frame = HubMessages.frame(type: "metrics-update", data: shown.liveMetrics)
             context.shared.deliver(to: .seller, frame, conflatable: true, from: context)
         }
         let newErrors = hub.takeUnsentPaymentErrors()
