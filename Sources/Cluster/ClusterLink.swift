@@ -64,6 +64,9 @@ public final class ClusterLink: Sendable {
         public var nodes: [String]
         /// The newest change among them (milliseconds since the epoch, each node's clock).
         public var updatedAt: Int64
+        /// False once the database has been away longer than `freshness`: which nodes are
+        /// up is then unknown (and `nodes` empty), not known to be none.
+        public var known = true
     }
 
     /// A minute of another node's history.

@@ -126,7 +126,8 @@ struct ClusterLinkWorker {
                 }
                 // The others' rows can no longer be known fresh.
                 if Self.milliseconds - lastRead > configuration.freshness {
-                    report(ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt))
+                    report(ClusterLink.Others(counters: PresenceCounters(maxKeys: configuration.maxKeys), nodes: [], updatedAt: reported.updatedAt,
+                                              known: false))
                 }
                 nextRefresh = min(nextRefresh, Self.milliseconds + 1000)
             }

@@ -473,6 +473,10 @@ def test_without_the_database_beacons_go_on_money_answers_503_and_everything_res
             await asyncio.to_thread(pg_ctl, cluster, "-m", "fast", "stop")
             await asyncio.sleep(10)
             refused_during = len(refused)
+            # Which nodes are up is unknown now: support's lookup answers with this node's
+            # sessions alone, and says so.
+            status, unanswered = await asyncio.to_thread(lambda: lookup_headers(a, "nobody@shop.test"))
+            assert status == 200 and unanswered == "unknown", (status, unanswered)
             await asyncio.to_thread(pg_ctl, cluster, "-l", os.path.join(cluster.dir, "pg", "log"), "-o",
                                     f"-k {os.path.join(cluster.dir, 'pg')} -p 5432 -c listen_addresses=''", "start")
             # Money is taken again by itself.
@@ -504,6 +508,14 @@ def test_without_the_database_beacons_go_on_money_answers_503_and_everything_res
         await asyncio.gather(*(seller_sees(cluster, port, {"total_active": 0}) for port in cluster.node_ports))
 
     asyncio.run(run())
+
+
+def lookup_headers(port, email):
+    """`GET /api/sessions?email=`: its status and its LiveHub-Unanswered-Nodes header."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/sessions?email={email}", headers=KEY)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        resp.read()
+        return resp.status, resp.headers.get("LiveHub-Unanswered-Nodes")
 
 
 def get_json(port, path):

@@ -6,7 +6,8 @@ import Reactor
 /// Cluster mode: support's lookup and the checkout funnel read sessions, and each session
 /// lives on the node the balancer hashed it to. The node asked puts the question to every
 /// fresh node (`ClusterLink.ask`) and answers with its own part and theirs, waiting at most
-/// `clusterQueryTimeout` for a node that is slow or dying (the answer then names it).
+/// `clusterQueryTimeout` for a node that is slow or dying (the answer then names it, or
+/// says `unknown` when the database has been away too long to know which nodes are up).
 struct PendingClusterQuery {
     var waitingFor: Set<String>
     var answers: [String: [UInt8]] = [:]
@@ -21,10 +22,13 @@ extension HubService {
     static let maxPendingClusterQueries = 64
 
     /// Asks the other fresh nodes; `finish` gets their answers by node and the nodes that
-    /// did not answer in time (at once, with none, outside cluster mode or alone in it).
+    /// did not answer in time (at once, with none, outside cluster mode or alone in it;
+    /// `["unknown"]` while which nodes are up is not known).
     func askCluster(_ query: ClusterQuery, finish: @escaping (_ answers: [String: [UInt8]], _ silent: [String]) -> Void) {
         let nodes = Set(others?.nodes ?? [])
-        guard let cluster, !nodes.isEmpty else { return finish([:], []) }
+        guard let cluster else { return finish([:], []) }
+        guard others?.known ?? true else { return finish([:], ["unknown"]) }
+        guard !nodes.isEmpty else { return finish([:], []) }
         guard pendingQueries.count < Self.maxPendingClusterQueries else { return finish([:], nodes.sorted()) }
         nextQueryID &+= 1
         let id = nextQueryID
