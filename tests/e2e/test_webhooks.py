@@ -170,3 +170,16 @@ def test_a_refused_delivery_is_logged_with_the_reference_it_claims(hub):
     verified = hub.request("GET", "/api/webhooks/log?reference=ps-1", headers=KEY)[1]
     assert verified and all(e["reference"] == "ps-1" for e in verified)
     assert any(e["reference_verified"] is True for e in verified)
+
+
+def test_a_signed_delivery_naming_a_reference_with_a_nul_is_invalid_not_another_payment(hub):
+    """PostgreSQL would cut "ps-nul\\0x" short to "ps-nul", another payment's reference."""
+    sign = lambda b: {"x-paystack-signature": hmac.new(SECRETS["paystack"].encode(), b, hashlib.sha512).hexdigest()}
+    bad = paystack_body("ps-nul\u0000x").replace(b"302961", b"302999")
+    status, answer, _ = deliver(hub, "/api/webhooks/paystack", bad, sign(bad))
+    assert status == 400 and answer["error"]["code"] == "invalid_webhook" and "NUL" in answer["error"]["message"], answer
+    assert [p for p in hub.request("GET", "/api/payments", headers=KEY)[1] if p["reference"].startswith("ps-nul")] == []
+    assert [e["processing_status"] for e in log_for(hub, None, "paystack") if "ps-nul" in json.dumps(e["payload"])] == ["failed"]
+    # A raw NUL byte in a body (never JSON) is logged with U+FFFD in its place.
+    raw = b'{"event": "charge.success", "data": {"reference": "ps-raw"}}\x00'
+    assert deliver(hub, "/api/webhooks/paystack", raw, sign(raw))[0] == 400

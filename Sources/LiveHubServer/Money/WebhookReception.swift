@@ -52,14 +52,14 @@ struct WebhookDelivery: Sendable {
         }
     }
 
-    static func invalid(_ message: String) -> APIError {
+    private static func invalid(_ message: String) -> APIError {
         APIError(.badRequest, code: "invalid_webhook", message: message)
     }
 }
 
 extension String {
     /// The text with each NUL as U+FFFD.
-    func replacingNUL() -> String {
+    fileprivate func replacingNUL() -> String {
         guard utf8.contains(0) else { return self }
         var scalars = String.UnicodeScalarView()
         for scalar in unicodeScalars { scalars.append(scalar == "\u{0}" ? "\u{FFFD}" : scalar) }
