@@ -80,6 +80,9 @@ final class HubService {
             publishToCluster()  // the node's row is refreshed every interval, changed or not
             broadcastSoon()
         }
+        // At once as well: the start's retention pass (what expired while the hub was down)
+        // goes ahead of anything this run writes, never into its first second's records.
+        money.submit(.checkGaps)
         loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(.checkGaps) }
     }
 
