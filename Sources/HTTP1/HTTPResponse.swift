@@ -16,7 +16,8 @@ public struct HTTPResponse: Sendable {
 
     /// The bytes on the wire. A 1xx/101 answer carries no body and no Content-Length
     /// (RFC 9110 §8.6); `headOnly` answers a HEAD request with the length but not the body.
-    public func serialize(keepAlive: Bool, headOnly: Bool = false) -> [UInt8] {
+    /// `always` is header lines (each ending CRLF) that every answer of the caller carries.
+    public func serialize(keepAlive: Bool, headOnly: Bool = false, always: [UInt8] = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
         out.append(contentsOf: "HTTP/1.1 ".utf8)
@@ -30,6 +31,7 @@ public struct HTTPResponse: Sendable {
             out.append(contentsOf: value.utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
+        out.append(contentsOf: always)
         if status.code >= 200 {
             out.append(contentsOf: "Content-Length: ".utf8)
             Self.appendDecimal(body.count, to: &out)

@@ -143,9 +143,11 @@ public final class AlertRules {
         guard configuration.notifyWebhookFailures, entry.status == .rejected || entry.status == .failed else { return nil }
         if let last = lastWebhookFailureAlert[entry.provider], time - last < configuration.webhookFailureWindow { return nil }
         lastWebhookFailureAlert[entry.provider] = time
+        // What an unverified delivery says is anyone's text: quoted and marked as such.
+        let claimed = entry.reference.map { entry.signatureValid ? " (reference \($0))" : " (its unverified text names reference \"\($0)\")" } ?? ""
         return (.webhookFailed, "Webhook failed",
-                "A \(entry.provider) delivery was \(entry.status.rawValue)\(entry.errorMessage.map { ": \($0)" } ?? "")\(entry.reference.map { " (reference \($0))" } ?? "").",
-                nil, entry.reference)
+                "A \(entry.provider) delivery was \(entry.status.rawValue)\(entry.errorMessage.map { ": \($0)" } ?? "")\(claimed).",
+                nil, entry.signatureValid ? entry.reference : nil)
     }
 
     public func paymentErrorRecorded(at time: Int64) -> Draft? {

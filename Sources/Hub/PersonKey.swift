@@ -58,11 +58,7 @@ public enum PersonKey: Sendable, Equatable {
 public struct PresenceErasure: Sendable, Equatable {
     public var sessions = 0
     public var paymentErrors = 0
-    /// The contact fields the removed sessions held, so the records database can find the
-    /// same person's rows under their other keys.
-    public var userIds: Set<String> = []
-    public var emails: Set<String> = []
-    public var phones: Set<String> = []
+    /// The sessions removed.
     public var sessionIds: Set<String> = []
 
     public init() {}

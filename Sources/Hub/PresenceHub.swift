@@ -24,9 +24,9 @@ public final class PresenceHub {
 
     public let configuration: Configuration
     private let clock: WallClock
-    private var table = SessionTable()
-    public private(set) var counters: PresenceCounters
-    private var errors: RecentPaymentErrors
+    var table = SessionTable()
+    public internal(set) var counters: PresenceCounters
+    var errors: RecentPaymentErrors
     private var nextErrorID: Int64 = 1
     private var lastNow: Int64 = 0
     /// Minute by minute, for the dashboard's chart.
@@ -34,9 +34,9 @@ public final class PresenceHub {
     /// When the counts last changed.
     public private(set) var updatedAt: Int64
     /// Goes up whenever the counts change: readers compare it with what they last sent.
-    public private(set) var version: UInt64 = 0
+    public internal(set) var version: UInt64 = 0
     /// Payment errors recorded since the broadcaster last took them.
-    private var unsentErrors: [PaymentErrorRecord] = []
+    var unsentErrors: [PaymentErrorRecord] = []
     /// Cluster mode: each session's first beacon on this node is listed, for the cluster to
     /// announce that this node holds it now.
     public var announcesClaims = false
@@ -61,7 +61,7 @@ public final class PresenceHub {
     /// The clock, never going backwards: the activity list stays ordered even if the
     /// wall clock is set back. Every change reads the time first, so this is also where a
     /// new minute of the history starts, with the counters as they were at the last one's end.
-    private func now() -> Int64 {
+    func now() -> Int64 {
         lastNow = max(lastNow, clock.nowMilliseconds)
         history.roll(to: lastNow, counters: counters)
         return lastNow
@@ -224,43 +224,6 @@ public final class PresenceHub {
         }
         errors.dropOlder(than: time - configuration.paymentErrorRetention)
         return expired
-    }
-
-    // MARK: privacy
-
-    /// Removes a person's sessions (live or ended, with their visits) and payment errors
-    /// (theirs by contact, or recorded in a removed session). The counts stay exact: a live
-    /// session removed leaves them as its end would.
-    public func erase(_ key: PersonKey) -> PresenceErasure {
-        var erased = PresenceErasure()
-        var slots: [Int32] = []
-        table.forEach { session in
-            if key.matches(sessionId: session.id, userId: session.userId, email: session.email, phone: session.phone),
-               let slot = table.slot(of: session.id) {
-                slots.append(slot)
-            }
-        }
-        for slot in slots {
-            let session = table[slot]
-            if session.isActive {
-                if let page = session.page { counters.leave(page) }
-                counters.sessionEnded()
-                changed(now())
-            }
-            erased.sessionIds.insert(session.id)
-            if let id = session.userId { erased.userIds.insert(id) }
-            if let email = session.email { erased.emails.insert(email.lowercased()) }
-            if let phone = session.phone { erased.phones.insert(phone) }
-            table.remove(slot)
-        }
-        erased.sessions = slots.count
-        let belongs = { (record: PaymentErrorRecord) in
-            erased.sessionIds.contains(record.sessionId) || key.matches(sessionId: record.sessionId, userId: nil, email: record.email, phone: record.phone)
-        }
-        erased.paymentErrors = errors.remove(where: belongs)
-        unsentErrors.removeAll(where: belongs)
-        version &+= 1
-        return erased
     }
 
     // MARK: reading
@@ -446,7 +409,7 @@ public final class PresenceHub {
         changed(now)
     }
 
-    private func changed(_ time: Int64) {
+    func changed(_ time: Int64) {
         version &+= 1
         updatedAt = max(updatedAt, time)
     }

@@ -212,9 +212,10 @@ final class EngineState {
             try takeOverOrphanedAlerts(now: now)
             return .done
         case .erase(let request):
+            guard let rows = try store.erase(request, at: now) else { return .refused(.erasureAlreadyConfirmed) }
             erasedInGroup = true
-            erasedKeys.append(request.key)
-            return .erased(try store.erase(request, at: now))
+            erasedKeys.append(contentsOf: request.identities)
+            return .erased(rows)
         }
     }
 
@@ -486,6 +487,8 @@ final class EngineState {
             return .funnels(registration: try store.activityFunnel(since: since, steps: steps), payment: try store.paymentFunnel(since: since))
         case .alerts(let limit):
             return .alerts(try store.alerts(limit: limit))
+        case .erasurePlan(let key):
+            return .erasurePlan(try store.erasurePlan(key))
         case .webhookLog(let provider, let reference, let limit):
             return .webhookLog(try store.webhookLog(provider: provider, reference: reference, limit: limit))
         case .announcedElsewhere(let problems, let alertIDs, let paymentErrors):

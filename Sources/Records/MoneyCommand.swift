@@ -68,6 +68,8 @@ public enum MoneyRead: Sendable {
     case webhookLog(provider: String?, reference: String?, limit: Int)
     /// A balance socket joining: the balance and seq now, and the updates after `since`.
     case balanceReplay(userId: String, since: Int64?)
+    /// `POST /api/privacy/erase {key}`: who the key is and what erasing them would touch.
+    case erasurePlan(PersonKey)
     /// Cluster mode: another node changed the open problems, raised alerts or recorded
     /// payment errors; they are read and given to this node's rooms as effects
     /// (`openProblems`, `alertRaised` to announce, `paymentErrorsElsewhere`).
@@ -105,6 +107,7 @@ public enum MoneyReply: Sendable {
     case webhook(WebhookLogEntry, paymentStatus: Payment.Stage?, unmatched: Bool)
     case activityRecorded(ActivityEvent)
     case erased(RecordsErasure)
+    case erasurePlan(ErasurePlan)
     case done
 
     case transactions([LedgerTransaction])
@@ -130,6 +133,8 @@ public enum MoneyRefusal: Sendable, Equatable {
     /// The reference was used before for another user, amount or type.
     case referenceConflict(original: LedgerTransaction)
     case noSuchPayment(reference: String)
+    /// An erasure's confirmation was used before.
+    case erasureAlreadyConfirmed
 }
 
 /// What a committed write means for the rooms and the alert webhook, in commit order.

@@ -1,27 +1,54 @@
 import Hub
 
-/// `POST /api/privacy/erase`, as the records database carries it out.
-public struct ErasureRequest: Sendable {
+/// One of the identities an erasure covers, and where it was found: the key asked for
+/// (`request`), or a link the shop itself made (`payments`: its payment events and the
+/// providers' verified webhooks; `activity`: its activity API). Sessions and payment
+/// errors come from anonymous beacons: what they claim never widens an erasure.
+public struct ErasureIdentity: Sendable, Equatable {
     public var key: PersonKey
-    /// What presence found of the same person (their sessions' other contact fields).
-    public var presence: PresenceErasure
+    public var source: String
+
+    public init(key: PersonKey, source: String) {
+        self.key = key
+        self.source = source
+    }
+}
+
+/// What an erasure would cover: the identities and, per kind, the records database's rows.
+public struct ErasurePlan: Sendable, Equatable {
+    public var identities: [ErasureIdentity]
+    public var rows: RecordsErasure
+
+    public init(identities: [ErasureIdentity], rows: RecordsErasure) {
+        self.identities = identities
+        self.rows = rows
+    }
+}
+
+/// `POST /api/privacy/erase {"confirm"}`, as the records database carries it out: exactly
+/// the identities the preview named, widened no further.
+public struct ErasureRequest: Sendable {
+    /// The key the preview was asked for (first) and the identities it found.
+    public var identities: [PersonKey]
+    /// The confirmation's one-time id, hashed: a second use of it is refused.
+    public var confirmHash: String
     /// What replaces the person's contact fields where rows are kept (ledger, payments,
     /// alerts): the server's keyed hash of the key, the same for the same person.
     public var pseudonym: String
-    /// The key as the erasure record keeps it: hashed, never in clear.
-    public var keyHash: String
+    /// Each identity as the erasure record keeps it: hashed, never in clear.
+    public var keyHashes: [String]
     public var by: String
 
-    public init(key: PersonKey, presence: PresenceErasure, pseudonym: String, keyHash: String, by: String) {
-        self.key = key
-        self.presence = presence
+    public init(identities: [PersonKey], confirmHash: String, pseudonym: String, keyHashes: [String], by: String) {
+        self.identities = identities
+        self.confirmHash = confirmHash
         self.pseudonym = pseudonym
-        self.keyHash = keyHash
+        self.keyHashes = keyHashes
         self.by = by
     }
 }
 
-/// What an erasure did to the records database's rows.
+/// What an erasure did (or, in a plan, would do) to the records database's rows.
 public struct RecordsErasure: Sendable, Equatable {
     public var paymentErrors = 0
     public var activity = 0
@@ -51,58 +78,124 @@ private struct AnyOf {
     var sql: String { parts.isEmpty ? "1 = 0" : parts.joined(separator: " OR ") }
 }
 
-extension RecordsStore {
-    /// Deletes the person's payment errors and activity, empties the payloads and headers of
-    /// the webhook deliveries of their payments, and puts the pseudonym in place of their
-    /// contact fields in payments, payment events, the ledger, wallets and alerts (kept
-    /// for accounting). The person is the key, widened once by what their sessions,
-    /// payments and activity name. Part of the caller's transaction.
-    public func erase(_ request: ErasureRequest, at now: Int64) throws(Failure) -> RecordsErasure {
-        var emails = request.presence.emails, phones = request.presence.phones, users = request.presence.userIds
-        var sessions = request.presence.sessionIds
-        switch request.key {
-        case .email(let email): emails.insert(email.lowercased())
-        case .phone(let phone): phones.insert(phone)
-        case .userId(let id): users.insert(id)
-        case .sessionId(let id): sessions.insert(id)
-        }
-        let email = db.dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)"  // `emails` are lowercase
-        // The same person under their other keys, as their payments and activity name them.
-        var references: [String] = []
-        var ofPayments = AnyOf()
-        ofPayments.column(email, in: emails)
-        ofPayments.column("phone_digits", in: phones.map(PhoneNumber.digits).filter { !$0.isEmpty })
-        ofPayments.column("user_id", in: users)
-        for row in try db.query("SELECT reference, user_id, email, phone FROM payments WHERE \(ofPayments.sql)", ofPayments.values) {
-            if let reference = row[0].text { references.append(reference) }
-            if let id = row[1].text, !id.hasPrefix("erased-") { users.insert(id) }
-            if let email = row[2].text { emails.insert(email.lowercased()) }
-            if let phone = row[3].text { phones.insert(phone) }
-        }
-        func ofActivity() -> AnyOf {
-            var condition = AnyOf()
-            condition.column(email, in: emails)
-            condition.column("user_id", in: users)
-            return condition
-        }
-        let named = ofActivity()
-        for row in try db.query("SELECT user_id FROM activity WHERE \(named.sql)", named.values) {
-            if let id = row[0].text { users.insert(id) }
-        }
+/// An erasure's identities by kind, as the queries compare them.
+private struct IdentitySets {
+    var emails: Set<String> = [], phones: Set<String> = [], users: Set<String> = [], sessions: Set<String> = []
 
+    init(_ keys: [PersonKey]) {
+        for key in keys {
+            switch key {
+            case .email(let email): emails.insert(email.lowercased())
+            case .phone(let phone): phones.insert(phone)
+            case .userId(let id): users.insert(id)
+            case .sessionId(let id): sessions.insert(id)
+            }
+        }
+    }
+
+    var phoneDigits: [String] { phones.map(PhoneNumber.digits).filter { !$0.isEmpty } }
+}
+
+extension RecordsStore {
+    /// The most identities one erasure covers: a key linked to more is a question for a
+    /// person, not a batch job.
+    public static let maxErasureIdentities = 64
+
+    private var emailColumn: String { db.dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)" }  // compared with lowercase values
+
+    /// Who `key` is, widened once through the links the shop made (payments and
+    /// activity), and how many rows of each kind an erasure of them would touch.
+    public func erasurePlan(_ key: PersonKey) throws(Failure) -> ErasurePlan {
+        var identities = [ErasureIdentity(key: key, source: "request")]
+        func add(_ key: PersonKey, _ source: String) {
+            guard identities.count < Self.maxErasureIdentities,
+                  !identities.contains(where: { $0.key.kind == key.kind && $0.key.normalized == key.normalized }) else { return }
+            identities.append(ErasureIdentity(key: key, source: source))
+        }
+        let asked = IdentitySets([key])
+        var ofPayments = AnyOf()
+        ofPayments.column(emailColumn, in: asked.emails)
+        ofPayments.column("phone_digits", in: asked.phoneDigits)
+        ofPayments.column("user_id", in: asked.users)
+        for row in try db.query("SELECT user_id, email, phone FROM payments WHERE \(ofPayments.sql) ORDER BY created_at LIMIT 1000", ofPayments.values) {
+            if let id = row[0].text, !id.hasPrefix("erased-") { add(.userId(id), "payments") }
+            if let email = row[1].text, !email.hasPrefix("erased-") { add(.email(email), "payments") }
+            if let phone = row[2].text { add(.phone(phone), "payments") }
+        }
+        var ofActivity = AnyOf()
+        ofActivity.column(emailColumn, in: asked.emails)
+        ofActivity.column("user_id", in: asked.users)
+        for row in try db.query("SELECT user_id, email FROM activity WHERE \(ofActivity.sql) ORDER BY created_at LIMIT 1000", ofActivity.values) {
+            if let id = row[0].text { add(.userId(id), "activity") }
+            if let email = row[1].text { add(.email(email), "activity") }
+        }
+        return ErasurePlan(identities: identities, rows: try count(IdentitySets(identities.map(\.key))))
+    }
+
+    private func count(_ sets: IdentitySets) throws(Failure) -> RecordsErasure {
+        func number(_ sql: String, _ condition: AnyOf, closing: String = "") throws(Failure) -> Int {
+            Int(try db.query(sql + condition.sql + closing, condition.values).first?.first?.integer ?? 0)
+        }
+        var rows = RecordsErasure()
+        rows.paymentErrors = try number("SELECT count(*) FROM payment_errors WHERE ", Self.errors(of: sets, email: emailColumn))
+        rows.activity = try number("SELECT count(*) FROM activity WHERE ", Self.activity(of: sets, email: emailColumn))
+        let payments = Self.payments(of: sets, email: emailColumn)
+        rows.payments = try number("SELECT count(*) FROM payments WHERE ", payments)
+        rows.webhookDeliveries = try number("SELECT count(*) FROM webhook_deliveries WHERE reference IN (SELECT reference FROM payments WHERE ",
+                                            payments, closing: ")")
+        var ofUsers = AnyOf()
+        ofUsers.column("user_id", in: sets.users)
+        rows.transactions = try number("SELECT count(*) FROM transactions WHERE ", ofUsers)
+        rows.alerts = try number("SELECT count(*) FROM alerts WHERE ", ofUsers)
+        return rows
+    }
+
+    /// The conditions an erasure's identities select rows by: payment errors by contact (the
+    /// phone as it was written) or session, activity by user id or email, payments by any.
+    private static func errors(of sets: IdentitySets, email: String) -> AnyOf {
+        var condition = AnyOf()
+        condition.column(email, in: sets.emails)
+        condition.column("phone", in: sets.phones)
+        condition.column("session_id", in: sets.sessions)
+        return condition
+    }
+
+    private static func activity(of sets: IdentitySets, email: String) -> AnyOf {
+        var condition = AnyOf()
+        condition.column(email, in: sets.emails)
+        condition.column("user_id", in: sets.users)
+        return condition
+    }
+
+    private static func payments(of sets: IdentitySets, email: String) -> AnyOf {
+        var condition = AnyOf()
+        condition.column(email, in: sets.emails)
+        condition.column("phone_digits", in: sets.phoneDigits)
+        condition.column("user_id", in: sets.users)
+        return condition
+    }
+
+    /// Deletes the identities' payment errors and activity, empties the payloads and headers
+    /// of the webhook deliveries of their payments, and puts the pseudonym in place of their
+    /// contact fields in payments, payment events, the ledger, wallets and alerts (kept for
+    /// accounting). Exactly the identities the confirmed preview named: nothing is widened
+    /// here. A confirmation already used is refused. Part of the caller's transaction.
+    public func erase(_ request: ErasureRequest, at now: Int64) throws(Failure) -> RecordsErasure? {
+        guard try db.query("SELECT 1 FROM erasures WHERE key_kind = 'confirm' AND key_hash = $1", [.text(request.confirmHash)]).isEmpty else {
+            return nil
+        }
+        let sets = IdentitySets(request.identities)
+        let emails = sets.emails, phones = sets.phones
         var erased = RecordsErasure()
-        // Payment errors: theirs by contact (the phone as it was written), or recorded in one of their sessions.
-        var ofErrors = AnyOf()
-        ofErrors.column(email, in: emails)
-        ofErrors.column("phone", in: phones)
-        ofErrors.column("session_id", in: sessions)
+        let ofPayments = Self.payments(of: sets, email: emailColumn)
+        let references = try db.query("SELECT reference FROM payments WHERE \(ofPayments.sql)", ofPayments.values).compactMap { $0[0].text }
+        let ofErrors = Self.errors(of: sets, email: emailColumn)
         try db.query("DELETE FROM payment_errors WHERE \(ofErrors.sql)", ofErrors.values)
         erased.paymentErrors = db.changes
-        // Activity: theirs by user id or email (with the user ids the activity itself named).
-        let theirs = ofActivity()
+        let theirs = Self.activity(of: sets, email: emailColumn)
         try db.query("DELETE FROM activity WHERE \(theirs.sql)", theirs.values)
         erased.activity = db.changes
-        let u = users.sorted()
+        let u = sets.users.sorted()
         let pseudonym = Value.text(request.pseudonym)
         // Payments and their events stay, under the pseudonym; their deliveries keep the row
         // (provider, time, status) without the payload and headers that named the person.
@@ -156,8 +249,12 @@ extension RecordsStore {
                 erased.alerts += db.changes
             }
         }
-        try db.query("INSERT INTO erasures (at, by, key_kind, key_hash, pseudonym) VALUES ($1, $2, $3, $4, $5)",
-                     [Self.time(now), .text(request.by), .text(request.key.kind), .text(request.keyHash), pseudonym])
+        for (key, hash) in zip(request.identities, request.keyHashes) {
+            try db.query("INSERT INTO erasures (at, by, key_kind, key_hash, pseudonym) VALUES ($1, $2, $3, $4, $5)",
+                         [Self.time(now), .text(request.by), .text(key.kind), .text(hash), pseudonym])
+        }
+        try db.query("INSERT INTO erasures (at, by, key_kind, key_hash, pseudonym) VALUES ($1, $2, 'confirm', $3, $4)",
+                     [Self.time(now), .text(request.by), .text(request.confirmHash), pseudonym])
         return erased
     }
 

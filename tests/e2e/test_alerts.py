@@ -226,3 +226,29 @@ def test_notices_a_credit_in_green_a_failed_webhook_in_orange_each_switchable(tm
     finally:
         hub.stop()
         receiver.close()
+
+
+INJECTION = "@everyone URGENT https://evil.example/login <!channel> <@U123|boss> **bold** [click](https://evil.example)"
+
+
+def test_text_from_outside_is_inert_in_the_discord_alert(tmp_path):
+    """An unsigned delivery's reference is anyone's text: in the chat it pings nobody, links
+    nowhere and formats nothing (the Slack form: ChatTextTests)."""
+    receiver = Receiver()
+    hub = Hub(str(tmp_path), "--paystack-secret", "sk_inert", "--alert-webhook", f"http://127.0.0.1:{receiver.port}/api/webhooks/1/t")
+    try:
+        body = json.dumps({"event": "charge.success", "data": {"reference": INJECTION, "amount": 100}}).encode()
+        status, _, _ = hub.request("POST", "/api/webhooks/paystack", raw=body,
+                                   headers={"Content-Type": "application/json", "x-paystack-signature": "00"})
+        assert status == 401
+        sent = json.loads(receiver.wait_for(1)[0][0])
+        assert sent["allowed_mentions"] == {"parse": []}
+        text = sent["content"] + sent["embeds"][0]["description"] + json.dumps(sent["embeds"][0]["fields"])
+        assert "unverified" in sent["content"]
+        unescaped = text.replace("\\<", "").replace("\\[", "").replace("\\*", "")  # an escaped one is plain text
+        for live in ("@everyone", "https://", "<!channel>", "<@U123", "**bold**", "[click](https"):
+            assert live not in unescaped, (live, text)
+        assert "evil.example" in sent["content"], "the text is shown, made inert"
+    finally:
+        hub.stop()
+        receiver.close()

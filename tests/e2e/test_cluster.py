@@ -372,7 +372,10 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
     everywhere(lambda seen: all(s == 1 and e == 1 for s, e in seen))
     holder = node_index(get_json(cluster.node_ports[0], "/api/sessions?email=gone@shop.test")[1][0]["node"])
     other = cluster.node_ports[(holder + 1) % NODES]
-    status, answer = post_json(other, "/api/privacy/erase", {"email": "gone@shop.test"})
+    status, preview = post_json(other, "/api/privacy/erase", {"email": "gone@shop.test"})
+    assert status == 200, preview
+    # The confirmation is signed, not kept: another node carries it out.
+    status, answer = post_json(cluster.node_ports[(holder + 2) % NODES], "/api/privacy/erase", {"confirm": preview["confirm"]})
     assert status == 200, answer
     # Asked of a node that did not hold the session: every node lets go of all of it.
     everywhere(lambda seen: all(s == 0 and e == 0 for s, e in seen))
@@ -389,7 +392,9 @@ def test_an_erasure_on_one_node_clears_the_person_from_every_node(cluster):
         time.sleep(0.05)
     data = os.path.join(cluster.dir, f"node-{holder + 1}")
     assert b"away@shop.test" in open(os.path.join(data, "snapshot"), "rb").read()
-    status, _ = post_json(cluster.node_ports[(holder + 1) % NODES], "/api/privacy/erase", {"email": "away@shop.test"})
+    status, preview = post_json(cluster.node_ports[(holder + 1) % NODES], "/api/privacy/erase", {"email": "away@shop.test"})
+    assert status == 200
+    status, _ = post_json(cluster.node_ports[(holder + 1) % NODES], "/api/privacy/erase", {"confirm": preview["confirm"]})
     assert status == 200
     cluster.restart(holder, command)
     assert get_json(cluster.node_ports[holder], "/api/sessions?email=away@shop.test")[1] == []

@@ -20,6 +20,15 @@ SQLITE = os.environ.get("LIVEHUB_E2E_BACKEND", "sqlite") == "sqlite"
 PAYSTACK = "sk_privacy"
 
 
+def erase(hub, person, headers=KEY):
+    """An erasure as an admin makes one: the preview, then its confirmation. Returns the
+    confirmation's (status, answer) and the preview."""
+    status, preview, _ = hub.request("POST", "/api/privacy/erase", person, headers)
+    assert status == 200, preview
+    status, answer, _ = hub.request("POST", "/api/privacy/erase", {"confirm": preview["confirm"]}, headers)
+    return status, answer, preview
+
+
 def grep_data_dir(data_dir, *needles):
     """Every file under the data dir that holds one of the needles (bytes, any case for emails)."""
     found = []
@@ -90,8 +99,13 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
         assert hub.request("POST", "/api/privacy/erase", {"email": email}, seller)[0] == 403
         assert hub.request("POST", "/api/privacy/erase", {"email": email, "phone": phone}, KEY)[0] == 400
         assert hub.request("POST", "/api/privacy/erase", {}, KEY)[0] == 400
-        status, answer, _ = hub.request("POST", "/api/privacy/erase", {"email": email.upper()}, KEY)
+        status, answer, preview = erase(hub, {"email": email.upper()})
         assert status == 200, answer
+        # The preview named her by the links the shop made: her payments and activity.
+        named = {(i["kind"], i["value"].lower(), i["source"]) for i in preview["preview"]["identities"]}
+        assert (("email", email.lower(), "request") in named and ("user_id", user, "payments") in named
+                and ("phone", phone, "payments") in named), named
+        assert preview["preview"]["counts"]["sessions"] == 1 and preview["preview"]["counts"]["transactions"] == 2
         assert answer["erased"]["sessions"] == 1 and answer["erased"]["payment_errors"] >= 1 and answer["erased"]["activity"] == 1
         assert answer["erased"]["webhook_payloads"] == 1
         assert answer["pseudonymised"]["payments"] == 1 and answer["pseudonymised"]["transactions"] == 2
@@ -114,14 +128,14 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
         assert hub.request("GET", f"/api/wallet/balance?user_id={pseudonym}", headers=KEY)[1]["balance"] == -15.0
         assert hub.request("GET", "/api/payments?reference=erin-pay", headers=KEY)[1][0]["status"] == "credited"
         # A second erasure finds nothing more.
-        again = hub.request("POST", "/api/privacy/erase", {"email": email}, KEY)[1]
+        again = erase(hub, {"email": email})[1]
         assert again["erased"] == {"sessions": 0, "payment_errors": 0, "activity": 0, "webhook_payloads": 0}
         # She comes back under a new user id and asks again: the same key, a pseudonym of its own.
         hub.request("POST", "/api/payments/events", {"reference": "erin-pay-2", "provider": "paystack", "stage": "initialized",
                                                      "amount": "5.00", "user_id": user + "-2", "email": email}, KEY)
         assert hub.request("POST", "/api/wallet/transactions", {"user_id": user + "-2", "amount": "5.00", "type": "credit",
                                                                   "description": "x", "reference": "erin-again"}, KEY)[0] == 201
-        status, third, _ = hub.request("POST", "/api/privacy/erase", {"email": email}, KEY)
+        status, third, _ = erase(hub, {"email": email})
         assert status == 200 and third["pseudonymised"]["transactions"] == 1, third
         assert hub.request("GET", f"/api/wallet/balance?user_id={pseudonym}-2", headers=KEY)[1]["balance"] == 5.0
     finally:
@@ -133,7 +147,8 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
         return
     db = sqlite3.connect(tmp_path / "livehub.db")
     kinds = db.execute("SELECT key_kind, by, length(key_hash) FROM erasures ORDER BY id").fetchall()
-    assert kinds == [("email", "api-key", 64)] * 3
+    assert {by for _, by, _ in kinds} == {"api-key"} and {length for _, _, length in kinds} == {64}
+    assert [kind for kind, _, _ in kinds].count("confirm") == 3 and ("email", "api-key", 64) in kinds
     assert db.execute("SELECT sum(CASE WHEN type IN ('credit','refund') THEN amount_minor ELSE -amount_minor END) FROM transactions").fetchone() == (-1000,)
     db.close()
 
@@ -142,6 +157,46 @@ def test_an_erased_person_is_gone_everywhere_and_the_ledger_still_sums(tmp_path)
     try:
         assert hub.request("GET", f"/api/sessions?email={email}", headers=KEY)[1] == []
         assert hub.metrics()["total_active"] == 1
+    finally:
+        hub.stop()
+
+
+def test_an_erasure_aimed_through_an_anonymous_beacon_leaves_the_victim_whole(tmp_path):
+    """Anyone can start a session claiming any user id. An admin erasing the stranger's
+    email must erase the stranger, not the user the stranger's beacon named."""
+    hub = Hub(str(tmp_path))
+    victim, mallory = "victim-1758", "mallory@evil.test"
+    try:
+        assert hub.request("POST", "/api/wallet/transactions", {"user_id": victim, "amount": "100.00", "type": "credit",
+                                                                  "description": "top-up", "reference": "v-1"}, KEY)[0] == 201
+        hub.request("POST", "/api/activity", {"user_id": victim, "email": "victim@shop.test", "action": "first_login",
+                                              "status": "success"}, KEY)
+        hub.request("POST", "/api/payments/events", {"reference": "v-pay", "provider": "paystack", "stage": "initialized",
+                                                     "amount": "100.00", "user_id": victim, "email": "victim@shop.test"}, KEY)
+        hub.beacon("session/start", {"session_id": "victim-tab", "user_id": victim, "email": "victim@shop.test"})
+        # The attack: an anonymous beacon ties the stranger's email to the victim's id.
+        hub.beacon("session/start", {"session_id": "m-1", "email": mallory, "user_id": victim})
+        hub.beacon("track/payment-error", {"session_id": "m-1", "error_code": "x", "error_message": "y"})
+
+        status, preview, _ = hub.request("POST", "/api/privacy/erase", {"email": mallory}, KEY)
+        assert status == 200, preview
+        assert preview["preview"]["identities"] == [{"kind": "email", "value": mallory, "source": "request"}]
+        assert preview["preview"]["counts"]["transactions"] == 0 and preview["preview"]["counts"]["sessions"] == 1
+        # Nothing is erased by the preview.
+        assert len(hub.request("GET", f"/api/sessions?email={mallory}", headers=KEY)[1]) == 1
+        # A confirmation is the hub's own, whole and unused.
+        forged = preview["confirm"][:-4] + ("AAAA" if not preview["confirm"].endswith("AAAA") else "BBBB")
+        assert hub.request("POST", "/api/privacy/erase", {"confirm": forged}, KEY)[0] == 422
+        status, answer, _ = hub.request("POST", "/api/privacy/erase", {"confirm": preview["confirm"]}, KEY)
+        assert status == 200 and answer["erased"]["sessions"] == 1, answer
+        assert hub.request("POST", "/api/privacy/erase", {"confirm": preview["confirm"]}, KEY)[0] == 409
+
+        assert hub.request("GET", f"/api/wallet/balance?user_id={victim}", headers=KEY)[1]["balance"] == 100.0
+        assert [t["reference"] for t in hub.request("GET", f"/api/wallet/transactions?user_id={victim}", headers=KEY)[1]] == ["v-1"]
+        assert len(hub.request("GET", f"/api/activity?user_id={victim}", headers=KEY)[1]) == 1
+        assert hub.request("GET", "/api/payments?reference=v-pay", headers=KEY)[1][0]["user_id"] == victim
+        assert [s["session_id"] for s in hub.request("GET", f"/api/sessions?user_id={victim}", headers=KEY)[1]] == ["victim-tab"]
+        assert hub.request("GET", f"/api/sessions?email={mallory}", headers=KEY)[1] == []
     finally:
         hub.stop()
 

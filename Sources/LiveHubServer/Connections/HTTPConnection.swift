@@ -186,14 +186,14 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
         hasBeenAnswered = true
         context.counters.countResponse(status: response.status.code)
-        tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly))
+        tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly, always: SecurityHeaders.everyAnswer))
         if !keepAlive { closeAfterFlush() }
         return keepAlive
     }
 
     private func fail(_ error: APIError) {
         context.counters.countResponse(status: error.status.code)
-        tcp.send(error.response.serialize(keepAlive: false))
+        tcp.send(error.response.serialize(keepAlive: false, always: SecurityHeaders.everyAnswer))
         closeAfterFlush()
     }
 

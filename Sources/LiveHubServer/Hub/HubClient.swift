@@ -45,6 +45,8 @@ final class HubClient {
             task = .presence(presence)
         case .funnels(let window):
             task = .funnels(windowMilliseconds: window)
+        case .erasePreview(let key):
+            task = .erasePreview(key)
         case .erase(let call):
             task = .erase(call)
         case .sessions(let person):

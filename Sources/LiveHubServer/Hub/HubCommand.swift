@@ -10,6 +10,8 @@ enum HubCommand: Sendable {
     case money(MoneyCall)
     /// Both: checkout steps from the hub's sessions, the rest from the records database.
     case funnels(windowMilliseconds: Int64)
+    /// Both: the records database names the identities, presence counts their sessions.
+    case erasePreview(PersonKey)
     /// Both: presence first (memory and snapshot), then the records database.
     case erase(ErasureCall)
     /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`),
@@ -76,16 +78,20 @@ enum MoneyCall: Sendable {
 enum HubTask: Sendable {
     case presence(PresenceCommand)
     case funnels(windowMilliseconds: Int64)
+    case erasePreview(PersonKey)
     case erase(ErasureCall)
     case sessions(PersonKey)
 }
 
 /// `POST /api/privacy/erase`, as checked on the connection's loop.
 struct ErasureCall: Sendable {
-    var key: PersonKey
+    /// Exactly what the confirmed preview named, the key asked for first.
+    var identities: [PersonKey]
+    /// The confirmation's one-time id, hashed.
+    var confirmHash: String
     /// A keyed hash of the key (HMAC with the hub's secret): the same person always gets
     /// the same one, and nobody without the secret can tell whose it is.
     var pseudonym: String
-    var keyHash: String
+    var keyHashes: [String]
     var by: String
 }

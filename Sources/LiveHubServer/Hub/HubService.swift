@@ -149,6 +149,8 @@ final class HubService {
                 if token != 0 { replies.append((token, response)) }
             case .funnels(let window):
                 forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
+            case .erasePreview(let key):
+                previewErasure(key, token: token, to: origin)
             case .erase(let call):
                 startErasure(call, token: token, to: origin)
             case .sessions(let person):

@@ -40,19 +40,27 @@ final class AlertDispatcher {
         json.beginObject()
         let who = [alert.userId.map { "user \($0)" }, alert.reference.map { "reference \($0)" }].compactMap { $0 }.joined(separator: ", ")
         if slack {
-            json.field("text", "\(alert.kind.severity.slackEmoji) *\(alert.title)*: \(alert.message)")
+            json.field("text", "\(alert.kind.severity.slackEmoji) *\(ChatText.slack(alert.title))*: \(ChatText.slack(alert.message))")
         } else {
-            json.field("content", "**\(alert.title)**: \(alert.message)")
+            let title = ChatText.discord(alert.title), message = ChatText.discord(alert.message)
+            json.field("content", "**\(title)**: \(message)")
+            // No mention of anyone, whatever the text says.
+            json.key("allowed_mentions")
+            json.beginObject()
+            json.key("parse")
+            json.beginArray()
+            json.endArray()
+            json.endObject()
             json.key("embeds")
             json.beginArray()
             json.beginObject()
-            json.field("title", alert.title)
-            json.field("description", alert.message)
+            json.field("title", title)
+            json.field("description", message)
             json.field("color", alert.kind.severity.discordColor)
             json.field("timestamp", Timestamp.iso8601(milliseconds: alert.createdAt))
             json.key("fields")
             json.beginArray()
-            for (name, value) in [("Kind", alert.kind.rawValue), ("About", who.isEmpty ? "—" : who), ("Alert id", "\(alert.id)")] {
+            for (name, value) in [("Kind", alert.kind.rawValue), ("About", who.isEmpty ? "—" : ChatText.discord(who)), ("Alert id", "\(alert.id)")] {
                 json.beginObject()
                 json.field("name", name)
                 json.field("value", value)

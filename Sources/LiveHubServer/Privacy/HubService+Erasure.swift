@@ -1,3 +1,4 @@
+import Auth
 import HTTP1
 import Hub
 import JSON
@@ -17,15 +18,69 @@ struct ErasureInProgress {
 }
 
 extension HubService {
+    /// `POST /api/privacy/erase {key}`: the records database names who the key is (through
+    /// the links the shop made), presence counts their sessions, and the answer carries a
+    /// signed confirmation of exactly those identities. Nothing is erased yet.
+    func previewErasure(_ key: PersonKey, token: UInt64, to origin: EventLoopHandle) {
+        let hubLoop = context.loop.handle
+        money.submit([(.read(.erasurePlan(key)), token)]) { replies in
+            let reply = replies.first?.reply ?? .unavailable("no answer")
+            hubLoop.execute { loop in
+                guard let service = (loop.context as? LoopContext)?.hubService else { return }
+                let response = service.erasurePreviewAnswer(reply)
+                origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+            }
+        }
+    }
+
+    private func erasurePreviewAnswer(_ reply: MoneyReply) -> HTTPResponse {
+        guard case .erasurePlan(let plan) = reply else { return MoneyRequest.failure(reply) }
+        let keys = plan.identities.map(\.key)
+        let presence = hub.count(matching: keys)
+        let now = clock.nowMilliseconds
+        let confirmation = ErasureConfirmation(identities: keys, expiresAt: now + ErasureConfirmation.lifetime,
+                                               nonce: HMAC.hex(HMAC.randomBytes(16)))
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("preview")
+        json.beginObject()
+        json.key("identities")
+        json.beginArray()
+        for identity in plan.identities {
+            json.beginObject()
+            json.field("kind", identity.key.kind)
+            json.field("value", identity.key.value)
+            json.field("source", identity.source)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("counts")
+        json.beginObject()
+        json.field("sessions", presence.sessions)
+        json.field("payment_errors", presence.paymentErrors + plan.rows.paymentErrors)
+        json.field("activity", plan.rows.activity)
+        json.field("webhook_payloads", plan.rows.webhookDeliveries)
+        json.field("payments", plan.rows.payments)
+        json.field("transactions", plan.rows.transactions)
+        json.field("alerts", plan.rows.alerts)
+        json.endObject()
+        json.endObject()
+        json.field("confirm", confirmation.signed(secret: context.configuration.secret))
+        json.field("expires_at", Timestamp.iso8601(milliseconds: confirmation.expiresAt))
+        json.endObject()
+        return MoneyRequest.json(.ok, json.bytes)
+    }
+
     func startErasure(_ call: ErasureCall, token: UInt64, to origin: EventLoopHandle) {
-        let presence = hub.erase(call.key)
+        let presence = hub.erase(call.identities)
         markErrorsChanged()
         let id = nextErasureID
         nextErasureID += 1
         erasures[id] = ErasureInProgress(call: call, presence: presence, token: token, origin: origin)
         erasuresAwaitingSnapshot.append(id)
         saveSnapshot()  // if one is being written, the next starts when it is done
-        let request = ErasureRequest(key: call.key, presence: presence, pseudonym: call.pseudonym, keyHash: call.keyHash, by: call.by)
+        let request = ErasureRequest(identities: call.identities, confirmHash: call.confirmHash, pseudonym: call.pseudonym,
+                                     keyHashes: call.keyHashes, by: call.by)
         let hubLoop = context.loop.handle
         money.submit([(.erase(request), token)]) { replies in
             let reply = replies.first?.reply ?? .unavailable("no answer")
@@ -40,7 +95,7 @@ extension HubService {
     /// Cluster mode: another node erased this person (its part of the database is done):
     /// what this node holds of them goes from memory now and from its snapshot next.
     func eraseFromElsewhere(_ key: PersonKey) {
-        _ = hub.erase(key)
+        _ = hub.erase([key])
         markErrorsChanged()
         rewriteSnapshotWithoutPrevious()
     }
@@ -71,6 +126,9 @@ extension HubService {
     /// snapshot could not take it (what was done stays done; the call can be repeated).
     static func erasureAnswer(_ presence: PresenceErasure, _ records: MoneyReply, _ snapshot: Result<Void, SnapshotStore.WriteError>,
                               pseudonym: String) -> HTTPResponse {
+        if case .refused(.erasureAlreadyConfirmed) = records {
+            return APIError(.conflict, code: "confirmation_used", message: "this confirmation was carried out before; ask for a new preview").response
+        }
         guard case .erased(let rows) = records else { return MoneyRequest.failure(records) }
         if case .failure(let error) = snapshot {
             return APIError(.serviceUnavailable, code: "snapshot_unwritten",

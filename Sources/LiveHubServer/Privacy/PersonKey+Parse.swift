@@ -22,12 +22,27 @@ extension PersonKey {
 }
 
 extension ErasureCall {
-    /// `{email} | {phone} | {user_id} | {session_id}`: exactly one, as the person is known.
-    static func parse(_ body: JSONValue, secret: [UInt8], by: String) throws(APIError) -> ErasureCall {
+    /// `{email} | {phone} | {user_id} | {session_id}` (exactly one, as the person is known):
+    /// a preview; `{"confirm"}`: the erasure that preview named.
+    static func parse(_ body: JSONValue, secret: [UInt8], by: String, now: Int64) throws(APIError) -> HubCommand {
         let fields = try BodyFields(body, errorCode: "invalid_erasure")
+        if let confirm = try fields.text("confirm", max: 16_384) {
+            let confirmation: ErasureConfirmation
+            do {
+                confirmation = try ErasureConfirmation.verify(confirm, secret: secret, now: now)
+            } catch {
+                throw APIError(.unprocessableContent, code: error == .expired ? "confirmation_expired" : "invalid_confirmation",
+                               message: error == .expired ? "the preview is older than 10 minutes: ask for a new one"
+                                   : "confirm is not a confirmation this hub gave")
+            }
+            let first = confirmation.identities[0]
+            return .erase(ErasureCall(identities: confirmation.identities,
+                                      confirmHash: keyed(.sessionId(confirmation.nonce), "erasure-confirm", secret: secret),
+                                      pseudonym: "erased-" + keyed(first, "pseudonym", secret: secret).prefix(16),
+                                      keyHashes: confirmation.identities.map { keyed($0, "erasure", secret: secret) }, by: by))
+        }
         let key = try PersonKey.parse(invalid: fields.invalid) { name, max throws(APIError) in try fields.text(name, max: max) }
-        return ErasureCall(key: key, pseudonym: "erased-" + keyed(key, "pseudonym", secret: secret).prefix(16),
-                           keyHash: keyed(key, "erasure", secret: secret), by: by)
+        return .erasePreview(key)
     }
 
     /// The key under the hub's secret, for one purpose: the erasure's record names the

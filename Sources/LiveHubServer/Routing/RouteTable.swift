@@ -106,7 +106,8 @@ enum RouteTable {
             }))
         },
         RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.erase(try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.token?.subject ?? "api-key")))
+            .hub(try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.token?.subject ?? "api-key",
+                                       now: UnixTime.seconds * 1000))
         },
         RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
             .hub(.funnels(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))

@@ -99,9 +99,7 @@ struct Router {
     private func staticFile(_ head: HTTPRequestHead) throws(APIError) -> Route {
         guard let file = shared.staticFiles.file(at: head.path) else { throw .notFound(head.path) }
         guard head.method == "GET" || head.method == "HEAD" else { throw .methodNotAllowed(Self.allow([.get])) }
-        var headers = HTTPHeaders([("Content-Type", file.contentType)])
-        headers.add(name: "Cache-Control", value: "no-cache")
-        return .respond(HTTPResponse(status: .ok, headers: headers, body: file.bytes))
+        return .respond(HTTPResponse(status: .ok, headers: SecurityHeaders.forPage(contentType: file.contentType), body: file.bytes))
     }
 
     /// A beacon from a storefront: CORS, the client's beacon rate, then the body.

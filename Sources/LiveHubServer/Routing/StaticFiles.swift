@@ -14,7 +14,8 @@ struct StaticFiles: Sendable {
         var files: [String: File] = [:]
         for relative in Self.pages.map({ $0 + ".html" }) + ["index.html", "console.js", "console.css", "dashboard.js", "payments.js", "support.js",
                                                              "wallet.js", "funnels.js", "favicon.svg", "favicon.ico", "tracker.js",
-                                                             "demo/index.html", "demo/store.js"] {
+                                                             "login.js", "audit.js", "login.css",
+                                                             "demo/index.html", "demo/store.js", "demo/store.css"] {
             if let bytes = Self.read(root + "/" + relative) {
                 files["/" + relative] = File(contentType: Self.contentType(of: relative), bytes: bytes)
             }
@@ -26,7 +27,7 @@ struct StaticFiles: Sendable {
     }
 
     /// The console's pages besides the dashboard at `/`, each at its own name (`/payments`).
-    static let pages = ["payments", "support", "wallet", "funnels"]
+    static let pages = ["payments", "support", "wallet", "funnels", "login", "audit"]
 
     func file(at path: Substring) -> File? { files[String(path)] }
 
