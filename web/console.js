@@ -1,33 +1,75 @@
-// What every console page shares: the token (from ?token=, kept for the tab), the header and
-// its navigation, calls to the hub's API, the seller socket, and how money and times read.
+// What every console page shares: the signed-in operator's session (an HttpOnly cookie this
+// page never sees, and the CSRF token the hub hands back with it), the header and its
+// navigation, calls to the hub's API, the seller socket, and how money and times read.
 // No framework: the pages are small and the hub serves every byte of them.
 window.Console = (function () {
   "use strict";
-  const params = new URLSearchParams(location.search);
-  let token = params.get("token") || sessionStorage.getItem("livehub_token") || "";
-  if (params.get("token")) {
-    sessionStorage.setItem("livehub_token", token);
-    params.delete("token");
-    const rest = params.toString();
-    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));  // keep the token out of the address bar
+  let session = null;  // {user: {name, role}, csrf, expires_at}, once the hub has said
+  let leaving = false;  // signing out: the socket's close and failing calls send nobody anywhere
+
+  /// No session: to the sign-in page, which comes back here afterwards.
+  function toLogin() {
+    if (leaving) return;
+    leaving = true;
+    location.replace("/login?next=" + encodeURIComponent(location.pathname + location.search));
   }
 
-  /// The token's scope as it says itself (the hub checks it on every call; this only picks what to show).
-  function scope() {
-    try {
-      const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      return JSON.parse(atob(payload)).scope || "";
-    } catch (e) { return ""; }
+  /// GET /api/console/session: its body, or null when nobody is signed in (401).
+  async function readSession() {
+    const response = await fetch("/api/console/session", { credentials: "same-origin", cache: "no-store" });
+    if (response.status === 401) return null;
+    if (!response.ok) throw new Error(response.status + " " + response.statusText);
+    const body = await response.json();
+    if (!body || !body.user || !body.csrf) throw new Error("the hub's answer has no session");
+    return body;
   }
 
-  const pages = [["/", "Live"], ["/payments", "Payments"], ["/support", "Support"], ["/wallet", "Wallet"], ["/funnels", "Funnels"]];
+  /// Resolves with the session once the hub has said who is signed in: pages await it before
+  /// they start. Without a session the page goes to /login and this never resolves; while the
+  /// hub cannot be reached it asks again.
+  const ready = new Promise((resolve) => {
+    async function ask(wait) {
+      try {
+        const body = await readSession();
+        if (!body) { toLogin(); return; }
+        session = body;
+        resolve(body);
+      } catch (e) {
+        setStatus(false, "hub unreachable");
+        setTimeout(() => ask(Math.min(wait * 2, 10000)), wait);
+      }
+    }
+    ask(1000);
+  });
+  // Back to a page kept in the browser's back/forward cache (after signing out, say): the
+  // session is asked about again rather than the old page shown as if signed in.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) readSession().then((body) => { if (!body) toLogin(); }, () => {});
+  });
 
+  function user() { return session ? session.user : null; }
+  function role() { return session ? session.user.role : ""; }
+  /// Whether the signed-in role is one of `allowed` (the hub checks every call; this only picks what to show).
+  function can(allowed) { return allowed.includes(role()); }
+
+  const everyone = ["seller", "support", "admin"], staff = ["support", "admin"];
+  const pages = [["/", "Live", everyone], ["/payments", "Payments", everyone], ["/support", "Support", staff],
+    ["/wallet", "Wallet", staff], ["/funnels", "Funnels", everyone], ["/audit", "Audit", ["admin"]]];
+
+  /// An element with attributes (a function under an `on…` key becomes a listener) and
+  /// children (strings become text, never markup). The hub's pages run under a
+  /// Content-Security-Policy without 'unsafe-inline': a `style` attribute or an `on…` string
+  /// (inline code) is refused here, loudly, rather than silently blocked by the browser.
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v == null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      const key = k.toLowerCase();
+      if (key === "style") throw new TypeError("el(): no inline style; use a class, or set node.style after");
+      if (key.startsWith("on")) {
+        if (typeof v !== "function") throw new TypeError("el(): " + k + " must be a function");
+        node.addEventListener(key.slice(2), v);
+      } else if (k === "class") node.className = v;
       else node.setAttribute(k, v === true ? "" : v);
     }
     for (const child of children.flat()) {
@@ -37,11 +79,19 @@ window.Console = (function () {
     return node;
   }
 
-  /// The header: the name, the pages, and the connection badge.
+  /// The header: the name, the pages this role may open, the connection badge, and who is
+  /// signed in with a way out. The pages and the name come once the session is known.
   function header(current, subtitle) {
-    const nav = el("nav", {}, pages.map(([href, name]) => el("a", { href, class: href === current ? "here" : null }, name)));
+    const nav = el("nav", { "aria-label": "console pages" });
     const badge = el("div", { id: "status", class: "status offline", title: "connection to the hub" }, "connecting…");
-    document.body.prepend(el("header", {}, el("h1", {}, "LiveHub ", el("span", { class: "sub" }, subtitle)), nav, badge));
+    const account = el("div", { id: "account" });
+    document.body.prepend(el("header", {}, el("h1", {}, "LiveHub ", el("span", { class: "sub" }, subtitle)), nav, badge, account));
+    ready.then(() => {
+      nav.append(...pages.filter(([, , roles]) => can(roles))
+        .map(([href, name]) => el("a", { href, class: href === current ? "here" : null }, name)));
+      account.append(el("span", { id: "signed-in-as", title: "signed in" }, user().name, " ", tag(role(), "role")), " ",
+        el("button", { type: "button", class: "quiet", id: "sign-out", onclick: () => signOut() }, "Sign out"));
+    });
     return badge;
   }
 
@@ -52,29 +102,54 @@ window.Console = (function () {
     badge.textContent = text;
   }
 
-  /// A page that needs a scope this token does not have says so and how to get one.
-  function requireScope(allowed, what) {
-    const have = scope();
-    if (token && allowed.includes(have)) return true;
-    const main = document.querySelector("main");
-    main.textContent = "";
-    const needed = allowed.includes("seller") ? "a seller or admin token" : "an admin token";
-    main.append(el("div", { class: "notice", id: "needs-token" },
-      el("strong", {}, (token ? "This token (" + (have || "unreadable") + ") cannot open " : "No token: cannot open ") + what + ". "),
-      "It needs " + needed + ". Mint one on the hub's machine with ",
-      el("code", {}, "livehub token --scope " + (allowed.includes("seller") ? "seller" : "admin")),
-      " and open this page as ", el("code", {}, location.pathname + "?token=…"), "."));
-    setStatus(false, token ? "wrong token" : "no token");
+  /// Ends the session on the hub, then to the sign-in page (`next`: where to come back to).
+  async function signOut(next) {
+    const button = document.getElementById("sign-out");
+    if (button) button.disabled = true;
+    leaving = true;
+    const login = "/login" + (next ? "?next=" + encodeURIComponent(next) : "");
+    try {
+      await api("/api/console/logout", { method: "POST" });
+      location.replace(login);
+    } catch (e) {
+      if (e.status === 401) { location.replace(login); return; }  // already signed out
+      leaving = false;
+      setStatus(false, "sign-out failed: " + e.message);
+      if (button) button.disabled = false;
+    }
+  }
+
+  function roleNames(allowed) {
+    return allowed.length > 1 ? allowed.slice(0, -1).join(", ") + " or " + allowed[allowed.length - 1] : allowed[0];
+  }
+
+  /// A page this role may not open says so, names the role it needs, and offers another account.
+  /// Call it after `await Console.ready`.
+  function requireRole(allowed, what) {
+    if (!session) throw new Error("requireRole before the session is known: await Console.ready first");
+    if (can(allowed)) return true;
+    const main = clear(document.querySelector("main"));
+    main.append(el("div", { class: "notice", id: "needs-role" },
+      el("strong", {}, user().name + " (" + role() + ") cannot open " + what + ". "),
+      "It needs the " + roleNames(allowed) + " role. Ask an admin for such an account, or ",
+      el("a", { href: "/login", onclick: (e) => { e.preventDefault(); signOut(location.pathname + location.search); } }, "sign in as someone else"), "."));
+    setStatus(false, "needs " + roleNames(allowed));
     return false;
   }
 
   class APIError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, code) { super(message); this.status = status; this.code = code; }
   }
 
+  /// A call to the hub's API as the signed-in operator: the session cookie goes with it (same
+  /// origin), a state-changing call carries the session's CSRF token, and no token is ever in
+  /// a header or the URL. A 401 means the session is gone: to /login.
   async function api(path, options) {
-    const init = Object.assign({ headers: {} }, options || {});
-    init.headers = Object.assign({ Authorization: "Bearer " + token }, init.headers);
+    await ready;
+    const init = Object.assign({}, options || {}, { credentials: "same-origin" });
+    init.headers = Object.assign({}, init.headers);
+    const method = (init.method || "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = session.csrf;
     if (init.json !== undefined) {
       init.body = JSON.stringify(init.json);
       init.headers["Content-Type"] = "application/json";
@@ -84,27 +159,36 @@ window.Console = (function () {
     const text = await response.text();
     let body = null;
     try { body = text ? JSON.parse(text) : null; } catch (e) { body = text; }
+    if (response.status === 401) toLogin();
     if (!response.ok) {
-      const message = body && body.error ? body.error.message : response.status + " " + response.statusText;
-      throw new APIError(response.status, message);
+      const error = body && body.error ? body.error : {};
+      throw new APIError(response.status, error.message || response.status + " " + response.statusText, error.code);
     }
     return body;
   }
 
   /// `/ws/seller`, reconnecting; `onMessage` gets each parsed message, `onOpen` each (re)connection.
+  /// The session cookie signs the socket in. A close with 4001 or 1008 is the hub saying the
+  /// session is gone: once the session endpoint agrees, to /login.
   function live(onMessage, onOpen) {
     let retry = 500;
     function connect() {
-      const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/seller?token=" + encodeURIComponent(token));
+      const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/seller");
       ws.onopen = () => { retry = 500; setStatus(true, "live"); if (onOpen) onOpen(); };
       ws.onmessage = (event) => onMessage(JSON.parse(event.data));
-      ws.onclose = (event) => {
-        setStatus(false, event.code === 1008 || event.code === 4001 || event.code === 4003 ? "refused: token" : "reconnecting…");
+      ws.onclose = async (event) => {
+        const refused = event.code === 4001 || event.code === 1008;
+        setStatus(false, refused ? "signed out" : event.code === 4003 ? "refused" : "reconnecting…");
+        if (refused) {
+          try {
+            if (!(await readSession())) { toLogin(); return; }
+          } catch (e) { /* the hub is away: try the socket again below */ }
+        }
         setTimeout(connect, retry);
         retry = Math.min(retry * 2, 10000);
       };
     }
-    connect();
+    ready.then(connect);
   }
 
   /// Calls `fn` once after a burst of calls (live events refetch without a storm of requests).
@@ -135,9 +219,10 @@ window.Console = (function () {
 
   /// A message where a list or a figure would be, when the hub could not be read.
   function failed(node, error) {
-    clear(node).append(el("div", { class: "notice" }, error.status === 401 || error.status === 403
-      ? "The hub refused this token for that (" + error.message + ")." : "Could not read it: " + error.message));
+    clear(node).append(el("div", { class: "notice" }, error.status === 401 ? "Your session has ended: signing in again…"
+      : error.status === 403 ? "The hub refused that to " + (user() ? user().name + " (" + role() + ")" : "this account") + ": " + error.message + "."
+        : "Could not read it: " + error.message));
   }
 
-  return { token: () => token, scope, el, header, setStatus, requireScope, api, live, debounce, money, time, clear, tag, failed };
+  return { ready, user, role, can, el, header, setStatus, requireRole, signOut, api, live, debounce, money, time, clear, tag, failed };
 })();

@@ -1,10 +1,11 @@
 // The seller dashboard: the state and live updates over /ws/seller, the chart and the day's
 // figures from the hub's own history and payment stats, so a reload loses nothing.
-(function () {
+(async function () {
   "use strict";
   const C = window.Console, el = C.el, $ = (id) => document.getElementById(id);
   C.header("/", "live store");
-  if (!C.requireScope(["seller", "admin"], "the live dashboard")) return;
+  await C.ready;
+  if (!C.requireRole(["seller", "support", "admin"], "the live dashboard")) return;
 
   let points = [];           // the hub's per-minute history, oldest first
   let span = Number(localStorage.getItem("livehub_span")) || 60;

@@ -1,12 +1,15 @@
 // Payments: stats for a window, open gaps and unmatched payments with a Resolve button (a
 // note is required, the trail is shown), recent payments by status and provider, and the
 // webhook deliveries with their signature check. Live: refetched on the seller room's events.
-(function () {
+(async function () {
   "use strict";
   const C = window.Console, el = C.el;
   C.header("/payments", "payments");
-  if (!C.requireScope(["seller", "admin"], "the payments page")) return;
-  const admin = C.scope() === "admin";
+  await C.ready;
+  if (!C.requireRole(["seller", "support", "admin"], "the payments page")) return;
+  const resolver = C.can(["support", "admin"]);  // a seller sees payments read-only
+  // A reference links to its whole story on /support for the roles that may open it.
+  const story = (reference, text) => C.can(["support", "admin"]) ? el("a", { href: "/support?q=" + encodeURIComponent(reference) }, text) : null;
   const main = document.querySelector("main");
   const windows = [["1h", "last hour"], ["24h", "last 24 h"], ["7d", "last 7 days"], ["30d", "last 30 days"]];
   const statuses = ["", "initialized", "completed", "webhook_received", "credited", "failed"];
@@ -23,7 +26,7 @@
     el("div", { class: "toolbar" }, el("strong", {}, "Stats for the"), windowSelect),
     tiles,
     el("section", { class: "panel" }, el("h2", {}, "Open gaps and unmatched payments ", el("span", { class: "sub", id: "problems-count" })),
-      admin ? null : el("p", { class: "sub" }, "Resolving needs an admin token."), problems),
+      resolver ? null : el("p", { class: "sub", id: "read-only" }, "Read-only: resolving needs the support or admin role."), problems),
     el("section", { class: "panel" }, el("h2", {}, "Recent payments"), el("div", { class: "toolbar" }, statusSelect, providerSelect), payments),
     el("section", { class: "panel" }, el("h2", {}, "Webhook deliveries"), deliveries));
 
@@ -51,6 +54,7 @@
   }
 
   function problemRow(p) {
+    if (!resolver) return problemHead(p, null);
     const note = el("input", { type: "text", placeholder: "what was done (required)", maxlength: 1024, "aria-label": "note" });
     const result = el("span", { class: "sub" });
     const form = el("form", {
@@ -64,12 +68,16 @@
           refresh();
         } catch (e) { result.textContent = e.message; form.querySelector("button").disabled = false; }
       },
-    }, note, el("button", { type: "submit", disabled: !admin, title: admin ? null : "needs an admin token" }, "Resolve"), result);
+    }, note, el("button", { type: "submit" }, "Resolve"), result);
+    return problemHead(p, form);
+  }
+
+  function problemHead(p, form) {
     return el("div", { class: "problem", "data-reference": p.reference },
       el("div", { class: "head" }, C.tag(p.kind, p.kind), el("strong", {}, p.reference), el("span", {}, p.provider),
         el("span", {}, C.money(p.amount, p.currency)), el("span", {}, p.email || p.phone || p.user_id || ""),
         el("span", { class: "sub" }, "since " + C.time(p.gap_since || p.updated_at)),
-        el("a", { href: "/support?q=" + encodeURIComponent(p.reference) }, "story")),
+        story(p.reference, "story")),
       el("div", { class: "trail" }, trail(p)), form);
   }
 
@@ -98,7 +106,7 @@
     try {
       const list = (await C.api("/api/payments?" + query)).slice(0, 100);
       C.clear(payments).append(table(["Updated", "Reference", "Provider", "Status", "Amount#", "Customer", "Plan"], list.map((p) =>
-        el("tr", {}, el("td", {}, C.time(p.updated_at)), el("td", {}, el("a", { href: "/support?q=" + encodeURIComponent(p.reference) }, p.reference)),
+        el("tr", {}, el("td", {}, C.time(p.updated_at)), el("td", {}, story(p.reference, p.reference) || p.reference),
           el("td", {}, p.provider), el("td", {}, C.tag(p.status), p.kind ? [" ", C.tag(p.kind)] : null),
           el("td", { class: "num" }, C.money(p.amount, p.currency)), el("td", {}, p.email || p.phone || p.user_id || ""), el("td", {}, p.plan || "")))));
       if (!list.length) payments.append(el("p", { class: "empty" }, "no payments match"));
@@ -112,7 +120,7 @@
         el("tr", {}, el("td", {}, C.time(d.received_at)), el("td", {}, d.provider),
           el("td", { class: d.signature_valid ? "ok" : "no" }, d.signature_valid ? "✓ valid" : "✗ invalid"),
           el("td", {}, C.tag(d.processing_status)),
-          el("td", {}, d.reference ? el("a", { href: "/support?q=" + encodeURIComponent(d.reference) }, d.reference) : "—"),
+          el("td", {}, d.reference ? story(d.reference, d.reference) || d.reference : "—"),
           el("td", {}, d.error_message || "")))));
       if (!list.length) deliveries.append(el("p", { class: "empty" }, "no deliveries yet"));
     } catch (e) { C.failed(deliveries, e); }

@@ -1,12 +1,13 @@
 // Support: one search (email, phone, user id or payment reference) → one timeline of that
 // person: sessions and page visits, payment errors, payments with every stage, webhook
 // deliveries, ledger transactions with balance_after, activity and alerts, newest first.
-(function () {
+(async function () {
   "use strict";
   const C = window.Console, el = C.el;
   C.header("/support", "support");
-  if (!C.requireScope(["admin"], "the support search")) return;
-  C.setStatus(true, "admin");
+  await C.ready;
+  if (!C.requireRole(["support", "admin"], "the support search")) return;
+  C.setStatus(true, "signed in");
   const main = document.querySelector("main");
   const box = el("input", { type: "search", id: "q", placeholder: "email, phone, user id or payment reference", autofocus: true });
   const summary = el("div", { id: "who", class: "sub" });

@@ -1,12 +1,13 @@
 // The wallet monitor: for a window, totals by type, credits added, spent, refunds, unique
 // users and the newest transactions (refreshed every few seconds), and one user's history
 // with balance_after.
-(function () {
+(async function () {
   "use strict";
   const C = window.Console, el = C.el;
   C.header("/wallet", "wallet monitor");
-  if (!C.requireScope(["admin"], "the wallet monitor")) return;
-  C.setStatus(true, "admin");
+  await C.ready;
+  if (!C.requireRole(["support", "admin"], "the wallet monitor")) return;
+  C.setStatus(true, "signed in");
   const main = document.querySelector("main");
   const windows = [[60, "last hour"], [1440, "last 24 h"], [10080, "last 7 days"]];
   const windowSelect = el("select", { id: "window", onchange: () => loadMonitor() }, windows.map(([v, t]) => el("option", { value: v }, t)));

@@ -55,13 +55,45 @@ public enum SecretStore {
         return Array(text.utf8)
     }
 
+    /// Makes the data dir (and its parents) if missing. The data dir itself is the owner's
+    /// alone (0700): it holds the secret, the records and snapshots that name people.
     public static func makeDirectory(_ path: String) throws(Failure) {
         var partial = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             partial += component + "/"
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw .cannotCreateDirectory(partial, errno) }
+            if mkdir(partial, 0o700) != 0 && errno != EEXIST { throw .cannotCreateDirectory(partial, errno) }
         }
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(path) }
+    }
+
+    /// Files this process makes are its owner's alone (0600, directories 0700): SQLite
+    /// makes its database, log and shared-memory files with the umask's leave.
+    public static func ownerOnly() { umask(0o077) }
+
+    /// A data dir made by an earlier version: the dir 0700 and every file in it 0600.
+    public static func tighten(_ dataDirectory: String) {
+        chmod(dataDirectory, 0o700)
+        guard let dir = opendir(dataDirectory) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != ".." else { continue }
+            var info = stat()
+            let path = dataDirectory + "/" + name
+            if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG { chmod(path, 0o600) }
+        }
+    }
+
+    /// A secret kept in a file (`--secret-file` and the like): its first line, which must not
+    /// be empty. Flags show in `ps`; files and the environment do not.
+    public static func readSecretFile(_ path: String) throws(Failure) -> String {
+        let bytes: [UInt8]?
+        do { bytes = try FileBytes.read(path) } catch { throw .unreadable(path) }
+        guard let bytes else { throw .missing(path) }
+        let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let text = String(line).trimmingCharacters(in: " \r\t")
+        guard !text.isEmpty else { throw .unreadable(path) }
+        return text
     }
 }

@@ -37,7 +37,7 @@ public enum PersonKey: Sendable, Equatable {
     /// The key as it is compared: an email without case, a phone by its digits.
     public var normalized: String {
         switch self {
-        case .email(let email): return email.lowercased()
+        case .email(let email): return EmailKey.of(email)
         case .phone(let phone): return PhoneNumber.digits(phone)
         case .userId(let id), .sessionId(let id): return id
         }
@@ -46,7 +46,7 @@ public enum PersonKey: Sendable, Equatable {
     /// Whether a record with these contact fields belongs to the person.
     public func matches(sessionId: String?, userId: String?, email: String?, phone: String?) -> Bool {
         switch self {
-        case .email(let wanted): return email.map { $0.lowercased() == wanted.lowercased() } ?? false
+        case .email(let wanted): return email.map { EmailKey.of($0) == EmailKey.of(wanted) } ?? false
         case .phone(let wanted): return phone.map { PhoneNumber.digits($0) == PhoneNumber.digits(wanted) } ?? false
         case .userId(let wanted): return userId == wanted
         case .sessionId(let wanted): return sessionId == wanted

@@ -20,6 +20,8 @@ public struct WebhookLogEntry: Sendable, Equatable {
     public var headers: [String]
     /// What makes a second delivery of the same notification a duplicate.
     public var deliveryKey: String?
+    /// False for an unverified delivery past the log's hourly budget: counted, not stored.
+    public var stored = true
     /// The payload was cut to `unverifiedPayloadLimit`: a delivery that failed verification
     /// is anyone's bytes, kept only as far as support needs to recognise it.
     public var payloadTruncated = false

@@ -28,6 +28,8 @@ public final class LiveHubServer {
     public private(set) var port = 0
     /// What start-up found worth telling the operator (snapshot loaded, recovered…).
     public private(set) var startupNotes: [String] = []
+    /// Operators with a password at start (none: `serve` offers a first admin's link).
+    public private(set) var operatorCount = 0
 
     /// Held while the server runs: one hub per data dir.
     private var dataLock: DataDirectoryLock?
@@ -167,8 +169,17 @@ public final class LiveHubServer {
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
+        // The console's accounts: their own thread and connection; every revocation any node
+        // recorded is read before the first request is answered.
+        let accounts = ConsoleAccounts(secret: configuration.secret, secureCookie: configuration.tlsCertificatePath != nil, revocations: Revocations())
+        do {
+            try accounts.start(database: database)
+            operatorCount = try recordsStore.operatorsWithPassword()
+        } catch {
+            throw StartupError(description: "records database: \(error)")
+        }
         let group = try ReactorGroup(loops: loopCount)
-        let shared = ServerShared(configuration: configuration, handles: group.handles, stats: group.stats, money: money)
+        let shared = ServerShared(configuration: configuration, handles: group.handles, stats: group.stats, money: money, accounts: accounts)
         effects.shared = shared
         self.group = group
         self.shared = shared

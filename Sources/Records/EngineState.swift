@@ -219,6 +219,8 @@ final class EngineState {
         }
     }
 
+    /// What of the unverified deliveries this hour the webhook log has kept.
+    private var unverifiedBudget = UnverifiedBudget()
     /// The people erased by the transaction being written (announced to the other nodes).
     private var erasedKeys: [PersonKey] = []
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
@@ -374,6 +376,11 @@ final class EngineState {
         entry.id = nextWebhookID
         entry.receivedAt = now
         func log() throws(Failure) -> MoneyReply {
+            if !entry.signatureValid,
+               !unverifiedBudget.take(provider: entry.provider, bytes: entry.payload.utf8.count + entry.headers.reduce(0) { $0 + $1.utf8.count }, now: now) {
+                entry.stored = false
+                return .webhook(entry, paymentStatus: nil, unmatched: false)
+            }
             try store.insert(entry)
             nextWebhookID += 1
             if let draft = alertRules.webhookFailed(entry, at: now) { try raise(draft, now: now) }

@@ -177,9 +177,42 @@ public enum RecordsSchema {
         """
     }
 
+    /// Migration 8: who may enter the console (operators, their password hashes), the
+    /// one-time sign-in codes, revoked tokens and sessions (shared by a cluster's nodes),
+    /// and the audit log.
+    static func accounts(_ dialect: SQLDialect) -> String {
+        let serial = dialect == .sqlite ? "INTEGER" : "BIGSERIAL"
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return """
+        CREATE TABLE operators (
+            name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('seller', 'support', 'admin')), password_hash TEXT,
+            disabled \(integer) NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE signin_codes (
+            code_hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, expires_at \(integer) NOT NULL, used_at TEXT);
+        CREATE TABLE revocations (
+            id \(serial) PRIMARY KEY, token_id TEXT, subject TEXT, issued_before \(integer), at TEXT NOT NULL, by TEXT NOT NULL);
+        CREATE TABLE audit_log (
+            id \(serial) PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, address TEXT, detail TEXT);
+        CREATE INDEX audit_log_by_time ON audit_log (at)
+        """
+    }
+
+    /// Migration 9: one key per email (`EmailKey`: Unicode lowercase, NFC) beside each
+    /// address as written, which lookups and erasures compare (filled for older rows at start).
+    static let emailKeys = """
+        ALTER TABLE payments ADD COLUMN email_key TEXT;
+        ALTER TABLE payment_events ADD COLUMN email_key TEXT;
+        ALTER TABLE activity ADD COLUMN email_key TEXT;
+        ALTER TABLE payment_errors ADD COLUMN email_key TEXT;
+        CREATE INDEX payments_by_email_key ON payments (email_key);
+        CREATE INDEX payment_events_by_email_key ON payment_events (email_key);
+        CREATE INDEX activity_by_email_key ON activity (email_key, created_at);
+        CREATE INDEX payment_errors_by_email_key ON payment_errors (email_key)
+        """
+
     public static func migrations(_ dialect: SQLDialect) -> [String] {
         [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases,
-         clusterMinutes(dialect)]
+         clusterMinutes(dialect), accounts(dialect), emailKeys]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

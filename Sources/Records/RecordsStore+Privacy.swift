@@ -85,7 +85,7 @@ private struct IdentitySets {
     init(_ keys: [PersonKey]) {
         for key in keys {
             switch key {
-            case .email(let email): emails.insert(email.lowercased())
+            case .email(let email): emails.insert(EmailKey.of(email))
             case .phone(let phone): phones.insert(phone)
             case .userId(let id): users.insert(id)
             case .sessionId(let id): sessions.insert(id)
@@ -101,7 +101,7 @@ extension RecordsStore {
     /// person, not a batch job.
     public static let maxErasureIdentities = 64
 
-    private var emailColumn: String { db.dialect == .sqlite ? "email COLLATE NOCASE" : "lower(email)" }  // compared with lowercase values
+    private var emailColumn: String { "email_key" }  // compared with `EmailKey`s
 
     /// Who `key` is, widened once through the links the shop made (payments and
     /// activity), and how many rows of each kind an erasure of them would touch.
@@ -189,6 +189,15 @@ extension RecordsStore {
         var erased = RecordsErasure()
         let ofPayments = Self.payments(of: sets, email: emailColumn)
         let references = try db.query("SELECT reference FROM payments WHERE \(ofPayments.sql)", ofPayments.values).compactMap { $0[0].text }
+        // The addresses as they were written (alert texts carry them so), before the rows go.
+        var written: Set<String> = []
+        var byKey = AnyOf()
+        byKey.column("email_key", in: emails)
+        for table in ["payments", "payment_events", "activity", "payment_errors"] {
+            for row in try db.query("SELECT DISTINCT email FROM \(table) WHERE \(byKey.sql) LIMIT 100", byKey.values) {
+                if let email = row[0].text { written.insert(email) }
+            }
+        }
         let ofErrors = Self.errors(of: sets, email: emailColumn)
         try db.query("DELETE FROM payment_errors WHERE \(ofErrors.sql)", ofErrors.values)
         erased.paymentErrors = db.changes
@@ -204,12 +213,14 @@ extension RecordsStore {
                          [.text(reference)])
             erased.webhookDeliveries += db.changes
             try db.query("""
-                UPDATE payments SET email = CASE WHEN email IS NULL THEN NULL ELSE $1 END, phone = NULL, phone_digits = NULL,
+                UPDATE payments SET email = CASE WHEN email IS NULL THEN NULL ELSE $1 END, email_key = CASE WHEN email IS NULL THEN NULL ELSE $1 END,
+                    phone = NULL, phone_digits = NULL,
                     user_id = CASE WHEN user_id IS NULL THEN NULL ELSE $1 END WHERE reference = $2
                 """, [pseudonym, .text(reference)])
             erased.payments += db.changes
             try db.query("""
-                UPDATE payment_events SET email = CASE WHEN email IS NULL THEN NULL ELSE $1 END, phone = NULL,
+                UPDATE payment_events SET email = CASE WHEN email IS NULL THEN NULL ELSE $1 END,
+                    email_key = CASE WHEN email IS NULL THEN NULL ELSE $1 END, phone = NULL,
                     user_id = CASE WHEN user_id IS NULL THEN NULL ELSE $1 END WHERE reference = $2
                 """, [pseudonym, .text(reference)])
         }
@@ -237,10 +248,10 @@ extension RecordsStore {
             erased.alerts += db.changes
         }
         // Alert texts name people: each of their contact values in a title or message is
-        // replaced (emails whatever their case).
+        // replaced (ASCII letters whatever their case; an email also as it was written).
         let contains = db.dialect == .sqlite ? "instr" : "strpos"
-        for value in Set((Array(emails) + Array(phones) + u).filter { $0.utf8.count >= 3 }.map { $0.lowercased() }) {
-            for row in try db.query("SELECT id, title, message FROM alerts WHERE \(contains)(lower(message), $1) > 0 OR \(contains)(lower(title), $1) > 0",
+        for value in Set((Array(emails) + Array(written) + Array(phones) + u).filter { $0.utf8.count >= 3 }.map(Self.asciiLowercased)) {
+            for row in try db.query("SELECT id, title, message FROM alerts WHERE \(contains)(lower(message), lower($1)) > 0 OR \(contains)(lower(title), lower($1)) > 0",
                                     [.text(value)]) {
                 guard let id = row[0].integer, let title = row[1].text, let message = row[2].text else { continue }
                 try db.query("UPDATE alerts SET title = $1, message = $2 WHERE id = $3",
@@ -258,8 +269,13 @@ extension RecordsStore {
         return erased
     }
 
-    /// `text` with every occurrence of `needle` (lowercase) replaced, ASCII letters compared
-    /// without case.
+    /// ASCII letters lowercased, nothing else (as SQLite's lower() does).
+    static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
+    /// `text` with every occurrence of `needle` (ASCII-lowercased) replaced, ASCII letters
+    /// compared without case.
     static func replacing(_ needle: String, in text: String, with replacement: String) -> String {
         let hay = Array(text.utf8), pin = Array(needle.utf8)
         func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }

@@ -130,7 +130,7 @@ extension RecordsStore {
             values.append(value)
             conditions.append(condition("$\(values.count)"))
         }
-        if let email = filter.email { add(.text(email)) { [dialect = db.dialect] in dialect == .sqlite ? "email = \($0) COLLATE NOCASE" : "lower(email) = lower(\($0))" } }
+        if let email = filter.email { add(.text(EmailKey.of(email))) { "email_key = \($0)" } }
         if let phone = filter.phone { add(.text(PhoneNumber.digits(phone))) { "phone_digits = \($0)" } }
         if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
         if let status = filter.status { add(.text(status.rawValue)) { "status = \($0)" } }
@@ -281,14 +281,14 @@ extension RecordsStore {
     /// id is whole. The ties are followed a few steps at most.
     public func journey(userId: String?, email: String?, limit: Int = 1000) throws(Failure) -> [ActivityEvent] {
         var ids = Set(userId.map { [$0] } ?? [])
-        var emails = Set(email.map { [$0.lowercased()] } ?? [])
-        let lowerEmail = db.dialect == .sqlite ? "email = $1 COLLATE NOCASE" : "lower(email) = lower($1)"
+        var emails = Set(email.map { [EmailKey.of($0)] } ?? [])
+        let lowerEmail = "email_key = $1"
         for _ in 0..<4 {
             let before = ids.count + emails.count
             for id in ids {
                 for table in ["activity", "payments"] {
-                    for row in try db.query("SELECT DISTINCT email FROM \(table) WHERE user_id = $1 AND email IS NOT NULL LIMIT 100", [.text(id)]) {
-                        if let mail = row[0].text { emails.insert(mail.lowercased()) }
+                    for row in try db.query("SELECT DISTINCT email_key FROM \(table) WHERE user_id = $1 AND email_key IS NOT NULL LIMIT 100", [.text(id)]) {
+                        if let mail = row[0].text { emails.insert(mail) }
                     }
                 }
             }
@@ -324,7 +324,7 @@ extension RecordsStore {
         // appearance, not by n.
         let flags = steps.indices.map { "max(CASE WHEN action = $\($0 + 1) THEN 1 ELSE 0 END) AS s\($0)" }.joined(separator: ", ")
         let reached = steps.indices.map { k in "coalesce(sum(" + (0...k).map { "s\($0)" }.joined(separator: " * ") + "), 0)" }.joined(separator: ", ")
-        let actor = "CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id ELSE 'e:' || lower(coalesce(email, '')) END"
+        let actor = "CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id ELSE 'e:' || coalesce(email_key, '') END"
         let row = try db.query("""
             SELECT \(reached) FROM (SELECT \(actor) AS actor, \(flags) FROM activity
                 WHERE status = 'success' AND created_at >= $\(steps.count + 1) GROUP BY 1) AS per_actor

@@ -32,6 +32,7 @@ public final class RecordsStore {
     public init(connection: SQLConnection) throws(Failure) {
         db = connection
         try RecordsSchema.migrate(db)
+        try fillEmailKeys()
         let lsn = try db.query("SELECT value FROM meta WHERE key = 'applied_lsn'", []).first?.first?.text
         appliedLSN = lsn.flatMap { UInt64($0) } ?? 0
     }
@@ -49,11 +50,11 @@ public final class RecordsStore {
     static let upsertPayment = """
         INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
             error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at, initialized_at, completed_at,
-            webhook_received_at, credited_at, failed_at, unmatched_since, awaiting_credit, seq)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)
+            webhook_received_at, credited_at, failed_at, unmatched_since, awaiting_credit, seq, email_key)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)
         ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
             amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
-            email = excluded.email, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
+            email = excluded.email, email_key = excluded.email_key, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
             error_message = excluded.error_message, gap = excluded.gap, unmatched = excluded.unmatched,
             confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at,
             initialized_at = excluded.initialized_at, completed_at = excluded.completed_at,
@@ -63,7 +64,7 @@ public final class RecordsStore {
         """
     static let insertPaymentEvent = """
         INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
-            plan, error_message, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING
+            plan, error_message, received_at, email_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING
         """
     static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"
     static let insertWebhook = """
@@ -76,17 +77,17 @@ public final class RecordsStore {
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING
         """
     static let insertActivity = """
-        INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING
+        INSERT INTO activity (id, user_id, email, action, status, details, error_message, created_at, email_key)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING
         """
     static let insertNodesPaymentError = """
         INSERT INTO payment_errors (id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method,
-            error_code, error_message, error_details, ip, user_agent, node_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+            error_code, error_message, error_details, ip, user_agent, email_key, node_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
             ON CONFLICT DO NOTHING
         """
     static let insertPaymentError = """
         INSERT INTO payment_errors (id, session_id, occurred_at, email, phone, checkout_items, total_amount, payment_method,
-            error_code, error_message, error_details, ip, user_agent) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+            error_code, error_message, error_details, ip, user_agent, email_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
             ON CONFLICT DO NOTHING
         """
     static let setMeta = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -178,7 +179,7 @@ public final class RecordsStore {
                 var values: [Value] = [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
                                        Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
                                        .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
-                                       Value(e.client.ip), Value(e.client.userAgent)]
+                                       Value(e.client.ip), Value(e.client.userAgent), Value(e.email.map(EmailKey.of))]
                 if let node { values.append(.text(node)) }
                 try db.query(node == nil ? Self.insertPaymentError : Self.insertNodesPaymentError, values)
             }
@@ -382,7 +383,8 @@ public final class RecordsStore {
     func insert(_ e: PaymentEvent, lsn: Int64) throws(Failure) {
         try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
                                                Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
-                                               Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt)])
+                                               Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt),
+                                               Value(e.email.map(EmailKey.of))])
     }
 
     func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64) throws(Failure) {
@@ -427,7 +429,7 @@ public final class RecordsStore {
 
     func insert(_ a: ActivityEvent) throws(Failure) {
         try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
-                                           Value(a.details), Value(a.errorMessage), Self.time(a.createdAt)])
+                                           Value(a.details), Value(a.errorMessage), Self.time(a.createdAt), Value(a.email.map(EmailKey.of))])
     }
 
     /// A payment's row as the payment is now (`seq`: its place in the order first seen,
@@ -441,7 +443,8 @@ public final class RecordsStore {
                                           Self.time(p.stageTimes[.initialized]), Self.time(p.stageTimes[.completed]),
                                           Self.time(p.stageTimes[.webhookReceived]), Self.time(p.stageTimes[.credited]),
                                           Self.time(p.stageTimes[.failed]), Self.time(p.unmatchedSince),
-                                          .integer(p.awaitsCredit ? 1 : 0), Value(seq ?? nextPaymentSeqForMigration())])
+                                          .integer(p.awaitsCredit ? 1 : 0), Value(seq ?? nextPaymentSeqForMigration()),
+                                          Value(p.email.map(EmailKey.of))])
     }
 
     private func nextPaymentSeqForMigration() -> Int64 {

@@ -14,7 +14,7 @@ struct LiveHubCommand: ParsableCommand {
         commandName: "livehub",
         abstract: "A real-time hub: live presence, seller dashboards and wallet balances over WebSocket.",
         version: LiveHubVersion.current,
-        subcommands: [Serve.self, Token.self, Snapshot.self])
+        subcommands: [Serve.self, Token.self, User.self, Snapshot.self])
 
     /// Every option can also come from the environment: `LIVEHUB_` and the option's name
     /// in capitals, `-` as `_` (`--max-message-size` ← `LIVEHUB_MAX_MESSAGE_SIZE`). An
@@ -39,6 +39,8 @@ struct LiveHubCommand: ParsableCommand {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "serve" {
             arguments = argumentsWithEnvironment(arguments, options: Serve.optionNames, flags: Serve.flagNames)
+        } else if arguments.first == "user" || (arguments.first == "token" && arguments.dropFirst().first == "revoke") {
+            arguments = argumentsWithEnvironment(arguments, options: ["data-dir", "database"], flags: [])
         } else if arguments.first == "token" {
             arguments = argumentsWithEnvironment(arguments, options: ["secret", "data-dir"], flags: [])
         }
@@ -55,7 +57,7 @@ struct LiveHubCommand: ParsableCommand {
             }
             // A bad value: one line naming the flag and what it expects.
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let command = arguments.first.flatMap { ["serve", "token", "snapshot"].contains($0) ? " " + $0 : nil } ?? ""
+            let command = arguments.first.flatMap { ["serve", "token", "user", "snapshot"].contains($0) ? " " + $0 : nil } ?? ""
             FileHandleOutput.standardError("livehub\(command): \(message) (see 'livehub\(command) --help')")
             Glibc.exit(64)
         }
@@ -106,8 +108,10 @@ struct Serve: ParsableCommand {
     @Option(help: "PEM certificate chain: with --tls-key, the port speaks TLS (https, wss); SIGHUP reloads it.") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "Where the secret, snapshots and the SQLite records database (livehub.db) live.") var dataDir = "./data"
-    @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start).") var secret: String?
-    @Option(help: "API key for server APIs (Authorization: Bearer KEY).") var apiKey: String?
+    @Option(help: "Key of the HS256 tokens (default: DATA/secret, made on first start). Flags show in ps: prefer --secret-file or LIVEHUB_SECRET.") var secret: String?
+    @Option(help: "A file whose first line is --secret.") var secretFile: String?
+    @Option(help: "API key for server APIs (Authorization: Bearer KEY); prefer --api-key-file or LIVEHUB_API_KEY.") var apiKey: String?
+    @Option(help: "A file whose first line is the API key.") var apiKeyFile: String?
     @Option(help: "A session idle longer than this ends.") var idleTimeout = "30m"
     @Option(help: "How often idle sessions are swept.") var sweepInterval = "30s"
     @Option(help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
@@ -133,6 +137,10 @@ struct Serve: ParsableCommand {
     @Option(help: "NOWPayments IPN secret (x-nowpayments-sig, HMAC-SHA512 of the key-sorted JSON).") var nowpaymentsSecret: String?
     @Option(help: "Stripe endpoint signing secret (Stripe-Signature).") var stripeSecret: String?
     @Option(help: "Secret path token of /api/webhooks/mpesa/{token}.") var mpesaToken: String?
+    @Option(help: "A file whose first line is --paystack-secret.") var paystackSecretFile: String?
+    @Option(help: "A file whose first line is --nowpayments-secret.") var nowpaymentsSecretFile: String?
+    @Option(help: "A file whose first line is --stripe-secret.") var stripeSecretFile: String?
+    @Option(help: "A file whose first line is --mpesa-token.") var mpesaTokenFile: String?
     @Option(help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
     @Option(parsing: .unconditional, help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
     @Option(help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
@@ -175,7 +183,7 @@ struct Serve: ParsableCommand {
         configuration.sweepInterval = try Self.duration(sweepInterval, "--sweep-interval")
         configuration.broadcastInterval = try Self.duration(broadcastInterval, "--broadcast-interval")
         configuration.allowedOrigins = allowedOrigin
-        configuration.apiKey = apiKey ?? ""
+        configuration.apiKey = try Self.secret(apiKey, apiKeyFile, "--api-key") ?? ""
         configuration.dataDirectory = dataDir
         guard let records = RecordsDatabase(database, dataDirectory: dataDir) else {
             throw ValidationError("--database: expected sqlite or a postgres://user@host/db URL")
@@ -213,10 +221,10 @@ struct Serve: ParsableCommand {
         configuration.sessionRetention = try Self.duration(sessionRetention, "--session-retention")
         configuration.webhookPayloadRetention = try Self.duration(webhookPayloadRetention, "--webhook-payload-retention")
         configuration.alertRetention = try Self.duration(alertRetention, "--alert-retention")
-        configuration.paystackSecret = paystackSecret
-        configuration.nowpaymentsSecret = nowpaymentsSecret
-        configuration.stripeSecret = stripeSecret
-        configuration.mpesaToken = mpesaToken
+        configuration.paystackSecret = try Self.secret(paystackSecret, paystackSecretFile, "--paystack-secret")
+        configuration.nowpaymentsSecret = try Self.secret(nowpaymentsSecret, nowpaymentsSecretFile, "--nowpayments-secret")
+        configuration.stripeSecret = try Self.secret(stripeSecret, stripeSecretFile, "--stripe-secret")
+        configuration.mpesaToken = try Self.secret(mpesaToken, mpesaTokenFile, "--mpesa-token")
         configuration.beaconRate = try Self.rate(beaconRate, beaconBurst, "--beacon-rate", "--beacon-burst")
         configuration.webhookRate = try Self.rate(webhookRate, webhookBurst, "--webhook-rate", "--webhook-burst")
         configuration.trustedProxies = try trustedProxy.map { text in
@@ -238,7 +246,8 @@ struct Serve: ParsableCommand {
             configuration.webRoot = found
         }
         let secretCreated: Bool
-        if let secret, !secret.isEmpty {
+        SecretStore.ownerOnly()
+        if let secret = try Self.secret(secret, secretFile, "--secret"), !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
             secretCreated = false
         } else {
@@ -248,6 +257,8 @@ struct Serve: ParsableCommand {
                 throw RuntimeFailure(message: "--data-dir \(dataDir): \(error)")
             }
         }
+        // A data dir an earlier version made 0755 with 0644 files: the owner's alone now.
+        SecretStore.tighten(dataDir)
 
         SignalSource.blockSignals()
         let server = LiveHubServer(configuration: configuration)
@@ -267,13 +278,30 @@ struct Serve: ParsableCommand {
         let scheme = tlsCert == nil ? "http" : "https"
         print("livehub listening on \(scheme)://\(host):\(server.port) (\(configuration.loops) event loops)")
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
-        let sellerToken = AccessToken(subject: "dashboard", scope: .seller, expiresAt: UnixTime.seconds + 7 * 86_400)
-        print("dashboard: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/?token=\(sellerToken.signed(secret: configuration.secret))")
-        print("demo store: \(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)/demo/")
+        let base = "\(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)"
+        if server.operatorCount == 0, let code = try? FirstAdmin.link(database: configuration.database, dataDirectory: dataDir,
+                                                                     secret: configuration.secret) {
+            print("console: no operator yet. This link signs in the first admin, once, within 15 minutes (then add yours: livehub user add NAME --role admin):")
+            print("console: \(base)/login#code=\(code)")
+        } else {
+            print("console: \(base)/login (livehub user add NAME --role admin adds an operator)")
+        }
+        print("demo store: \(base)/demo/")
         if testEndpoints { print("test endpoints on: ws://\(host):\(server.port)/ws/echo and /ws/broadcast") }
         fflush(nil)
         server.wait()
         print("livehub stopped")
+    }
+
+    /// A secret given as a flag (or its environment variable) or in a file, not both.
+    static func secret(_ value: String?, _ file: String?, _ flag: String) throws -> String? {
+        guard let file else { return value }
+        guard value == nil else { throw ValidationError("\(flag) and \(flag)-file: give one of them") }
+        do {
+            return try SecretStore.readSecretFile(file)
+        } catch {
+            throw ValidationError("\(flag)-file: \(error)")
+        }
     }
 
     static func duration(_ text: String, _ flag: String) throws -> Duration {
@@ -300,22 +328,31 @@ struct Serve: ParsableCommand {
 }
 
 struct Token: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mint an access token (printed alone on stdout).")
 
-    @Option(help: "seller, balance or admin.") var scope: String
+    static let configuration = CommandConfiguration(abstract: "Mint an access token (printed alone on stdout), or revoke tokens.",
+                                                    subcommands: [Mint.self, Revoke.self], defaultSubcommand: Mint.self)
+}
+
+struct Mint: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mint", abstract: "Mint an access token (printed alone on stdout; its id on stderr).")
+
+    @Option(help: "seller, support, balance or admin.") var scope: String
     @Option(help: "Subject: the user id (required for balance tokens); default for seller and admin tokens: cli.") var sub: String?
-    @Option(help: "Lifetime, e.g. 24h.") var ttl = "24h"
+    @Option(help: "Lifetime, e.g. 24h; at most 30d for admin and support, 90d for seller, 365d for balance.") var ttl = "24h"
     @Option(help: "Key (default: DATA/secret).") var secret: String?
     @Option(help: "Where the secret lives.") var dataDir = "./data"
 
     func run() throws {
         guard let scope = AccessToken.Scope(rawValue: scope) else {
-            throw ValidationError("--scope: expected seller, balance or admin")
+            throw ValidationError("--scope: expected seller, support, balance or admin")
         }
         if scope == .balance && (sub ?? "").isEmpty {
             throw ValidationError("--sub: a balance token is for one wallet user: give their user id")
         }
         let lifetime = try Serve.duration(ttl, "--ttl")
+        guard lifetime.components.seconds <= scope.maxLifetime else {
+            throw ValidationError("--ttl: a \(scope.rawValue) token lives at most \(scope.maxLifetime / 86_400)d")
+        }
         let key: [UInt8]
         if let secret, !secret.isEmpty {
             key = Array(secret.utf8)
@@ -326,8 +363,9 @@ struct Token: ParsableCommand {
                 throw RuntimeFailure(message: "\(error): start the hub once with this --data-dir (it creates one), or give the hub's --secret (LIVEHUB_SECRET)")
             }
         }
-        let token = AccessToken(subject: sub ?? "cli", scope: scope, expiresAt: UnixTime.seconds + lifetime.components.seconds)
+        let token = AccessToken.issue(subject: sub ?? "cli", scope: scope, now: UnixTime.seconds, lifetime: lifetime.components.seconds)
         print(token.signed(secret: key))
+        FileHandleOutput.standardError("token id (jti): \(token.id ?? "")")
     }
 }
 

@@ -20,30 +20,37 @@ struct RouteTableTests {
         "POST /api/metrics/session/end anyone", "OPTIONS /api/metrics/session/end anyone",
         "GET /healthz anyone",
         "GET /metrics anyone",
-        "GET /api/metrics/live-metrics key|seller,admin",
-        "GET /api/metrics/payment-errors key|seller,admin",
-        "GET /api/metrics/history key|seller,admin",
+        "GET /api/metrics/live-metrics key|support,seller,admin",
+        "GET /api/metrics/payment-errors key|support,seller,admin",
+        "GET /api/metrics/history key|support,seller,admin",
         "POST /api/metrics/cleanup-sessions key|admin",
         "POST /api/wallet/transactions key|admin",
-        "GET /api/wallet/transactions key|admin",
-        "GET /api/wallet/balance key|balance,admin",
-        "GET /api/admin/transactions/monitor key|admin",
+        "GET /api/wallet/transactions key|support,admin",
+        "GET /api/wallet/balance key|support,balance,admin",
+        "GET /api/admin/transactions/monitor key|support,admin",
         "POST /api/payments/events key|admin",
-        "GET /api/payments key|seller,admin",
-        "GET /api/payments/stats key|seller,admin",
-        "GET /api/payments/gaps key|seller,admin",
-        "POST /api/payments/{reference}/resolve key|admin",
-        "GET /api/webhooks/log key|seller,admin",
+        "GET /api/payments key|support,seller,admin",
+        "GET /api/payments/stats key|support,seller,admin",
+        "GET /api/payments/gaps key|support,seller,admin",
+        "POST /api/payments/{reference}/resolve key|support,admin",
+        "POST /api/payments/resolve key|support,admin",
+        "GET /api/webhooks/log key|support,seller,admin",
         "POST /api/webhooks/{provider:paystack|nowpayments|stripe} anyone",
         "POST /api/webhooks/mpesa/{token} anyone",
         "POST /api/activity key|admin",
-        "GET /api/activity key|seller,admin",
-        "GET /api/sessions key|admin",
+        "GET /api/activity key|support,seller,admin",
+        "GET /api/sessions key|support,admin",
         "POST /api/privacy/erase key|admin",
-        "GET /api/funnels key|seller,admin",
-        "GET /api/alerts key|seller,admin",
-        "GET /ws/balance token|balance",
-        "GET /ws/seller token|seller,admin",
+        "GET /api/funnels key|support,seller,admin",
+        "GET /api/alerts key|support,seller,admin",
+        "POST /api/console/login anyone",
+        "GET /api/console/session session",
+        "POST /api/console/logout session",
+        "POST /api/console/links key|admin",
+        "POST /api/tokens/revoke key|admin",
+        "GET /api/audit key|admin",
+        "GET /ws/balance anyone",
+        "GET /ws/seller token|support,seller,admin",
         "GET /ws/track anyone",
         "GET /ws/echo anyone",
         "GET /ws/broadcast anyone",
@@ -55,6 +62,7 @@ struct RouteTableTests {
         case .anyone: "anyone"
         case .keyOrToken(let scopes): "key|" + names(scopes)
         case .token(let scopes): "token|" + names(scopes)
+        case .session: "session"
         }
         return "\(entry.method.rawValue) \(entry.pattern) \(access)"
     }
@@ -73,7 +81,7 @@ struct RouteTableTests {
             return try client.readResponse()
         }
         func token(_ scope: AccessToken.Scope) -> String {
-            AccessToken(subject: "u1", scope: scope, expiresAt: 4_000_000_000).signed(secret: Array("test-secret".utf8))
+            AccessToken.issue(subject: "u1", scope: scope, now: UnixTime.seconds, lifetime: 3600).signed(secret: Array("test-secret".utf8))
         }
         var methodsByPath: [String: [String]] = [:]
         for line in Self.contract {
@@ -90,7 +98,14 @@ struct RouteTableTests {
             #expect(wrong.status == 405 && wrong.head.contains("Allow: \(allow)\r\n"), "\(line): \(wrong.status) \(wrong.head)")
             guard access != "anyone" else { continue }
             let missing = try send(method, path)
-            #expect(missing.status == 401 && missing.body.contains("\"unauthorized\""), "\(line) without a credential: \(missing.status)")
+            #expect(missing.status == 401 && missing.body.contains(access == "session" ? "\"not_signed_in\"" : "\"unauthorized\""),
+                    "\(line) without a credential: \(missing.status)")
+            if access == "session" {
+                // A session route takes no bearer token, whatever its scope.
+                let bearer = try send(method, path, token(.admin))
+                #expect(bearer.status == 401, "\(line) with a token: \(bearer.status)")
+                continue
+            }
             let allowed = Set(access.split(separator: "|")[1].split(separator: ",").map(String.init))
             for scope in AccessToken.Scope.allCases where !allowed.contains(scope.rawValue) {
                 let refused = try send(method, path, token(scope))

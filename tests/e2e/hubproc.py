@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -48,6 +49,14 @@ class Hub:
         else:
             self.proc.wait(timeout=10)
             raise RuntimeError("hub exited: " + "".join(self.output))
+        # Keep reading what it logs: a pipe nobody reads fills at 64 KiB, and then the hub's
+        # threads wait on their next log line.
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
 
     def token(self, scope, sub="t"):
         return subprocess.run([os.environ["LIVEHUB_BIN"], "token", "--scope", scope, "--sub", sub, "--secret", "e2e-secret"],
@@ -83,4 +92,5 @@ class Hub:
             else:
                 self.proc.send_signal(sig)
             self.proc.wait(timeout=15)
+        self._drainer.join(timeout=5)  # everything it said is in self.output
         return self.proc.returncode

@@ -186,9 +186,9 @@ def test_a_restart_resumes_the_deliveries_still_pending(tmp_path):
         while time.time() < deadline and any(a["webhook"]["status"] != "sent" for a in alerts(again)):
             time.sleep(0.05)
         assert sorted(a["webhook"]["status"] for a in alerts(again)) == ["sent"] * raised
-        again.stop()
         # Said in the log (swift-log: one line, its facts as key=value).
-        log = "".join(again.output) + again.proc.stdout.read()
+        again.stop()
+        log = "".join(again.output)
         assert any("resuming pending alert deliveries" in line and "alerts=2" in line for line in log.splitlines()), log
     finally:
         again.stop()

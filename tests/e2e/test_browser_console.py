@@ -1,10 +1,11 @@
 """The console's pages in a real browser (Debian's headless Chromium): data made through the
-API, each page shows it; the Resolve button on /payments resolves a gap, which then leaves
-every open page; the dashboard's chart is drawn from the hub's history on a fresh load.
+API, each page shows it to an operator signed in with a one-time link (console_login); the
+Resolve button on /payments resolves a gap, which then leaves every open page; the dashboard's chart is drawn from the hub's history on a fresh load.
 Each page is saved at desktop width and at 390 px in test-artifacts/ for a person to look at,
 and none may scroll sideways on the phone."""
 import pathlib
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -13,6 +14,7 @@ selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from console_login import browser_sign_in  # noqa: E402
 from hubproc import Hub  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -74,8 +76,13 @@ def text(driver, css):
     return driver.find_element(By.CSS_SELECTOR, css).text
 
 
-def open_page(driver, hub, path, scope="admin"):
-    driver.get(hub.base + path + ("&" if "?" in path else "?") + "token=" + hub.token(scope))
+OPERATORS = {"admin": "ada", "support": "sue", "seller": "sam"}
+
+
+def open_page(driver, hub, path, role="admin"):
+    """Signs in as the role's operator with a fresh one-time link that goes on to the page."""
+    browser_sign_in(driver, hub, OPERATORS[role], role, next=path)
+    assert urllib.parse.urlsplit(driver.current_url).path == urllib.parse.urlsplit(path).path, driver.current_url
 
 
 def screenshots(driver, name, ready):
@@ -114,7 +121,7 @@ def test_dashboard_draws_its_chart_and_figures_from_the_hub_on_a_fresh_load(hub,
     assert all(p["minute"].endswith(":00Z") for p in history) and len({p["minute"] for p in history}) == len(history)
     assert history and history[-1]["total_active"] == 3 and sum(p["paid"] for p in history) == 1 and sum(p["payment_errors"] for p in history) == 1
     for _ in range(2):  # a reload is a fresh load: nothing comes from the browser's memory
-        open_page(browser, hub, "/", scope="seller")
+        open_page(browser, hub, "/", role="seller")
         wait_for(browser, "the chart", lambda: "now 3" in text(browser, "#chart-caption") and chart_pixels(browser) > 30)
     wait_for(browser, "the day's figures", lambda: text(browser, "#tile-errors-hour") == "1" and text(browser, "#tile-paid-today") == "2"
              and text(browser, "#tile-revenue") == "30.00" and text(browser, "#tile-total") == "3"
@@ -128,7 +135,7 @@ def test_dashboard_draws_its_chart_and_figures_from_the_hub_on_a_fresh_load(hub,
 
 
 def test_payments_resolve_a_gap_which_leaves_every_open_page(hub, browser):
-    open_page(browser, hub, "/", scope="seller")
+    open_page(browser, hub, "/", role="seller")
     dashboard = browser.current_window_handle
     wait_for(browser, "the gap on the dashboard", lambda: "pay-gap" in text(browser, "#gaps"))
     browser.switch_to.new_window("window")
@@ -189,7 +196,7 @@ def test_wallet_monitor_and_one_users_history(hub, browser):
 
 
 def test_funnels_are_drawn_with_their_drop_off(hub, browser):
-    open_page(browser, hub, "/funnels", scope="seller")
+    open_page(browser, hub, "/funnels", role="seller")
     wait_for(browser, "three funnels", lambda: len(browser.find_elements(By.CSS_SELECTOR, "[data-funnel]")) == 3)
     registration = text(browser, "[data-funnel=registration]")
     assert "registration started" in registration and "first login" in registration and "−100 %" in registration
@@ -198,10 +205,10 @@ def test_funnels_are_drawn_with_their_drop_off(hub, browser):
     screenshots(browser, "funnels", lambda: len(browser.find_elements(By.CSS_SELECTOR, "[data-funnel]")) == 3)
 
 
-def test_a_seller_token_is_told_what_support_needs(hub, browser):
-    open_page(browser, hub, "/support", scope="seller")
-    wait_for(browser, "the notice", lambda: "needs an admin token" in text(browser, "#needs-token"))
-    assert "livehub token --scope admin" in text(browser, "#needs-token")
+def test_a_seller_is_told_what_support_needs(hub, browser):
+    open_page(browser, hub, "/support", role="seller")
+    wait_for(browser, "the notice", lambda: "needs the support or admin role" in text(browser, "#needs-role"))
+    assert "sam (seller)" in text(browser, "#needs-role")
     seller = {"Authorization": "Bearer " + hub.token("seller")}
     assert hub.request("GET", "/api/sessions?email=ann@shop.test", headers=seller)[0] == 403, "sessions hold contact details: admin only"
     assert hub.request("GET", "/api/sessions", headers=KEY)[0] == 400

@@ -1,5 +1,5 @@
 """A real browser (Debian's headless Chromium) opens the demo store and the dashboard,
-both served by the hub; as the store navigates, the dashboard's tiles follow. The
+both served by the hub, the dashboard as a seller signed in with a one-time link; as the store navigates, the dashboard's tiles follow. The
 dashboard's screenshot is saved in test-artifacts/ for a person to look at."""
 import os
 import pathlib
@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from conftest import free_port  # noqa: E402
+from console_login import browser_sign_in  # noqa: E402
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -29,14 +30,13 @@ def store_hub():
     root = pathlib.Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", data, "--broadcast-interval", "100ms", "--api-key", "browser-key",
                              "--web-root", str(root / "web")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    dashboard = None
+    started = False
     for line in proc.stdout:
-        line = line.decode()
-        if line.startswith("dashboard: "):
-            dashboard = line.split(" ", 1)[1].strip()
+        if line.decode().startswith("demo store: "):
+            started = True
             break
-    assert dashboard, "serve did not print the dashboard address"
-    yield {"base": f"http://127.0.0.1:{port}", "dashboard": dashboard}
+    assert started, "serve did not print the demo store's address"
+    yield {"base": f"http://127.0.0.1:{port}"}
     proc.terminate()
     proc.wait(timeout=10)
     shutil.rmtree(data, ignore_errors=True)
@@ -55,7 +55,8 @@ def wait_for(driver, what, check, timeout=10):
 
 
 def test_dashboard_follows_the_store(store_hub, browser):
-    browser.get(store_hub["dashboard"])
+    browser_sign_in(browser, store_hub, "sam", "seller", key="browser-key")
+    browser.get(store_hub["base"] + "/")
     dashboard = browser.current_window_handle
     wait_for(browser, "the live indicator", lambda: browser.find_element(By.ID, "status").text == "live")
     assert tile(browser, "total") == "0"

@@ -159,10 +159,15 @@ def test_tokens_with_a_string_exp_or_a_claim_twice_are_refused(limited_hub):
         head = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload.encode())
         return head + "." + b64(hmac.new(b"e2e-secret", head.encode(), hashlib.sha256).digest())
 
-    good = token('{"sub":"s","scope":"seller","exp":4000000000}')
+    exp = int(time.time()) + 3600
+    good = token('{"sub":"s","scope":"seller","exp":%d}' % exp)
     assert hub.request("GET", "/api/metrics/live-metrics", headers={"Authorization": "Bearer " + good})[0] == 200
-    for payload in ['{"sub":"s","scope":"seller","exp":"4000000000"}',
-                    '{"sub":"s","scope":"balance","scope":"seller","exp":4000000000}']:
+    # A seller token may live 90 days at most, wherever it was minted.
+    too_long = token('{"sub":"s","scope":"seller","exp":%d}' % (exp + 91 * 86400))
+    status, body, _ = hub.request("GET", "/api/metrics/live-metrics", headers={"Authorization": "Bearer " + too_long})
+    assert status == 401 and "longer" in body["error"]["message"]
+    for payload in ['{"sub":"s","scope":"seller","exp":"%d"}' % exp,
+                    '{"sub":"s","scope":"balance","scope":"seller","exp":%d}' % exp]:
         status, body, _ = hub.request("GET", "/api/metrics/live-metrics", headers={"Authorization": "Bearer " + token(payload)})
         assert status == 401 and body["error"]["code"] == "invalid_token", payload
 

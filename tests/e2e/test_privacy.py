@@ -9,6 +9,7 @@ import os
 import pathlib
 import sqlite3
 import time
+import urllib.parse
 
 import pytest
 import websockets
@@ -272,3 +273,31 @@ def test_keeping_less_of_an_address_does_not_merge_rate_limits(tmp_path, privacy
         assert asyncio.run(limited("127.0.0.3", 5)) == 0, "another client has its own bucket"
     finally:
         hub.stop()
+
+
+def test_an_email_in_any_case_and_any_unicode_form_is_one_person_and_erased_whole(tmp_path):
+    """`ÉLODIE…` (precomposed, upper), `élodie…` and `e\u0301lodie…` (decomposed) are one
+    address: found by any of them, and erased completely on either backend."""
+    hub = Hub(str(tmp_path))
+    upper, lower, decomposed = "ÉLODIE-7@shop.test", "élodie-7@shop.test", "e\u0301lodie-7@shop.test"
+    try:
+        hub.request("POST", "/api/activity", {"user_id": "u-elodie", "email": upper, "action": "first_login", "status": "success"}, KEY)
+        hub.request("POST", "/api/payments/events", {"reference": "el-pay", "provider": "paystack", "stage": "initialized",
+                                                     "amount": "10.00", "email": upper}, KEY)
+        hub.beacon("session/start", {"session_id": "el-1", "email": decomposed})
+        hub.beacon("track/payment-error", {"session_id": "el-1", "error_code": "x", "error_message": "y", "email": upper})
+        for form in (upper, lower, decomposed):
+            assert [p["reference"] for p in hub.request("GET", f"/api/payments?email={urllib.parse.quote(form)}", headers=KEY)[1]] == ["el-pay"], form
+            assert len(hub.request("GET", f"/api/activity?email={urllib.parse.quote(form)}", headers=KEY)[1]) == 1, form
+            assert len(hub.request("GET", f"/api/sessions?email={urllib.parse.quote(form)}", headers=KEY)[1]) == 1, form
+        status, answer, _ = erase(hub, {"email": lower})
+        assert status == 200 and answer["erased"]["activity"] == 1 and answer["pseudonymised"]["payments"] == 1, answer
+        assert hub.request("GET", f"/api/sessions?email={urllib.parse.quote(upper)}", headers=KEY)[1] == []
+    finally:
+        hub.stop()
+    if SQLITE:
+        db = sqlite3.connect(tmp_path / "livehub.db")
+        for table in ("activity", "payments", "payment_events", "payment_errors"):
+            rows = db.execute(f"SELECT count(*) FROM {table} WHERE email LIKE '%lodie%' OR email LIKE '%LODIE%'").fetchone()[0]
+            assert rows == 0, f"{table} still names her"
+        db.close()

@@ -1,5 +1,6 @@
 """Provider webhooks signed by Python's hmac, with payloads shaped like each provider's documented examples."""
 import hashlib
+import os
 import hmac
 import json
 import time
@@ -183,3 +184,46 @@ def test_a_signed_delivery_naming_a_reference_with_a_nul_is_invalid_not_another_
     # A raw NUL byte in a body (never JSON) is logged with U+FFFD in its place.
     raw = b'{"event": "charge.success", "data": {"reference": "ps-raw"}}\x00'
     assert deliver(hub, "/api/webhooks/paystack", raw, sign(raw))[0] == 400
+
+
+def test_twelve_thousand_junk_deliveries_stay_within_the_logs_hourly_budget(tmp_path):
+    """Unsigned deliveries from anyone: the log keeps at most 60 rows and 128 KiB per
+    provider and hour (README "Limits"), counts the rest in /metrics, and never refuses a
+    real, signed one for it."""
+    import http.client
+    import urllib.request
+    hub = Hub(str(tmp_path), "--paystack-secret", SECRETS["paystack"], "--stripe-secret", SECRETS["stripe"],
+              "--webhook-rate", "100000/s", "--webhook-burst", "100000")
+    try:
+        junk = json.dumps({"event": "charge.success", "data": {"reference": "junk", "pad": "x" * 3000}}).encode()
+        sent = 0
+        connection = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
+        for i in range(12_000):
+            provider = ("paystack", "stripe", "nowpayments")[i % 3]
+            connection.request("POST", f"/api/webhooks/{provider}", body=junk, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 401
+            sent += 1
+        connection.close()
+        # A signed one still goes in.
+        body = paystack_body("real-after-junk")
+        signature = hmac.new(SECRETS["paystack"].encode(), body, hashlib.sha512).hexdigest()
+        assert deliver(hub, "/api/webhooks/paystack", body, {"x-paystack-signature": signature})[0] == 200
+        entries = hub.request("GET", "/api/webhooks/log?limit=1000", headers=KEY)[1]
+        stored = [e for e in entries if not e["signature_valid"]]
+        by_provider = {p: sum(1 for e in stored if e["provider"] == p) for p in ("paystack", "stripe", "nowpayments")}
+        assert all(0 < n <= 60 for n in by_provider.values()), by_provider
+        assert any(e["reference"] == "real-after-junk" for e in entries)
+        metrics = urllib.request.urlopen(hub.base + "/metrics").read().decode()
+        not_stored = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                         if line.startswith("livehub_webhook_unverified_not_stored_total{"))
+        assert not_stored == sent - len(stored), (not_stored, sent, len(stored))
+    finally:
+        hub.stop()
+    if os.environ.get("LIVEHUB_E2E_BACKEND", "sqlite") == "sqlite":
+        import sqlite3
+        db = sqlite3.connect(tmp_path / "livehub.db")
+        rows, size = db.execute("SELECT count(*), sum(length(payload) + length(headers)) FROM webhook_deliveries WHERE signature_valid = 0").fetchone()
+        db.close()
+        assert rows <= 3 * 60 and size <= 3 * 128 * 1024, (rows, size)

@@ -1,5 +1,8 @@
 // A tiny store that reports itself with tracker.js: each page is a real navigation
 // (?page=...), so the dashboard sees sessions move the way a real shop's would.
+// The page is built with DOM calls only (no innerHTML): whatever the query string holds is
+// shown as text, and every link's address is one of the fixed ones below. The hub serves
+// it under a Content-Security-Policy without 'unsafe-inline': no inline script or style.
 (function () {
   "use strict";
   const params = new URLSearchParams(location.search);
@@ -14,7 +17,28 @@
   const total = "89.90";
   const content = document.getElementById("content");
 
-  function html(text) { content.innerHTML = text; }
+  /// An element with attributes (functions for `on…` keys become listeners) and children
+  /// (strings become text nodes, never markup). A `style` attribute or an `on…` string
+  /// would be inline code or style that the page's policy refuses: thrown out here.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k.toLowerCase() === "style") throw new TypeError("el(): no inline style; use a class");
+      if (k.toLowerCase().startsWith("on")) {
+        if (typeof v !== "function") throw new TypeError("el(): " + k + " must be a function");
+        node.addEventListener(k.slice(2).toLowerCase(), v);
+      } else if (k === "class") node.className = v;
+      else node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const child of children.flat()) {
+      if (child == null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function show(...nodes) { content.replaceChildren(...nodes); }
 
   // The tracker reports the page from these attributes when it loads.
   const tracker = document.createElement("script");
@@ -22,36 +46,44 @@
   // Checkout and payment pages report themselves through the checkout/payment events.
   tracker.dataset.pageType = ["checkout", "pay", "done", "failed"].includes(page) ? "" : page;
   if (id) tracker.dataset.pageIdentifier = id;
-  tracker.onload = render;
+  tracker.addEventListener("load", render);
   document.body.appendChild(tracker);
 
   function render() {
     if (page === "homepage") {
-      html('<h1>Welcome</h1><p class="muted">Pick a department above, or jump to the <a href="/demo/?page=offer&id=black-friday">Black Friday offer</a>.</p>');
+      show(el("h1", {}, "Welcome"),
+        el("p", { class: "muted" }, "Pick a department above, or jump to the ",
+          el("a", { href: "/demo/?page=offer&id=black-friday" }, "Black Friday offer"), "."));
     } else if (page === "category" || page === "offer") {
-      const list = products[id] || [];
-      html("<h1>" + (page === "offer" ? "Offer: " : "") + id + '</h1><div class="grid">' +
-        list.map(([name, price]) => '<div class="card"><h3>' + name + "</h3><p>$" + price + '</p><a class="button" href="/demo/?page=checkout">Add to cart</a></div>').join("") + "</div>");
+      // Only a product list of our own: an id like "constructor" names no list.
+      const list = Object.prototype.hasOwnProperty.call(products, id) ? products[id] : [];
+      show(el("h1", {}, (page === "offer" ? "Offer: " : "") + (id == null ? "" : id)),
+        el("div", { class: "grid" }, list.map(([name, price]) =>
+          el("div", { class: "card" }, el("h3", {}, name), el("p", {}, "$" + price),
+            el("a", { class: "button", href: "/demo/?page=checkout" }, "Add to cart")))));
     } else if (page === "checkout") {
       LiveHub.checkoutStart(cart, total, "card");
-      html("<h1>Checkout</h1><p>" + cart.map((i) => i.name + " ×" + i.qty).join(", ") + " — $" + total +
-        '</p><p><input id="email" value="buyer@example.com"> <a id="to-payment" class="button" href="/demo/?page=pay">Pay $' + total + "</a></p>");
+      show(el("h1", {}, "Checkout"),
+        el("p", {}, cart.map((i) => i.name + " ×" + i.qty).join(", ") + " — $" + total),
+        el("p", {}, el("input", { id: "email", value: "buyer@example.com" }), " ",
+          el("a", { id: "to-payment", class: "button", href: "/demo/?page=pay" }, "Pay $" + total)));
     } else if (page === "pay") {
       LiveHub.paymentStart("card", total);
-      html("<h1>Payment</h1><p>Card ending 4242.</p>" +
-        '<button id="pay-ok">Pay (succeeds)</button> <button id="pay-fail" class="fail">Pay (card declined)</button>');
-      document.getElementById("pay-ok").onclick = () => {
-        LiveHub.paymentSuccess("demo-" + Date.now(), total);
-        setTimeout(() => { location.href = "/demo/?page=done"; }, 150);
-      };
-      document.getElementById("pay-fail").onclick = () => {
-        LiveHub.paymentError("card_declined", "Your card was declined.", { decline_code: "insufficient_funds" }, { email: "buyer@example.com", phone: "+15550100" });
-        setTimeout(() => { location.href = "/demo/?page=failed"; }, 150);
-      };
+      show(el("h1", {}, "Payment"), el("p", {}, "Card ending 4242."),
+        el("button", { id: "pay-ok", onclick: () => {
+          LiveHub.paymentSuccess("demo-" + Date.now(), total);
+          setTimeout(() => { location.href = "/demo/?page=done"; }, 150);
+        } }, "Pay (succeeds)"), " ",
+        el("button", { id: "pay-fail", class: "fail", onclick: () => {
+          LiveHub.paymentError("card_declined", "Your card was declined.", { decline_code: "insufficient_funds" }, { email: "buyer@example.com", phone: "+15550100" });
+          setTimeout(() => { location.href = "/demo/?page=failed"; }, 150);
+        } }, "Pay (card declined)"));
     } else if (page === "failed") {
-      html('<h1>Payment failed</h1><p>Your card was declined. <a id="retry" href="/demo/?page=pay">Try again</a></p>');
+      show(el("h1", {}, "Payment failed"),
+        el("p", {}, "Your card was declined. ", el("a", { id: "retry", href: "/demo/?page=pay" }, "Try again")));
     } else if (page === "done") {
-      html('<h1>Thank you!</h1><p>Your order is confirmed. <a href="/demo/">Back to the store</a></p>');
+      show(el("h1", {}, "Thank you!"),
+        el("p", {}, "Your order is confirmed. ", el("a", { href: "/demo/" }, "Back to the store")));
     }
   }
 })();

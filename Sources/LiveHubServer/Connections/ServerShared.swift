@@ -1,3 +1,4 @@
+import Auth
 import Reactor
 import Records
 
@@ -15,11 +16,15 @@ final class ServerShared: Sendable {
     let staticFiles: StaticFiles
     /// The money side and its records database.
     let money: MoneyEngine
+    /// The console's accounts, and the revoked tokens and sessions every request is checked against.
+    let accounts: ConsoleAccounts
+    var revocations: Revocations { accounts.revocations }
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }
 
-    init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine) {
+    init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine, accounts: ConsoleAccounts) {
         self.money = money
+        self.accounts = accounts
         self.configuration = configuration
         self.handles = handles
         self.stats = stats

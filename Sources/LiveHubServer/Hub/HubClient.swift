@@ -15,6 +15,8 @@ final class HubClient {
     /// How each money answer becomes its HTTP answer.
     private var answers: [UInt64: (MoneyReply) -> HTTPResponse] = [:]
     private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
+    /// Answers that, if they succeed, first write these audit entries.
+    private var auditOnSuccess: [UInt64: AuditEntry] = [:]
     private var nextToken: UInt64 = 1
 
     init(context: LoopContext) {
@@ -33,12 +35,27 @@ final class HubClient {
     func submit(_ command: HubCommand, replyTo: HTTPConnection?, token given: UInt64? = nil) -> HTTPResponse? {
         let task: HubTask
         switch command {
+        case .audited(let inner, let entry):
+            let token = given ?? nextReplyToken()
+            auditOnSuccess[token] = entry
+            if let response = submit(inner, replyTo: replyTo, token: token) {
+                // Answered at once (presence): the audit entry still goes first.
+                deliver([(token, response)])
+            }
+            return nil
         case .money(let call):
             let request = MoneyRequest(call, metrics: context.shared.hubMetrics)
             let token = register(replyTo, token: given)
             answers[token] = request.answer
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             outgoingMoney.append((request.command, token))
+            return nil
+        case .accounts(let call):
+            let token = register(replyTo, token: given)
+            let origin = context.loop.handle
+            context.shared.accounts.submit(call) { response in
+                origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+            }
             return nil
         case .presence(let presence):
             if let service = context.hubService { return service.apply(presence) }
@@ -90,7 +107,8 @@ final class HubClient {
     func forget(_ connection: HTTPConnection) {
         for (token, waiter) in waiting where waiter === connection {
             waiting[token] = nil
-            answers[token] = nil
+            // An audited answer still comes, and its entry is written: the act was done.
+            if auditOnSuccess[token] == nil { answers[token] = nil }
         }
     }
 
@@ -122,12 +140,19 @@ final class HubClient {
     private func deliverMoney(_ replies: [(token: UInt64, reply: MoneyReply)]) {
         for (token, reply) in replies {
             guard let answer = answers.removeValue(forKey: token) else { continue }
-            waiting.removeValue(forKey: token)?.hubReplied(answer(reply), token: token)
+            deliver([(token, answer(reply))])
         }
     }
 
     func deliver(_ replies: [(UInt64, HTTPResponse)]) {
         for (token, response) in replies {
+            if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
+                let origin = context.loop.handle
+                context.shared.accounts.audit(entry) {
+                    origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+                }
+                continue
+            }
             waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
         }
     }

@@ -14,6 +14,10 @@ enum HubCommand: Sendable {
     case erasePreview(PersonKey)
     /// Both: presence first (memory and snapshot), then the records database.
     case erase(ErasureCall)
+    /// The command, and once it has succeeded, an audit log entry (written before the answer leaves).
+    indirect case audited(HubCommand, AuditEntry)
+    /// To the console's accounts thread (sign-in, links, revocations, the audit log).
+    case accounts(AccountCall)
     /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`),
     /// from this node and in cluster mode from the others.
     case sessions(PersonKey)

@@ -25,6 +25,7 @@ final class HubMetrics: Sendable {
         var balancePushes = 0
         var paymentEvents: [Payment.Stage: Int] = [:]
         var webhookDeliveries: [String: Int] = [:]  // "provider\u{0}status"
+        var webhooksNotStored: [String: Int] = [:]
         var alertDeliveries: [AlertDeliveryOutcome: Int] = [:]
         var commits = Histogram()
         var committedWrites = 0
@@ -38,6 +39,7 @@ final class HubMetrics: Sendable {
     func webhookDelivery(provider: String, status: WebhookLogEntry.Status) {
         state.withLock { $0.webhookDeliveries[provider + "\u{0}" + status.rawValue, default: 0] += 1 }
     }
+    func webhookNotStored(provider: String) { state.withLock { $0.webhooksNotStored[provider, default: 0] += 1 } }
     /// What one delivery attempt of an alert came to (`livehub_alert_deliveries_total`).
     enum AlertDeliveryOutcome: String, Sendable {
         case sent, failed, retried
@@ -70,6 +72,11 @@ final class HubMetrics: Sendable {
         for (key, count) in s.webhookDeliveries.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
             out += "livehub_webhook_deliveries_total{provider=\(PrometheusExporter.quoted(parts[0])),outcome=\"\(parts[1])\"} \(count)\n"
+        }
+        family("livehub_webhook_unverified_not_stored_total", "counter",
+               "Deliveries that failed verification past the log's hourly budget per provider: counted, not stored.")
+        for (provider, count) in s.webhooksNotStored.sorted(by: { $0.key < $1.key }) {
+            out += "livehub_webhook_unverified_not_stored_total{provider=\(PrometheusExporter.quoted(provider))} \(count)\n"
         }
         family("livehub_alert_deliveries_total", "counter", "Outgoing alert webhooks, by outcome.")
         for (outcome, count) in s.alertDeliveries.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { out += "livehub_alert_deliveries_total{outcome=\"\(outcome.rawValue)\"} \(count)\n" }

@@ -125,6 +125,7 @@ struct MoneyRequest {
         return (.webhook(entry, meaning: meaning), { reply in
             guard case .webhook(let logged, let status, let unmatched) = reply else { return failure(reply) }
             metrics.webhookDelivery(provider: logged.provider, status: logged.status)
+            if !logged.stored { metrics.webhookNotStored(provider: logged.provider) }
             if let refusal { return refusal.response }
             let reference = JSONWriter.quoted(logged.reference ?? "")
             if logged.status == .duplicate {

@@ -1,5 +1,6 @@
 import Auth
 import HTTP1
+import Records
 
 /// Who may call a route. Checked by the router, once, before the route runs.
 enum RouteAccess: Sendable, Equatable {
@@ -9,6 +10,8 @@ enum RouteAccess: Sendable, Equatable {
     /// An access token of one of these scopes, not the API key (sockets that act for a
     /// user or a seller).
     case token(Set<AccessToken.Scope>)
+    /// A console session (the cookie), whatever its role.
+    case session
 }
 
 /// A request as a route sees it: the router has matched its path and method and checked
@@ -17,14 +20,25 @@ struct RouteRequest {
     let request: HTTPRequest
     /// The pattern's `{…}` segments, in order.
     let captures: [Substring]
-    /// The caller's token; nil for the API key or an open route.
+    /// The caller's token; nil for the API key or an open route. A console session is
+    /// given as a token of its operator and role too.
     let token: AccessToken?
+    /// The console session the request came with, if it came with one.
+    let session: ConsoleSession?
     let client: ClientAddressing
     let now: UInt64
     /// The client's rate-limit bucket.
     var rateKey: UInt64 { client.rateKey }
 
     var head: HTTPRequestHead { request.head }
+    /// Who is acting, as the audit log and resolutions name them.
+    var actor: String { token?.subject ?? "api-key" }
+
+    /// The command, with an audit log entry written once it has succeeded.
+    func audited(_ command: HubCommand, _ action: String, target: String?, detail: String? = nil) -> Route {
+        .hub(.audited(command, AuditEntry(at: UnixTime.seconds * 1000, actor: actor, action: action, target: target,
+                                          address: client.keptIP, detail: detail)))
+    }
     var query: [String: String] { QueryString.parse(head.query) }
 }
 

@@ -1,3 +1,4 @@
+import Auth
 import Glibc
 import HTTP1
 import Hub
@@ -9,7 +10,7 @@ import Webhooks
 /// and the credential before a line's handler runs.
 enum RouteTable {
     static func entries(testEndpoints: Bool) -> [RouteEntry] {
-        beacons + api + sockets + (testEndpoints ? testSockets : [])
+        beacons + api + accounts + sockets + (testEndpoints ? testSockets : [])
     }
 
     /// Each beacon kind's path: POST from the storefront, OPTIONS for its CORS preflight.
@@ -25,27 +26,31 @@ enum RouteTable {
         RouteEntry(.get, "/metrics", .anyone) { router, _ in
             .respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: PrometheusExporter.render(router.shared)))
         },
-        RouteEntry(.get, "/api/metrics/live-metrics", .keyOrToken([.seller, .admin])) { router, _ in
+        RouteEntry(.get, "/api/metrics/live-metrics", .keyOrToken([.seller, .support, .admin])) { router, _ in
             .respond(Router.json(router.shared.publication.read().liveMetrics))
         },
-        RouteEntry(.get, "/api/metrics/payment-errors", .keyOrToken([.seller, .admin])) { router, r throws(APIError) in
+        RouteEntry(.get, "/api/metrics/payment-errors", .keyOrToken([.seller, .support, .admin])) { router, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 50
             let since = try QueryParameters.time(query, "since")
             let records = router.shared.publication.read().recentErrors.lazy.filter { since == nil || $0.occurredAt > since! }.prefix(limit)
             return .respond(Router.json(HubMessages.paymentErrors(Array(records))))
         },
-        RouteEntry(.get, "/api/metrics/history", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/metrics/history", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.history(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...MetricsHistory.defaultCapacity) ?? 60))
         },
         RouteEntry(.post, "/api/metrics/cleanup-sessions", .keyOrToken([.admin])) { _, _ in .hub(.cleanup) },
         RouteEntry(.post, "/api/wallet/transactions", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.ledger(try LedgerRequest.parse(try router.jsonBody(r.request))))
+            let request = try LedgerRequest.parse(try router.jsonBody(r.request))
+            // An operator's hand on the ledger is audited; the shop's backend (API key) is the ledger itself.
+            guard r.token != nil else { return .hub(.ledger(request)) }
+            return r.audited(.ledger(request), request.kind.rawValue, target: request.userId,
+                             detail: "\(request.amount) reference \(request.reference)")
         },
-        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
             .hub(.transactions(try TransactionFilter.parse(r.query)))
         },
-        RouteEntry(.get, "/api/wallet/balance", .keyOrToken([.admin, .balance])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/wallet/balance", .keyOrToken([.support, .admin, .balance])) { _, r throws(APIError) in
             // A wallet user reads their own balance only.
             guard let userId = r.query["user_id"] ?? r.token?.subject, !userId.isEmpty else { throw QueryParameters.invalid("user_id is required") }
             if let token = r.token, token.scope == .balance, token.subject != userId {
@@ -53,20 +58,20 @@ enum RouteTable {
             }
             return .hub(.balance(userId: userId))
         },
-        RouteEntry(.get, "/api/admin/transactions/monitor", .keyOrToken([.admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/admin/transactions/monitor", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
             .hub(.monitor(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60))
         },
         RouteEntry(.post, "/api/payments/events", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request))))
         },
-        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.payments(try PaymentFilter.parse(r.query)))
         },
-        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },
-        RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .admin])) { _, _ in .hub(.paymentGaps) },
-        RouteEntry(.post, "/api/payments/{reference}/resolve", .keyOrToken([.admin])) { router, r throws(APIError) in
+        RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .support, .admin])) { _, _ in .hub(.paymentGaps) },
+        RouteEntry(.post, "/api/payments/{reference}/resolve", .keyOrToken([.support, .admin])) { router, r throws(APIError) in
             guard let reference = QueryString.percentDecode(r.captures[0]), !reference.isEmpty, !reference.contains("/") else {
                 throw .notFound(r.head.path)
             }
@@ -74,9 +79,16 @@ enum RouteTable {
             if !r.request.body.isEmpty {
                 note = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_resolution").text("note", max: 1024)
             }
-            return .hub(.resolvePayment(reference: reference, note: note, by: r.token?.subject ?? "api-key"))
+            return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
         },
-        RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        // Any reference, `/` included, in the body.
+        RouteEntry(.post, "/api/payments/resolve", .keyOrToken([.support, .admin])) { router, r throws(APIError) in
+            let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_resolution")
+            let reference = try fields.required("reference", max: 256)
+            let note = try fields.text("note", max: 1024)
+            return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
+        },
+        RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
             return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
@@ -92,13 +104,13 @@ enum RouteTable {
         RouteEntry(.post, "/api/activity", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.activity(try ActivityRequest.parse(try router.jsonBody(r.request))))
         },
-        RouteEntry(.get, "/api/activity", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/activity", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             let query = r.query
             let userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }, email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
             guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
             return .hub(.journey(userId: userId, email: email))
         },
-        RouteEntry(.get, "/api/sessions", .keyOrToken([.admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
             let query = r.query
             return .hub(.sessions(try PersonKey.parse(invalid: QueryParameters.invalid) { name, max throws(APIError) in
                 guard let value = query[name], value.utf8.count > max else { return query[name] }
@@ -106,14 +118,66 @@ enum RouteTable {
             }))
         },
         RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.token?.subject ?? "api-key",
-                                       now: UnixTime.seconds * 1000))
+            let command = try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.actor,
+                                                now: UnixTime.seconds * 1000)
+            guard case .erase(let call) = command else { return .hub(command) }
+            // The audit names the kinds erased, never the person.
+            return r.audited(command, "erase", target: call.identities.map(\.kind).joined(separator: ", "), detail: call.pseudonym)
         },
-        RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.funnels(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },
-        RouteEntry(.get, "/api/alerts", .keyOrToken([.seller, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/alerts", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.alerts(limit: try QueryParameters.integer(r.query, "limit", in: 1...1000) ?? 100))
+        },
+    ]
+
+    /// The console's accounts (README "Security").
+    static let accounts: [RouteEntry] = [
+        RouteEntry(.post, "/api/console/login", .anyone) { router, r throws(APIError) in
+            // A sign-in from another site's page would sign the browser in as someone else.
+            try router.requireSameOrigin(r.head)
+            let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_sign_in")
+            if let code = try fields.text("code", max: 128) {
+                return .hub(.accounts(.redeem(code: code, client: r.client.keptIP)))
+            }
+            let name = try fields.required("name", max: 128)
+            let password = try fields.required("password", max: PasswordHash.maximumLength)
+            return .hub(.accounts(.signIn(name: name, password: password, client: r.client.keptIP)))
+        },
+        RouteEntry(.get, "/api/console/session", .session) { router, r throws(APIError) in
+            .respond(AccountAnswers.json(.ok, AccountAnswers.session(r.session!, secret: router.configuration.secret)))
+        },
+        RouteEntry(.post, "/api/console/logout", .session) { _, r throws(APIError) in
+            .hub(.accounts(.signOut(r.session!, client: r.client.keptIP)))
+        },
+        RouteEntry(.post, "/api/console/links", .keyOrToken([.admin])) { router, r throws(APIError) in
+            let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_link")
+            let name = try OperatorName.checked(try fields.required("user", max: OperatorName.maxLength), invalid: fields.invalid)
+            let roleText = try fields.required("role", max: 16)
+            guard let role = AccessToken.Scope(rawValue: roleText), role != .balance else {
+                throw fields.invalid("role must be seller, support or admin")
+            }
+            return .hub(.accounts(.link(name: name, role: role, by: r.actor, client: r.client.keptIP, base: router.publicBase(r.head))))
+        },
+        RouteEntry(.post, "/api/tokens/revoke", .keyOrToken([.admin])) { router, r throws(APIError) in
+            let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_revocation")
+            if let jti = try fields.text("jti", max: 128) {
+                return .hub(.accounts(.revoke(.id(jti), by: r.actor, client: r.client.keptIP)))
+            }
+            guard let subject = try fields.text("sub", max: 256), !subject.isEmpty else { throw fields.invalid("give jti, or sub (and before)") }
+            var before = UnixTime.seconds
+            if let text = try fields.text("before", max: 64) {
+                guard let ms = Timestamp.parse(text) else { throw fields.invalid("before must be an ISO 8601 time") }
+                before = ms / 1000
+            }
+            return .hub(.accounts(.revoke(.subject(subject, issuedBefore: before), by: r.actor, client: r.client.keptIP)))
+        },
+        RouteEntry(.get, "/api/audit", .keyOrToken([.admin])) { _, r throws(APIError) in
+            let query = r.query
+            let limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 100
+            let before = try QueryParameters.integer(query, "before", in: 1...Int(Int64.max)).map(Int64.init)
+            return .hub(.accounts(.audit(before: before, limit: limit)))
         },
     ]
 
@@ -121,14 +185,17 @@ enum RouteTable {
 
     /// WebSocket handshakes (RFC 6455 §4.1: a GET).
     static let sockets: [RouteEntry] = [
-        RouteEntry(.get, "/ws/balance", .token([.balance])) { router, r throws(APIError) in
-            guard let token = r.token, !token.subject.isEmpty else {
+        // A token in the URL (`?token=`, which proxies log) or, for a page of another origin,
+        // none: then the socket's first message gives it (`BalanceSocket`).
+        RouteEntry(.get, "/ws/balance", .anyone) { router, r throws(APIError) in
+            let since = try QueryParameters.integer(r.query, "since", in: 0...Int(Int64.max)).map(Int64.init)
+            guard router.hasBearer(r.head) else { return try router.upgrade(r.head, to: .balance(userId: nil, since: since)) }
+            guard let token = try router.bearer(r.head, scopes: [.balance]), !token.subject.isEmpty else {
                 throw APIError(.forbidden, code: "wrong_scope", message: "a balance token names its user in sub")
             }
-            let since = try QueryParameters.integer(r.query, "since", in: 0...Int(Int64.max))
-            return try router.upgrade(r.head, to: .balance(userId: token.subject, since: since.map(Int64.init)))
+            return try router.upgrade(r.head, to: .balance(userId: token.subject, since: since))
         },
-        RouteEntry(.get, "/ws/seller", .token([.seller, .admin])) { router, r throws(APIError) in
+        RouteEntry(.get, "/ws/seller", .token([.seller, .support, .admin])) { router, r throws(APIError) in
             try router.upgrade(r.head, to: .seller(r.token))
         },
         RouteEntry(.get, "/ws/track", .anyone) { router, r throws(APIError) in

@@ -21,6 +21,20 @@ enum Route {
 extension Route {
     /// To the hub, with nothing added to its answer.
     static func hub(_ command: HubCommand) -> Route { .hub(command, headers: HTTPHeaders()) }
+
+    /// The same route with one more header on its answer (not on a 101).
+    func adding(_ name: String, _ value: String) -> Route {
+        switch self {
+        case .respond(var response):
+            response.headers.add(name: name, value: value)
+            return .respond(response)
+        case .hub(let command, var headers):
+            headers.add(name: name, value: value)
+            return .hub(command, headers: headers)
+        case .upgrade:
+            return self
+        }
+    }
 }
 
 /// Maps method and path to an answer through `RouteTable`: the method is checked (405 with
@@ -71,18 +85,25 @@ struct Router {
             }
             (entry, captures) = accepting
         }
-        let token: AccessToken?
+        var caller = Caller(token: nil, session: nil)
         switch entry.access {
-        case .anyone: token = nil
-        case .keyOrToken(let scopes): token = try authorize(head, scopes: scopes)
-        case .token(let scopes): token = try authorize(head, scopes: scopes, apiKeyAllowed: false)
+        case .anyone: break
+        case .keyOrToken(let scopes): caller = try authorize(head, scopes: scopes)
+        case .token(let scopes): caller = try authorize(head, scopes: scopes, apiKeyAllowed: false)
+        case .session: caller = try authorize(head, scopes: Set(AccessToken.Scope.allCases), apiKeyAllowed: false, bearerAllowed: false)
         }
         // A value that does not decode would read as absent, and a filter left out lists
         // everything: refused instead.
         guard QueryString.isWellFormed(head.query) else {
             throw QueryParameters.invalid("the query string does not decode (a bad %-escape, invalid UTF-8 or %00)")
         }
-        return try entry.handle(self, RouteRequest(request: request, captures: captures, token: token, client: client, now: now))
+        let route = try entry.handle(self, RouteRequest(request: request, captures: captures, token: caller.token, session: caller.session,
+                                                        client: client, now: now))
+        // A session a minute old goes on with a renewed cookie (its idle limit counts from here).
+        guard let session = caller.session, UnixTime.seconds - session.seen >= ConsoleSession.renewAfter else { return route }
+        var renewed = session
+        renewed.seen = UnixTime.seconds
+        return route.adding("Set-Cookie", AccountAnswers.cookie(renewed, secret: configuration.secret, secure: configuration.tlsCertificatePath != nil))
     }
 
     /// The `Allow` value for these methods (a GET also allows HEAD).
@@ -162,27 +183,115 @@ struct Router {
         return HTTPResponse(status: .noContent, headers: headers)
     }
 
-    /// A bearer credential (header or `?token=`): the API key, or a token of one of `scopes`.
-    @discardableResult
-    private func authorize(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>, apiKeyAllowed: Bool = true) throws(APIError) -> AccessToken? {
-        let credential = head.headers["Authorization"].flatMap(Self.bearerCredential) ?? QueryString.parse(head.query)["token"]
-        guard let credential, !credential.isEmpty else {
-            throw APIError(.unauthorized, code: "unauthorized", message: "a token or API key is required")
+    /// Who a request comes from: a token (or a console session, given as a token of its
+    /// operator), or neither for the API key.
+    struct Caller {
+        var token: AccessToken?
+        var session: ConsoleSession?
+    }
+
+    /// A bearer credential (header or `?token=`): the API key, or a token of one of
+    /// `scopes`; without one, the console's session cookie of one of those roles.
+    private func authorize(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>, apiKeyAllowed: Bool = true,
+                           bearerAllowed: Bool = true) throws(APIError) -> Caller {
+        let bearer = bearerAllowed ? head.headers["Authorization"].flatMap(Self.bearerCredential) ?? QueryString.parse(head.query)["token"] : nil
+        guard let credential = bearer, !credential.isEmpty else {
+            guard let cookie = Self.cookie(ConsoleSession.cookieName, in: head) else {
+                throw APIError(.unauthorized, code: bearerAllowed ? "unauthorized" : "not_signed_in",
+                               message: bearerAllowed ? "a token or API key is required" : "sign in to the console first")
+            }
+            return try authorizeSession(cookie, head: head, scopes: scopes)
         }
         if apiKeyAllowed && !configuration.apiKey.isEmpty
             && HMAC.constantTimeEquals(Array(credential.utf8), Array(configuration.apiKey.utf8)) {
-            return nil
+            return Caller()
         }
         let token: AccessToken
         do {
             token = try AccessToken.verify(credential, secret: configuration.secret, now: UnixTime.seconds)
         } catch {
-            throw APIError(.unauthorized, code: "invalid_token", message: error == .expired ? "the token has expired" : "the token is not valid")
+            let message = error == .expired ? "the token has expired"
+                : error == .lifetimeTooLong ? "the token lives longer than its scope allows (README: Security)" : "the token is not valid"
+            throw APIError(.unauthorized, code: "invalid_token", message: message)
+        }
+        guard !shared.revocations.isRevoked(id: token.id, subject: token.subject, issuedAt: token.issuedAt) else {
+            throw APIError(.unauthorized, code: "token_revoked", message: "the token has been revoked")
         }
         guard scopes.contains(token.scope) else {
             throw APIError(.forbidden, code: "wrong_scope", message: "a \(token.scope.rawValue) token cannot do this")
         }
-        return token
+        return Caller(token: token)
+    }
+
+    /// Whether the request carries a bearer credential (header or `?token=`).
+    func hasBearer(_ head: HTTPRequestHead) -> Bool {
+        head.headers["Authorization"] != nil || QueryString.parse(head.query)["token"] != nil
+    }
+
+    /// The bearer token of one of `scopes` (not the API key, not a session).
+    func bearer(_ head: HTTPRequestHead, scopes: Set<AccessToken.Scope>) throws(APIError) -> AccessToken? {
+        try authorize(head, scopes: scopes, apiKeyAllowed: false).token
+    }
+
+    /// The console's session cookie: ours, not idle or past its limit, not revoked, of one
+    /// of `scopes`' roles. A request that changes something (anything but GET and HEAD: a
+    /// WebSocket handshake is a GET, and checked as one that changes) must also come from
+    /// the hub's own pages: same Origin, and the session's CSRF token in `X-CSRF-Token`
+    /// (OWASP CSRF Prevention Cheat Sheet: a synchronizer token, and the origin verified).
+    private func authorizeSession(_ cookie: String, head: HTTPRequestHead, scopes: Set<AccessToken.Scope>) throws(APIError) -> Caller {
+        let now = UnixTime.seconds
+        guard let session = ConsoleSession.verify(cookie, secret: configuration.secret, now: now),
+              !shared.revocations.isRevoked(id: session.id, subject: session.name, issuedAt: session.issuedAt) else {
+            throw APIError(.unauthorized, code: "not_signed_in", message: "the console session has ended: sign in again")
+        }
+        guard scopes.contains(session.role) else {
+            throw APIError(.forbidden, code: "wrong_role", message: "a \(session.role.rawValue) cannot do this")
+        }
+        let isUpgrade = head.headers["Upgrade"] != nil
+        if head.method != "GET" && head.method != "HEAD" || isUpgrade {
+            try requireSameOrigin(head, required: isUpgrade)
+        }
+        if head.method != "GET" && head.method != "HEAD" {
+            guard let sent = head.headers["X-CSRF-Token"],
+                  HMAC.constantTimeEquals(Array(sent.utf8), Array(session.csrfToken(secret: configuration.secret).utf8)) else {
+                throw APIError(.forbidden, code: "csrf", message: "a console request that changes something carries the session's X-CSRF-Token")
+            }
+        }
+        let token = AccessToken(subject: session.name, scope: session.role, expiresAt: session.expiresAt, issuedAt: session.issuedAt, id: session.id)
+        return Caller(token: token, session: session)
+    }
+
+    /// Refuses a request a page of another origin made: its `Origin` (RFC 6454) must name
+    /// this host as the request reached it, and `Sec-Fetch-Site` (when the browser sends
+    /// it) must not say cross-site. `required`: a request without `Origin` is refused too.
+    func requireSameOrigin(_ head: HTTPRequestHead, required: Bool = false) throws(APIError) {
+        let refused = APIError(.forbidden, code: "cross_origin", message: "the console's requests come from its own pages")
+        if let site = head.headers["Sec-Fetch-Site"]?.lowercased(), site != "same-origin" && site != "none" { throw refused }
+        guard let origin = head.headers["Origin"] else {
+            if required { throw refused }
+            return
+        }
+        guard let host = head.headers["Host"], origin == "http://" + host || origin == "https://" + host else { throw refused }
+    }
+
+    /// `http(s)://host` as the request reached the hub, for links it answers.
+    func publicBase(_ head: HTTPRequestHead) -> String {
+        let host = head.headers["Host"].flatMap { $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") } ? $0 : nil }
+            ?? "\(configuration.host):\(configuration.port)"
+        return (configuration.tlsCertificatePath == nil ? "http://" : "https://") + host
+    }
+
+    /// A cookie's value (RFC 6265 §5.4: `name=value` pairs separated by `; `).
+    static func cookie(_ name: String, in head: HTTPRequestHead) -> String? {
+        for header in head.headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+                let value = trimmed[trimmed.index(after: equals)...]
+                return value.isEmpty ? nil : String(value)
+            }
+        }
+        return nil
     }
 
     /// What follows `Bearer ` (the scheme in any case, RFC 9110 §11.1), spaces trimmed;

@@ -14,7 +14,7 @@ struct StaticFiles: Sendable {
         var files: [String: File] = [:]
         for relative in Self.pages.map({ $0 + ".html" }) + ["index.html", "console.js", "console.css", "dashboard.js", "payments.js", "support.js",
                                                              "wallet.js", "funnels.js", "favicon.svg", "favicon.ico", "tracker.js",
-                                                             "login.js", "audit.js", "login.css",
+                                                             "login.js", "audit.js", "login.css", "audit.css",
                                                              "demo/index.html", "demo/store.js", "demo/store.css"] {
             if let bytes = Self.read(root + "/" + relative) {
                 files["/" + relative] = File(contentType: Self.contentType(of: relative), bytes: bytes)

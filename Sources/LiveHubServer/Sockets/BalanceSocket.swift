@@ -1,29 +1,71 @@
-/// `/ws/balance`: one wallet user's socket. It joins the user's room at once, and asks the
+import Auth
+import JSON
+import Reactor
+import WebSocket
+
+/// `/ws/balance`: one wallet user's socket. It joins the user's room at once (or, opened
+/// without a token, once its first message `{"type":"auth","token"}` gives one: a page of
+/// another origin need not put the token in a URL, which proxies log), and asks the
 /// money engine for what it missed after `since`. It is sent each seq once and in order:
 /// a live update that arrives while a replay is on its way is left to the replay (or to
 /// the next one, if it is newer than what the replay read), and one that is not the next
 /// seq (a write on another node, announced before this node's own got here) has the
 /// socket read what it misses from the table instead.
 final class BalanceSocket: WebSocketRole {
-    let userId: String
+    /// nil until the first message names the user (a socket opened without a token).
+    private(set) var userId: String?
     private let since: Int64?
     private var sequence = BalanceSequence()
     private var isMember = false
+    private var authDeadline: TimerID?
 
-    init(userId: String, since: Int64?) {
+    /// How long a socket opened without a token may take to send it.
+    static let authTimeoutNanoseconds: UInt64 = 10_000_000_000
+
+    init(userId: String?, since: Int64?) {
         self.userId = userId
         self.since = since
     }
 
     func start(on socket: WebSocketEndpointConnection) {
+        guard let userId else {
+            authDeadline = socket.context.loop.schedule(afterNanoseconds: Self.authTimeoutNanoseconds) { [weak socket] in
+                socket?.close(code: .policyViolation, reason: "send {\"type\":\"auth\",\"token\":…} first")
+            }
+            return
+        }
+        join(userId, on: socket)
+    }
+
+    private func join(_ userId: String, on socket: WebSocketEndpointConnection) {
         socket.context.balanceRooms.join(socket, userId: userId)
         isMember = true
         sequence.started()
         socket.context.hubClient.requestBalanceReplay(userId: userId, since: since, first: true, for: socket)
     }
 
+    /// Only the first message of a socket opened without a token means anything: the token.
+    func received(_ message: WebSocketMessage, on socket: WebSocketEndpointConnection) {
+        guard userId == nil, authDeadline != nil else { return }
+        if let deadline = authDeadline { socket.context.loop.cancel(deadline) }
+        authDeadline = nil
+        let shared = socket.context.shared
+        guard message.opcode == .text, let json = try? JSONParser.parse(message.data), json["type"]?.stringValue == "auth",
+              let text = json["token"]?.stringValue,
+              let token = try? AccessToken.verify(text, secret: shared.configuration.secret, now: UnixTime.seconds),
+              token.scope == .balance, !token.subject.isEmpty,
+              !shared.revocations.isRevoked(id: token.id, subject: token.subject, issuedAt: token.issuedAt) else {
+            socket.close(code: .policyViolation, reason: "not a valid balance token")
+            return
+        }
+        userId = token.subject
+        join(token.subject, on: socket)
+    }
+
     func leave(_ socket: WebSocketEndpointConnection) {
-        guard isMember else { return }
+        if let deadline = authDeadline { socket.context.loop.cancel(deadline) }
+        authDeadline = nil
+        guard isMember, let userId else { return }
         isMember = false
         socket.context.balanceRooms.leave(socket, userId: userId)
     }
@@ -66,7 +108,7 @@ final class BalanceSocket: WebSocketRole {
     }
 
     private func read(since: Int64?, on socket: WebSocketEndpointConnection) {
-        guard let since, isMember else { return }
+        guard let since, isMember, let userId else { return }
         socket.context.hubClient.requestBalanceReplay(userId: userId, since: since, first: false, for: socket)
     }
 }

@@ -12,8 +12,9 @@ enum WebSocketEndpoint: Sendable {
     case seller(AccessToken?)
     /// `/ws/track`: one storefront tab sending beacons.
     case track
-    /// `/ws/balance`: one wallet user's room; `since` asks for the updates after that seq.
-    case balance(userId: String, since: Int64?)
+    /// `/ws/balance`: one wallet user's room (nil: named by the first message's token);
+    /// `since` asks for the updates after that seq.
+    case balance(userId: String?, since: Int64?)
 
     /// What a socket of this endpoint does, with the state only it needs. The roles that
     /// keep no state are one object for all their sockets (nothing allocated per socket).
