@@ -23,6 +23,9 @@ public enum PasswordHash {
 
     /// The shortest password `livehub user add` takes (NIST SP 800-63B: at least 8).
     public static let minimumLength = 10
+    /// The most memory one check may take (twice OWASP's parameters): a stored hash asking
+    /// for more is no match, not an allocation.
+    public static let maxMemory: UInt64 = 256 << 20
     /// The longest: a check costs the same whatever the length, but the text is bounded.
     public static let maximumLength = 1024
 
@@ -39,6 +42,7 @@ public enum PasswordHash {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "scrypt", let n = UInt64(parts[1]), let r = UInt64(parts[2]), let p = UInt64(parts[3]),
               n > 1, n & (n - 1) == 0, n <= 1 << 20, (1...32).contains(r), (1...16).contains(p),
+              128 * r * n * p <= maxMemory,
               let salt = Base64.decode(parts[4]), let expected = Base64.decode(parts[5]), expected.count == 32
         else { return false }
         return HMAC.constantTimeEquals(scrypt(Array(password.utf8), salt: salt, Parameters(n: n, r: r, p: p)), expected)

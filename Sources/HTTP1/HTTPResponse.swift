@@ -28,7 +28,14 @@ public struct HTTPResponse: Sendable {
         for (name, value) in headers.fields {
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
+            // A field value holds no CR, LF or NUL (RFC 9110 §5.5), wherever it came from (a
+            // value read from a database, say): each becomes a space, so no value can end
+            // the field and start another (response splitting).
+            if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+                out.append(contentsOf: value.utf8.map { $0 == 0x0D || $0 == 0x0A || $0 == 0 ? 0x20 : $0 })
+            } else {
+                out.append(contentsOf: value.utf8)
+            }
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: always)

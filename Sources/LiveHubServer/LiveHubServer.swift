@@ -28,6 +28,8 @@ public final class LiveHubServer {
     public private(set) var port = 0
     /// What start-up found worth telling the operator (snapshot loaded, recovered…).
     public private(set) var startupNotes: [String] = []
+    /// The internal listener's port (`--internal-address`), once started.
+    public private(set) var internalPort: Int?
     /// Operators with a password at start (none: `serve` offers a first admin's link).
     public private(set) var operatorCount = 0
 
@@ -148,6 +150,18 @@ public final class LiveHubServer {
         }
         port = first.port
         let listenerFDs = fds
+        // `--internal-address`: /metrics and the admin API on a listener of their own (loop 0).
+        var boundInternal: Int32?
+        if let inside = configuration.internalAddress {
+            do {
+                let bound = try TCPListener.bind(host: inside.host, port: inside.port)
+                boundInternal = bound.fd
+                internalPort = bound.port
+            } catch {
+                throw StartupError(description: "cannot listen on \(inside.host):\(inside.port) (--internal-address): \(error)")
+            }
+        }
+        let internalFD = boundInternal
         // Cluster mode's name for this node: known once the port is.
         let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
         let effects = MoneyEffects()
@@ -198,6 +212,11 @@ public final class LiveHubServer {
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in
                     context.accept(tcp)
+                }
+                if loop.index == 0, let internalFD {
+                    context.internalListener = try TCPListener(fd: internalFD, loop: loop, tls: nil) { [unowned context] tcp in
+                        context.accept(tcp, internal: true)
+                    }
                 }
                 if handleSignals && loop.index == 0 {
                     _ = try SignalSource(loop: loop) { signal in

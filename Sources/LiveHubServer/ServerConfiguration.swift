@@ -107,5 +107,10 @@ public struct ServerConfiguration: Sendable {
     /// records make a hub a cluster node: the others are the hubs on the same database.
     public var nodeID: String?
 
+    /// `--internal-address HOST:PORT`: /metrics and the admin API (audit, revocation, links,
+    /// erasure, cleanup) are served there and not on the public port (as Centrifugo's
+    /// internal port); nil: everything on the public port.
+    public var internalAddress: (host: String, port: Int)?
+
     public init() {}
 }

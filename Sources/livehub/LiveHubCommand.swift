@@ -151,6 +151,7 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
     @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db (several hubs on one database are a cluster).") var database = "sqlite"
     @Option(help: "With --database postgres://…: this node's name in the cluster (default: host:port).") var nodeId: String?
+    @Option(help: "HOST:PORT where /metrics and the admin API (revocation, sign-in links, erasure, cleanup) are served instead of the public port, e.g. 127.0.0.1:9090.") var internalAddress: String?
 
     func run() throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -195,6 +196,14 @@ struct Serve: ParsableCommand {
                 throw ValidationError("--node-id: expected 1 to 64 printable characters without spaces, got \(nodeId)")
             }
             configuration.nodeID = nodeId
+        }
+        if let internalAddress {
+            guard let colon = internalAddress.lastIndex(of: ":"), let port = Int(internalAddress[internalAddress.index(after: colon)...]),
+                  (0...65535).contains(port), colon > internalAddress.startIndex else {
+                throw ValidationError("--internal-address: expected HOST:PORT such as 127.0.0.1:9090, got \(internalAddress)")
+            }
+            let host = String(internalAddress[..<colon]).trimmingCharacters(in: "[]")
+            configuration.internalAddress = (host, port)
         }
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
@@ -277,6 +286,9 @@ struct Serve: ParsableCommand {
         }
         let scheme = tlsCert == nil ? "http" : "https"
         print("livehub listening on \(scheme)://\(host):\(server.port) (\(configuration.loops) event loops)")
+        if let inside = configuration.internalAddress, let port = server.internalPort {
+            print("internal: http://\(inside.host):\(port) (/metrics and the admin API)")
+        }
         if secretCreated { print("created a new secret in \(dataDir)/secret") }
         let base = "\(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(server.port)"
         if server.operatorCount == 0, let code = try? FirstAdmin.link(database: configuration.database, dataDirectory: dataDir,

@@ -416,6 +416,33 @@ def test_a_node_with_another_token_key_is_refused(cluster):
     assert "use another token key" in done.stdout + done.stderr
 
 
+def test_a_token_revoked_on_one_node_is_refused_by_every_node_over_http_and_websocket(cluster):
+    token = cluster.token_for("seller", "revoked-kiosk")
+    bearer = {"Authorization": "Bearer " + token}
+
+    def status(port):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/api/metrics/live-metrics", headers=bearer), timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    async def socket_refused(port):
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/seller?token={token}"):
+                return False
+        except websockets.InvalidStatus as refused:
+            return refused.response.status_code == 401
+
+    assert [status(port) for port in cluster.node_ports] == [200] * NODES
+    assert post_json(cluster.node_ports[0], "/api/tokens/revoke", {"sub": "revoked-kiosk"})[0] == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(status(port) != 401 for port in cluster.node_ports):
+        time.sleep(0.1)
+    assert [status(port) for port in cluster.node_ports] == [401] * NODES, "every node reads the revocation within a second or so"
+    assert all(asyncio.run(socket_refused(port)) for port in cluster.node_ports)
+
+
 def post_json(port, path, body):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json", **KEY})

@@ -93,3 +93,26 @@ def test_a_wallet_page_sends_its_token_as_the_first_message(hub):
                     await asyncio.wait_for(ws.recv(), 5)
                 assert closed.value.rcvd.code == 1008
     asyncio.run(run())
+
+
+def test_metrics_and_the_admin_api_move_to_the_internal_address(tmp_path):
+    import urllib.error
+    import urllib.request
+    from conftest import free_port
+    internal = free_port()
+    hub = Hub(str(tmp_path), "--internal-address", f"127.0.0.1:{internal}")
+    try:
+        assert any(line.startswith(f"internal: http://127.0.0.1:{internal}") for line in hub.output), hub.output
+        with pytest.raises(urllib.error.HTTPError) as public:
+            urllib.request.urlopen(hub.base + "/metrics", timeout=5)
+        assert public.value.code == 404
+        assert hub.request("POST", "/api/tokens/revoke", {"sub": "x"}, KEY)[0] == 404
+        assert hub.request("GET", "/api/metrics/live-metrics", headers=KEY)[0] == 200, "the rest stays public"
+        with urllib.request.urlopen(f"http://127.0.0.1:{internal}/metrics", timeout=5) as inside:
+            assert inside.status == 200 and b"livehub_connections" in inside.read()
+        request = urllib.request.Request(f"http://127.0.0.1:{internal}/api/tokens/revoke", data=json.dumps({"sub": "x"}).encode(),
+                                         headers={**KEY, "Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=5) as inside:
+            assert inside.status == 200
+    finally:
+        hub.stop()

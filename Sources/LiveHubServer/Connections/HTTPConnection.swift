@@ -49,9 +49,13 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             : ClientAddressing(ip: ip, rateKey: ClientLimits.key(ip), keptIP: context.configuration.ipPrivacy.kept(ip))
     }
 
-    init(tcp: TCPConnection, context: LoopContext) {
+    /// Came through `--internal-address`.
+    let isInternal: Bool
+
+    init(tcp: TCPConnection, context: LoopContext, internal isInternal: Bool = false) {
         self.tcp = tcp
         self.context = context
+        self.isInternal = isInternal
         let configuration = context.configuration
         parser = HTTPRequestParser(limits: .init(maxHeadSize: configuration.maxHeadSize, maxBodySize: configuration.maxBodySize))
         lastActivity = context.loop.turnTime
@@ -122,7 +126,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         let keepAlive = request.head.keepAlive
         let headOnly = request.head.method == "HEAD"
         let addressing = client(of: request)
-        switch context.router.route(request, client: addressing, now: context.loop.turnTime) {
+        switch context.router.route(request, client: addressing, now: context.loop.turnTime, internal: isInternal) {
         case .respond(let response):
             if inFlight.isEmpty { return respond(response, keepAlive: keepAlive, headOnly: headOnly) }
             inFlight.append(PendingAnswer(token: 0, keepAlive: keepAlive, headOnly: headOnly, headers: HTTPHeaders(), response: response))

@@ -35,6 +35,8 @@ final class LoopContext {
     var hubService: HubService?
     private(set) lazy var hubClient = HubClient(context: self)
     var listener: TCPListener?
+    /// `--internal-address` (loop 0 only).
+    var internalListener: TCPListener?
     private var shuttingDown = false
     /// One compressor per window size, shared by every connection of the loop.
     private var deflaters: [Int: Deflater] = [:]
@@ -78,7 +80,8 @@ final class LoopContext {
     private var unserved: [Weak<HTTPConnection>] = []
     private var unservedHead = 0
 
-    func accept(_ tcp: TCPConnection) {
+    /// `internal`: from the `--internal-address` listener, where /metrics and the admin API are.
+    func accept(_ tcp: TCPConnection, internal isInternal: Bool = false) {
         if shuttingDown {
             tcp.close()
             return
@@ -91,7 +94,7 @@ final class LoopContext {
             loop.schedule(afterNanoseconds: configuration.closeTimeout.nanoseconds) { tcp.close() }
             return
         }
-        let connection = HTTPConnection(tcp: tcp, context: self)
+        let connection = HTTPConnection(tcp: tcp, context: self, internal: isInternal)
         tcp.delegate = connection
         add(connection)
         unserved.append(Weak(connection))

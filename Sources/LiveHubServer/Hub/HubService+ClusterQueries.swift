@@ -78,7 +78,14 @@ extension HubService {
             }
             found.sort { $0.session.startedAt > $1.session.startedAt }
             var headers = HTTPHeaders([("Content-Type", "application/json")])
-            if !silent.isEmpty { headers.add(name: "LiveHub-Unanswered-Nodes", value: silent.joined(separator: ",")) }
+            if !silent.isEmpty {
+                // Node ids come from the database: only one `--node-id` could be (printable, no
+                // space, no comma) goes into the header as it is.
+                let named = silent.map { id in
+                    (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) ? id : "(invalid node id)"
+                }
+                headers.add(name: "LiveHub-Unanswered-Nodes", value: named.joined(separator: ","))
+            }
             let response = HTTPResponse(status: .ok, headers: headers, body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
             origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
         }

@@ -48,12 +48,15 @@ struct RouteEntry: Sendable {
     let method: HTTPMethod
     let pattern: RoutePattern
     let access: RouteAccess
+    /// With `--internal-address`, served there only (404 on the public port).
+    let internalOnly: Bool
     let handle: Handler
 
-    init(_ method: HTTPMethod, _ pattern: String, _ access: RouteAccess, _ handle: @escaping Handler) {
+    init(_ method: HTTPMethod, _ pattern: String, _ access: RouteAccess, internalOnly: Bool = false, _ handle: @escaping Handler) {
         self.method = method
         self.pattern = RoutePattern(pattern)
         self.access = access
+        self.internalOnly = internalOnly
         self.handle = handle
     }
 

@@ -23,7 +23,7 @@ enum RouteTable {
         RouteEntry(.get, "/healthz", .anyone) { _, _ in
             .respond(HTTPResponse(status: .ok, contentType: "application/json", body: "{\"status\":\"ok\"}"))
         },
-        RouteEntry(.get, "/metrics", .anyone) { router, _ in
+        RouteEntry(.get, "/metrics", .anyone, internalOnly: true) { router, _ in
             .respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: PrometheusExporter.render(router.shared)))
         },
         RouteEntry(.get, "/api/metrics/live-metrics", .keyOrToken([.seller, .support, .admin])) { router, _ in
@@ -39,7 +39,7 @@ enum RouteTable {
         RouteEntry(.get, "/api/metrics/history", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
             .hub(.history(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...MetricsHistory.defaultCapacity) ?? 60))
         },
-        RouteEntry(.post, "/api/metrics/cleanup-sessions", .keyOrToken([.admin])) { _, _ in .hub(.cleanup) },
+        RouteEntry(.post, "/api/metrics/cleanup-sessions", .keyOrToken([.admin]), internalOnly: true) { _, _ in .hub(.cleanup) },
         RouteEntry(.post, "/api/wallet/transactions", .keyOrToken([.admin])) { router, r throws(APIError) in
             let request = try LedgerRequest.parse(try router.jsonBody(r.request))
             // An operator's hand on the ledger is audited; the shop's backend (API key) is the ledger itself.
@@ -117,7 +117,7 @@ enum RouteTable {
                 throw QueryParameters.invalid("\(name) is longer than \(max) bytes")
             }))
         },
-        RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin])) { router, r throws(APIError) in
+        RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin]), internalOnly: true) { router, r throws(APIError) in
             let command = try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.actor,
                                                 now: UnixTime.seconds * 1000)
             guard case .erase(let call) = command else { return .hub(command) }
@@ -151,7 +151,7 @@ enum RouteTable {
         RouteEntry(.post, "/api/console/logout", .session) { _, r throws(APIError) in
             .hub(.accounts(.signOut(r.session!, client: r.client.keptIP)))
         },
-        RouteEntry(.post, "/api/console/links", .keyOrToken([.admin])) { router, r throws(APIError) in
+        RouteEntry(.post, "/api/console/links", .keyOrToken([.admin]), internalOnly: true) { router, r throws(APIError) in
             let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_link")
             let name = try OperatorName.checked(try fields.required("user", max: OperatorName.maxLength), invalid: fields.invalid)
             let roleText = try fields.required("role", max: 16)
@@ -160,7 +160,7 @@ enum RouteTable {
             }
             return .hub(.accounts(.link(name: name, role: role, by: r.actor, client: r.client.keptIP, base: router.publicBase(r.head))))
         },
-        RouteEntry(.post, "/api/tokens/revoke", .keyOrToken([.admin])) { router, r throws(APIError) in
+        RouteEntry(.post, "/api/tokens/revoke", .keyOrToken([.admin]), internalOnly: true) { router, r throws(APIError) in
             let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_revocation")
             if let jti = try fields.text("jti", max: 128) {
                 return .hub(.accounts(.revoke(.id(jti), by: r.actor, client: r.client.keptIP)))

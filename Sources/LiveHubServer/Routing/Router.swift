@@ -61,15 +61,15 @@ struct Router {
         self.patterned = patterned
     }
 
-    func route(_ request: HTTPRequest, client: ClientAddressing, now: UInt64) -> Route {
+    func route(_ request: HTTPRequest, client: ClientAddressing, now: UInt64, internal isInternal: Bool = false) -> Route {
         do {
-            return try dispatch(request, client: client, now: now)
+            return try dispatch(request, client: client, now: now, internal: isInternal)
         } catch {
             return .respond(error.response)
         }
     }
 
-    private func dispatch(_ request: HTTPRequest, client: ClientAddressing, now: UInt64) throws(APIError) -> Route {
+    private func dispatch(_ request: HTTPRequest, client: ClientAddressing, now: UInt64, internal isInternal: Bool) throws(APIError) -> Route {
         let head = request.head
         let entry: RouteEntry
         let captures: [Substring]
@@ -85,6 +85,8 @@ struct Router {
             }
             (entry, captures) = accepting
         }
+        // With `--internal-address`, what only operators' machines need is not on the public port.
+        if entry.internalOnly && configuration.internalAddress != nil && !isInternal { throw .notFound(head.path) }
         var caller = Caller(token: nil, session: nil)
         switch entry.access {
         case .anyone: break
