@@ -183,6 +183,14 @@ public final class LiveHubServer {
         } catch {
             throw StartupError(description: "records database: \(error)")
         }
+        // Reads on connections of their own: none holds the writer's thread.
+        do {
+            var readerConfiguration = MoneyReaders.Configuration()
+            readerConfiguration.deadline = configuration.readDeadline.milliseconds
+            money.attach(readers: try MoneyReaders(database: database, clock: SystemClock(), configuration: readerConfiguration))
+        } catch {
+            throw StartupError(description: "records database: \(error)")
+        }
         // The console's accounts: their own thread and connection; every revocation any node
         // recorded is read before the first request is answered.
         let accounts = ConsoleAccounts(secret: configuration.secret, secureCookie: configuration.tlsCertificatePath != nil, revocations: Revocations())

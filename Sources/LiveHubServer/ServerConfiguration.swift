@@ -100,6 +100,9 @@ public struct ServerConfiguration: Sendable {
     public var maxTrackedKeys = 100
     /// Open client connections; 0: a little below the descriptor limit.
     public var maxConnections = 0
+    /// Open connections from one client address (trusted proxies excepted); 0: no cap (a
+    /// shop's shoppers may share one NAT address, a tab a socket each).
+    public var maxConnectionsPerAddress = 0
 
     /// The records database: SQLite in the data dir, or PostgreSQL (`--database`).
     public var database: RecordsDatabase?
@@ -107,6 +110,12 @@ public struct ServerConfiguration: Sendable {
     /// records make a hub a cluster node: the others are the hubs on the same database.
     public var nodeID: String?
 
+    /// Reads of the records database or of every session per credential (`--read-rate`),
+    /// and at once (`--reads-in-flight`).
+    public var readRate = RateLimiter.Rule(ratePerSecond: 50, burst: 100)
+    public var readsInFlight = 8
+    /// A read of the records database is stopped after this (`--read-deadline`).
+    public var readDeadline: Duration = .seconds(2)
     /// `--internal-address HOST:PORT`: /metrics and the admin API (audit, revocation, links,
     /// erasure, cleanup) are served there and not on the public port (as Centrifugo's
     /// internal port); nil: everything on the public port.

@@ -2,7 +2,7 @@ import Glibc
 import Hub
 
 /// The real wall clock, for the hub.
-final class SystemClock: WallClock {
+final class SystemClock: WallClock, Sendable {
     var nowMilliseconds: Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -272,6 +272,14 @@ public final class TCPConnection: EventHandler {
         scheduleFlush()
     }
 
+    /// Writes what the socket takes of `bytes` now, then closes: a refusal, which the peer
+    /// need not read for the descriptor to be given back.
+    public func sendNowAndClose(_ bytes: OutboundBytes) {
+        send(bytes)
+        flushNow()
+        close()
+    }
+
     /// Closes now; queued bytes are dropped.
     public func close() {
         guard !isClosed else { return }

@@ -475,29 +475,8 @@ final class EngineState {
     // MARK: reads
 
     private func read(_ command: MoneyRead) throws(Failure) -> MoneyReply {
+        if let reply = try store.answer(command, now: clock.nowMilliseconds) { return reply }
         switch command {
-        case .transactions(let filter):
-            return .transactions(try store.transactions(filter))
-        case .balance(let userId):
-            return .balance(userId: userId, try store.wallet(userId).balance)
-        case .monitor(let window):
-            return .monitor(try store.monitor(since: clock.nowMilliseconds - window))
-        case .payments(let filter):
-            return .payments(try store.payments(filter, limit: 500))
-        case .paymentStats(let window):
-            return .paymentStats(try store.paymentStats(since: clock.nowMilliseconds - window))
-        case .openProblems:
-            return .payments(try store.openProblems())
-        case .journey(let userId, let email):
-            return .activity(try store.journey(userId: userId, email: email))
-        case .funnels(let since, let steps):
-            return .funnels(registration: try store.activityFunnel(since: since, steps: steps), payment: try store.paymentFunnel(since: since))
-        case .alerts(let limit):
-            return .alerts(try store.alerts(limit: limit))
-        case .erasurePlan(let key):
-            return .erasurePlan(try store.erasurePlan(key))
-        case .webhookLog(let provider, let reference, let limit):
-            return .webhookLog(try store.webhookLog(provider: provider, reference: reference, limit: limit))
         case .announcedElsewhere(let problems, let alertIDs, let paymentErrors):
             var news: [MoneyEffect] = problems ? [.openProblems(try store.openProblems())] : []
             for id in alertIDs {
@@ -524,6 +503,8 @@ final class EngineState {
             let wallet = try store.wallet(userId)
             let updates = try since.map { since throws(Failure) in try store.transactions(of: userId, after: since, limit: 10_000) } ?? []
             return .balanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates)
+        default:
+            return .unavailable("not a read of the writer's")
         }
     }
 }

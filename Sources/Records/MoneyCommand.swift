@@ -124,6 +124,10 @@ public enum MoneyReply: Sendable {
     case refused(MoneyRefusal)
     /// The database could not take or give it: nothing was changed.
     case unavailable(String)
+    /// A read ran past its deadline and was stopped.
+    case cancelled
+    /// Too many reads wait already.
+    case busy
 }
 
 /// Why a write was refused (nothing was recorded).

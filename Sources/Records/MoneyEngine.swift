@@ -68,9 +68,27 @@ public final class MoneyEngine: Sendable {
         queue.async { [state] in state.value.resume() }
     }
 
-    /// Queues commands (tokens are the caller's own); `replies` gets every answer at once,
-    /// on the engine's thread, after the batch's COMMIT.
+    /// Where plain reads go instead of the writer's thread (`attach(readers:)`).
+    private let readers = Mutex<MoneyReaders?>(nil)
+
+    /// From now on, plain reads (`MoneyRead.isPlain`) are answered by `readers`.
+    public func attach(readers: MoneyReaders) { self.readers.withLock { $0 = readers } }
+
+    /// Queues commands (tokens are the caller's own); `replies` gets every answer, on the
+    /// engine's thread after the batch's COMMIT, and plain reads' on a reader's (so
+    /// `replies` may be called more than once, each command answered once).
     public func submit(_ commands: [(command: MoneyCommand, token: UInt64)], replies: Replies?) {
+        var commands = commands
+        if let replies, let readers = readers.withLock({ $0 }) {
+            var plain: [(read: MoneyRead, token: UInt64)] = []
+            commands.removeAll { entry in
+                guard case .read(let read) = entry.command, read.isPlain else { return false }
+                plain.append((read, entry.token))
+                return true
+            }
+            readers.submit(plain, replies: replies)
+            if commands.isEmpty { return }
+        }
         let schedule = inbox.withLock { inbox -> Bool in
             inbox.batches.append(Batch(commands: commands, replies: replies))
             if inbox.scheduled { return false }

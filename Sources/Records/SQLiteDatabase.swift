@@ -1,4 +1,12 @@
 import CSQLite
+import Glibc
+
+/// Monotonic nanoseconds (as `DispatchTime.now().uptimeNanoseconds` counts them).
+@inline(__always) func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
 
 /// One SQLite connection, used by one thread (the records writer's). Statements are
 /// prepared once and kept. Errors carry SQLite's own message.
@@ -25,6 +33,24 @@ public final class SQLiteDatabase: SQLConnection {
         }
         handle = db
         sqlite3_busy_timeout(db, 5000)
+    }
+
+    /// A deadline for what runs on this connection (`DispatchTime` nanoseconds; 0: none):
+    /// SQLite asks every few thousand instructions (`sqlite3_progress_handler`), and a
+    /// statement past it stops with SQLITE_INTERRUPT. Read connections set it per read.
+    public final class Deadline: @unchecked Sendable {
+        public var at: UInt64 = 0
+    }
+    public let deadline = Deadline()
+
+    /// Makes `deadline` bind: statements on this connection stop once it has passed.
+    public func enforceDeadline() {
+        let context = Unmanaged.passUnretained(deadline).toOpaque()
+        sqlite3_progress_handler(handle, 4000, { raw in
+            guard let raw else { return 0 }
+            let deadline = Unmanaged<SQLiteDatabase.Deadline>.fromOpaque(raw).takeUnretainedValue()
+            return deadline.at != 0 && monotonicNanoseconds() > deadline.at ? 1 : 0
+        }, context)
     }
 
     deinit {

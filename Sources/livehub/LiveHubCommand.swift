@@ -149,8 +149,13 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
     @Option(parsing: .unconditional, help: "Distinct page types, categories and offers each listed in live-metrics; the rest count as \"other\".") var maxTrackedKeys = 100
     @Option(parsing: .unconditional, help: "Open client connections (default: a little below the descriptor limit).") var maxConnections: Int?
+    @Option(name: .customLong("max-connections-per-ip"), parsing: .unconditional, help: "Open connections from one client address (a --trusted-proxy's: any number); 0: no cap.") var maxConnectionsPerIp = 0
     @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db (several hubs on one database are a cluster).") var database = "sqlite"
     @Option(help: "With --database postgres://…: this node's name in the cluster (default: host:port).") var nodeId: String?
+    @Option(help: "A read of the records database (stats, lists, logs) is stopped after this and answered 503 read_deadline.") var readDeadline = "2s"
+    @Option(help: "Reads of payments, logs, lists, funnels and sessions per credential (API key, token, console session).") var readRate = "50/s"
+    @Option(parsing: .unconditional, help: "Such reads a credential may make at once before --read-rate applies.") var readBurst = 100
+    @Option(parsing: .unconditional, help: "Such reads a credential may have waiting for their answers at once.") var readsInFlight = 8
     @Option(help: "HOST:PORT where /metrics and the admin API (revocation, sign-in links, erasure, cleanup) are served instead of the public port, e.g. 127.0.0.1:9090.") var internalAddress: String?
 
     func run() throws {
@@ -205,6 +210,10 @@ struct Serve: ParsableCommand {
             let host = String(internalAddress[..<colon]).trimmingCharacters(in: "[]")
             configuration.internalAddress = (host, port)
         }
+        configuration.readDeadline = try Self.duration(readDeadline, "--read-deadline")
+        configuration.readRate = try Self.rate(readRate, readBurst, "--read-rate", "--read-burst")
+        guard readsInFlight >= 1 else { throw ValidationError("--reads-in-flight: expected a positive number") }
+        configuration.readsInFlight = readsInFlight
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
         guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }
@@ -248,6 +257,8 @@ struct Serve: ParsableCommand {
             guard maxConnections >= 1 else { throw ValidationError("--max-connections: expected a positive number") }
             configuration.maxConnections = maxConnections
         }
+        guard maxConnectionsPerIp >= 0 else { throw ValidationError("--max-connections-per-ip: expected a number of connections (0: no cap)") }
+        configuration.maxConnectionsPerAddress = maxConnectionsPerIp
         guard (1...4096).contains(configuration.loops) else { throw ValidationError("--loops: expected 1 to 4096") }
         if let webRoot {
             configuration.webRoot = webRoot

@@ -105,6 +105,10 @@ def test_money_alerts_reach_sellers_and_the_webhook_with_retries(tmp_path):
         # A burst of payment errors from the storefront.
         for i in range(5):
             hub.beacon("track/payment-error", {"session_id": f"s{i}", "error_code": "declined", "error_message": "card declined"})
+        # The spike is raised by the presence side, not by a request: it is listed once written.
+        deadline = time.time() + 5
+        while time.time() < deadline and "payment_error_spike" not in [a["kind"] for a in alerts(hub)]:
+            time.sleep(0.05)
         kinds = [a["kind"] for a in alerts(hub)]
         assert kinds.count("high_velocity") == 1 and kinds.count("payment_error_spike") == 1
     finally:

@@ -5,6 +5,7 @@ import http.client
 import json
 import socket
 import time
+import urllib.request
 
 import pytest
 import websockets
@@ -281,3 +282,75 @@ def test_a_ping_flood_that_never_reads_does_not_pile_up_pongs(tmp_path):
         s.close()
     finally:
         hub.stop()
+
+
+def test_a_credentials_reads_are_rate_limited_and_others_are_not(tmp_path):
+    """Reads of the records database or of every session cost the hub: per credential at
+    most --read-burst at once, then --read-rate (429 with Retry-After); another credential
+    and the beacons are not held by it."""
+    hub = Hub(str(tmp_path), "--read-rate", "2/s", "--read-burst", "5")
+    try:
+        seller = {"Authorization": "Bearer " + hub.token("seller", "greedy")}
+        codes = [hub.request("GET", "/api/payments/stats", headers=seller)[0] for _ in range(12)]
+        assert codes[:5] == [200] * 5 and 429 in codes, codes
+        status, body, headers = hub.request("GET", "/api/alerts", headers=seller)
+        assert status == 429 and body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) >= 1
+        other = {"Authorization": "Bearer " + hub.token("seller", "patient")}
+        assert hub.request("GET", "/api/payments/stats", headers=other)[0] == 200
+        assert hub.request("POST", "/api/metrics/session/start", {"session_id": "r-1"})[0] == 200
+        metrics = urllib.request.urlopen(hub.base + "/metrics").read().decode()
+        assert any(line.startswith('livehub_rate_limited_total{kind="read"}') and float(line.split()[-1]) >= 1 for line in metrics.splitlines())
+        time.sleep(1.1)
+        assert hub.request("GET", "/api/payments/stats", headers=seller)[0] == 200, "the bucket refills"
+    finally:
+        hub.stop()
+
+
+def test_slow_readers_at_the_connection_limit_do_not_keep_out_health_checks_or_ledger_writes(tmp_path):
+    """slowhttptest -X (Debian's): 200 slow-reading connections at 50 a second against a hub
+    allowed 60, while /healthz and a ledger write are tried every 100 ms on new
+    connections: at the limit, the connection quiet the longest makes way, so none fails."""
+    import shutil
+    import subprocess
+    import threading
+    assert shutil.which("slowhttptest"), "scripts/setup-test-env installs slowhttptest"
+    hub = Hub(str(tmp_path), "--loops", "1", "--max-connections", "60")
+    failures, probes = [], []
+    stop = threading.Event()
+
+    def probe():
+        i = 0
+        while not stop.is_set():
+            for method, path, body in (("GET", "/healthz", None),
+                                       ("POST", "/api/wallet/transactions", {"user_id": "p", "amount": "1.00", "type": "credit",
+                                                                             "description": "probe", "reference": f"probe-{i}"})):
+                started = time.time()
+                try:
+                    status = hub.request(method, path, body, KEY if body else None)[0]
+                    if status not in (200, 201) or time.time() - started > 2:
+                        failures.append((path, status, round(time.time() - started, 2)))
+                except Exception as e:  # a refused or reset connection is a failure too
+                    failures.append((path, repr(e)))
+                probes.append(path)
+            i += 1
+            time.sleep(0.1)
+
+    attack = subprocess.Popen(["slowhttptest", "-X", "-c", "200", "-r", "50", "-l", "15", "-w", "10", "-y", "20", "-n", "5",
+                               "-z", "32", "-k", "3", "-u", f"http://127.0.0.1:{hub.port}/tracker.js", "-p", "3"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    prober = threading.Thread(target=probe)
+    try:
+        time.sleep(2)  # the attack has filled the hub's connections
+        prober.start()
+        time.sleep(10)
+    finally:
+        stop.set()
+        if prober.is_alive() or prober.ident:
+            prober.join()
+        attack.kill()
+        attack.wait()
+        metrics = urllib.request.urlopen(hub.base + "/metrics").read().decode()
+        hub.stop()
+    shed = [float(l.split()[-1]) for l in metrics.splitlines() if l.startswith("livehub_connections_shed_total")]
+    assert len(probes) > 100 and failures == [], failures[:10]
+    assert shed and shed[0] > 0, "the attack did reach the limit"

@@ -59,12 +59,20 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         let configuration = context.configuration
         parser = HTTPRequestParser(limits: .init(maxHeadSize: configuration.maxHeadSize, maxBodySize: configuration.maxBodySize))
         lastActivity = context.loop.turnTime
+        acceptedAt = context.loop.turnTime
     }
+
+    /// When the connection was accepted (loop time).
+    let acceptedAt: UInt64
+
+    /// A request has come and its answer is owed (the connection is not an idle socket).
+    var isBeingServed: Bool { !inFlight.isEmpty }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         guard closingDeadline == nil else { return }
         let now = context.loop.turnTime
         lastActivity = now
+        quietSince = nil
         if !parser.isMidRequest { requestStartedAt = now }
         parser.append(bytes)
         processRequests()
@@ -187,10 +195,19 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     /// connection is the first to go when the loop is at its connection limit.
     private(set) var hasBeenAnswered = false
 
+    /// Since when every answer owed has been sent and the client has sent nothing more:
+    /// it is reading them (slowly, perhaps: what the kernel holds unsent is not seen here)
+    /// or idling between requests. Nil while a request is on its way or being answered.
+    private(set) var quietSince: UInt64?
+
     private func respond(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool) -> Bool {
         hasBeenAnswered = true
         context.counters.countResponse(status: response.status.code)
         tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly, always: SecurityHeaders.everyAnswer))
+        if inFlight.isEmpty && !parser.isMidRequest && keepAlive && !tcp.isClosed {
+            quietSince = context.loop.turnTime
+            context.noteQuiet(self)
+        }
         if !keepAlive { closeAfterFlush() }
         return keepAlive
     }

@@ -7,6 +7,8 @@ import WebSocketDeflate
 class ManagedConnection {
     /// Position in the loop context's list.
     var contextIndex = -1
+    /// The client address this connection is counted under (`--max-connections-per-ip`).
+    var addressKey: UInt64?
 
     /// Called about once a second with the loop's time: time-outs, pings.
     func tick(now: UInt64) {}
@@ -68,9 +70,17 @@ final class LoopContext {
     }
 
     func add(_ connection: ManagedConnection) { connections.append(connection) }
-    func remove(_ connection: ManagedConnection) { connections.remove(connection) }
+    func remove(_ connection: ManagedConnection) {
+        if let key = connection.addressKey { shared.connectionsPerAddress.leave(key) }
+        connection.addressKey = nil
+        connections.remove(connection)
+    }
     /// Puts a WebSocket connection in the slot of the HTTP connection it upgraded from.
-    func replace(_ old: ManagedConnection, with new: ManagedConnection) { connections.replace(old, with: new) }
+    func replace(_ old: ManagedConnection, with new: ManagedConnection) {
+        new.addressKey = old.addressKey
+        old.addressKey = nil
+        connections.replace(old, with: new)
+    }
 
     /// This loop's share of `--max-connections`.
     lazy var connectionLimit: Int = max(1, configuration.maxConnections / max(1, shared.handles.count))
@@ -86,15 +96,27 @@ final class LoopContext {
             tcp.close()
             return
         }
-        if connections.count >= connectionLimit && !shedUnserved() {
+        // One address holds at most `--max-connections-per-ip` (a trusted proxy's: any number).
+        var addressKey: UInt64?
+        if shared.connectionsPerAddress.isOn, let address = ClientAddress(Self.peerIP(tcp.peerAddress)),
+           !configuration.trustedProxies.contains(where: { $0.contains(address) }) {
+            guard shared.connectionsPerAddress.enter(address.rateKey) else {
+                counters.connectionsPerAddressRefused.bump()
+                refuse(tcp, APIError(.tooManyRequests, code: "too_many_connections_from_address",
+                                     message: "this address has as many connections open as it may"))
+                return
+            }
+            addressKey = address.rateKey
+        }
+        if connections.count >= connectionLimit && !shedUnserved() && !shedQuiet() {
+            if let addressKey { shared.connectionsPerAddress.leave(addressKey) }
             // Every connection here is in use: the newcomer is the one refused.
             shared.counters[loop.index].connectionsShed.bump()
-            tcp.send(APIError(.serviceUnavailable, code: "too_many_connections", message: "the server is at its connection limit").response.serialize(keepAlive: false))
-            tcp.closeAfterFlush()
-            loop.schedule(afterNanoseconds: configuration.closeTimeout.nanoseconds) { tcp.close() }
+            refuse(tcp, APIError(.serviceUnavailable, code: "too_many_connections", message: "the server is at its connection limit"))
             return
         }
         let connection = HTTPConnection(tcp: tcp, context: self, internal: isInternal)
+        connection.addressKey = addressKey
         tcp.delegate = connection
         add(connection)
         unserved.append(Weak(connection))
@@ -104,19 +126,81 @@ final class LoopContext {
         }
     }
 
+    /// A newcomer turned away: its answer is written as far as the socket takes it now,
+    /// and the descriptor is given back at once (a refused client that does not read must
+    /// not hold one).
+    private func refuse(_ tcp: TCPConnection, _ error: APIError) {
+        tcp.sendNowAndClose(OutboundBytes(error.response.serialize(keepAlive: false, always: SecurityHeaders.everyAnswer)))
+    }
+
     /// At the limit: closes the oldest connection that has not had an answer yet (idle
-    /// sockets opened to hold descriptors), so a health check, a seller or a ledger write
-    /// arriving now still gets in. False if there is none.
+    /// sockets opened to hold descriptors) if it is over `unservedFor` old (a client that
+    /// just connected is on its way to asking), so a health check, a seller or a ledger
+    /// write arriving now still gets in. False if there is none.
     private func shedUnserved() -> Bool {
+        let now = loop.turnTime
         while unservedHead < unserved.count {
-            let candidate = unserved[unservedHead].value
+            guard let connection = unserved[unservedHead].value, !connection.hasBeenAnswered, !connection.tcp.isClosed else {
+                unservedHead += 1
+                continue
+            }
+            // One that has a request on its way is being served: skipped, and kept.
+            guard !connection.isBeingServed else {
+                unservedHead += 1
+                continue
+            }
+            guard now - connection.acceptedAt >= Self.unservedFor else { return false }  // the rest came later
             unservedHead += 1
-            guard let connection = candidate, !connection.hasBeenAnswered, !connection.tcp.isClosed else { continue }
             shared.counters[loop.index].connectionsShed.bump()
             connection.tcp.close()
             return true
         }
         return false
+    }
+
+    /// Connections that went quiet (`HTTPConnection.quietSince`), in the order they did
+    /// (weak; one that spoke again is skipped).
+    private var quiet: [(connection: Weak<HTTPConnection>, since: UInt64)] = []
+    private var quietHead = 0
+    /// Unanswered this long since it was accepted, a connection may be shed at the limit.
+    static let unservedFor: UInt64 = 100_000_000
+    /// Quiet this long, a connection may be shed at the limit.
+    static let quietFor: UInt64 = 500_000_000
+
+    func noteQuiet(_ connection: HTTPConnection) {
+        guard let since = connection.quietSince else { return }
+        quiet.append((Weak(connection), since))
+        if quietHead > 1024 && quietHead * 2 > quiet.count {
+            quiet.removeFirst(quietHead)
+            quietHead = 0
+        }
+    }
+
+    /// At the limit, after the never-answered: closes the connection quiet the longest, if
+    /// for over `quietFor`: a slow reader (slowhttptest -X: its answers sit unread in the
+    /// kernel) or an idle keep-alive, holding a descriptor as an idle socket does, while a
+    /// health check or a ledger write waits to get in. False if there is none.
+    private func shedQuiet() -> Bool {
+        let now = loop.turnTime
+        while quietHead < quiet.count {
+            let (entry, since) = quiet[quietHead]
+            guard let connection = entry.value, !connection.tcp.isClosed, connection.quietSince == since else {
+                quietHead += 1
+                continue
+            }
+            guard now - since >= Self.quietFor else { return false }  // the rest went quiet later
+            quietHead += 1
+            shared.counters[loop.index].connectionsShed.bump()
+            connection.tcp.close()
+            return true
+        }
+        return false
+    }
+
+    /// The address part of `host:port` or `[v6]:port`.
+    static func peerIP(_ address: String) -> String {
+        guard let colon = address.lastIndex(of: ":") else { return address }
+        return String(address[..<colon]).trimmingCharacters(in: "[]")
     }
 
     func tick() {

@@ -19,12 +19,19 @@ final class ServerShared: Sendable {
     /// The console's accounts, and the revoked tokens and sessions every request is checked against.
     let accounts: ConsoleAccounts
     var revocations: Revocations { accounts.revocations }
+    /// Open connections per client address.
+    let connectionsPerAddress: ConnectionsPerAddress
+    /// Reads per credential, at once and per second.
+    let readLimits: ReadLimits
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }
 
     init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine, accounts: ConsoleAccounts) {
         self.money = money
         self.accounts = accounts
+        self.connectionsPerAddress = ConnectionsPerAddress(limit: configuration.maxConnectionsPerAddress)
+        self.readLimits = ReadLimits(rule: ReadLimits.Rule(maxInFlight: configuration.readsInFlight,
+                                                           ratePerSecond: configuration.readRate.ratePerSecond, burst: configuration.readRate.burst))
         self.configuration = configuration
         self.handles = handles
         self.stats = stats

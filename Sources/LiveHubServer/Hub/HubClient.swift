@@ -15,6 +15,8 @@ final class HubClient {
     /// How each money answer becomes its HTTP answer.
     private var answers: [UInt64: (MoneyReply) -> HTTPResponse] = [:]
     private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
+    /// Reads whose answers release a permit of their credential's read limits.
+    private var permits: [UInt64: ReadPermit] = [:]
     /// Answers that, if they succeed, first write these audit entries.
     private var auditOnSuccess: [UInt64: AuditEntry] = [:]
     private var nextToken: UInt64 = 1
@@ -35,6 +37,13 @@ final class HubClient {
     func submit(_ command: HubCommand, replyTo: HTTPConnection?, token given: UInt64? = nil) -> HTTPResponse? {
         let task: HubTask
         switch command {
+        case .limited(let inner, let permit):
+            let token = given ?? nextReplyToken()
+            permits[token] = permit
+            if let response = submit(inner, replyTo: replyTo, token: token) {
+                deliver([(token, response)])
+            }
+            return nil
         case .audited(let inner, let entry):
             let token = given ?? nextReplyToken()
             auditOnSuccess[token] = entry
@@ -139,6 +148,7 @@ final class HubClient {
 
     private func deliverMoney(_ replies: [(token: UInt64, reply: MoneyReply)]) {
         for (token, reply) in replies {
+            permits.removeValue(forKey: token)?.release()
             guard let answer = answers.removeValue(forKey: token) else { continue }
             deliver([(token, answer(reply))])
         }
@@ -146,6 +156,7 @@ final class HubClient {
 
     func deliver(_ replies: [(UInt64, HTTPResponse)]) {
         for (token, response) in replies {
+            permits.removeValue(forKey: token)?.release()
             if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
                 let origin = context.loop.handle
                 context.shared.accounts.audit(entry) {

@@ -14,6 +14,8 @@ enum HubCommand: Sendable {
     case erasePreview(PersonKey)
     /// Both: presence first (memory and snapshot), then the records database.
     case erase(ErasureCall)
+    /// A read admitted by the credential's read limits, its permit released with the answer.
+    indirect case limited(HubCommand, ReadPermit)
     /// The command, and once it has succeeded, an audit log entry (written before the answer leaves).
     indirect case audited(HubCommand, AuditEntry)
     /// To the console's accounts thread (sign-in, links, revocations, the audit log).

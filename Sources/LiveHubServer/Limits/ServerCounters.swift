@@ -5,7 +5,11 @@ import Synchronization
 /// written by that loop only, read by `/metrics` from any.
 final class ServerCounters: Sendable {
     let beaconsRateLimited = Atomic<Int>(0)
+    /// Reads refused by a credential's read limits (`ReadLimits`).
+    let readsLimited = Atomic<Int>(0)
     let webhooksRateLimited = Atomic<Int>(0)
+    /// Connections refused because their address had `--max-connections-per-ip` open.
+    let connectionsPerAddressRefused = Atomic<Int>(0)
     /// Connections closed because the server was near `--max-connections`.
     let connectionsShed = Atomic<Int>(0)
     /// HTTP connections closed because they sent requests and did not read the answers.

@@ -51,6 +51,7 @@ enum PrometheusExporter {
         out += "# HELP livehub_rate_limited_total Requests answered 429 (per client IP token buckets).\n# TYPE livehub_rate_limited_total counter\n"
         out += "livehub_rate_limited_total{kind=\"beacon\"} \(serverSum { $0.beaconsRateLimited.value })\n"
         out += "livehub_rate_limited_total{kind=\"webhook\"} \(serverSum { $0.webhooksRateLimited.value })\n"
+        out += "livehub_rate_limited_total{kind=\"read\"} \(serverSum { $0.readsLimited.value })\n"
         metric("livehub_sessions_refused_total", "counter", "New sessions refused: the table was full of live sessions (--max-sessions).", hub.sessionsRefused)
         metric("livehub_sessions_evicted_total", "counter", "Ended sessions forgotten early to make room for new ones.", hub.sessionsEvicted)
         metric("livehub_connections_shed_total", "counter", "Connections closed or refused near --max-connections.", serverSum { $0.connectionsShed.value })

@@ -156,6 +156,13 @@ struct MoneyRequest {
             return error.response
         case .refused(.noSuchPayment(let reference)):
             return APIError(.notFound, code: "not_found", message: "no payment with reference \(reference)").response
+        case .cancelled:
+            return APIError(.serviceUnavailable, code: "read_deadline",
+                            message: "the read ran past its deadline and was stopped; ask for less (a shorter window, a filter, a lower limit)").response
+        case .busy:
+            var error = APIError(.serviceUnavailable, code: "busy", message: "too many reads are waiting; try again in a moment")
+            error.headers.add(name: "Retry-After", value: "1")
+            return error.response
         case .unavailable:
             return APIError(.serviceUnavailable, code: "database_unavailable",
                             message: "the records database cannot take or give this now; nothing was changed. Try again.").response

@@ -50,13 +50,18 @@ struct RouteEntry: Sendable {
     let access: RouteAccess
     /// With `--internal-address`, served there only (404 on the public port).
     let internalOnly: Bool
+    /// A read of the records database or of every session: counted against the caller's
+    /// read limits (`ReadLimits`).
+    let limitedRead: Bool
     let handle: Handler
 
-    init(_ method: HTTPMethod, _ pattern: String, _ access: RouteAccess, internalOnly: Bool = false, _ handle: @escaping Handler) {
+    init(_ method: HTTPMethod, _ pattern: String, _ access: RouteAccess, internalOnly: Bool = false, limitedRead: Bool = false,
+         _ handle: @escaping Handler) {
         self.method = method
         self.pattern = RoutePattern(pattern)
         self.access = access
         self.internalOnly = internalOnly
+        self.limitedRead = limitedRead
         self.handle = handle
     }
 

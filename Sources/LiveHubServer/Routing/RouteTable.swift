@@ -47,7 +47,7 @@ enum RouteTable {
             return r.audited(.ledger(request), request.kind.rawValue, target: request.userId,
                              detail: "\(request.amount) reference \(request.reference)")
         },
-        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.transactions(try TransactionFilter.parse(r.query)))
         },
         RouteEntry(.get, "/api/wallet/balance", .keyOrToken([.support, .admin, .balance])) { _, r throws(APIError) in
@@ -58,16 +58,16 @@ enum RouteTable {
             }
             return .hub(.balance(userId: userId))
         },
-        RouteEntry(.get, "/api/admin/transactions/monitor", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/admin/transactions/monitor", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.monitor(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60))
         },
         RouteEntry(.post, "/api/payments/events", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request))))
         },
-        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.payments(try PaymentFilter.parse(r.query)))
         },
-        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },
         RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .support, .admin])) { _, _ in .hub(.paymentGaps) },
@@ -88,7 +88,7 @@ enum RouteTable {
             let note = try fields.text("note", max: 1024)
             return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
         },
-        RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
             return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
@@ -104,13 +104,13 @@ enum RouteTable {
         RouteEntry(.post, "/api/activity", .keyOrToken([.admin])) { router, r throws(APIError) in
             .hub(.activity(try ActivityRequest.parse(try router.jsonBody(r.request))))
         },
-        RouteEntry(.get, "/api/activity", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/activity", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }, email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
             guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
             return .hub(.journey(userId: userId, email: email))
         },
-        RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             return .hub(.sessions(try PersonKey.parse(invalid: QueryParameters.invalid) { name, max throws(APIError) in
                 guard let value = query[name], value.utf8.count > max else { return query[name] }
@@ -124,10 +124,10 @@ enum RouteTable {
             // The audit names the kinds erased, never the person.
             return r.audited(command, "erase", target: call.identities.map(\.kind).joined(separator: ", "), detail: call.pseudonym)
         },
-        RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/funnels", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.funnels(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },
-        RouteEntry(.get, "/api/alerts", .keyOrToken([.seller, .support, .admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/alerts", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.alerts(limit: try QueryParameters.integer(r.query, "limit", in: 1...1000) ?? 100))
         },
     ]
@@ -173,7 +173,7 @@ enum RouteTable {
             }
             return .hub(.accounts(.revoke(.subject(subject, issuedBefore: before), by: r.actor, client: r.client.keptIP)))
         },
-        RouteEntry(.get, "/api/audit", .keyOrToken([.admin])) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/audit", .keyOrToken([.admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...500) ?? 100
             let before = try QueryParameters.integer(query, "before", in: 1...Int(Int64.max)).map(Int64.init)

@@ -99,8 +99,9 @@ struct Router {
         guard QueryString.isWellFormed(head.query) else {
             throw QueryParameters.invalid("the query string does not decode (a bad %-escape, invalid UTF-8 or %00)")
         }
-        let route = try entry.handle(self, RouteRequest(request: request, captures: captures, token: caller.token, session: caller.session,
+        var route = try entry.handle(self, RouteRequest(request: request, captures: captures, token: caller.token, session: caller.session,
                                                         client: client, now: now))
+        if entry.limitedRead { route = try limited(route, caller: caller, now: now) }
         // A session a minute old goes on with a renewed cookie (its idle limit counts from here).
         guard let session = caller.session, UnixTime.seconds - session.seen >= ConsoleSession.renewAfter else { return route }
         var renewed = session
@@ -183,6 +184,27 @@ struct Router {
         headers.add(name: "Access-Control-Allow-Headers", value: "Content-Type")
         headers.add(name: "Access-Control-Max-Age", value: "86400")
         return HTTPResponse(status: .noContent, headers: headers)
+    }
+
+    /// The route with a permit of its caller's read limits (429 past them).
+    private func limited(_ route: Route, caller: Caller, now: UInt64) throws(APIError) -> Route {
+        guard case .hub(let command, let headers) = route else { return route }
+        let credential = caller.session.map { "session " + $0.id } ?? caller.token.map { "token " + ($0.id ?? $0.subject) } ?? "api-key"
+        do {
+            return .hub(.limited(command, try shared.readLimits.admit(credential, now: now)), headers: headers)
+        } catch {
+            var refused: APIError
+            switch error {
+            case .tooManyAtOnce:
+                refused = APIError(.tooManyRequests, code: "too_many_reads", message: "this credential has as many reads waiting as it may; wait for their answers")
+                refused.headers.add(name: "Retry-After", value: "1")
+            case .tooFast(let retryAfter):
+                refused = APIError(.tooManyRequests, code: "rate_limited", message: "too many reads from this credential; retry in \(retryAfter) s")
+                refused.headers.add(name: "Retry-After", value: String(retryAfter))
+            }
+            limits.counters.readsLimited.bump()
+            throw refused
+        }
     }
 
     /// Who a request comes from: a token (or a console session, given as a token of its
