@@ -187,6 +187,9 @@ public final class LiveHubServer {
         do {
             var readerConfiguration = MoneyReaders.Configuration()
             readerConfiguration.deadline = configuration.readDeadline.milliseconds
+            // Half the cores at most: the loops and the money writer keep the rest, however
+            // many reads there are.
+            readerConfiguration.readers = max(1, loopCount / 2)
             money.attach(readers: try MoneyReaders(database: database, clock: SystemClock(), configuration: readerConfiguration))
         } catch {
             throw StartupError(description: "records database: \(error)")

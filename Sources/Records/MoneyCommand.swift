@@ -27,8 +27,8 @@ public enum MoneyCommand: Sendable {
     public static func journey(userId: String?, email: String?) -> MoneyCommand { .read(.journey(userId: userId, email: email)) }
     public static func funnels(since: Int64, registration: [String]) -> MoneyCommand { .read(.funnels(since: since, registration: registration)) }
     public static func alerts(limit: Int) -> MoneyCommand { .read(.alerts(limit: limit)) }
-    public static func webhookLog(provider: String?, reference: String?, limit: Int) -> MoneyCommand {
-        .read(.webhookLog(provider: provider, reference: reference, limit: limit))
+    public static func webhookLog(provider: String?, reference: String?, limit: Int, before: Int64? = nil) -> MoneyCommand {
+        .read(.webhookLog(provider: provider, reference: reference, limit: limit, before: before))
     }
     public static func balanceReplay(userId: String, since: Int64?) -> MoneyCommand { .read(.balanceReplay(userId: userId, since: since)) }
 }
@@ -65,7 +65,7 @@ public enum MoneyRead: Sendable {
     case journey(userId: String?, email: String?)
     case funnels(since: Int64, registration: [String])
     case alerts(limit: Int)
-    case webhookLog(provider: String?, reference: String?, limit: Int)
+    case webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?)
     /// A balance socket joining: the balance and seq now, and the updates after `since`.
     case balanceReplay(userId: String, since: Int64?)
     /// `POST /api/privacy/erase {key}`: who the key is and what erasing them would touch.

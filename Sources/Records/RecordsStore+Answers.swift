@@ -35,8 +35,8 @@ extension RecordsStore {
             return .funnels(registration: try activityFunnel(since: since, steps: steps), payment: try paymentFunnel(since: since))
         case .alerts(let limit):
             return .alerts(try alerts(limit: limit))
-        case .webhookLog(let provider, let reference, let limit):
-            return .webhookLog(try webhookLog(provider: provider, reference: reference, limit: limit))
+        case .webhookLog(let provider, let reference, let limit, let before):
+            return .webhookLog(try webhookLog(provider: provider, reference: reference, limit: limit, before: before))
         case .erasurePlan(let key):
             return .erasurePlan(try erasurePlan(key))
         case .balanceReplay, .announcedElsewhere:

@@ -227,3 +227,13 @@ def test_twelve_thousand_junk_deliveries_stay_within_the_logs_hourly_budget(tmp_
         rows, size = db.execute("SELECT count(*), sum(length(payload) + length(headers)) FROM webhook_deliveries WHERE signature_valid = 0").fetchone()
         db.close()
         assert rows <= 3 * 60 and size <= 3 * 128 * 1024, (rows, size)
+
+
+def test_the_webhook_log_is_read_a_page_at_a_time(hub):
+    for i in range(3):
+        deliver(hub, "/api/webhooks/paystack", paystack_body(f"page-{i}"), {"x-paystack-signature": "00"})
+    status, first, headers = hub.request("GET", "/api/webhooks/log?limit=2", headers=KEY)
+    assert status == 200 and len(first) == 2 and headers["LiveHub-Next-Before"] == str(first[-1]["id"])
+    status, second, _ = hub.request("GET", f"/api/webhooks/log?limit=2&before={first[-1]['id']}", headers=KEY)
+    assert status == 200 and second and all(e["id"] < first[-1]["id"] for e in second)
+    assert hub.request("GET", "/api/webhooks/log?before=0", headers=KEY)[0] == 400

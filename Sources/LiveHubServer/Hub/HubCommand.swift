@@ -41,8 +41,8 @@ enum HubCommand: Sendable {
         .money(.resolvePayment(reference: reference, note: note, by: by))
     }
     static func webhook(_ d: WebhookDelivery) -> HubCommand { .money(.webhook(d)) }
-    static func webhookLog(provider: String?, reference: String?, limit: Int) -> HubCommand {
-        .money(.webhookLog(provider: provider, reference: reference, limit: limit))
+    static func webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?) -> HubCommand {
+        .money(.webhookLog(provider: provider, reference: reference, limit: limit, before: before))
     }
     static func alerts(limit: Int) -> HubCommand { .money(.alerts(limit: limit)) }
     static func activity(_ r: ActivityRequest) -> HubCommand { .money(.activity(r)) }
@@ -74,7 +74,7 @@ enum MoneyCall: Sendable {
     /// `by`: who resolved it (the token's `sub`, or `api-key`).
     case resolvePayment(reference: String, note: String?, by: String)
     case webhook(WebhookDelivery)
-    case webhookLog(provider: String?, reference: String?, limit: Int)
+    case webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?)
     case alerts(limit: Int)
     case activity(ActivityRequest)
     case journey(userId: String?, email: String?)

@@ -93,11 +93,17 @@ struct MoneyRequest {
             }
         case .webhook(let delivery):
             (self.command, answer) = Self.webhook(delivery, metrics: metrics)
-        case .webhookLog(let provider, let reference, let limit):
-            self.command = .webhookLog(provider: provider, reference: reference, limit: limit)
+        case .webhookLog(let provider, let reference, let limit, let before):
+            self.command = .webhookLog(provider: provider, reference: reference, limit: limit, before: before)
             answer = { reply in
                 guard case .webhookLog(let entries) = reply else { return Self.failure(reply) }
-                return Self.json(.ok, MoneyMessages.webhookLog(entries))
+                var response = Self.json(.ok, MoneyMessages.webhookLog(entries))
+                // Cut by the limit or the answer's byte budget: where the next page starts.
+                let bytes = entries.reduce(0) { $0 + $1.payload.utf8.count + $1.headers.reduce(0) { $0 + $1.utf8.count } }
+                if let last = entries.last, entries.count == limit || bytes >= RecordsStore.webhookLogAnswerBytes {
+                    response.headers.add(name: "LiveHub-Next-Before", value: String(last.id))
+                }
+                return response
             }
         }
     }

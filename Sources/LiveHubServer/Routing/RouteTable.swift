@@ -91,8 +91,9 @@ enum RouteTable {
         RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
+            let before = try QueryParameters.integer(query, "before", in: 1...Int(Int64.max)).map(Int64.init)
             return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
-                                    reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit))
+                                    reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit, before: before))
         },
         // The providers sign their deliveries (M-Pesa's URL carries our token instead).
         RouteEntry(.post, "/api/webhooks/{provider:\(signingProviders)}", .anyone) { router, r throws(APIError) in
