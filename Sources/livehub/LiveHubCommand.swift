@@ -100,9 +100,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(parsing: .unconditional, help: "Port to listen on (1-65535; 0: any free port).") var port = "8080"
     @Option(parsing: .unconditional, help: "Event loops (threads); default: one per CPU this process may use.") var loops: Int?
-    @Option(help: "Largest WebSocket message (e.g. 64KiB, 1MiB, 16MiB).") var maxMessageSize = "1MiB"
-    @Option(help: "Largest HTTP request body.") var maxBodySize = "1MiB"
-    @Option(help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
+    @Option(parsing: .unconditional, help: "Largest WebSocket message (e.g. 64KiB, 1MiB, 16MiB).") var maxMessageSize = "1MiB"
+    @Option(parsing: .unconditional, help: "Largest HTTP request body.") var maxBodySize = "1MiB"
+    @Option(parsing: .unconditional, help: "Ping a WebSocket silent this long; close it if the pong does not come in as long again.") var pingInterval = "30s"
     @Flag(help: "Enable /ws/echo and /ws/broadcast (conformance suites and load tools).") var testEndpoints = false
     @Flag(help: "Refuse permessage-deflate (RFC 7692) offers.") var noCompression = false
     @Option(help: "PEM certificate chain: with --tls-key, the port speaks TLS (https, wss); SIGHUP reloads it.") var tlsCert: String?
@@ -112,22 +112,22 @@ struct Serve: ParsableCommand {
     @Option(help: "A file whose first line is --secret.") var secretFile: String?
     @Option(help: "API key for server APIs (Authorization: Bearer KEY); prefer --api-key-file or LIVEHUB_API_KEY.") var apiKey: String?
     @Option(help: "A file whose first line is the API key.") var apiKeyFile: String?
-    @Option(help: "A session idle longer than this ends.") var idleTimeout = "30m"
-    @Option(help: "How often idle sessions are swept.") var sweepInterval = "30s"
-    @Option(help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
+    @Option(parsing: .unconditional, help: "A session idle longer than this ends.") var idleTimeout = "30m"
+    @Option(parsing: .unconditional, help: "How often idle sessions are swept.") var sweepInterval = "30s"
+    @Option(parsing: .unconditional, help: "Sellers get at most one metrics update per interval.") var broadcastInterval = "250ms"
     @Option(help: "An origin whose pages may send beacons (repeatable; none: any).") var allowedOrigin: [String] = []
     @Option(help: "Folder with the dashboard, demo store and tracker (default: ./web, else web/ beside the executable).") var webRoot: String?
-    @Option(help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
-    @Option(help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
+    @Option(parsing: .unconditional, help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
+    @Option(parsing: .unconditional, help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "What is logged to standard error while running: trace, debug, info, notice, warning, error or critical (each level and those after it).")
     var logLevel = "info"
     @Option(help: "Money durability: batch (writes that arrive together share one database transaction, committed before their answers leave) or always (a transaction per write).") var fsync = "batch"
-    @Option(help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
-    @Option(help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
-    @Option(help: "Activity events older than this are forgotten.") var activityRetention = "90d"
-    @Option(help: "Ended sessions and their page visits are forgotten after this.") var sessionRetention = "24h"
-    @Option(help: "Webhook deliveries keep their payload and headers this long (the row itself stays).") var webhookPayloadRetention = "30d"
-    @Option(help: "Alerts older than this are forgotten (payments and the ledger are kept).") var alertRetention = "365d"
+    @Option(parsing: .unconditional, help: "A deduction above this amount raises an alert.") var alertLargeDeduction = "50.00"
+    @Option(parsing: .unconditional, help: "Payment errors older than this are forgotten.") var errorRetention = "30d"
+    @Option(parsing: .unconditional, help: "Activity events older than this are forgotten.") var activityRetention = "90d"
+    @Option(parsing: .unconditional, help: "Ended sessions and their page visits are forgotten after this.") var sessionRetention = "24h"
+    @Option(parsing: .unconditional, help: "Webhook deliveries keep their payload and headers this long (the row itself stays).") var webhookPayloadRetention = "30d"
+    @Option(parsing: .unconditional, help: "Alerts older than this are forgotten (payments and the ledger are kept).") var alertRetention = "365d"
     @Option(help: "Where alerts are POSTed: a Discord or Slack incoming-webhook URL (http or https).") var alertWebhook: String?
     @Option(help: "Notices besides alerts, to the sellers and --alert-webhook: credited (a payment confirmed and credited, green), webhook-failures (a delivery that failed verification or processing, orange), both comma-separated, or none.")
     var notify = "credited,webhook-failures"
@@ -141,9 +141,9 @@ struct Serve: ParsableCommand {
     @Option(help: "A file whose first line is --nowpayments-secret.") var nowpaymentsSecretFile: String?
     @Option(help: "A file whose first line is --stripe-secret.") var stripeSecretFile: String?
     @Option(help: "A file whose first line is --mpesa-token.") var mpesaTokenFile: String?
-    @Option(help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
+    @Option(parsing: .unconditional, help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
     @Option(parsing: .unconditional, help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
-    @Option(help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
+    @Option(parsing: .unconditional, help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
     @Option(parsing: .unconditional, help: "Webhook deliveries a client IP may send at once.") var webhookBurst = 200
     @Option(help: "A proxy (CIDR, repeatable) whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 for a local nginx.") var trustedProxy: [String] = []
     @Option(parsing: .unconditional, help: "Sessions kept in memory (live and recently ended); when full, the longest-ended go first, then new sessions are refused.") var maxSessions = 1_000_000
@@ -152,8 +152,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-connections-per-ip"), parsing: .unconditional, help: "Open connections from one client address (a --trusted-proxy's: any number); 0: no cap.") var maxConnectionsPerIp = 0
     @Option(help: "The records database: sqlite (DATA/livehub.db) or postgres://user@host/db (several hubs on one database are a cluster).") var database = "sqlite"
     @Option(help: "With --database postgres://…: this node's name in the cluster (default: host:port).") var nodeId: String?
-    @Option(help: "A read of the records database (stats, lists, logs) is stopped after this and answered 503 read_deadline.") var readDeadline = "2s"
-    @Option(help: "Reads of payments, logs, lists, funnels and sessions per credential (API key, token, console session).") var readRate = "50/s"
+    @Option(parsing: .unconditional, help: "A read of the records database (stats, lists, logs) is stopped after this and answered 503 read_deadline.") var readDeadline = "2s"
+    @Option(parsing: .unconditional, help: "Reads of payments, logs, lists, funnels and sessions per credential (API key, token, console session).") var readRate = "50/s"
     @Option(parsing: .unconditional, help: "Such reads a credential may make at once before --read-rate applies.") var readBurst = 100
     @Option(parsing: .unconditional, help: "Such reads a credential may have waiting for their answers at once.") var readsInFlight = 8
     @Option(help: "HOST:PORT where /metrics and the admin API (revocation, sign-in links, erasure, cleanup) are served instead of the public port, e.g. 127.0.0.1:9090.") var internalAddress: String?
@@ -267,6 +267,7 @@ struct Serve: ParsableCommand {
         }
         let secretCreated: Bool
         SecretStore.ownerOnly()
+        let cleanup = StartCleanup(directory: dataDir)
         if let secret = try Self.secret(secret, secretFile, "--secret"), !secret.isEmpty {
             configuration.secret = Array(secret.utf8)
             secretCreated = false
@@ -285,8 +286,10 @@ struct Serve: ParsableCommand {
         do {
             try server.start(handleSignals: true)
         } catch let error as StartupError {
+            cleanup.undo()
             throw RuntimeFailure(message: error.description)
         } catch {
+            cleanup.undo()
             throw RuntimeFailure(message: "cannot listen on \(host):\(port): \(error)")
         }
         for note in server.startupNotes { print(note) }
@@ -328,6 +331,7 @@ struct Serve: ParsableCommand {
     }
 
     static func duration(_ text: String, _ flag: String) throws -> Duration {
+        if text.hasPrefix("-") { throw ValidationError("\(flag): a duration cannot be negative, got \(text)") }
         guard let value = ConfigValue.duration(text), value > .zero else {
             throw ValidationError("\(flag): expected a duration such as 250ms, 30s, 5m, 24h")
         }
@@ -361,7 +365,7 @@ struct Mint: ParsableCommand {
 
     @Option(help: "seller, support, balance or admin.") var scope: String
     @Option(help: "Subject: the user id (required for balance tokens); default for seller and admin tokens: cli.") var sub: String?
-    @Option(help: "Lifetime, e.g. 24h; at most 30d for admin and support, 90d for seller, 365d for balance.") var ttl = "24h"
+    @Option(parsing: .unconditional, help: "Lifetime, e.g. 24h; at most 30d for admin and support, 90d for seller, 365d for balance.") var ttl = "24h"
     @Option(help: "Key (default: DATA/secret).") var secret: String?
     @Option(help: "Where the secret lives.") var dataDir = "./data"
 

@@ -1,6 +1,7 @@
 """What a newcomer trips on: the command line, one hub per port and data dir, the web
 files wherever the hub starts, tokens, the loop count."""
 import os
+import socket
 import subprocess
 import urllib.request
 
@@ -114,3 +115,23 @@ def test_loops_follow_the_cpus_the_process_may_use(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_a_negative_duration_is_named_and_a_start_that_fails_leaves_no_data_dir(tmp_path):
+    result = run("serve", "--idle-timeout", "-5s", "--data-dir", str(tmp_path / "neg"))
+    assert result.returncode == 64 and "--idle-timeout: a duration cannot be negative" in result.stderr, result.stderr
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        result = run("serve", "--port", str(taken.getsockname()[1]), "--data-dir", str(tmp_path / "busy"))
+        assert result.returncode == 1 and "in use" in result.stderr, result.stderr
+    finally:
+        taken.close()
+    assert not (tmp_path / "neg").exists() and not (tmp_path / "busy").exists()
+    # A data dir that was there keeps what it had, and gets nothing new.
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "notes").write_text("mine")
+    result = run("serve", "--port", "1", "--host", "203.0.113.1", "--data-dir", str(tmp_path / "kept"))
+    assert result.returncode == 1
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["notes"]
