@@ -218,8 +218,8 @@ def test_a_balance_socket_on_one_node_gets_writes_made_on_the_others_in_seq_orde
         writer = asyncio.create_task(asyncio.to_thread(lambda: [ledger_write(a, "wally", f"late{i}") for i in range(20)]))
         on_b = await websockets.connect(f"ws://127.0.0.1:{b}/ws/balance?token={token}&since=40")
         await writer
-        now = await recv_json(on_b)
-        assert now["type"] == "balance" and now["seq"] >= 50
+        opening = await recv_json(on_b)
+        assert opening["type"] == "balance" and opening["seq"] == 40 and opening["balance"] == 40.0, opening
         replayed = [await recv_json(on_b) for _ in range(30)]
         assert [u["seq"] for u in replayed] == list(range(41, 71))
         assert replayed[-1]["balance"] == 70.0

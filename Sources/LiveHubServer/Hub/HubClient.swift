@@ -106,7 +106,15 @@ final class HubClient {
                         (socket.role as? BalanceSocket)?.replayFailed(on: socket)
                         continue
                     }
-                    let frames = (first ? [MoneyMessages.balance(userId: userId, balance: balance, seq: lastSeq)] : []) + updates.map(MoneyMessages.balanceUpdate)
+                    // The first message is the balance the replay starts from: at `since`
+                    // when there is a replay (so its seq is below every update's, and a client
+                    // that drops seq ≤ the last it saw keeps them all), else now.
+                    var opening = (balance: balance, seq: lastSeq)
+                    if let since, let earliest = updates.first {
+                        opening = (earliest.balanceAfter - Money(minorUnits: earliest.kind.sign * earliest.amount.minorUnits), since)
+                    }
+                    let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq)] : [])
+                        + updates.map(MoneyMessages.balanceUpdate)
                     (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: updates.last?.userSeq ?? lastSeq, on: socket)
                 }
             }
