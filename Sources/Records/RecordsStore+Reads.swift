@@ -56,6 +56,7 @@ extension RecordsStore {
             conditions.append(condition("$\(values.count)"))
         }
         if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
+        if let id = filter.id { add(.integer(id)) { "id = \($0)" } }
         if let kind = filter.kind { add(.text(kind.rawValue)) { "type = \($0)" } }
         if let start = filter.start { add(Self.time(start)) { "created_at >= \($0)" } }
         if let end = filter.end { add(Self.time(end)) { "created_at <= \($0)" } }
@@ -391,6 +392,8 @@ extension RecordsStore {
 /// `GET /api/wallet/transactions` filters and paging.
 public struct TransactionFilter: Sendable, Equatable {
     public var userId: String?
+    /// One transaction (`GET /api/wallet/transactions/{id}`).
+    public var id: Int64?
     public var kind: LedgerTransaction.Kind?
     public var start: Int64?
     public var end: Int64?

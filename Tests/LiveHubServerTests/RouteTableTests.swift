@@ -25,7 +25,8 @@ struct RouteTableTests {
         "GET /api/metrics/history key|support,seller,admin",
         "POST /api/metrics/cleanup-sessions key|admin",
         "POST /api/wallet/transactions key|admin",
-        "GET /api/wallet/transactions key|support,admin",
+        "GET /api/wallet/transactions key|support,balance,admin",
+        "GET /api/wallet/transactions/{id} key|support,balance,admin",
         "GET /api/wallet/balance key|support,balance,admin",
         "GET /api/admin/transactions/monitor key|support,admin",
         "POST /api/payments/events key|admin",
@@ -91,7 +92,7 @@ struct RouteTableTests {
         for line in Self.contract {
             let parts = line.split(separator: " ").map(String.init)
             let (method, pattern, access) = (parts[0], parts[1], parts[2])
-            let path = pattern.replacing("{reference}", with: "ref-1").replacing("{token}", with: "tok")
+            let path = pattern.replacing("{reference}", with: "ref-1").replacing("{token}", with: "tok").replacing("{id}", with: "1")
                 .replacing("{provider:paystack|nowpayments|stripe}", with: "stripe")
             let allow = methodsByPath[pattern]!.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }.joined(separator: ", ")
             let wrong = try send("DELETE", path)

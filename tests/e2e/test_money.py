@@ -427,3 +427,27 @@ def test_pipelined_requests_are_answered_in_order(tmp_path):
         assert hub.request("GET", "/api/wallet/balance?user_id=pipe", headers=KEY)[1]["balance"] == 99
     finally:
         hub.stop()
+
+
+def test_a_wallet_user_reads_their_own_history_and_every_pushed_link_resolves(money_hub):
+    hub = money_hub
+    for i in range(2):
+        post_tx(hub, "dora", "3.00", "credit", f"dora-{i}")
+    post_tx(hub, "eve", "1.00", "credit", "eve-0")
+    token = {"Authorization": "Bearer " + hub.token("balance", "dora")}
+    status, mine, _ = hub.request("GET", "/api/wallet/transactions", headers=token)
+    assert status == 200 and [t["reference"] for t in mine] == ["dora-1", "dora-0"]
+    assert hub.request("GET", "/api/wallet/transactions?user_id=dora", headers=token)[0] == 200
+    assert hub.request("GET", "/api/wallet/transactions?user_id=eve", headers=token)[0] == 403
+
+    async def pushed_link():
+        async with websockets.connect(hub.ws + "/ws/balance?token=" + hub.token("balance", "dora")) as ws:
+            await recv_json(ws)
+            await asyncio.to_thread(post_tx, hub, "dora", "1.00", "credit", "dora-2")
+            return (await recv_json(ws))["notification"]["link"]
+    link = asyncio.run(pushed_link())
+    status, one, _ = hub.request("GET", link, headers=token)
+    assert status == 200 and one["reference"] == "dora-2"
+    eves = hub.request("GET", "/api/wallet/transactions?user_id=eve", headers=KEY)[1][0]["id"]
+    assert hub.request("GET", f"/api/wallet/transactions/{eves}", headers=token)[0] == 404, "another user's is not found for her"
+    assert hub.request("GET", f"/api/wallet/transactions/{eves}", headers=KEY)[0] == 200

@@ -31,6 +31,7 @@ enum HubCommand: Sendable {
     static func history(minutes: Int) -> HubCommand { .presence(.history(minutes: minutes)) }
     static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
     static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
+    static func transaction(_ q: TransactionFilter) -> HubCommand { .money(.transaction(q)) }
     static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
     static func monitor(minutes: Int) -> HubCommand { .money(.monitor(minutes: minutes)) }
     static func paymentEvent(_ r: PaymentEventRequest) -> HubCommand { .money(.paymentEvent(r)) }
@@ -65,6 +66,8 @@ enum PresenceCommand: Sendable {
 enum MoneyCall: Sendable {
     case ledger(LedgerRequest)
     case transactions(TransactionFilter)
+    /// One transaction (the filter names its id): 404 when there is none.
+    case transaction(TransactionFilter)
     case balance(userId: String)
     case monitor(minutes: Int)
     case paymentEvent(PaymentEventRequest)

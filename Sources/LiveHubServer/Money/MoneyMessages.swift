@@ -76,7 +76,9 @@ enum MoneyMessages {
         json.field("type", note.type)
         json.field("title", note.title)
         json.field("message", note.message)
-        json.field("link", "/wallet/transactions/\(t.id)")
+        // Where the transaction is read: `GET /api/wallet/transactions/{id}` (the user's own
+        // balance token reads it).
+        json.field("link", "/api/wallet/transactions/\(t.id)")
         json.endObject()
         json.field("timestamp", Timestamp.iso8601(milliseconds: t.createdAt))
         json.endObject()

@@ -26,6 +26,15 @@ struct MoneyRequest {
                 guard case .transactions(let list) = reply else { return Self.failure(reply) }
                 return Self.json(.ok, MoneyMessages.transactions(list))
             }
+        case .transaction(let query):
+            self.command = .transactions(query)
+            answer = { reply in
+                guard case .transactions(let list) = reply else { return Self.failure(reply) }
+                guard let t = list.first else {
+                    return APIError(.notFound, code: "not_found", message: "no such transaction of yours").response
+                }
+                return Self.json(.ok, MoneyMessages.transaction(t))
+            }
         case .balance(let userId):
             self.command = .balance(userId: userId)
             answer = { reply in

@@ -47,8 +47,25 @@ enum RouteTable {
             return r.audited(.ledger(request), request.kind.rawValue, target: request.userId,
                              detail: "\(request.amount) reference \(request.reference)")
         },
-        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
-            .hub(.transactions(try TransactionFilter.parse(r.query)))
+        RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin, .balance]), limitedRead: true) { _, r throws(APIError) in
+            var filter = try TransactionFilter.parse(r.query)
+            // A wallet user reads their own history only.
+            if let token = r.token, token.scope == .balance {
+                guard filter.userId == nil || filter.userId == token.subject else {
+                    throw APIError(.forbidden, code: "wrong_user", message: "a balance token reads its own user's transactions only")
+                }
+                filter.userId = token.subject
+            }
+            return .hub(.transactions(filter))
+        },
+        // One transaction: where a balance push's `link` leads.
+        RouteEntry(.get, "/api/wallet/transactions/{id}", .keyOrToken([.support, .admin, .balance]), limitedRead: true) { _, r throws(APIError) in
+            guard let id = Int64(r.captures[0]), id > 0 else { throw .notFound(r.head.path) }
+            var filter = TransactionFilter()
+            filter.id = id
+            filter.limit = 1
+            if let token = r.token, token.scope == .balance { filter.userId = token.subject }
+            return .hub(.transaction(filter))
         },
         RouteEntry(.get, "/api/wallet/balance", .keyOrToken([.support, .admin, .balance])) { _, r throws(APIError) in
             // A wallet user reads their own balance only.
