@@ -1,32 +1,23 @@
 extension PresenceHub {
     /// How many sessions and recent payment errors name any of `keys` (an erasure's preview).
+    /// The sessions are found through the person index (only theirs are read); the payment
+    /// errors are scanned, being at most `Configuration.recentPaymentErrors`.
     public func count(matching keys: [PersonKey]) -> (sessions: Int, paymentErrors: Int) {
-        var sessions = 0
-        var sessionIds: Set<String> = []
-        table.forEach { session in
-            if keys.contains(where: { $0.matches(sessionId: session.id, userId: session.userId, email: session.email, phone: session.phone) }) {
-                sessions += 1
-                sessionIds.insert(session.id)
-            }
-        }
+        let slots = table.slots(matching: keys)
+        let sessionIds = Set(slots.map { table[$0].id })
         let errors = errors.newestFirst(limit: Int.max, since: nil).filter { Self.belongs($0, to: keys, sessions: sessionIds) }.count
-        return (sessions, errors)
+        return (slots.count, errors)
     }
 
     /// Removes the sessions (live or ended, with their visits) that name any of `keys`, and
     /// the payment errors theirs by contact or recorded in a removed session. Exactly these
     /// keys: what a session claims besides (another user id, say) widens nothing, since
     /// anyone can send a beacon. The counts stay exact: a live session removed leaves them
-    /// as its end would.
+    /// as its end would. Like `count(matching:)`, it reads only the person's sessions; leaving
+    /// the table takes them out of the person index and the checkout funnel too.
     public func erase(_ keys: [PersonKey]) -> PresenceErasure {
         var erased = PresenceErasure()
-        var slots: [Int32] = []
-        table.forEach { session in
-            if keys.contains(where: { $0.matches(sessionId: session.id, userId: session.userId, email: session.email, phone: session.phone) }),
-               let slot = table.slot(of: session.id) {
-                slots.append(slot)
-            }
-        }
+        let slots = table.slots(matching: keys)
         for slot in slots {
             let session = table[slot]
             if session.isActive {

@@ -74,7 +74,7 @@ public final class PresenceHub {
 
     public var sessionCount: Int { table.count }
 
-    /// Every session kept, active and recently ended (funnels read them).
+    /// Every session kept, active and recently ended: a scan (see `sessions(matching:limit:)` and `checkoutFunnel(since:)`).
     public func forEachSession(_ body: (Session) -> Void) {
         table.forEach(body)
     }

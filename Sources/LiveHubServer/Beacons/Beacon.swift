@@ -27,6 +27,11 @@ enum Beacon: Sendable {
     /// Builds a beacon of `kind` from a JSON body; every refusal says which field and why.
     static func parse(kind: BeaconKind, body: JSONValue) throws(APIError) -> Beacon {
         let fields = try BodyFields(body, errorCode: "invalid_beacon")
+        // A field this beacon does not have is refused, named: a typo or a field the hub
+        // does not keep would otherwise vanish while the beacon is answered 200.
+        if case .object(let members) = body, let unknown = members.first(where: { !fieldNames(of: kind).contains($0.0) }) {
+            throw invalid("\(unknown.0) is not a field of this beacon (its fields: \(fieldNames(of: kind).subtracting(["type"]).sorted().joined(separator: ", ")))")
+        }
         switch kind {
         case .sessionStart:
             let id = try fields.text("session_id", max: 128) ?? newSessionID()
@@ -52,6 +57,20 @@ enum Beacon: Sendable {
             return .heartbeat(session: try fields.session())
         case .sessionEnd:
             return .sessionEnd(session: try fields.session())
+        }
+    }
+
+    /// Each beacon's fields (README "Beacon fields"); `type` names the beacon on `/ws/track`.
+    static func fieldNames(of kind: BeaconKind) -> Set<String> {
+        let common: Set<String> = ["type", "session_id"]
+        switch kind {
+        case .sessionStart: return common.union(["user_id", "email", "phone"])
+        case .pageVisit: return common.union(["page_type", "page_identifier", "page_url"])
+        case .checkoutStart: return common.union(["checkout_items", "total_amount", "payment_method"])
+        case .paymentStart: return common.union(["payment_method", "amount"])
+        case .paymentError: return common.union(["error_code", "error_message", "error_details", "email", "phone"])
+        case .paymentSuccess: return common.union(["reference", "amount"])
+        case .heartbeat, .sessionEnd: return common
         }
     }
 

@@ -40,20 +40,10 @@ extension HubService {
         }
     }
 
+    /// The checkout funnel as the hub counts it while sessions move (`PresenceHub.checkoutFunnel`),
+    /// from the start of `since`'s minute: no session is read.
     func checkoutFunnel(since: Int64) -> [Int] {
-        var checkout = Array(repeating: 0, count: Funnels.checkout.count)
-        hub.forEachSession { session in
-            guard session.startedAt >= since else { return }
-            checkout[0] += 1
-            guard session.visits.contains(where: \.pageType.showsProducts) || session.checkoutStatus != nil else { return }
-            checkout[1] += 1
-            guard let status = session.checkoutStatus else { return }
-            checkout[2] += 1
-            guard status != .started else { return }
-            checkout[3] += 1
-            if status == .completed { checkout[4] += 1 }
-        }
-        return checkout
+        hub.checkoutFunnel(since: since)
     }
 
     static func funnelsAnswer(_ reply: MoneyReply, since: Int64, checkout: [Int]) -> HTTPResponse {

@@ -92,10 +92,8 @@ extension HubService {
     }
 
     /// The person's sessions this node keeps, newest first, at most `sessionsAnswered`.
+    /// Read through the person index: only their sessions are touched, however many there are.
     func sessions(of person: PersonKey) -> ArraySlice<Session> {
-        var found: [Session] = []
-        hub.forEachSession { if person.matches(sessionId: $0.id, userId: $0.userId, email: $0.email, phone: $0.phone) { found.append($0) } }
-        found.sort { $0.startedAt > $1.startedAt }
-        return found.prefix(Self.sessionsAnswered)
+        hub.sessions(matching: [person], limit: Self.sessionsAnswered)[...]
     }
 }

@@ -148,7 +148,8 @@ final class HubService {
                 let response = apply(command)
                 if token != 0 { replies.append((token, response)) }
             case .funnels(let window):
-                forwardFunnels(since: clock.nowMilliseconds - window, token: token, to: origin)
+                // From the start of a minute: the checkout funnel counts sessions by the minute they started.
+                forwardFunnels(since: (clock.nowMilliseconds - window) / 60_000 * 60_000, token: token, to: origin)
             case .erasePreview(let key):
                 previewErasure(key, token: token, to: origin)
             case .erase(let call):
