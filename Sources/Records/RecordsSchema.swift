@@ -198,16 +198,20 @@ public enum RecordsSchema {
     }
 
     /// Migration 9: one key per email (`EmailKey`: Unicode lowercase, NFC) beside each
-    /// address as written, which lookups and erasures compare (filled for older rows at start).
+    /// address as written, which lookups and erasures compare (filled for older rows at start);
+    /// the case-blind indexes on the addresses go (nothing reads by them now, and every write
+    /// paid for them).
     static let emailKeys = """
         ALTER TABLE payments ADD COLUMN email_key TEXT;
         ALTER TABLE payment_events ADD COLUMN email_key TEXT;
         ALTER TABLE activity ADD COLUMN email_key TEXT;
         ALTER TABLE payment_errors ADD COLUMN email_key TEXT;
         CREATE INDEX payments_by_email_key ON payments (email_key);
-        CREATE INDEX payment_events_by_email_key ON payment_events (email_key);
         CREATE INDEX activity_by_email_key ON activity (email_key, created_at);
-        CREATE INDEX payment_errors_by_email_key ON payment_errors (email_key)
+        CREATE INDEX payment_errors_by_email_key ON payment_errors (email_key);
+        DROP INDEX payments_by_email;
+        DROP INDEX activity_by_email;
+        DROP INDEX payment_errors_by_email
         """
 
     public static func migrations(_ dialect: SQLDialect) -> [String] {
