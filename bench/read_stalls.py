@@ -3,7 +3,7 @@ readers ask for every session's funnel or one person's sessions, and the ledger 
 latency while many readers ask for payment stats and the webhook log.
 
 usage: bench/read_stalls.py BINARY [--sessions 1000000] [--payments 1000000] [--seconds 15]
-                            [--part presence|money|both] [--one-credential]
+                            [--part presence|money|ingest|both] [--one-credential]
 
 presence: the hub (two loops, the machine's two cores) is filled with --sessions sessions
   (each with an email, a phone and a user id), then for --seconds: 30 threads ask
@@ -16,6 +16,7 @@ money: the hub is given --payments payments (pipelined payment events), then for
   every 10 ms and times each.
 Each reader thread has a token of its own (the worst case: no read limit holds them),
 or with --one-credential all share one (the per-credential read limits apply).
+ingest: only the --payments pipelined payment events, per second (what the write path costs).
 Printed: max and p99 of each probe, reads answered and refused (429/503)."""
 import argparse
 import asyncio
@@ -240,6 +241,15 @@ def money(binary, port, args):
     print(summary("money healthz", results["healthz"]))
 
 
+def ingest(binary, port, args):
+    """Payment event ingest alone: --payments pipelined events, per second."""
+    events = [post("/api/payments/events", {"reference": f"pay-{i}", "provider": "paystack", "stage": "initialized" if i % 3 else "completed",
+                                            "amount": "10.00", "email": f"m{i % 5000}@shop.test"}, "bench") for i in range(args.payments)]
+    started = time.time()
+    pipelined(port, events)
+    print(f"ingest: {args.payments} payment events, {args.payments / (time.time() - started):.0f}/s")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -263,7 +273,7 @@ def main():
                     break
                 except OSError:
                     time.sleep(0.1)
-            (presence if part == "presence" else money)(args.binary, port, args)
+            {"presence": presence, "money": money, "ingest": ingest}[part](args.binary, port, args)
         finally:
             hub.terminate()
             hub.wait(timeout=60)
