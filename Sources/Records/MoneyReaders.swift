@@ -32,11 +32,16 @@ public final class MoneyReaders: Sendable {
     public init(database: RecordsDatabase, clock: any WallClock & Sendable, configuration: Configuration) throws(RecordsFailure) {
         var readers: [Reader] = []
         for i in 0..<max(1, configuration.readers) {
-            let store = try database.open()
-            if let sqlite = store.db as? SQLiteDatabase {
-                sqlite.enforceDeadline()
-            } else {
-                try store.db.execute("SET statement_timeout = \(configuration.deadline)")
+            let store: RecordsStore
+            switch database {
+            case .sqlite:
+                store = try database.open()
+                (store.db as? SQLiteDatabase)?.enforceDeadline()
+            case .postgres(let url):
+                // The deadline as a connection option, so a connection made anew after the
+                // database restarted keeps it (libpq's `options`: `-c statement_timeout=MS`).
+                let separator = url.contains("?") ? "&" : "?"
+                store = try RecordsDatabase.postgres(url: url + separator + "options=-c%20statement_timeout%3D\(configuration.deadline)").open()
             }
             readers.append(Reader(queue: DispatchQueue(label: "livehub.reader.\(i)"), store: UncheckedBox(store)))
         }
@@ -74,12 +79,21 @@ public final class MoneyReaders: Sendable {
         let sqlite = store.db as? SQLiteDatabase
         sqlite?.deadline.at = monotonicNanoseconds() + UInt64(configuration.deadline) * 1_000_000
         defer { sqlite?.deadline.at = 0 }
+        func cancelled(_ error: RecordsFailure) -> Bool {
+            let text = error.description.lowercased()
+            return text.contains("interrupt") || text.contains("statement timeout") || text.contains("canceling statement")
+        }
         do {
             return try store.answer(read, now: clock.nowMilliseconds) ?? .unavailable("not a plain read")
         } catch {
-            let text = error.description.lowercased()
-            if text.contains("interrupt") || text.contains("statement timeout") || text.contains("canceling statement") { return .cancelled }
-            return .unavailable(error.description)
+            if cancelled(error) { return .cancelled }
+            // The first statement on a connection the database dropped (it restarted) fails
+            // and the next connects anew: a read changes nothing, so it is tried once more.
+            do {
+                return try store.answer(read, now: clock.nowMilliseconds) ?? .unavailable("not a plain read")
+            } catch {
+                return cancelled(error) ? .cancelled : .unavailable(error.description)
+            }
         }
     }
 }
