@@ -27,6 +27,12 @@
     $("tile-payment").textContent = m.payment;
     $("tile-payment-errors").textContent = m.payment_errors;
     $("tile-total").textContent = m.total_active;
+    // Every page type a shop sends shows somewhere: those without a tile or a list of their
+    // own (product pages, a thank-you page, the shop's own names) are "other pages".
+    const placed = new Set(["homepage", "checkout", "payment", "payment_error", "category", "offer"]);
+    const others = Object.entries(m.pages || {}).filter(([name]) => !placed.has(name)).sort((a, b) => b[1] - a[1]);
+    $("tile-other").textContent = others.reduce((sum, [, count]) => sum + count, 0);
+    $("tile-other-hint").textContent = others.slice(0, 3).map(([name, count]) => name + " " + count).join(", ");
     bars($("list-categories"), m.categories);
     bars($("list-offers"), m.offers);
     lastTotal = m.total_active;

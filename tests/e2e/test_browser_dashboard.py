@@ -101,6 +101,18 @@ def test_dashboard_follows_the_store(store_hub, browser):
     dashboard_shows("the alert", lambda: "Large deduction" in browser.find_element(By.ID, "alerts").text
                     and "Negative balance" in browser.find_element(By.ID, "alerts").text)
 
+    # A shop's own page names: "home" is the homepage, the rest are "other pages"; no live
+    # session is in no tile.
+    def beacon(path, body):
+        request = urllib.request.Request(store_hub["base"] + "/api/metrics/" + path, method="POST", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=5).status == 200
+    for sid, page in (("own-1", "home"), ("own-2", "product"), ("own-3", "thank-you")):
+        beacon("session/start", {"session_id": sid})
+        beacon("track/page-visit", {"session_id": sid, "page_type": page})
+    dashboard_shows("the shop's own page names", lambda: tile(browser, "homepage") == "1" and tile(browser, "other") == "2"
+                    and "thank-you" in browser.find_element(By.ID, "tile-other-hint").text)
+
     ARTIFACTS.mkdir(exist_ok=True)
     browser.switch_to.window(dashboard)
     time.sleep(0.3)

@@ -38,7 +38,7 @@ enum Beacon: Sendable {
             return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
                                  email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
         case .pageVisit:
-            return .pageVisit(session: try fields.session(), pageType: PageType(rawValue: try fields.required("page_type", max: 64)),
+            return .pageVisit(session: try fields.session(), pageType: PageType(shopName: try fields.required("page_type", max: 64)),
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
         case .checkoutStart:
             let session = try fields.session()
