@@ -5,7 +5,9 @@ import Records
 /// database connection: a password check takes a few hundred milliseconds of scrypt, which
 /// no loop and not the money writer may spend).
 enum AccountCall: Sendable {
-    case signIn(name: String, password: String, client: String?)
+    /// `client`: the address as kept (`--ip-privacy`) for the audit log; `throttleKey`: the
+    /// whole address's bucket, which failed sign-ins are counted by.
+    case signIn(name: String, password: String, client: String?, throttleKey: UInt64)
     case redeem(code: String, client: String?)
     case signOut(ConsoleSession, client: String?)
     /// `POST /api/console/links`: a one-time sign-in URL for an operator (made if new).

@@ -88,8 +88,8 @@ final class ConsoleAccounts: @unchecked Sendable {
 
     private func answer(_ call: AccountCall, store: RecordsStore, now: Int64) throws -> HTTPResponse {
         switch call {
-        case .signIn(let name, let password, let client):
-            return try signIn(name: name, password: password, client: client, store: store, now: now)
+        case .signIn(let name, let password, let client, let throttleKey):
+            return try signIn(name: name, password: password, client: client, throttleKey: throttleKey, store: store, now: now)
         case .redeem(let code, let client):
             guard let (name, roleName) = try store.takeSigninCode(hash: Self.codeHash(code, secret: secret), now: now),
                   let role = AccessToken.Scope(rawValue: roleName),
@@ -140,8 +140,10 @@ final class ConsoleAccounts: @unchecked Sendable {
         }
     }
 
-    private func signIn(name: String, password: String, client: String?, store: RecordsStore, now: Int64) throws -> HTTPResponse {
-        let addressKey = "address " + (client ?? "unknown"), nameKey = "name " + name
+    private func signIn(name: String, password: String, client: String?, throttleKey: UInt64, store: RecordsStore, now: Int64) throws -> HTTPResponse {
+        // By the whole address, whatever `--ip-privacy` keeps of it (with none kept, one
+        // bucket for everyone would let one client lock every other out).
+        let addressKey = "address \(throttleKey)", nameKey = "name " + name
         if let wait = throttle.wait(addressKey, now: now) ?? throttle.wait(nameKey, now: now) {
             var error = APIError(.tooManyRequests, code: "too_many_attempts", message: "too many failed sign-ins; try again in \(wait) s")
             error.headers.add(name: "Retry-After", value: String(wait))

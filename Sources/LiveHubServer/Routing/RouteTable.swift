@@ -161,7 +161,7 @@ enum RouteTable {
             }
             let name = try fields.required("name", max: 128)
             let password = try fields.required("password", max: PasswordHash.maximumLength)
-            return .hub(.accounts(.signIn(name: name, password: password, client: r.client.keptIP)))
+            return .hub(.accounts(.signIn(name: name, password: password, client: r.client.keptIP, throttleKey: r.rateKey)))
         },
         RouteEntry(.get, "/api/console/session", .session) { router, r throws(APIError) in
             .respond(AccountAnswers.json(.ok, AccountAnswers.session(r.session!, secret: router.configuration.secret)))
