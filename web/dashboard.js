@@ -128,14 +128,63 @@
     const m = ua.match(/(Firefox|Edg|Chrome|Safari)\/[\d.]+/);
     return m ? m[0].replace("Edg", "Edge") : ua.slice(0, 40);
   }
+  // A row opens onto its details (error_details key by key, the kept IP, the browser, the
+  // session), all as text. Which rows are open is kept by session and time, so the live
+  // refresh of the list, which rebuilds it, leaves them open (and the focused button focused).
+  const expanded = new Set();
+  const errorKey = (e) => e.session_id + "\n" + e.occurred_at;
+  function detailText(v) {
+    if (v == null) return "—";
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+  function detailEntries(e) {
+    const d = e.error_details, entries = [];
+    if (d && typeof d === "object" && !Array.isArray(d)) {
+      for (const [k, v] of Object.entries(d)) entries.push([k, detailText(v)]);
+    } else if (d != null) entries.push(["details", detailText(d)]);
+    if (!entries.length) entries.push(["details", "none sent"]);
+    return entries;
+  }
+  function detailsPanel(e, id) {
+    const list = (rows) => el("dl", {}, rows.map(([k, v]) => el("div", {}, el("dt", {}, k), el("dd", {}, v))));
+    return el("div", { class: "error-details", id: id + "-panel" },
+      el("section", { class: "sent" }, el("h3", {}, "Sent by the store"), list(detailEntries(e))),
+      el("section", { class: "client" }, el("h3", {}, "Client"), list([
+        ["IP (as kept)", e.ip || "not kept"], ["User agent", e.user_agent || "—"], ["Session", e.session_id || "—"]])));
+  }
+  let renders = 0;
   function showErrors() {
-    const body = C.clear(document.querySelector("#errors tbody"));
-    for (const e of errors.slice(0, 100)) {
-      body.append(el("tr", {}, el("td", {}, C.time(e.occurred_at)), el("td", {}, [e.email, e.phone].filter(Boolean).join(" · ")),
-        el("td", {}, itemsText(e.checkout_items)), el("td", { class: "num" }, C.money(e.total_amount)), el("td", {}, e.payment_method || ""),
-        el("td", { class: "code" }, e.error_code), el("td", {}, e.error_message), el("td", {}, browser(e.user_agent))));
-    }
-    if (!errors.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, "no payment errors")));
+    const body = document.querySelector("#errors tbody");
+    const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    C.clear(body);
+    renders++;
+    errors.slice(0, 100).forEach((e, i) => {
+      const key = errorKey(e), open = expanded.has(key), id = "error-" + renders + "-" + i;
+      const details = el("tr", { class: "details-row", id, hidden: !open }, el("td", { colspan: 9 }, detailsPanel(e, id)));
+      const toggle = el("button", { type: "button", class: "quiet toggle", "aria-expanded": String(open), "aria-controls": id,
+        "aria-label": "Details of " + e.error_code + " at " + C.time(e.occurred_at) }, "Details");
+      toggle.dataset.key = key;
+      toggle.addEventListener("click", () => {
+        const now = !expanded.has(key);
+        if (now) expanded.add(key); else expanded.delete(key);
+        toggle.setAttribute("aria-expanded", String(now));
+        details.hidden = !now;
+        row.classList.toggle("open", now);
+      });
+      const row = el("tr", { class: "error-row" + (open ? " open" : "") },
+        el("td", { class: "toggle-cell" }, toggle),
+        el("td", { class: "time", "data-label": "Time" }, C.time(e.occurred_at)),
+        el("td", { class: "customer", "data-label": "Customer" }, [e.email, e.phone].filter(Boolean).join(" · ")),
+        el("td", { class: "items", "data-label": "Items" }, itemsText(e.checkout_items)),
+        el("td", { class: "num amount", "data-label": "Amount" }, C.money(e.total_amount)),
+        el("td", { class: "method", "data-label": "Method" }, e.payment_method || ""),
+        el("td", { class: "code", "data-label": "Code" }, e.error_code),
+        el("td", { class: "message", "data-label": "Message" }, e.error_message),
+        el("td", { class: "browser", "data-label": "Browser" }, browser(e.user_agent)));
+      body.append(row, details);
+      if (focused === key) toggle.focus();
+    });
+    if (!errors.length) body.append(el("tr", {}, el("td", { colspan: 9, class: "empty" }, "no payment errors")));
     $("errors-count").textContent = errors.length ? "(" + errors.length + ")" : "";
   }
 
