@@ -347,6 +347,9 @@ extension RecordsStore {
             """, [Self.time(webhookPayloadsFrom), Self.time(webhookPayloadsBefore)])
         try db.query("DELETE FROM alerts WHERE created_at < $1 AND (delivery_status IS NULL OR delivery_status != 'pending')",
                      [Self.time(alertsBefore)])
+        // The audit log is kept as long as alerts (README "Security"): failed sign-ins from
+        // anyone write to it, so it must not grow for good.
+        try pruneAudit(before: alertsBefore)
     }
 }
 

@@ -61,3 +61,16 @@ struct MoneyReadersTests {
         guard case .busy = answered.withLock({ $0 }).first else { Issue.record("not busy"); return }
     }
 }
+
+@Suite("Accounts' records")
+struct AccountRecordsTests {
+    @Test func theAuditLogIsKeptAsLongAsAlertsAndNoLonger() throws {
+        var template = Array("/tmp/livehub-audit-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let store = try RecordsStore(path: dir + "/livehub.db")
+        try store.appendAudit(AuditEntry(at: 1_000, actor: "anonymous", action: "sign_in_failed"))
+        try store.appendAudit(AuditEntry(at: 5_000, actor: "alice", action: "sign_in"))
+        try store.applyRetention(paymentErrorsBefore: 0, webhookPayloadsFrom: 0, before: 0, alertsBefore: 2_000)
+        #expect(try store.audit(before: nil, limit: 10).map(\.action) == ["sign_in"])
+    }
+}

@@ -287,3 +287,12 @@ def test_ten_wrong_passwords_lock_the_account_out_for_that_client(hub):
     status, body, headers = post_login_from(hub, "127.77.0.1", {"name": "alice", "password": PASSWORD})
     assert status == 429 and int(headers["Retry-After"]) > 0, "the right password is refused too during the lockout"
     assert not session_cookie(headers.get_all("Set-Cookie"))
+
+
+def test_guessing_sign_in_codes_is_throttled_like_passwords(hub):
+    # Each failed code writes the audit log: from one address, 10 in 15 minutes, then 429.
+    for attempt in range(10):
+        status, body, _ = post_login_from(hub, "127.78.0.1", {"code": f"guess-{attempt}"})
+        assert status == 401 and body["error"]["code"] == "invalid_code", (attempt, status, body)
+    status, body, headers = post_login_from(hub, "127.78.0.1", {"code": "guess-again"})
+    assert status == 429 and int(headers["Retry-After"]) > 0, (status, body)

@@ -8,7 +8,7 @@ enum AccountCall: Sendable {
     /// `client`: the address as kept (`--ip-privacy`) for the audit log; `throttleKey`: the
     /// whole address's bucket, which failed sign-ins are counted by.
     case signIn(name: String, password: String, client: String?, throttleKey: UInt64)
-    case redeem(code: String, client: String?)
+    case redeem(code: String, client: String?, throttleKey: UInt64)
     case signOut(ConsoleSession, client: String?)
     /// `POST /api/console/links`: a one-time sign-in URL for an operator (made if new).
     /// `base`: the hub's address as the caller reached it (`http://host:port`).

@@ -90,10 +90,14 @@ final class ConsoleAccounts: @unchecked Sendable {
         switch call {
         case .signIn(let name, let password, let client, let throttleKey):
             return try signIn(name: name, password: password, client: client, throttleKey: throttleKey, store: store, now: now)
-        case .redeem(let code, let client):
+        case .redeem(let code, let client, let throttleKey):
+            // Codes are throttled like passwords: every failure writes the audit log.
+            let addressKey = "address \(throttleKey)"
+            if let wait = throttle.wait(addressKey, now: now) { throw Self.tooMany(wait) }
             guard let (name, roleName) = try store.takeSigninCode(hash: Self.codeHash(code, secret: secret), now: now),
                   let role = AccessToken.Scope(rawValue: roleName),
                   let op = try store.operatorNamed(name), !op.disabled else {
+                throttle.failed(addressKey, now: now)
                 try store.appendAudit(AuditEntry(at: now * 1000, actor: "anonymous", action: "sign_in_failed", target: nil, address: client,
                                                  detail: "a one-time code that is unknown, used or expired"))
                 throw APIError(.unauthorized, code: "invalid_code", message: "this sign-in link is unknown, used or expired")
@@ -144,11 +148,7 @@ final class ConsoleAccounts: @unchecked Sendable {
         // By the whole address, whatever `--ip-privacy` keeps of it (with none kept, one
         // bucket for everyone would let one client lock every other out).
         let addressKey = "address \(throttleKey)", nameKey = "name " + name
-        if let wait = throttle.wait(addressKey, now: now) ?? throttle.wait(nameKey, now: now) {
-            var error = APIError(.tooManyRequests, code: "too_many_attempts", message: "too many failed sign-ins; try again in \(wait) s")
-            error.headers.add(name: "Retry-After", value: String(wait))
-            throw error
-        }
+        if let wait = throttle.wait(addressKey, now: now) ?? throttle.wait(nameKey, now: now) { throw Self.tooMany(wait) }
         let op = try store.operatorNamed(name)
         // The same work whether or not the account exists (no telling names by time).
         let matches = PasswordHash.verify(password, against: op?.passwordHash ?? PasswordHash.decoy)
@@ -169,6 +169,12 @@ final class ConsoleAccounts: @unchecked Sendable {
         var response = AccountAnswers.json(.ok, AccountAnswers.session(session, secret: secret))
         response.headers.add(name: "Set-Cookie", value: AccountAnswers.cookie(session, secret: secret, secure: secureCookie))
         return response
+    }
+
+    static func tooMany(_ wait: Int64) -> APIError {
+        var error = APIError(.tooManyRequests, code: "too_many_attempts", message: "too many failed sign-ins; try again in \(wait) s")
+        error.headers.add(name: "Retry-After", value: String(wait))
+        return error
     }
 
     static func newCode() -> String { HMAC.hex(HMAC.randomBytes(24)) }

@@ -157,7 +157,7 @@ enum RouteTable {
             try router.requireSameOrigin(r.head)
             let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_sign_in")
             if let code = try fields.text("code", max: 128) {
-                return .hub(.accounts(.redeem(code: code, client: r.client.keptIP)))
+                return .hub(.accounts(.redeem(code: code, client: r.client.keptIP, throttleKey: r.rateKey)))
             }
             let name = try fields.required("name", max: 128)
             let password = try fields.required("password", max: PasswordHash.maximumLength)
