@@ -7,6 +7,8 @@ public struct Alert: Sendable, Equatable {
         case negativeBalance = "negative_balance"
         case paymentGap = "payment_gap"
         case unmatchedPayment = "unmatched_payment"
+        /// The provider confirmed another amount or currency than the shop's payment.
+        case amountMismatch = "amount_mismatch"
         case paymentErrorSpike = "payment_error_spike"
         /// Good news, sent only when switched on: a payment confirmed and credited.
         case paymentCredited = "payment_credited"
@@ -18,7 +20,7 @@ public struct Alert: Sendable, Equatable {
             switch self {
             case .paymentCredited: return .good
             case .webhookFailed, .highVelocity, .paymentErrorSpike: return .warning
-            case .largeDeduction, .negativeBalance, .paymentGap, .unmatchedPayment: return .critical
+            case .largeDeduction, .negativeBalance, .paymentGap, .unmatchedPayment, .amountMismatch: return .critical
             }
         }
     }
@@ -125,9 +127,25 @@ public final class AlertRules {
          payment.userId, payment.reference)
     }
 
-    /// "15.00 NGN": the amount with two places (Money's text) and the currency when known.
+    public func amountMismatch(_ payment: Payment) -> Draft {
+        let theirs = Self.amount(payment.providerAmount, payment.providerCurrency) ?? "an amount it did not give"
+        let ours = Self.amount(payment.amount, payment.currency) ?? "no amount"
+        let what = payment.partial ? "says only part of the price was paid (\(theirs))" : "confirmed \(theirs)"
+        return (.amountMismatch, "Payment amount differs",
+                "\(payment.provider) \(what) for payment \(payment.reference), initialized at \(ours)\(payment.email.map { " (\($0))" } ?? ""). It is not credited until someone checks it.",
+                payment.userId, payment.reference)
+    }
+
+    /// "15.00 NGN", "1000 JPY": the amount with its currency's places, and the code when known.
     static func amount(_ payment: Payment) -> String? {
-        payment.amount.map { "\($0)\(payment.currency.map { " \($0)" } ?? "")" }
+        let shown = payment.shownAmount
+        return amount(shown.amount, shown.currency)
+    }
+
+    public static func amount(_ amount: Money?, _ code: String?) -> String? {
+        guard let amount else { return nil }
+        guard let code else { return amount.description }
+        return (Currency(code: code).map { $0.text(amount) } ?? amount.description) + " " + code
     }
 
     public func credited(_ payment: Payment) -> Draft? {

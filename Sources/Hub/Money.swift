@@ -1,5 +1,7 @@
-/// An amount of money as integer minor units (cents): exact, never a float. Text in and
-/// out is a plain decimal with at most two fraction digits ("12.5", "0.07", "1200").
+/// An amount of money as integer minor units: exact, never a float. Text in and out is a
+/// plain decimal with at most two fraction digits ("12.5", "0.07", "1200"): the ledger's
+/// credits and the cents of most currencies; a payment's amount is read and written with its
+/// currency's exponent instead (`Currency`: JPY 0, KWD 3).
 public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var minorUnits: Int64
 
@@ -13,7 +15,11 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses a decimal. Refuses exponents, more than two fraction digits (they would be
     /// rounded, and money is not rounded silently), and absurd sizes.
-    public init?(decimal text: String) {
+    public init?(decimal text: String) { self.init(decimal: text, fractionDigits: 2) }
+
+    /// The same with `fractionDigits` places in a minor unit (0 to 4).
+    public init?(decimal text: String, fractionDigits places: Int) {
+        guard (0...4).contains(places) else { return nil }
         var bytes = Substring(text).utf8[...]
         var negative = false
         if bytes.first == UInt8(ascii: "-") {
@@ -35,8 +41,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
             let digit = Int64(byte - 0x30)
             if seenDot {
                 fractionDigits += 1
-                // Trailing zeros beyond cents are harmless ("1.500"); other digits are not.
-                if fractionDigits > 2 {
+                // Trailing zeros beyond the minor unit are harmless ("1.500"); other digits are not.
+                if fractionDigits > places {
                     guard digit == 0 else { return nil }
                     continue
                 }
@@ -48,16 +54,25 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
         }
         guard wholeDigits + fractionDigits > 0, !(seenDot && fractionDigits == 0 && wholeDigits == 0) else { return nil }
-        if fractionDigits == 1 { fraction *= 10 }
-        let units = whole * 100 + fraction
+        var scale: Int64 = 1
+        for _ in 0..<places { scale *= 10 }
+        for _ in min(fractionDigits, places)..<places { fraction *= 10 }
+        let units = whole * scale + fraction
         minorUnits = negative ? -units : units
     }
 
     /// "12.50", "-0.07".
-    public var description: String {
+    public var description: String { text(fractionDigits: 2) }
+
+    /// With `places` digits after the point: 500000 → "5000.00" (2), "500000" (0), "500.000" (3).
+    public func text(fractionDigits places: Int) -> String {
         let magnitude = minorUnits.magnitude
-        let cents = magnitude % 100
-        return (minorUnits < 0 ? "-" : "") + "\(magnitude / 100)." + (cents < 10 ? "0" : "") + "\(cents)"
+        var scale: UInt64 = 1
+        for _ in 0..<max(0, places) { scale *= 10 }
+        let sign = minorUnits < 0 ? "-" : ""
+        guard places > 0 else { return sign + "\(magnitude)" }
+        let fraction = String(magnitude % scale)
+        return sign + "\(magnitude / scale)." + String(repeating: "0", count: places - fraction.count) + fraction
     }
 
     public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }

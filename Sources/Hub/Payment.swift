@@ -46,6 +46,17 @@ public struct Payment: Sendable, Equatable {
     /// Since when a provider has confirmed money for this reference that no payment of
     /// ours was initialized with (nil: matched, or resolved).
     public var unmatchedSince: Int64?
+    /// What the provider said was paid, in its currency's minor units, when it said.
+    public var providerAmount: Money?
+    public var providerCurrency: String?
+    /// The provider's own id for it (M-Pesa receipt, Paystack transaction id, Stripe
+    /// payment intent, NOWPayments payment id): what support finds in the provider's dashboard.
+    public var providerReference: String?
+    /// Since when the provider's amount or currency differs from the shop's (nil: they
+    /// agree, one is unknown, or resolved by hand). Never credited by the hub on its own.
+    public var mismatchSince: Int64?
+    /// The provider says the customer paid less than the price (NOWPayments `partially_paid`).
+    public var partial = false
 
     public struct Resolution: Sendable, Equatable {
         public var at: Int64
@@ -63,10 +74,26 @@ public struct Payment: Sendable, Equatable {
     public var resolvedAt: Int64? { resolutions.last?.at }
     public var isGap: Bool { gapSince != nil }
     public var isUnmatched: Bool { unmatchedSince != nil }
+    public var isMismatched: Bool { mismatchSince != nil }
 
-    /// What support must look at, if anything: money not credited, or money we cannot place.
-    public enum Problem: String, Sendable {
+    /// What support must look at, if anything: money not credited, money we cannot place,
+    /// or money the provider counts differently from the shop.
+    public enum Problem: String, Sendable, CaseIterable {
         case gap, unmatched
+        case amountMismatch = "amount_mismatch"
+    }
+
+    /// Where a payment is, in the one vocabulary lists, filters, stats and pages use: its
+    /// furthest stage, or `resolved` when a person closed it without a credit.
+    public enum State: String, Sendable, CaseIterable {
+        case initialized, completed
+        case webhookReceived = "webhook_received"
+        case credited, failed, resolved
+    }
+
+    public var state: State {
+        if status != .credited && !resolutions.isEmpty { return .resolved }
+        return State(rawValue: status.rawValue) ?? .initialized
     }
 
     /// A payment as its first report creates it.
@@ -86,8 +113,15 @@ public struct Payment: Sendable, Equatable {
     /// furthest stage wins, and `failed` ends a payment unless it was credited (the money
     /// is in the user's balance whatever the provider says after).
     public mutating func record(_ e: PaymentEvent) {
-        amount = amount ?? e.amount
-        currency = currency ?? e.currency
+        if e.fromProvider {
+            providerAmount = e.amount ?? providerAmount
+            providerCurrency = e.currency ?? providerCurrency
+            providerReference = providerReference ?? e.providerReference
+            if e.partial { partial = true }
+        } else {
+            amount = amount ?? e.amount
+            currency = currency ?? e.currency
+        }
         userId = userId ?? e.userId
         email = email ?? e.email
         phone = phone ?? e.phone
@@ -106,7 +140,17 @@ public struct Payment: Sendable, Equatable {
             if status != .failed && status != .credited && e.stage > status { status = e.stage }
         }
         if e.stage.confirms && confirmedAt == nil { confirmedAt = e.receivedAt }
+        if mismatchSince == nil, resolutions.isEmpty, status != .credited, disagreesWithProvider { mismatchSince = e.receivedAt }
         if !awaitsCredit { gapSince = nil }
+    }
+
+    /// The provider's word against the shop's: a partial payment, another currency, or
+    /// another amount. Nothing to compare while either side has not said.
+    public var disagreesWithProvider: Bool {
+        if partial { return true }
+        if let theirs = providerCurrency, let ours = currency, theirs != ours { return true }
+        if let theirs = providerAmount, let ours = amount, theirs != ours { return true }
+        return false
     }
 
     /// Resolved by hand: no longer a gap or unmatched, the note kept in the trail.
@@ -114,13 +158,20 @@ public struct Payment: Sendable, Equatable {
         resolutions.append(Resolution(at: at, by: by ?? "unknown", note: note))
         gapSince = nil
         unmatchedSince = nil
+        mismatchSince = nil
         updatedAt = at
     }
 
-    public var problem: Problem? { isUnmatched ? .unmatched : isGap ? .gap : nil }
-    /// Confirmed, not credited, not failed, not resolved by hand: a gap once the grace passes.
+    public var problem: Problem? { isUnmatched ? .unmatched : isMismatched ? .amountMismatch : isGap ? .gap : nil }
+    /// Confirmed, not credited, not failed, not resolved by hand, and the provider's amount
+    /// is the shop's: a gap once the grace passes.
     public var awaitsCredit: Bool {
-        confirmedAt != nil && status != .credited && status != .failed && resolvedAt == nil
+        confirmedAt != nil && status != .credited && status != .failed && resolvedAt == nil && !isMismatched
+    }
+
+    /// The amount and currency to show: the shop's, or the provider's when the shop never said.
+    public var shownAmount: (amount: Money?, currency: String?) {
+        amount != nil ? (amount, currency) : (providerAmount, providerCurrency ?? currency)
     }
 }
 
@@ -137,6 +188,11 @@ public struct PaymentEvent: Sendable, Equatable {
     public var plan: String?
     public var errorMessage: String?
     public var receivedAt: Int64
+    /// Said by the provider (a verified webhook), not by the shop: its amount is compared
+    /// with the shop's, never taken for it.
+    public var fromProvider = false
+    public var providerReference: String?
+    public var partial = false
 
     public init(reference: String, provider: String, stage: Payment.Stage, amount: Money? = nil, currency: String? = nil,
                 userId: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil,

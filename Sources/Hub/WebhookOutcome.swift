@@ -9,9 +9,14 @@ public struct WebhookOutcome: Sendable, Equatable {
     public var errorMessage: String?
     /// Identifies the notification, so a second delivery of it changes nothing.
     public var deliveryKey: String
+    /// The provider's own id for the payment (M-Pesa receipt, Paystack transaction id,
+    /// Stripe payment intent, NOWPayments payment id).
+    public var providerReference: String?
+    /// The customer paid less than the price (NOWPayments `partially_paid`).
+    public var partial = false
 
     public init(reference: String, stage: Payment.Stage?, amount: Money? = nil, currency: String? = nil, email: String? = nil,
-                errorMessage: String? = nil, deliveryKey: String) {
+                errorMessage: String? = nil, deliveryKey: String, providerReference: String? = nil) {
         self.reference = reference
         self.stage = stage
         self.amount = amount
@@ -19,5 +24,6 @@ public struct WebhookOutcome: Sendable, Equatable {
         self.email = email
         self.errorMessage = errorMessage
         self.deliveryKey = deliveryKey
+        self.providerReference = providerReference
     }
 }

@@ -56,6 +56,12 @@ public struct ServerConfiguration: Sendable {
 
     /// A payment the provider confirmed but that is not credited this long after is a gap.
     public var gapGrace: Duration = .seconds(5 * 60)
+    /// The shop's currency (ISO 4217): a payment event with an amount and no currency is in
+    /// it, and reports show it first.
+    public var currency = "USD"
+    /// Where people reach the hub (`https://hub.example.com`): the base of the links pushes
+    /// carry and alerts cite (nil: links are paths on the hub).
+    public var publicURL: String?
     /// `always`: fdatasync per journal record; `batch`: one per loop turn (group commit).
     public var fsyncPolicy: Journal.SyncPolicy = .batch
     /// A deduction above this raises an alert.

@@ -14,7 +14,7 @@ final class EngineState {
 
     private var nextTransactionID: Int64 = 1
     private var nextEventLSN: Int64 = 1
-    private var nextResolutionLSN: Int64 = 1
+    var nextResolutionLSN: Int64 = 1
     private var nextWebhookID: Int64 = 1
     private var nextAlertID: Int64 = 1
     private var nextActivityID: Int64 = 1
@@ -193,6 +193,8 @@ final class EngineState {
             try store.save(payment)
             problemsChanged = true
             return .payment(payment)
+        case .creditPayment(let credit):
+            return try creditByHand(credit, now: now)
         case .webhook(let entry, let meaning):
             return try webhook(entry, meaning: meaning, now: now)
         case .activity(var event):
@@ -269,7 +271,7 @@ final class EngineState {
             ? .transaction(original, created: false) : .refused(.referenceConflict(original: original))
     }
 
-    private func ledger(_ entry: LedgerEntry, now: Int64) throws(Failure) -> MoneyReply {
+    func ledger(_ entry: LedgerEntry, now: Int64) throws(Failure) -> MoneyReply {
         var credited: Payment?
         if let reference = entry.paymentReference {
             guard let payment = try store.payment(reference) else { return .refused(.unknownPayment(reference: reference)) }
@@ -363,11 +365,13 @@ final class EngineState {
         var payment = existing ?? Payment(first: event)
         let wasProblem = payment.problem != nil
         let wasCredited = payment.status == .credited
+        let wasMismatched = payment.isMismatched
         payment.record(event)
         try store.save(payment, seq: existing == nil ? nextPaymentSeq : nil)
         if existing == nil { nextPaymentSeq += 1 }
         if wasProblem || payment.problem != nil { problemsChanged = true }
         if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
+        if !wasMismatched, payment.isMismatched { try raise(alertRules.amountMismatch(payment), now: event.receivedAt) }
         return payment
     }
 
@@ -400,9 +404,13 @@ final class EngineState {
         let unmatched = meaning.stage != nil && known == nil
         var payment = known
         if let stage = meaning.stage {
-            payment = try record(PaymentEvent(reference: meaning.reference, provider: known?.provider ?? entry.provider, stage: stage,
-                                              amount: meaning.amount, currency: meaning.currency, email: meaning.email,
-                                              errorMessage: meaning.errorMessage, receivedAt: now))
+            var event = PaymentEvent(reference: meaning.reference, provider: known?.provider ?? entry.provider, stage: stage,
+                                     amount: meaning.amount, currency: meaning.currency, email: meaning.email,
+                                     errorMessage: meaning.errorMessage, receivedAt: now)
+            event.fromProvider = true
+            event.providerReference = meaning.providerReference
+            event.partial = meaning.partial
+            payment = try record(event)
         }
         if unmatched, var p = payment {
             p.unmatchedSince = now

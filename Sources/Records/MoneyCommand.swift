@@ -11,6 +11,7 @@ public enum MoneyCommand: Sendable {
     public static func resolvePayment(reference: String, note: String?, by: String) -> MoneyCommand {
         .write(.resolvePayment(reference: reference, note: note, by: by))
     }
+    public static func creditPayment(_ credit: PaymentCredit) -> MoneyCommand { .write(.creditPayment(credit)) }
     public static func webhook(_ entry: WebhookLogEntry, meaning: WebhookOutcome?) -> MoneyCommand { .write(.webhook(entry, meaning: meaning)) }
     public static func activity(_ event: ActivityEvent) -> MoneyCommand { .write(.activity(event)) }
     public static func raiseAlert(_ draft: AlertRules.Draft) -> MoneyCommand { .write(.raiseAlert(draft)) }
@@ -39,6 +40,9 @@ public enum MoneyWrite: Sendable {
     /// A stage report from the shop's backend (`receivedAt` is set by the engine).
     case paymentEvent(PaymentEvent)
     case resolvePayment(reference: String, note: String?, by: String)
+    /// Support crediting a confirmed payment by hand: a ledger credit with the payment's
+    /// reference, and the trail saying who and why.
+    case creditPayment(PaymentCredit)
     /// A provider's delivery: the log entry as verified on the connection's loop (id and
     /// time set here), and, when it verified and was read, what it means.
     case webhook(WebhookLogEntry, meaning: WebhookOutcome?)
@@ -139,6 +143,31 @@ public enum MoneyRefusal: Sendable, Equatable {
     case noSuchPayment(reference: String)
     /// An erasure's confirmation was used before.
     case erasureAlreadyConfirmed
+    /// A credit by hand that cannot be: the reason, in words for the operator.
+    case paymentNotCreditable(reason: String)
+}
+
+/// `POST /api/payments/credit`: who credits which payment, to whom, how much.
+public struct PaymentCredit: Sendable, Equatable {
+    public var reference: String
+    /// The user to credit; nil: the one the payment names.
+    public var userId: String?
+    /// Credits to add; nil: the payment's own amount, read as credits.
+    public var amount: Money?
+    public var note: String?
+    public var by: String
+
+    public init(reference: String, userId: String?, amount: Money?, note: String?, by: String) {
+        self.reference = reference
+        self.userId = userId
+        self.amount = amount
+        self.note = note
+        self.by = by
+    }
+
+    /// The ledger reference of the credit: one per payment, so a retry answers the
+    /// original and a second credit of the same payment is refused.
+    public var ledgerReference: String { "payment-credit:" + reference }
 }
 
 /// What a committed write means for the rooms and the alert webhook, in commit order.
@@ -160,17 +189,3 @@ public struct AlertRow: Sendable {
     public var delivery: AlertDelivery?
 }
 
-/// Payments created in a window, counted.
-public struct PaymentStats: Sendable, Equatable {
-    public var total = 0
-    public var byStatus: [Payment.Stage: Int] = [:]
-    public var gaps = 0
-    /// Money a provider confirmed for a reference nobody initialized, not yet resolved.
-    public var unmatched = 0
-    /// The median wait from the provider's confirmation to the credit, nil with none credited.
-    public var medianMinutesToCredit: Double?
-    /// Confirmed or credited money.
-    public var amount = Money.zero
-
-    public init() {}
-}

@@ -214,9 +214,41 @@ public enum RecordsSchema {
         DROP INDEX payment_errors_by_email
         """
 
+    /// Migration 10: the provider's word beside the shop's (its amount, currency and own id
+    /// for the payment, and whether they disagree), and each payment's state in the one
+    /// vocabulary lists and stats use (`resolved` when closed by hand without a credit).
+    /// Older amounts were read with two places whatever the currency: they are brought to
+    /// their currency's minor unit (`Currency`). The open problems are found by one index
+    /// per kind (both databases combine them for `gap = 1 OR unmatched = 1 OR mismatch = 1`).
+    static func providerWord(_ dialect: SQLDialect) -> String {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        let zero = "'BIF','CLP','DJF','GNF','ISK','JPY','KMF','KRW','PYG','RWF','UGX','UYI','VND','VUV','XAF','XOF','XPF'"
+        let three = "'BHD','IQD','JOD','KWD','LYD','OMR','TND'"
+        return """
+        ALTER TABLE payments ADD COLUMN provider_amount_minor \(integer);
+        ALTER TABLE payments ADD COLUMN provider_currency TEXT;
+        ALTER TABLE payments ADD COLUMN provider_reference TEXT;
+        ALTER TABLE payments ADD COLUMN mismatch_since TEXT;
+        ALTER TABLE payments ADD COLUMN mismatch \(integer) NOT NULL DEFAULT 0;
+        ALTER TABLE payments ADD COLUMN partial \(integer) NOT NULL DEFAULT 0;
+        ALTER TABLE payments ADD COLUMN state TEXT;
+        UPDATE payments SET currency = upper(currency) WHERE currency IS NOT NULL;
+        UPDATE payments SET amount_minor = amount_minor / 100 WHERE currency IN (\(zero));
+        UPDATE payments SET amount_minor = amount_minor * 10 WHERE currency IN (\(three));
+        UPDATE payments SET state = CASE WHEN status <> 'credited' AND EXISTS
+            (SELECT 1 FROM resolutions r WHERE r.reference = payments.reference) THEN 'resolved' ELSE status END;
+        CREATE INDEX payments_by_state ON payments (state, seq);
+        CREATE INDEX payments_by_provider_reference ON payments (provider_reference);
+        DROP INDEX payments_open_problems;
+        CREATE INDEX payments_gaps ON payments (gap);
+        CREATE INDEX payments_unmatched ON payments (unmatched);
+        CREATE INDEX payments_mismatched ON payments (mismatch)
+        """
+    }
+
     public static func migrations(_ dialect: SQLDialect) -> [String] {
         [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases,
-         clusterMinutes(dialect), accounts(dialect), emailKeys]
+         clusterMinutes(dialect), accounts(dialect), emailKeys, providerWord(dialect)]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

@@ -80,118 +80,6 @@ extension RecordsStore {
 
     // MARK: payments
 
-    static let paymentColumns = """
-        reference, provider, status, amount_minor, currency, user_id, email, phone, plan, error_message, confirmed_at,
-        gap_since, created_at, updated_at, initialized_at, completed_at, webhook_received_at, credited_at, failed_at,
-        unmatched_since
-        """
-
-    private static func payment(_ row: [Value]) -> Payment? {
-        guard row.count >= 20, let reference = row[0].text, let provider = row[1].text,
-              let status = row[2].text.flatMap(Payment.Stage.init(rawValue:)),
-              let created = row[12].text.flatMap(Timestamp.parse), let updated = row[13].text.flatMap(Timestamp.parse)
-        else { return nil }
-        func time(_ i: Int) -> Int64? { row[i].text.flatMap(Timestamp.parse) }
-        var p = Payment(reference: reference, provider: provider, status: status, createdAt: created, updatedAt: updated)
-        p.amount = row[3].integer.map(Money.init(minorUnits:))
-        p.currency = row[4].text
-        p.userId = row[5].text
-        p.email = row[6].text
-        p.phone = row[7].text
-        p.plan = row[8].text
-        p.errorMessage = row[9].text
-        p.confirmedAt = time(10)
-        p.gapSince = time(11)
-        for (i, stage) in [(14, Payment.Stage.initialized), (15, .completed), (16, .webhookReceived), (17, .credited), (18, .failed)] {
-            if let at = time(i) { p.stageTimes[stage] = at }
-        }
-        p.unmatchedSince = time(19)
-        return p
-    }
-
-    /// Payments with their resolution trails, in the order the statement gives.
-    func payments(_ sql: String, _ values: [Value]) throws(Failure) -> [Payment] {
-        var list = try db.query(sql, values).compactMap(Self.payment)
-        for i in list.indices {
-            list[i].resolutions = try db.query("SELECT at, by, note FROM resolutions WHERE reference = $1 ORDER BY lsn", [.text(list[i].reference)])
-                .compactMap { row in row[0].text.flatMap(Timestamp.parse).map { Payment.Resolution(at: $0, by: row[1].text ?? "unknown", note: row[2].text) } }
-        }
-        return list
-    }
-
-    public func payment(_ reference: String) throws(Failure) -> Payment? {
-        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE reference = $1", [.text(reference)]).first
-    }
-
-    /// Newest first: by email (any case), phone (digits), user or status; at most `limit`.
-    public func payments(_ filter: PaymentFilter, limit: Int) throws(Failure) -> [Payment] {
-        var conditions: [String] = []
-        var values: [Value] = []
-        func add(_ value: Value, _ condition: (String) -> String) {
-            values.append(value)
-            conditions.append(condition("$\(values.count)"))
-        }
-        if let email = filter.email { add(.text(EmailKey.of(email))) { "email_key = \($0)" } }
-        if let phone = filter.phone { add(.text(PhoneNumber.digits(phone))) { "phone_digits = \($0)" } }
-        if let user = filter.userId { add(.text(user)) { "user_id = \($0)" } }
-        if let status = filter.status { add(.text(status.rawValue)) { "status = \($0)" } }
-        if let provider = filter.provider { add(.text(provider)) { "provider = \($0)" } }
-        if let reference = filter.reference { add(.text(reference)) { "reference = \($0)" } }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        values.append(.integer(Int64(limit)))
-        return try payments("SELECT \(Self.paymentColumns) FROM payments\(whereClause) ORDER BY seq DESC LIMIT $\(values.count)", values)
-    }
-
-    /// Gaps and unmatched payments, in the order first seen.
-    public func openProblems() throws(Failure) -> [Payment] {
-        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE gap = 1 OR unmatched = 1 ORDER BY seq", [])
-    }
-
-    /// Confirmed payments awaiting a credit since before `cutoff` that are not gaps yet.
-    public func paymentsBecomingGaps(confirmedBefore cutoff: Int64) throws(Failure) -> [Payment] {
-        try payments("SELECT \(Self.paymentColumns) FROM payments WHERE awaiting_credit = 1 AND gap_since IS NULL AND confirmed_at <= $1 ORDER BY reference LIMIT 1000",
-                     [Self.time(cutoff)])
-    }
-
-    /// Payments created since `since` (a report's window), counted by the database: the
-    /// window may hold every payment ever made, and none of them is loaded.
-    public func paymentStats(since: Int64) throws(Failure) -> PaymentStats {
-        var stats = PaymentStats()
-        for row in try db.query("""
-            SELECT status, count(*), sum(gap),
-                sum(CASE WHEN confirmed_at IS NOT NULL OR status = 'credited' THEN coalesce(amount_minor, 0) ELSE 0 END)
-                FROM payments WHERE created_at >= $1 GROUP BY status
-            """, [Self.time(since)]) {
-            guard let status = row[0].text.flatMap(Payment.Stage.init(rawValue:)) else { continue }
-            let count = Int(row[1].integer ?? 0)
-            stats.total += count
-            stats.byStatus[status] = count
-            stats.gaps += Int(row[2].integer ?? 0)
-            stats.amount = stats.amount + Money(minorUnits: row[3].integer ?? 0)
-        }
-        // Open unmatched payments (created whenever their webhook came).
-        stats.unmatched = Int(try db.query("SELECT count(*) FROM payments WHERE unmatched = 1 AND created_at >= $1",
-                                           [Self.time(since)]).first?.first?.integer ?? 0)
-        // Minutes from the provider's confirmation to the credit, for the payments credited
-        // in the window (the times are ISO text in both backends, so they are read here).
-        var waits: [Int64] = []
-        for row in try db.query("""
-            SELECT confirmed_at, credited_at FROM payments
-                WHERE status = 'credited' AND confirmed_at IS NOT NULL AND credited_at IS NOT NULL AND created_at >= $1
-            """, [Self.time(since)]) {
-            if let confirmed = row[0].text.flatMap(Timestamp.parse), let credited = row[1].text.flatMap(Timestamp.parse) {
-                waits.append(max(0, credited - confirmed))
-            }
-        }
-        if !waits.isEmpty {
-            waits.sort()
-            let middle = waits.count / 2
-            let median = waits.count % 2 == 1 ? Double(waits[middle]) : Double(waits[middle - 1] + waits[middle]) / 2
-            stats.medianMinutesToCredit = median / 60_000
-        }
-        return stats
-    }
-
     /// The payment funnel since `since`: created, confirmed by the provider (or credited), credited.
     public func paymentFunnel(since: Int64) throws(Failure) -> [Int] {
         let row = try db.query("""
@@ -302,12 +190,19 @@ extension RecordsStore {
         guard !steps.isEmpty else { return [] }
         // Parameters numbered in the order they appear: SQLite numbers `$n` by first
         // appearance, not by n.
-        let flags = steps.indices.map { "max(CASE WHEN action = $\($0 + 1) THEN 1 ELSE 0 END) AS s\($0)" }.joined(separator: ", ")
+        let flags = steps.indices.map { "max(CASE WHEN a.action = $\($0 + 1) THEN 1 ELSE 0 END) AS s\($0)" }.joined(separator: ", ")
         let reached = steps.indices.map { k in "coalesce(sum(" + (0...k).map { "s\($0)" }.joined(separator: " * ") + "), 0)" }.joined(separator: ", ")
-        let actor = "CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id ELSE 'e:' || coalesce(email_key, '') END"
+        // One person per user: an event that names only an email counts as the user some
+        // other event gave that email (the way journeys join them), so `registration_started
+        // {email}` and `registration_completed {user_id, email}` are one person's two steps.
+        let actor = """
+            CASE WHEN a.user_id IS NOT NULL THEN 'u:' || a.user_id ELSE coalesce(
+                (SELECT 'u:' || min(b.user_id) FROM activity b WHERE b.email_key = a.email_key AND b.user_id IS NOT NULL),
+                'e:' || coalesce(a.email_key, '')) END
+            """
         let row = try db.query("""
-            SELECT \(reached) FROM (SELECT \(actor) AS actor, \(flags) FROM activity
-                WHERE status = 'success' AND created_at >= $\(steps.count + 1) GROUP BY 1) AS per_actor
+            SELECT \(reached) FROM (SELECT \(actor) AS actor, \(flags) FROM activity a
+                WHERE a.status = 'success' AND a.created_at >= $\(steps.count + 1) GROUP BY 1) AS per_actor
             """, steps.map { .text($0) } + [Self.time(since)]).first ?? []
         return steps.indices.map { Int(row.count > $0 ? row[$0].integer ?? 0 : 0) }
     }
@@ -374,18 +269,6 @@ public struct LedgerSummary: Sendable {
     public var uniqueUsers = 0
     /// The newest 20, newest first.
     public var recent: [LedgerTransaction] = []
-}
-
-/// `GET /api/payments` lookups.
-public struct PaymentFilter: Sendable, Equatable {
-    public var email: String?
-    public var phone: String?
-    public var userId: String?
-    public var status: Payment.Stage?
-    public var provider: String?
-    public var reference: String?
-
-    public init() {}
 }
 
 /// What became of an alert's delivery to `--alert-webhook`, as the outbox keeps it.

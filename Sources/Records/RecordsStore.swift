@@ -16,7 +16,7 @@ public final class RecordsStore {
     /// The last LSN written (kept in `meta`), so a record is never written twice.
     public private(set) var appliedLSN: UInt64 = 0
     /// Payments numbered in the order the migration first meets them.
-    private var migrationPaymentSeq: Int64 = 0
+    var migrationPaymentSeq: Int64 = 0
 
     /// `sqlite` (the path is `DATA/livehub.db`) or a `postgres://` URL.
     public convenience init(path: String) throws(Failure) {
@@ -46,25 +46,6 @@ public final class RecordsStore {
         INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) VALUES ($1,$2,$3,$4)
         ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
             updated_at = excluded.updated_at
-        """
-    static let upsertPayment = """
-        INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
-            error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at, initialized_at, completed_at,
-            webhook_received_at, credited_at, failed_at, unmatched_since, awaiting_credit, seq, email_key)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)
-        ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
-            amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
-            email = excluded.email, email_key = excluded.email_key, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
-            error_message = excluded.error_message, gap = excluded.gap, unmatched = excluded.unmatched,
-            confirmed_at = excluded.confirmed_at, gap_since = excluded.gap_since, updated_at = excluded.updated_at,
-            initialized_at = excluded.initialized_at, completed_at = excluded.completed_at,
-            webhook_received_at = excluded.webhook_received_at, credited_at = excluded.credited_at,
-            failed_at = excluded.failed_at, unmatched_since = excluded.unmatched_since,
-            awaiting_credit = excluded.awaiting_credit, seq = COALESCE(payments.seq, excluded.seq)
-        """
-    static let insertPaymentEvent = """
-        INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
-            plan, error_message, received_at, email_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING
         """
     static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"
     static let insertWebhook = """
@@ -380,13 +361,6 @@ public final class RecordsStore {
         try db.query(Self.upsertWallet, [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)])
     }
 
-    func insert(_ e: PaymentEvent, lsn: Int64) throws(Failure) {
-        try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
-                                               Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
-                                               Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt),
-                                               Value(e.email.map(EmailKey.of))])
-    }
-
     func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64) throws(Failure) {
         try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
     }
@@ -431,25 +405,4 @@ public final class RecordsStore {
         try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
                                            Value(a.details), Value(a.errorMessage), Self.time(a.createdAt), Value(a.email.map(EmailKey.of))])
     }
-
-    /// A payment's row as the payment is now (`seq`: its place in the order first seen,
-    /// kept from the first write).
-    func save(_ p: Payment, seq: Int64? = nil) throws(Failure) {
-        try db.query(Self.upsertPayment, [.text(p.reference), .text(p.provider), .text(p.status.rawValue), Value(p.amount?.minorUnits),
-                                          Value(p.currency), Value(p.userId), Value(p.email), Value(p.phone),
-                                          Value(p.phone.map(PhoneNumber.digits)), Value(p.plan), Value(p.errorMessage),
-                                          .integer(p.isGap ? 1 : 0), .integer(p.isUnmatched ? 1 : 0), Self.time(p.confirmedAt),
-                                          Self.time(p.gapSince), Self.time(p.createdAt), Self.time(p.updatedAt),
-                                          Self.time(p.stageTimes[.initialized]), Self.time(p.stageTimes[.completed]),
-                                          Self.time(p.stageTimes[.webhookReceived]), Self.time(p.stageTimes[.credited]),
-                                          Self.time(p.stageTimes[.failed]), Self.time(p.unmatchedSince),
-                                          .integer(p.awaitsCredit ? 1 : 0), Value(seq ?? nextPaymentSeqForMigration()),
-                                          Value(p.email.map(EmailKey.of))])
-    }
-
-    private func nextPaymentSeqForMigration() -> Int64 {
-        migrationPaymentSeq += 1
-        return migrationPaymentSeq
-    }
 }
-

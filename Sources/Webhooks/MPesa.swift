@@ -23,11 +23,18 @@ public struct MPesa: WebhookVerifier {
         }
         let ok = callback["ResultCode"]?.scalarText == "0"
         var amount: Money?
+        var receipt: String?
         if case .array(let items)? = callback["CallbackMetadata"]?["Item"] {
-            for item in items where item["Name"]?.scalarText == "Amount" { amount = item["Value"]?.scalarText.flatMap { Money(decimal: $0) } }
+            for item in items {
+                switch item["Name"]?.scalarText {
+                case "Amount": amount = decimalAmount(item["Value"], currency: "KES")
+                case "MpesaReceiptNumber": receipt = item["Value"]?.scalarText.flatMap { $0.utf8.count <= 64 ? $0 : nil }
+                default: break
+                }
+            }
         }
         return WebhookOutcome(reference: reference, stage: ok ? .webhookReceived : .failed, amount: amount, currency: "KES",
                               email: nil, errorMessage: ok ? nil : callback["ResultDesc"]?.scalarText,
-                              deliveryKey: "mpesa:\(reference)")
+                              deliveryKey: "mpesa:\(reference)", providerReference: receipt)
     }
 }

@@ -25,14 +25,24 @@ public struct NOWPayments: WebhookVerifier {
         let status = json["payment_status"]?.scalarText ?? ""
         let stage: Payment.Stage?
         switch status {
-        case "finished", "confirmed": stage = .webhookReceived
+        // partially_paid: "the customer sent less than the actual price; appears when the
+        // funds have arrived in your wallet" (NOWPayments' payment statuses). Money arrived,
+        // and it is not the price: an amount mismatch, never credited on its own.
+        case "finished", "confirmed", "partially_paid": stage = .webhookReceived
         case "failed", "expired", "refunded": stage = .failed
-        default: stage = nil  // waiting, confirming, sending, partially_paid: on its way
+        default: stage = nil  // waiting, confirming, sending: on its way
         }
-        return WebhookOutcome(reference: reference, stage: stage, amount: json["price_amount"]?.scalarText.flatMap { Money(decimal: $0) },
-                              currency: json["price_currency"]?.scalarText, email: nil,
-                              errorMessage: stage == .failed ? "NOWPayments status \(status)" : nil,
-                              deliveryKey: "nowpayments:\(json["payment_id"]?.scalarText ?? reference):\(status)")
+        let currency = currencyCode(json["price_currency"])
+        let partial = status == "partially_paid"
+        // The price in fiat; for a partial payment what arrived, in the same fiat when the
+        // notification says (`actually_paid_at_fiat`), else unknown.
+        let amount = partial ? decimalAmount(json["actually_paid_at_fiat"], currency: currency) : decimalAmount(json["price_amount"], currency: currency)
+        var outcome = WebhookOutcome(reference: reference, stage: stage, amount: amount, currency: currency, email: nil,
+                                     errorMessage: stage == .failed ? "NOWPayments status \(status)" : nil,
+                                     deliveryKey: "nowpayments:\(json["payment_id"]?.scalarText ?? reference):\(status)",
+                                     providerReference: json["payment_id"]?.scalarText)
+        outcome.partial = partial
+        return outcome
     }
 
     /// The same value with every object's keys in order (the form NOWPayments signs).

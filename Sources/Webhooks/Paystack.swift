@@ -23,9 +23,11 @@ public struct Paystack: WebhookVerifier {
             throw WebhookPayloadError("data.reference is missing")
         }
         let stage: Payment.Stage? = event == "charge.success" ? .webhookReceived : event == "charge.failed" ? .failed : nil
+        // `amount` is in the currency's subunit (kobo, pesewas, cents): Paystack's docs.
         return WebhookOutcome(reference: reference, stage: stage, amount: minorUnits(data["amount"]),
-                              currency: data["currency"]?.scalarText, email: data["customer"]?["email"]?.scalarText,
+                              currency: currencyCode(data["currency"]), email: data["customer"]?["email"]?.scalarText,
                               errorMessage: stage == .failed ? data["gateway_response"]?.scalarText : nil,
-                              deliveryKey: "paystack:\(event):\(data["id"]?.scalarText ?? reference)")
+                              deliveryKey: "paystack:\(event):\(data["id"]?.scalarText ?? reference)",
+                              providerReference: data["id"]?.scalarText)
     }
 }

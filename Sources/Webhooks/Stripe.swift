@@ -53,9 +53,13 @@ public struct Stripe: WebhookVerifier {
         case "payment_intent.payment_failed", "checkout.session.expired", "charge.failed": stage = .failed
         default: stage = nil
         }
+        // Amounts are in the currency's smallest unit (Stripe's "zero-decimal currencies":
+        // JPY in yen); the payment intent is the object itself or the one it names.
+        let intent = object["payment_intent"]?.scalarText ?? (type.hasPrefix("payment_intent.") ? object["id"]?.scalarText : nil)
         return WebhookOutcome(reference: reference, stage: stage, amount: minorUnits(object["amount_total"] ?? object["amount"]),
-                              currency: object["currency"]?.scalarText,
+                              currency: currencyCode(object["currency"]),
                               email: object["customer_details"]?["email"]?.scalarText ?? object["receipt_email"]?.scalarText,
-                              errorMessage: stage == .failed ? "Stripe \(type)" : nil, deliveryKey: "stripe:\(id)")
+                              errorMessage: stage == .failed ? "Stripe \(type)" : nil, deliveryKey: "stripe:\(id)",
+                              providerReference: intent)
     }
 }

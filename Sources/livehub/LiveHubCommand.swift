@@ -119,6 +119,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder with the dashboard, demo store and tracker (default: ./web, else web/ beside the executable).") var webRoot: String?
     @Option(parsing: .unconditional, help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
     @Option(parsing: .unconditional, help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
+    @Option(help: "The shop's currency (ISO 4217 code): a payment event with an amount and no currency is in it; reports show it first.") var currency = "USD"
+    @Option(help: "Where people reach the hub, e.g. https://hub.example.com: the base of the links pushes carry and alerts cite.") var publicUrl: String?
     @Option(help: "What is logged to standard error while running: trace, debug, info, notice, warning, error or critical (each level and those after it).")
     var logLevel = "info"
     @Option(help: "Money durability: batch (writes that arrive together share one database transaction, committed before their answers leave) or always (a transaction per write).") var fsync = "batch"
@@ -216,6 +218,16 @@ struct Serve: ParsableCommand {
         configuration.readsInFlight = readsInFlight
         configuration.snapshotInterval = try Self.duration(snapshotInterval, "--snapshot-interval")
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
+        guard let shopCurrency = Currency(code: currency) else { throw ValidationError("--currency: expected an ISO 4217 code such as USD, NGN or KES, got \(currency)") }
+        configuration.currency = shopCurrency.code
+        if let publicUrl {
+            guard OutgoingURL(publicUrl)?.target == "/", 
+                  // Letters, digits and what a base URL needs: nothing a chat or a page would read as markup.
+                  publicUrl.utf8.allSatisfy({ $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || Array("-._~:/[]".utf8).contains($0)) }) else {
+                throw ValidationError("--public-url: expected the hub's base URL, http(s)://host[:port] with no path, query or fragment, got \(publicUrl)")
+            }
+            configuration.publicURL = publicUrl.hasSuffix("/") ? String(publicUrl.dropLast()) : publicUrl
+        }
         guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }
         configuration.fsyncPolicy = policy
         guard let threshold = Money(decimal: alertLargeDeduction), threshold.minorUnits > 0 else {

@@ -52,7 +52,7 @@ struct WebhooksTests {
 
         let outcome = try NOWPayments.interpret(try json(Self.nowpaymentsBody))
         #expect(outcome.reference == "2" && outcome.stage == .webhookReceived && outcome.amount == Money(decimal: "170"))
-        #expect(outcome.currency == "usd" && outcome.deliveryKey == "nowpayments:5077125051:finished")
+        #expect(outcome.currency == "USD" && outcome.deliveryKey == "nowpayments:5077125051:finished" && outcome.providerReference == "5077125051")
         let waiting = try NOWPayments.interpret(try json(#"{"order_id":"2","payment_status":"confirming"}"#))
         #expect(waiting.stage == nil)
         let expired = try NOWPayments.interpret(try json(#"{"order_id":"2","payment_status":"expired"}"#))

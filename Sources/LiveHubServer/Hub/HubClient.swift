@@ -114,7 +114,7 @@ final class HubClient {
                         opening = (earliest.balanceAfter - Money(minorUnits: earliest.kind.sign * earliest.amount.minorUnits), since)
                     }
                     let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq)] : [])
-                        + updates.map(MoneyMessages.balanceUpdate)
+                        + updates.map { MoneyMessages.balanceUpdate($0, linkBase: client.context.configuration.publicURL) }
                     (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: updates.last?.userSeq ?? lastSeq, on: socket)
                 }
             }

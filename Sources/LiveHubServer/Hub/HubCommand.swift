@@ -36,11 +36,12 @@ enum HubCommand: Sendable {
     static func monitor(minutes: Int) -> HubCommand { .money(.monitor(minutes: minutes)) }
     static func paymentEvent(_ r: PaymentEventRequest) -> HubCommand { .money(.paymentEvent(r)) }
     static func payments(_ q: PaymentFilter) -> HubCommand { .money(.payments(q)) }
-    static func paymentStats(windowMilliseconds: Int64) -> HubCommand { .money(.paymentStats(windowMilliseconds: windowMilliseconds)) }
+    static func paymentStats(windowMilliseconds: Int64, currency: String) -> HubCommand { .money(.paymentStats(windowMilliseconds: windowMilliseconds, currency: currency)) }
     static var paymentGaps: HubCommand { .money(.paymentGaps) }
     static func resolvePayment(reference: String, note: String?, by: String) -> HubCommand {
         .money(.resolvePayment(reference: reference, note: note, by: by))
     }
+    static func creditPayment(_ c: PaymentCredit) -> HubCommand { .money(.creditPayment(c)) }
     static func webhook(_ d: WebhookDelivery) -> HubCommand { .money(.webhook(d)) }
     static func webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?) -> HubCommand {
         .money(.webhookLog(provider: provider, reference: reference, limit: limit, before: before))
@@ -72,10 +73,12 @@ enum MoneyCall: Sendable {
     case monitor(minutes: Int)
     case paymentEvent(PaymentEventRequest)
     case payments(PaymentFilter)
-    case paymentStats(windowMilliseconds: Int64)
+    /// `currency`: the shop's, shown first.
+    case paymentStats(windowMilliseconds: Int64, currency: String)
     case paymentGaps
     /// `by`: who resolved it (the token's `sub`, or `api-key`).
     case resolvePayment(reference: String, note: String?, by: String)
+    case creditPayment(PaymentCredit)
     case webhook(WebhookDelivery)
     case webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?)
     case alerts(limit: Int)

@@ -60,7 +60,7 @@ final class HubService {
         self.money = money
         alertRules = AlertRules()
         alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, money: money,
-                                 metrics: context.shared.hubMetrics)
+                                 metrics: context.shared.hubMetrics, publicURL: context.configuration.publicURL)
         var configuration = PresenceHub.Configuration()
         configuration.idleTimeout = context.configuration.idleTimeout.milliseconds
         configuration.maxSessions = context.configuration.maxSessions

@@ -21,9 +21,12 @@ final class AlertDispatcher {
     var firstBackoffNanoseconds: UInt64 = 1_000_000_000
 
     private let metrics: HubMetrics?
+    /// `--public-url`: an alert about a payment links to its story on /support.
+    private let publicURL: String?
 
-    init(url: OutgoingURL?, loop: EventLoop, money: MoneyEngine, metrics: HubMetrics? = nil) {
+    init(url: OutgoingURL?, loop: EventLoop, money: MoneyEngine, metrics: HubMetrics? = nil, publicURL: String? = nil) {
         self.metrics = metrics
+        self.publicURL = publicURL
         self.url = url
         self.loop = loop
         self.money = money
@@ -35,12 +38,28 @@ final class AlertDispatcher {
         url.host == "hooks.slack.com" || url.host.hasSuffix(".slack.com")
     }
 
-    static func payload(_ alert: Alert, slack: Bool) -> [UInt8] {
+    /// Where the console shows what the alert is about: `/support?q=REFERENCE`, the
+    /// reference percent-encoded (RFC 3986 §2.1: only unreserved characters stay), so
+    /// nothing in it can end the link or start markup in the chat.
+    static func link(_ alert: Alert, publicURL: String?) -> String? {
+        guard let publicURL, let reference = alert.reference else { return nil }
+        var encoded = ""
+        for byte in reference.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { encoded.append(c) } else { encoded += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
+        }
+        return publicURL + "/support?q=" + encoded
+    }
+
+    static func payload(_ alert: Alert, slack: Bool, publicURL: String? = nil) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         let who = [alert.userId.map { "user \($0)" }, alert.reference.map { "reference \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        let link = Self.link(alert, publicURL: publicURL)
         if slack {
-            json.field("text", "\(alert.kind.severity.slackEmoji) *\(ChatText.slack(alert.title))*: \(ChatText.slack(alert.message))")
+            // Slack's link syntax (api.slack.com/reference/surfaces/formatting#linking-urls).
+            json.field("text", "\(alert.kind.severity.slackEmoji) *\(ChatText.slack(alert.title))*: \(ChatText.slack(alert.message))"
+                       + (link.map { " <\($0)|Open in LiveHub>" } ?? ""))
         } else {
             let title = ChatText.discord(alert.title), message = ChatText.discord(alert.message)
             json.field("content", "**\(title)**: \(message)")
@@ -55,6 +74,8 @@ final class AlertDispatcher {
             json.beginArray()
             json.beginObject()
             json.field("title", title)
+            // Discord makes the embed's title a link to `url`.
+            if let link { json.field("url", link) }
             json.field("description", message)
             json.field("color", alert.kind.severity.discordColor)
             json.field("timestamp", Timestamp.iso8601(milliseconds: alert.createdAt))
@@ -82,7 +103,7 @@ final class AlertDispatcher {
         }
         let request = OutgoingRequest(method: "POST", url: url,
                                       headers: HTTPHeaders([("Content-Type", "application/json"), ("User-Agent", "LiveHub")]),
-                                      body: Self.payload(alert, slack: Self.isSlack(url)))
+                                      body: Self.payload(alert, slack: Self.isSlack(url), publicURL: publicURL))
         attempt(request, alertID: alert.id, attempts: 1)
     }
 

@@ -63,7 +63,8 @@ enum MoneyMessages {
         return json.bytes
     }
 
-    static func balanceUpdate(_ t: LedgerTransaction) -> [UInt8] {
+    /// `linkBase`: `--public-url`, making the `link` absolute (nil: a path on the hub).
+    static func balanceUpdate(_ t: LedgerTransaction, linkBase: String?) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("type", "balance_update")
@@ -78,54 +79,12 @@ enum MoneyMessages {
         json.field("message", note.message)
         // Where the transaction is read: `GET /api/wallet/transactions/{id}` (the user's own
         // balance token reads it).
-        json.field("link", "/api/wallet/transactions/\(t.id)")
+        json.field("link", (linkBase ?? "") + "/api/wallet/transactions/\(t.id)")
         json.endObject()
         json.field("timestamp", Timestamp.iso8601(milliseconds: t.createdAt))
         json.endObject()
         return json.bytes
     }
-
-    static func payment(_ p: Payment, into json: inout JSONWriter) {
-        json.beginObject()
-        json.field("reference", p.reference)
-        json.field("provider", p.provider)
-        json.field("status", p.status.rawValue)
-        json.key("amount"); json.raw(p.amount?.description)
-        json.field("currency", p.currency)
-        json.field("user_id", p.userId)
-        json.field("email", p.email)
-        json.field("phone", p.phone)
-        json.field("plan", p.plan)
-        json.field("error_message", p.errorMessage)
-        json.key("gap"); json.bool(p.isGap)
-        json.field("gap_since", p.gapSince.map(Timestamp.iso8601(milliseconds:)))
-        json.field("kind", p.problem?.rawValue)
-        json.key("unmatched"); json.bool(p.isUnmatched)
-        json.field("resolved_at", p.resolvedAt.map(Timestamp.iso8601(milliseconds:)))
-        json.field("resolution", p.resolutions.last?.note)
-        json.key("resolutions")
-        json.beginArray()
-        for r in p.resolutions {
-            json.beginObject()
-            json.field("at", Timestamp.iso8601(milliseconds: r.at))
-            json.field("by", r.by)
-            json.field("note", r.note)
-            json.endObject()
-        }
-        json.endArray()
-        json.key("stages")
-        json.beginObject()
-        for stage in Payment.Stage.allCases {
-            if let at = p.stageTimes[stage] { json.field(stage.rawValue, Timestamp.iso8601(milliseconds: at)) }
-        }
-        json.endObject()
-        json.field("created_at", Timestamp.iso8601(milliseconds: p.createdAt))
-        json.field("updated_at", Timestamp.iso8601(milliseconds: p.updatedAt))
-        json.endObject()
-    }
-
-    static func payment(_ p: Payment) -> [UInt8] { one(p, payment) }
-    static func payments(_ list: [Payment]) -> [UInt8] { array(list, payment) }
 
     /// An alert, with what became of its webhook delivery when that is known.
     static func alert(_ a: Alert, delivery: AlertDelivery?) -> [UInt8] {
@@ -238,32 +197,6 @@ enum MoneyMessages {
         json.beginArray()
         for t in summary.recent { transaction(t, into: &json) }
         json.endArray()
-        json.endObject()
-        return json.bytes
-    }
-
-    /// `GET /api/payments/stats`.
-    static func paymentStats(_ stats: PaymentStats) -> [UInt8] {
-        let counts = stats.byStatus
-        var json = JSONWriter()
-        json.beginObject()
-        json.field("total", stats.total)
-        json.field("pending", counts[.initialized] ?? 0)
-        // The provider confirmed it; `webhook_received` is the same money one step on.
-        json.field("completed", (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0))
-        json.field("webhook_received", counts[.webhookReceived] ?? 0)
-        json.field("failed", counts[.failed] ?? 0)
-        json.field("credited", counts[.credited] ?? 0)
-        json.field("gaps", stats.gaps)
-        json.field("unmatched", stats.unmatched)
-        json.key("total_amount"); json.raw(stats.amount.description)
-        // Of the payments that ended (confirmed, credited or failed), the share confirmed.
-        let confirmed = (counts[.completed] ?? 0) + (counts[.webhookReceived] ?? 0) + (counts[.credited] ?? 0)
-        let ended = confirmed + (counts[.failed] ?? 0)
-        json.key("success_rate")
-        if ended > 0 { json.raw(String((Double(confirmed * 1000) / Double(ended)).rounded() / 1000)) } else { json.null() }
-        json.key("median_minutes_to_credit")
-        if let median = stats.medianMinutesToCredit { json.raw(String(Double(Int((median * 10).rounded())) / 10)) } else { json.null() }
         json.endObject()
         return json.bytes
     }

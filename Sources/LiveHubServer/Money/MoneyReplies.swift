@@ -62,11 +62,11 @@ struct MoneyRequest {
         case .payments(let query):
             self.command = .payments(query)
             answer = Self.payments
-        case .paymentStats(let window):
+        case .paymentStats(let window, let currency):
             self.command = .paymentStats(window: window)
             answer = { reply in
                 guard case .paymentStats(let stats) = reply else { return Self.failure(reply) }
-                return Self.json(.ok, MoneyMessages.paymentStats(stats))
+                return Self.json(.ok, MoneyMessages.paymentStats(stats, shopCurrency: currency))
             }
         case .paymentGaps:
             self.command = .openProblems
@@ -76,6 +76,13 @@ struct MoneyRequest {
             answer = { reply in
                 guard case .payment(let p) = reply else { return Self.failure(reply) }
                 return Self.json(.ok, MoneyMessages.payment(p))
+            }
+        case .creditPayment(let credit):
+            self.command = .creditPayment(credit)
+            answer = { reply in
+                guard case .transaction(let t, let created) = reply else { return Self.failure(reply) }
+                if created { metrics.ledgerWrite(t.kind) }
+                return Self.json(created ? .created : .ok, MoneyMessages.transaction(t))
             }
         case .activity(let r):
             self.command = .activity(ActivityEvent(id: 0, userId: r.userId, email: r.email, action: r.action, status: r.status,
@@ -171,6 +178,8 @@ struct MoneyRequest {
             return error.response
         case .refused(.noSuchPayment(let reference)):
             return APIError(.notFound, code: "not_found", message: "no payment with reference \(reference)").response
+        case .refused(.paymentNotCreditable(let reason)):
+            return APIError(.conflict, code: "not_creditable", message: reason + "; nothing was recorded").response
         case .cancelled:
             return APIError(.serviceUnavailable, code: "read_deadline",
                             message: "the read ran past its deadline and was stopped; ask for less (a shorter window, a filter, a lower limit)").response

@@ -51,17 +51,31 @@ extension TransactionFilter {
 struct PaymentEventRequest: Sendable {
     var event: PaymentEvent
 
-    static func parse(_ body: JSONValue) throws(APIError) -> PaymentEventRequest {
+    /// `currency`: the shop's, for an amount that names none.
+    static func parse(_ body: JSONValue, currency shopCurrency: String) throws(APIError) -> PaymentEventRequest {
         let fields = try BodyFields(body, errorCode: "invalid_payment_event")
         let stageText = try fields.required("stage", max: 32)
         guard let stage = Payment.Stage(rawValue: stageText) else {
             throw fields.invalid("stage must be one of initialized, completed, webhook_received, credited, failed")
         }
-        let amount = try fields.money("amount")
-        if let amount, amount.minorUnits < 0 { throw fields.invalid("amount must not be negative") }
+        var currency: Currency?
+        if let code = try fields.text("currency", max: 16) {
+            guard let known = Currency(code: code) else { throw fields.invalid("currency must be an ISO 4217 code such as USD, NGN or KES") }
+            currency = known
+        }
+        var amount: Money?
+        if let text = try fields.amount("amount") {
+            let code = currency ?? Currency(code: shopCurrency)!
+            guard let parsed = code.minorUnits(text) else {
+                throw fields.invalid("amount must have at most \(code.exponent) decimal places in \(code.code)")
+            }
+            guard parsed.minorUnits >= 0 else { throw fields.invalid("amount must not be negative") }
+            amount = parsed
+            currency = code
+        }
         return PaymentEventRequest(event: PaymentEvent(
             reference: try fields.required("reference", max: 256), provider: try fields.required("provider", max: 64),
-            stage: stage, amount: amount, currency: try fields.text("currency", max: 16),
+            stage: stage, amount: amount, currency: currency?.code,
             userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
             phone: try fields.text("phone", max: 64), plan: try fields.text("plan", max: 128),
             errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0))
@@ -78,10 +92,10 @@ extension PaymentFilter {
         result.provider = query["provider"].flatMap { $0.isEmpty ? nil : $0 }
         result.reference = query["reference"].flatMap { $0.isEmpty ? nil : $0 }
         if let status = query["status"], !status.isEmpty {
-            guard let stage = Payment.Stage(rawValue: status) else {
-                throw QueryParameters.invalid("status must be one of initialized, completed, webhook_received, credited, failed")
+            guard let word = PaymentFilter.Status(rawValue: status) else {
+                throw QueryParameters.invalid("status must be one of \(PaymentFilter.Status.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            result.status = stage
+            result.status = word
         }
         return result
     }

@@ -28,7 +28,7 @@ final class BalanceRooms {
     /// for its user.
     func deliver(_ t: LedgerTransaction, context: LoopContext) {
         guard rooms[t.userId] != nil else { return }
-        deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t)), context: context)
+        deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t, linkBase: context.configuration.publicURL)), context: context)
     }
 
     /// To the user's sockets that do not have it yet (`BalanceSocket.accepts`).

@@ -79,13 +79,14 @@ enum RouteTable {
             .hub(.monitor(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60))
         },
         RouteEntry(.post, "/api/payments/events", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request))))
+            .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request), currency: router.configuration.currency)))
         },
         RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             .hub(.payments(try PaymentFilter.parse(r.query)))
         },
-        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
-            .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
+        RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
+            .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000),
+                               currency: router.configuration.currency))
         },
         RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .support, .admin])) { _, _ in .hub(.paymentGaps) },
         RouteEntry(.post, "/api/payments/{reference}/resolve", .keyOrToken([.support, .admin])) { router, r throws(APIError) in
@@ -104,6 +105,17 @@ enum RouteTable {
             let reference = try fields.required("reference", max: 256)
             let note = try fields.text("note", max: 1024)
             return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
+        },
+        // Support's hand on a confirmed payment: one ledger credit naming it (admins: it is money).
+        RouteEntry(.post, "/api/payments/credit", .keyOrToken([.admin])) { router, r throws(APIError) in
+            let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_credit")
+            let reference = try fields.required("reference", max: 256)
+            let amount = try fields.money("amount")
+            if let amount, amount.minorUnits <= 0 { throw fields.invalid("amount must be positive") }
+            let credit = PaymentCredit(reference: reference, userId: try fields.text("user_id", max: 128), amount: amount,
+                                       note: try fields.text("note", max: 1024), by: r.actor)
+            return r.audited(.creditPayment(credit), "credit_payment", target: reference,
+                             detail: [amount.map { "amount \($0)" }, credit.userId.map { "user \($0)" }, credit.note].compactMap { $0 }.joined(separator: "; "))
         },
         RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
