@@ -41,6 +41,8 @@ public struct Payment: Sendable, Equatable {
     public var confirmedAt: Int64?
     /// Since when it is an activation gap (nil: not one now).
     public var gapSince: Int64?
+    /// When it first became a gap, kept after it is credited or resolved: the story support reads.
+    public var becameGapAt: Int64?
     /// The hand resolutions, oldest first: an append-only trail.
     public var resolutions: [Resolution] = []
     /// Since when a provider has confirmed money for this reference that no payment of

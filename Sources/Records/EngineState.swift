@@ -461,6 +461,7 @@ final class EngineState {
     private func checkGaps(now: Int64) throws(Failure) {
         for var payment in try store.paymentsBecomingGaps(confirmedBefore: now - configuration.gapGrace) {
             payment.gapSince = now
+            payment.becameGapAt = payment.becameGapAt ?? now
             try store.save(payment)
             problemsChanged = true
             try raise(alertRules.gapOpened(payment), now: now)

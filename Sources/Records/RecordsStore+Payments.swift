@@ -7,9 +7,9 @@ extension RecordsStore {
         INSERT INTO payments (reference, provider, status, amount_minor, currency, user_id, email, phone, phone_digits, plan,
             error_message, gap, unmatched, confirmed_at, gap_since, created_at, updated_at, initialized_at, completed_at,
             webhook_received_at, credited_at, failed_at, unmatched_since, awaiting_credit, seq, email_key,
-            provider_amount_minor, provider_currency, provider_reference, mismatch_since, mismatch, partial, state)
+            provider_amount_minor, provider_currency, provider_reference, mismatch_since, mismatch, partial, state, became_gap_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-                $27,$28,$29,$30,$31,$32,$33)
+                $27,$28,$29,$30,$31,$32,$33,$34)
         ON CONFLICT (reference) DO UPDATE SET provider = excluded.provider, status = excluded.status,
             amount_minor = excluded.amount_minor, currency = excluded.currency, user_id = excluded.user_id,
             email = excluded.email, email_key = excluded.email_key, phone = excluded.phone, phone_digits = excluded.phone_digits, plan = excluded.plan,
@@ -21,7 +21,7 @@ extension RecordsStore {
             awaiting_credit = excluded.awaiting_credit, seq = COALESCE(payments.seq, excluded.seq),
             provider_amount_minor = excluded.provider_amount_minor, provider_currency = excluded.provider_currency,
             provider_reference = excluded.provider_reference, mismatch_since = excluded.mismatch_since,
-            mismatch = excluded.mismatch, partial = excluded.partial, state = excluded.state
+            mismatch = excluded.mismatch, partial = excluded.partial, state = excluded.state, became_gap_at = excluded.became_gap_at
         """
     static let insertPaymentEvent = """
         INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
@@ -42,7 +42,7 @@ extension RecordsStore {
                                           .integer(p.awaitsCredit ? 1 : 0), Value(seq ?? nextPaymentSeqForMigration()),
                                           Value(p.email.map(EmailKey.of)), Value(p.providerAmount?.minorUnits), Value(p.providerCurrency),
                                           Value(p.providerReference), Self.time(p.mismatchSince), .integer(p.isMismatched ? 1 : 0),
-                                          .integer(p.partial ? 1 : 0), .text(p.state.rawValue)])
+                                          .integer(p.partial ? 1 : 0), .text(p.state.rawValue), Self.time(p.becameGapAt)])
     }
 
     private func nextPaymentSeqForMigration() -> Int64 {
@@ -60,11 +60,11 @@ extension RecordsStore {
     static let paymentColumns = """
         reference, provider, status, amount_minor, currency, user_id, email, phone, plan, error_message, confirmed_at,
         gap_since, created_at, updated_at, initialized_at, completed_at, webhook_received_at, credited_at, failed_at,
-        unmatched_since, provider_amount_minor, provider_currency, provider_reference, mismatch_since, partial
+        unmatched_since, provider_amount_minor, provider_currency, provider_reference, mismatch_since, partial, became_gap_at
         """
 
     private static func payment(_ row: [Value]) -> Payment? {
-        guard row.count >= 25, let reference = row[0].text, let provider = row[1].text,
+        guard row.count >= 26, let reference = row[0].text, let provider = row[1].text,
               let status = row[2].text.flatMap(Payment.Stage.init(rawValue:)),
               let created = row[12].text.flatMap(Timestamp.parse), let updated = row[13].text.flatMap(Timestamp.parse)
         else { return nil }
@@ -88,6 +88,7 @@ extension RecordsStore {
         p.providerReference = row[22].text
         p.mismatchSince = time(23)
         p.partial = (row[24].integer ?? 0) != 0
+        p.becameGapAt = time(25)
         return p
     }
 

@@ -226,8 +226,9 @@ def test_payment_flow_gap_to_sellers_and_resolution(money_hub):
     status, gaps, _ = hub.request("GET", "/api/payments/gaps", headers=KEY)
     assert [g["reference"] for g in gaps] == ["pay-1"]
     status, stats, _ = hub.request("GET", "/api/payments/stats?window=24h", headers={"Authorization": "Bearer " + hub.token("seller")})
-    assert stats == {"total": 3, "pending": 1, "completed": 1, "webhook_received": 1, "failed": 1, "credited": 0, "gaps": 1, "unmatched": 0,
-                     "total_amount": 25.0, "success_rate": 0.5, "median_minutes_to_credit": None}
+    assert stats == {"total": 3, "pending": 1, "initialized": 1, "completed": 1, "webhook_received": 1, "failed": 1, "credited": 0,
+                     "resolved": 0, "gaps": 1, "unmatched": 0, "amount_mismatch": 0, "currency": "USD", "total_amount": 25.0,
+                     "totals": [{"currency": "USD", "amount": 25.0}], "success_rate": 0.5, "median_minutes_to_credit": None}
     assert [p["reference"] for p in hub.request("GET", "/api/payments?email=ann@shop.test&status=failed", headers=KEY)[1]] == ["pay-3"]
 
     async def resolve_while_watching():

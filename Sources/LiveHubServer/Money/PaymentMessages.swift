@@ -33,6 +33,7 @@ extension MoneyMessages {
         json.field("error_message", p.errorMessage)
         json.key("gap"); json.bool(p.isGap)
         json.field("gap_since", p.gapSince.map(Timestamp.iso8601(milliseconds:)))
+        json.field("became_gap_at", p.becameGapAt.map(Timestamp.iso8601(milliseconds:)))
         json.field("kind", p.problem?.rawValue)
         json.key("unmatched"); json.bool(p.isUnmatched)
         json.key("amount_mismatch"); json.bool(p.isMismatched)
