@@ -1,6 +1,6 @@
 # Build: the Swift toolchain image, with the same system packages as .ci/run installs.
 FROM swift:6.1-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libsqlite3-dev libpq-dev && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libsqlite3-dev libpq-dev libphonenumber-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -9,7 +9,7 @@ RUN swift build -c release --product livehub --static-swift-stdlib \
 
 # Run: slim Debian with the runtime halves of those packages.
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g libsqlite3-0 libpq5 ca-certificates && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g libsqlite3-0 libpq5 libphonenumber8 ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/livehub /usr/local/bin/livehub
 COPY web /srv/livehub/web
 WORKDIR /srv/livehub

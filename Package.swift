@@ -22,6 +22,9 @@ let package = Package(
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Google's libphonenumber (libphonenumber-dev) behind a plain C API; C++ exceptions
+        // stay in the shim. libphonenumber.so brings its protobuf, ICU and absl itself.
+        .target(name: "CPhoneNumber", linkerSettings: [.linkedLibrary("phonenumber")]),
         .target(name: "HTTP1"),
         // JSON text (RFC 8259): a strict parser with a nesting limit and a field-by-field
         // writer. Numbers keep their text, so money never passes through a float.
@@ -31,6 +34,8 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
         .target(name: "HTTPClient", dependencies: ["HTTP1", "Reactor"]),
         .target(name: "Hub"),
+        // Phone numbers kept and compared as E.164, read by libphonenumber.
+        .target(name: "Phones", dependencies: ["CPhoneNumber"]),
         // Who may call: HS256 access tokens, HMAC and constant-time comparison through
         // OpenSSL, the hub's signing secret on disk.
         .target(name: "Auth", dependencies: ["COpenSSL", "JSON", "WebSocket", "Hub"]),
@@ -43,9 +48,9 @@ let package = Package(
         // Cluster mode: nodes sharing presence counts through PostgreSQL (LISTEN/NOTIFY).
         .target(name: "Cluster", dependencies: ["Hub", "Records", "Reactor", "CLinux", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks",
-                                                     .product(name: "Logging", package: "swift-log")]),
+                                                     "Phones", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth",
+            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -55,6 +60,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
+        .testTarget(name: "PhonesTests", dependencies: ["Phones"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),

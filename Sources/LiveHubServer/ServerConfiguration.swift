@@ -1,3 +1,4 @@
+import Phones
 import Hub
 import Records
 import Webhooks
@@ -59,6 +60,9 @@ public struct ServerConfiguration: Sendable {
     /// The shop's currency (ISO 4217): a payment event with an amount and no currency is in
     /// it, and reports show it first.
     public var currency = "USD"
+    /// Phone numbers are kept and compared as E.164; numbers written without "+country"
+    /// are read in `--default-phone-region` (none: such a number is kept as written).
+    public var phones = PhoneNormalizer(defaultRegion: nil)!
     /// Where people reach the hub (`https://hub.example.com`): the base of the links pushes
     /// carry and alerts cite (nil: links are paths on the hub).
     public var publicURL: String?

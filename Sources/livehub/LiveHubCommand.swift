@@ -5,6 +5,7 @@ import HTTPClient
 import Hub
 import LiveHubServer
 import Logging
+import Phones
 import Reactor
 import Records
 
@@ -120,6 +121,7 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "How often the whole hub is written to DATA/snapshot (and on shutdown).") var snapshotInterval = "30s"
     @Option(parsing: .unconditional, help: "A payment confirmed by the provider but not credited this long after is an activation gap.") var gapGrace = "5m"
     @Option(help: "The shop's currency (ISO 4217 code): a payment event with an amount and no currency is in it; reports show it first.") var currency = "USD"
+    @Option(help: "Phone numbers written without +country are read in this region (ISO 3166 code such as KE, NG, US) and kept as E.164.") var defaultPhoneRegion: String?
     @Option(help: "Where people reach the hub, e.g. https://hub.example.com: the base of the links pushes carry and alerts cite.") var publicUrl: String?
     @Option(help: "What is logged to standard error while running: trace, debug, info, notice, warning, error or critical (each level and those after it).")
     var logLevel = "info"
@@ -220,6 +222,10 @@ struct Serve: ParsableCommand {
         configuration.gapGrace = try Self.duration(gapGrace, "--gap-grace")
         guard let shopCurrency = Currency(code: currency) else { throw ValidationError("--currency: expected an ISO 4217 code such as USD, NGN or KES, got \(currency)") }
         configuration.currency = shopCurrency.code
+        guard let phones = PhoneNormalizer(defaultRegion: defaultPhoneRegion) else {
+            throw ValidationError("--default-phone-region: expected a region code libphonenumber knows, such as KE, NG or GB, got \(defaultPhoneRegion ?? "")")
+        }
+        configuration.phones = phones
         if let publicUrl {
             guard OutgoingURL(publicUrl)?.target == "/", 
                   // Letters, digits and what a base URL needs: nothing a chat or a page would read as markup.

@@ -27,7 +27,7 @@ def sink():
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, sink):
     hub = Hub(str(tmp_path_factory.mktemp("truth")), "--currency", "NGN", "--paystack-secret", PAYSTACK, "--stripe-secret", STRIPE,
-              "--mpesa-token", MPESA, "--gap-grace", "1s", "--public-url", "https://hub.example.com",
+              "--mpesa-token", MPESA, "--gap-grace", "1s", "--default-phone-region", "KE", "--public-url", "https://hub.example.com",
               "--alert-webhook", f"http://127.0.0.1:{sink.port}/discord")
     yield hub
     hub.stop()
@@ -224,3 +224,31 @@ def test_bad_currency_and_public_url_flags_are_named(hub, tmp_path):
                              capture_output=True, text=True, timeout=20)
         assert out.returncode != 0 and words in out.stderr, out.stderr
         assert not (tmp_path / "d").exists(), "a start that fails creates nothing"
+
+
+def test_one_kenyan_number_in_three_forms_is_one_person(hub):
+    # Google's libphonenumber reads each with the default region KE: one E.164 number.
+    forms = ["0712345678", "254712345678", "+254 712 345 678"]
+    for i, phone in enumerate(forms):
+        event(hub, reference=f"ke-{i}", provider="mpesa", stage="initialized", amount="100", currency="KES", phone=phone)
+    hub.beacon("session/start", {"session_id": "ke-session", "phone": "0712 345678"})
+    for form in forms + ["+254712345678"]:
+        found = hub.request("GET", "/api/payments?phone=" + urllib.parse.quote(form), headers=KEY)[1]
+        assert sorted(p["reference"] for p in found) == ["ke-0", "ke-1", "ke-2"], form
+        assert {p["phone"] for p in found} == {"+254712345678"}, "kept as E.164"
+        sessions = hub.request("GET", "/api/sessions?phone=" + urllib.parse.quote(form), headers=KEY)[1]
+        listed = sessions["sessions"] if isinstance(sessions, dict) else sessions
+        assert [s["session_id"] for s in listed] == ["ke-session"], form
+    # Another number is another person.
+    assert hub.request("GET", "/api/payments?phone=0712345679", headers=KEY)[1] == []
+    # Text that is no number is kept as written, not refused, and finds nothing else.
+    event(hub, reference="ke-odd", provider="mpesa", stage="initialized", phone="call me")
+    assert payment(hub, "ke-odd")["phone"] == "call me"
+
+
+def test_a_region_libphonenumber_does_not_know_is_named(tmp_path):
+    import os
+    import subprocess
+    out = subprocess.run([os.environ["LIVEHUB_BIN"], "serve", "--data-dir", str(tmp_path / "d"), "--port", "0", "--default-phone-region", "UK"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0 and "--default-phone-region" in out.stderr and not (tmp_path / "d").exists()

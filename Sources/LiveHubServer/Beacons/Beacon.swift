@@ -1,5 +1,6 @@
 import Auth
 import Hub
+import Phones
 import JSON
 import Records
 
@@ -25,7 +26,7 @@ enum Beacon: Sendable {
     }
 
     /// Builds a beacon of `kind` from a JSON body; every refusal says which field and why.
-    static func parse(kind: BeaconKind, body: JSONValue) throws(APIError) -> Beacon {
+    static func parse(kind: BeaconKind, body: JSONValue, phones: PhoneNormalizer) throws(APIError) -> Beacon {
         let fields = try BodyFields(body, errorCode: "invalid_beacon")
         // A field this beacon does not have is refused, named: a typo or a field the hub
         // does not keep would otherwise vanish while the beacon is answered 200.
@@ -39,7 +40,7 @@ enum Beacon: Sendable {
         case .sessionStart:
             let id = try fields.text("session_id", max: 128) ?? newSessionID()
             return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
-                                 email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
+                                 email: try fields.text("email", max: 320), phone: try fields.phone("phone", phones))
         case .pageVisit:
             return .pageVisit(session: try fields.session(), pageType: PageType(shopName: try fields.required("page_type", max: 64)),
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
@@ -53,7 +54,7 @@ enum Beacon: Sendable {
         case .paymentError:
             return .paymentError(session: try fields.session(), code: try fields.required("error_code", max: 128),
                                  message: try fields.required("error_message", max: 2048), details: try fields.json("error_details", max: Limit.errorDetails),
-                                 email: try fields.text("email", max: 320), phone: try fields.text("phone", max: 64))
+                                 email: try fields.text("email", max: 320), phone: try fields.phone("phone", phones))
         case .paymentSuccess:
             return .paymentSuccess(session: try fields.session(), reference: try fields.text("reference", max: 256), amount: try fields.amount("amount"))
         case .heartbeat:

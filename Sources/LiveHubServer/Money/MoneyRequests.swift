@@ -1,4 +1,5 @@
 import Hub
+import Phones
 import JSON
 import Records
 
@@ -52,7 +53,7 @@ struct PaymentEventRequest: Sendable {
     var event: PaymentEvent
 
     /// `currency`: the shop's, for an amount that names none.
-    static func parse(_ body: JSONValue, currency shopCurrency: String) throws(APIError) -> PaymentEventRequest {
+    static func parse(_ body: JSONValue, currency shopCurrency: String, phones: PhoneNormalizer) throws(APIError) -> PaymentEventRequest {
         let fields = try BodyFields(body, errorCode: "invalid_payment_event")
         let stageText = try fields.required("stage", max: 32)
         guard let stage = Payment.Stage(rawValue: stageText) else {
@@ -77,17 +78,17 @@ struct PaymentEventRequest: Sendable {
             reference: try fields.required("reference", max: 256), provider: try fields.required("provider", max: 64),
             stage: stage, amount: amount, currency: currency?.code,
             userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
-            phone: try fields.text("phone", max: 64), plan: try fields.text("plan", max: 128),
+            phone: try fields.phone("phone", phones), plan: try fields.text("plan", max: 128),
             errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0))
     }
 }
 
 /// `GET /api/payments` lookups, read from the query string.
 extension PaymentFilter {
-    static func parse(_ query: [String: String]) throws(APIError) -> PaymentFilter {
+    static func parse(_ query: [String: String], phones: PhoneNormalizer) throws(APIError) -> PaymentFilter {
         var result = PaymentFilter()
         result.email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
-        result.phone = query["phone"].flatMap { $0.isEmpty ? nil : $0 }
+        result.phone = query["phone"].flatMap { $0.isEmpty || $0.utf8.count > 64 ? nil : phones.e164($0) ?? $0 }
         result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
         result.provider = query["provider"].flatMap { $0.isEmpty ? nil : $0 }
         result.reference = query["reference"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,16 +1,19 @@
 import Auth
 import Hub
 import JSON
+import Phones
 
 extension PersonKey {
     /// Exactly one of `email`, `phone`, `user_id` or `session_id`, from a request's fields
     /// (`value(name, maxLength)`); an empty one counts as absent.
-    static func parse(invalid: (String) -> APIError, value: (String, Int) throws(APIError) -> String?) throws(APIError) -> PersonKey {
+    /// A phone is read as E.164 when libphonenumber can (`phones`), as the stored ones are.
+    static func parse(invalid: (String) -> APIError, phones: PhoneNormalizer,
+                      value: (String, Int) throws(APIError) -> String?) throws(APIError) -> PersonKey {
         var keys: [PersonKey] = []
         if let email = try value("email", 320), !email.isEmpty { keys.append(.email(email)) }
         if let phone = try value("phone", 64), !phone.isEmpty {
             guard !PhoneNumber.digits(phone).isEmpty else { throw invalid("phone has no digits") }
-            keys.append(.phone(phone))
+            keys.append(.phone(phones.e164(phone) ?? phone))
         }
         if let user = try value("user_id", 256), !user.isEmpty { keys.append(.userId(user)) }
         if let session = try value("session_id", 256), !session.isEmpty { keys.append(.sessionId(session)) }
@@ -24,7 +27,7 @@ extension PersonKey {
 extension ErasureCall {
     /// `{email} | {phone} | {user_id} | {session_id}` (exactly one, as the person is known):
     /// a preview; `{"confirm"}`: the erasure that preview named.
-    static func parse(_ body: JSONValue, secret: [UInt8], by: String, now: Int64) throws(APIError) -> HubCommand {
+    static func parse(_ body: JSONValue, secret: [UInt8], by: String, now: Int64, phones: PhoneNormalizer) throws(APIError) -> HubCommand {
         let fields = try BodyFields(body, errorCode: "invalid_erasure")
         if let confirm = try fields.text("confirm", max: 16_384) {
             let confirmation: ErasureConfirmation
@@ -41,7 +44,7 @@ extension ErasureCall {
                                       pseudonym: "erased-" + keyed(first, "pseudonym", secret: secret).prefix(16),
                                       keyHashes: confirmation.identities.map { keyed($0, "erasure", secret: secret) }, by: by))
         }
-        let key = try PersonKey.parse(invalid: fields.invalid) { name, max throws(APIError) in try fields.text(name, max: max) }
+        let key = try PersonKey.parse(invalid: fields.invalid, phones: phones) { name, max throws(APIError) in try fields.text(name, max: max) }
         return .erasePreview(key)
     }
 

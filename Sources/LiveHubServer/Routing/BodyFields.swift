@@ -1,4 +1,5 @@
 import Hub
+import Phones
 import JSON
 
 /// Typed access to a JSON request body's fields. Every refusal names the field and why,
@@ -30,6 +31,12 @@ struct BodyFields {
     func required(_ name: String, max: Int) throws(APIError) -> String {
         guard let text = try text(name, max: max) else { throw invalid("\(name) is required") }
         return text
+    }
+
+    /// A phone number in E.164 when libphonenumber reads it ("0712345678" in KE:
+    /// "+254712345678"), else as written (compared by its digits, as before).
+    func phone(_ name: String, _ phones: PhoneNormalizer) throws(APIError) -> String? {
+        try text(name, max: 64).map { phones.e164($0) ?? $0 }
     }
 
     func session() throws(APIError) -> String { try required("session_id", max: 128) }

@@ -79,10 +79,11 @@ enum RouteTable {
             .hub(.monitor(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60))
         },
         RouteEntry(.post, "/api/payments/events", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request), currency: router.configuration.currency)))
+            .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request), currency: router.configuration.currency,
+                                                             phones: router.configuration.phones)))
         },
-        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
-            .hub(.payments(try PaymentFilter.parse(r.query)))
+        RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
+            .hub(.payments(try PaymentFilter.parse(r.query, phones: router.configuration.phones)))
         },
         RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
             .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000),
@@ -140,16 +141,16 @@ enum RouteTable {
             guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
             return .hub(.journey(userId: userId, email: email))
         },
-        RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin]), limitedRead: true) { router, r throws(APIError) in
             let query = r.query
-            return .hub(.sessions(try PersonKey.parse(invalid: QueryParameters.invalid) { name, max throws(APIError) in
+            return .hub(.sessions(try PersonKey.parse(invalid: QueryParameters.invalid, phones: router.configuration.phones) { name, max throws(APIError) in
                 guard let value = query[name], value.utf8.count > max else { return query[name] }
                 throw QueryParameters.invalid("\(name) is longer than \(max) bytes")
             }))
         },
         RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin]), internalOnly: true) { router, r throws(APIError) in
             let command = try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.actor,
-                                                now: UnixTime.seconds * 1000)
+                                                now: UnixTime.seconds * 1000, phones: router.configuration.phones)
             guard case .erase(let call) = command else { return .hub(command) }
             // The audit names the kinds erased, never the person.
             return r.audited(command, "erase", target: call.identities.map(\.kind).joined(separator: ", "), detail: call.pseudonym)

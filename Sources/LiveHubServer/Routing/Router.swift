@@ -137,7 +137,7 @@ struct Router {
             for (name, value) in cors { refused.headers.add(name: name, value: value) }
             throw refused
         }
-        let beacon = try Beacon.parse(kind: kind, body: try jsonBody(r.request))
+        let beacon = try Beacon.parse(kind: kind, body: try jsonBody(r.request), phones: configuration.phones)
         let client = ClientInfo(ip: r.client.keptIP, userAgent: try Beacon.userAgent(r.head.headers["User-Agent"]))
         return .hub(.beacon(beacon, client), headers: cors)
     }

@@ -28,7 +28,7 @@ final class TrackSocket: WebSocketRole {
             }
             guard let type = body["type"]?.stringValue else { throw Beacon.invalid("type is required") }
             guard let kind = BeaconKind(rawValue: type) else { throw Beacon.invalid("unknown beacon type \(type)") }
-            let beacon = try Beacon.parse(kind: kind, body: body)
+            let beacon = try Beacon.parse(kind: kind, body: body, phones: context.configuration.phones)
             let named = beacon.sessionID
             if session != named {
                 if let previous = session { _ = context.hubClient.submit(.tabClosed(previous), replyTo: nil) }
