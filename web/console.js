@@ -72,7 +72,7 @@ window.Console = (function () {
       } else if (k === "class") node.className = v;
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child == null || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -148,6 +148,8 @@ window.Console = (function () {
     await ready;
     const init = Object.assign({}, options || {}, { credentials: "same-origin" });
     init.headers = Object.assign({}, init.headers);
+    const withStatus = !!init.withStatus;  // {status, body} rather than the body alone (201 or 200, say)
+    delete init.withStatus;
     const method = (init.method || "GET").toUpperCase();
     if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = session.csrf;
     if (init.json !== undefined) {
@@ -164,7 +166,7 @@ window.Console = (function () {
       const error = body && body.error ? body.error : {};
       throw new APIError(response.status, error.message || response.status + " " + response.statusText, error.code);
     }
-    return body;
+    return withStatus ? { status: response.status, body } : body;
   }
 
   /// `/ws/seller`, reconnecting; `onMessage` gets each parsed message, `onOpen` each (re)connection.
@@ -197,12 +199,45 @@ window.Console = (function () {
     return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
-  /// Money as the hub sends it (exact decimal numbers), shown with two places and its currency.
+  /// How many digits follow the point in a currency's minor unit: ISO 4217, as the hub's
+  /// own table (Sources/Hub/Currency.swift) has it; two for credits and unknown codes.
+  const places = (function () {
+    const table = {};
+    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(" ").forEach((c) => { table[c] = 0; });
+    "BHD IQD JOD KWD LYD OMR TND".split(" ").forEach((c) => { table[c] = 3; });
+    "CLF UYW".split(" ").forEach((c) => { table[c] = 4; });
+    return (currency) => (currency && table[String(currency).toUpperCase()]) ?? 2;
+  })();
+
+  /// Money as the hub sends it (exact decimal numbers, in the currency's own places: "5000.00"
+  /// NGN, "1000" JPY, "1.250" KWD), shown with those places, grouped, and its currency. The
+  /// JSON number has lost its trailing zeros: its currency says how many there were. Text
+  /// (an amount typed, or kept as a string) keeps the places it has. Never rounded: a
+  /// number with more places than its currency has is shown with all of them.
   function money(amount, currency) {
     if (amount == null || amount === "") return "—";
+    let digits = places(currency);
+    if (typeof amount === "string") {
+      const m = /^-?\d+(?:\.(\d+))?$/.exec(amount.trim());
+      if (!m) return currency ? amount + " " + currency : amount;
+      digits = m[1] ? m[1].length : 0;
+    }
     const n = Number(amount);
-    const text = Number.isFinite(n) ? n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(amount);
+    let text = String(amount);
+    if (Number.isFinite(n)) {
+      const exact = String(n).split(".")[1];
+      if (exact && exact.length > digits && !/e/i.test(String(n))) digits = Math.min(exact.length, 20);
+      text = n.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    }
     return currency ? text + " " + currency : text;
+  }
+
+  /// A payment's amount as a person types it into a form: the hub's decimal text, no
+  /// grouping ("5000.00", "1000", "1.250").
+  function amountText(amount, currency) {
+    if (amount == null || amount === "") return "";
+    const n = Number(amount);
+    return Number.isFinite(n) ? n.toFixed(Math.max(places(currency), (String(n).split(".")[1] || "").length)) : String(amount);
   }
 
   /// A time: the clock alone today, with the date otherwise.
@@ -224,5 +259,5 @@ window.Console = (function () {
         : "Could not read it: " + error.message));
   }
 
-  return { ready, user, role, can, el, header, setStatus, requireRole, signOut, api, live, debounce, money, time, clear, tag, failed };
+  return { ready, user, role, can, el, header, setStatus, requireRole, signOut, api, live, debounce, money, amountText, places, time, clear, tag, failed };
 })();

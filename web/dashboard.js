@@ -107,14 +107,25 @@
   window.addEventListener("resize", drawChart);
 
   // --- today's sales, from GET /api/payments/stats -----------------------------------------
+  // Revenue per currency: the shop's own big, every other currency on the hint line beside
+  // it (the hub never adds two currencies, nor does this page).
+  let today = null;  // the day's stats, for the open problems' wording
   async function loadSales() {
     const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
     const minutes = Math.max(1, Math.ceil((Date.now() - midnight) / 60000));
     try {
-      const s = await C.api("/api/payments/stats?window=" + minutes + "m");
+      const s = today = await C.api("/api/payments/stats?window=" + minutes + "m");
       $("tile-paid-today").textContent = s.completed + s.credited;
-      $("tile-revenue").textContent = C.money(s.total_amount);
-      $("tile-revenue-hint").textContent = "confirmed by the provider since midnight";
+      $("tile-paid-hint").textContent = [s.credited + " credited", s.completed ? s.completed + " awaiting a credit" : null,
+        s.resolved ? s.resolved + " resolved by hand without a credit" : null].filter(Boolean).join(" · ");
+      const totals = Array.isArray(s.totals) ? s.totals : [];
+      const own = totals.find((t) => t.currency === s.currency) || { currency: s.currency, amount: s.total_amount };
+      $("tile-revenue").textContent = C.money(own.amount, own.currency);
+      const others = totals.filter((t) => t.currency !== own.currency);
+      C.clear($("tile-revenue-others")).append(...others.flatMap((t, i) => [...(i ? [" · "] : []), el("span", { class: "currency", "data-currency": t.currency }, C.money(t.amount, t.currency))]));
+      $("tile-revenue-others").hidden = !others.length;
+      $("tile-revenue-hint").textContent = "confirmed by the provider since midnight" + (others.length ? ", per currency" : "");
+      showGaps();
     } catch (e) { $("tile-revenue-hint").textContent = e.message; }
   }
 
@@ -188,22 +199,31 @@
     $("errors-count").textContent = errors.length ? "(" + errors.length + ")" : "";
   }
 
-  // --- gaps and alerts ---------------------------------------------------------------------
+  // --- open payment problems and alerts -----------------------------------------------------
+  const kindWords = { gap: ["gap", "gaps"], unmatched: ["unmatched", "unmatched"], amount_mismatch: ["amount mismatch", "amount mismatches"] };
   function showGaps() {
     const list = C.clear($("gaps"));
-    for (const p of [...gaps.values()].sort((a, b) => (b.gap_since || b.updated_at).localeCompare(a.gap_since || a.updated_at))) {
-      list.append(el("li", { class: "critical", "data-reference": p.reference },
-        el("span", { class: "time" }, C.time(p.gap_since || p.updated_at)),
-        el("strong", {}, p.kind === "unmatched" ? "Payment we cannot place" : "Confirmed, not credited"), " ",
-        [p.reference, p.provider, C.money(p.amount, p.currency), p.email || p.phone || p.user_id].filter(Boolean).join(" · ")));
+    for (const p of [...gaps.values()].sort((a, b) => (b.gap_since || b.mismatch_since || b.updated_at).localeCompare(a.gap_since || a.mismatch_since || a.updated_at))) {
+      const words = C.problemWords(p);
+      list.append(el("li", { class: p.kind === "gap" ? "critical" : "warning", "data-reference": p.reference, "data-kind": p.kind || "" },
+        el("span", { class: "time" }, C.time(p.gap_since || p.mismatch_since || p.updated_at)),
+        el("strong", {}, words.title), " ",
+        [p.reference, p.provider + (p.provider_reference ? " " + p.provider_reference : ""), words.amounts, p.email || p.phone || p.user_id].filter(Boolean).join(" · ")));
     }
-    if (!gaps.size) list.append(el("li", { class: "empty" }, "none open"));
+    if (!gaps.size) {
+      // What is true when none is open: not "all credited" when some were closed by hand.
+      const resolved = today && today.resolved ? today.resolved : 0;
+      list.append(el("li", { class: "empty" }, "none open" + (resolved ? " · today " + resolved + (resolved === 1 ? " payment was" : " payments were")
+        + " resolved by hand without a credit" : "")));
+    }
     $("gaps-count").textContent = "(" + gaps.size + ")";
     $("tile-gaps").textContent = gaps.size;
+    const counts = Object.keys(kindWords).map((k) => [k, [...gaps.values()].filter((p) => p.kind === k).length]).filter(([, n]) => n);
+    $("tile-gaps-hint").textContent = counts.map(([k, n]) => n + " " + kindWords[k][n === 1 ? 0 : 1]).join(" · ");
   }
 
-  // Gap and unmatched alerts are the open gaps above: listed there while open, not twice.
-  const shownAsGap = new Set(["payment_gap", "unmatched_payment"]);
+  // Gap, unmatched and amount-mismatch alerts are the open problems above: listed there while open, not twice.
+  const shownAsGap = new Set(["payment_gap", "unmatched_payment", "amount_mismatch"]);
   function showNotices() {
     const list = C.clear($("alerts"));
     const sorted = [...notices.values()].filter((a) => !shownAsGap.has(a.kind)).sort((a, b) => b.id - a.id).slice(0, 50);

@@ -61,19 +61,27 @@ public struct Payment: Sendable, Equatable {
     public var partial = false
 
     public struct Resolution: Sendable, Equatable {
+        /// Closed by hand without money moving, or credited by hand (support's credit).
+        public enum Kind: String, Sendable {
+            case resolved, credited
+        }
+
         public var at: Int64
         /// The token's `sub`, or `api-key`.
         public var by: String
         public var note: String?
+        public var kind: Kind
 
-        public init(at: Int64, by: String, note: String?) {
+        public init(at: Int64, by: String, note: String?, kind: Kind = .resolved) {
             self.at = at
             self.by = by
             self.note = note
+            self.kind = kind
         }
     }
 
-    public var resolvedAt: Int64? { resolutions.last?.at }
+    /// The last time a person closed it without a credit.
+    public var resolvedAt: Int64? { resolutions.last { $0.kind == .resolved }?.at }
     public var isGap: Bool { gapSince != nil }
     public var isUnmatched: Bool { unmatchedSince != nil }
     public var isMismatched: Bool { mismatchSince != nil }
@@ -94,7 +102,7 @@ public struct Payment: Sendable, Equatable {
     }
 
     public var state: State {
-        if status != .credited && !resolutions.isEmpty { return .resolved }
+        if status != .credited && resolvedAt != nil { return .resolved }
         return State(rawValue: status.rawValue) ?? .initialized
     }
 

@@ -7,9 +7,14 @@ extension EngineState {
     /// person. The credit and a line in the payment's trail commit together.
     func creditByHand(_ credit: PaymentCredit, now: Int64) throws(Failure) -> MoneyReply {
         guard let payment = try store.payment(credit.reference) else { return .refused(.noSuchPayment(reference: credit.reference)) }
-        // A retry of this very credit answers the original.
-        if let original = try store.transaction(reference: credit.ledgerReference) { return .transaction(original, created: false) }
         func refuse(_ reason: String) -> MoneyReply { .refused(.paymentNotCreditable(reason: reason)) }
+        // A retry of this very credit answers the original; another amount or user is not a retry.
+        if let original = try store.transaction(reference: credit.ledgerReference) {
+            guard credit.amount.map({ $0 == original.amount }) ?? true, credit.userId.map({ $0 == original.userId }) ?? true else {
+                return refuse("payment \(payment.reference) was already credited by hand: \(original.amount) to user \(original.userId)")
+            }
+            return .transaction(original, created: false)
+        }
         guard payment.status != .credited else { return refuse("payment \(payment.reference) is already credited") }
         guard payment.status != .failed else { return refuse("payment \(payment.reference) failed: no money arrived") }
         guard payment.confirmedAt != nil else { return refuse("the provider has not confirmed payment \(payment.reference)") }
@@ -28,7 +33,7 @@ extension EngineState {
         let reply = try ledger(entry, now: now)
         guard case .transaction(_, created: true) = reply else { return reply }
         try store.insertResolution(reference: payment.reference, note: "credited \(amount) to user \(userId)" + (credit.note.map { ": \($0)" } ?? ""),
-                                   by: credit.by, at: now, lsn: nextResolutionLSN)
+                                   by: credit.by, at: now, lsn: nextResolutionLSN, kind: .credited)
         nextResolutionLSN += 1
         return reply
     }

@@ -233,6 +233,7 @@ public enum RecordsSchema {
         ALTER TABLE payments ADD COLUMN partial \(integer) NOT NULL DEFAULT 0;
         ALTER TABLE payments ADD COLUMN state TEXT;
         ALTER TABLE payments ADD COLUMN became_gap_at TEXT;
+        ALTER TABLE resolutions ADD COLUMN kind TEXT NOT NULL DEFAULT 'resolved';
         UPDATE payments SET became_gap_at = gap_since;
         UPDATE payments SET currency = upper(currency) WHERE currency IS NOT NULL;
         UPDATE payments SET amount_minor = amount_minor / 100 WHERE currency IN (\(zero));

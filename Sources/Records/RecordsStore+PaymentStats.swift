@@ -3,12 +3,14 @@ import Hub
 extension RecordsStore {
     /// Payments created since `since` (a report's window), counted by the database: the
     /// window may hold every payment ever made, and none of them is loaded. Amounts are
-    /// summed per currency (the shop's, or the provider's where the shop named none).
+    /// summed per currency: what the provider said arrived where it said (a mismatch counts
+    /// the money that came, not the price), else the shop's amount.
     public func paymentStats(since: Int64) throws(Failure) -> PaymentStats {
         var stats = PaymentStats()
         for row in try db.query("""
-            SELECT state, CASE WHEN amount_minor IS NOT NULL THEN currency ELSE provider_currency END, count(*), sum(gap),
-                sum(CASE WHEN confirmed_at IS NOT NULL OR status = 'credited' THEN coalesce(amount_minor, provider_amount_minor, 0) ELSE 0 END),
+            SELECT state, CASE WHEN provider_amount_minor IS NOT NULL THEN coalesce(provider_currency, currency) ELSE currency END,
+                count(*), sum(gap),
+                sum(CASE WHEN confirmed_at IS NOT NULL OR status = 'credited' THEN coalesce(provider_amount_minor, amount_minor, 0) ELSE 0 END),
                 sum(unmatched), sum(mismatch)
                 FROM payments WHERE created_at >= $1 GROUP BY 1, 2
             """, [Self.time(since)]) {

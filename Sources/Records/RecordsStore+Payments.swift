@@ -96,8 +96,13 @@ extension RecordsStore {
     func payments(_ sql: String, _ values: [Value]) throws(Failure) -> [Payment] {
         var list = try db.query(sql, values).compactMap(Self.payment)
         for i in list.indices {
-            list[i].resolutions = try db.query("SELECT at, by, note FROM resolutions WHERE reference = $1 ORDER BY lsn", [.text(list[i].reference)])
-                .compactMap { row in row[0].text.flatMap(Timestamp.parse).map { Payment.Resolution(at: $0, by: row[1].text ?? "unknown", note: row[2].text) } }
+            list[i].resolutions = try db.query("SELECT at, by, note, kind FROM resolutions WHERE reference = $1 ORDER BY lsn", [.text(list[i].reference)])
+                .compactMap { row in
+                    row[0].text.flatMap(Timestamp.parse).map {
+                        Payment.Resolution(at: $0, by: row[1].text ?? "unknown", note: row[2].text,
+                                           kind: row[3].text.flatMap(Payment.Resolution.Kind.init(rawValue:)) ?? .resolved)
+                    }
+                }
         }
         return list
     }

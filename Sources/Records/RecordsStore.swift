@@ -47,7 +47,7 @@ public final class RecordsStore {
         ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
             updated_at = excluded.updated_at
         """
-    static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"
+    static let insertResolution = "INSERT INTO resolutions (lsn, reference, at, by, note, kind) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING"
     static let insertWebhook = """
         INSERT INTO webhook_deliveries (id, provider, received_at, signature_valid, processing_status, error_message,
             reference, payload, payload_truncated, headers, delivery_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
@@ -361,8 +361,10 @@ public final class RecordsStore {
         try db.query(Self.upsertWallet, [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)])
     }
 
-    func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64) throws(Failure) {
-        try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note)])
+    func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64,
+                          kind: Payment.Resolution.Kind = .resolved) throws(Failure) {
+        try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note),
+                                             .text(kind.rawValue)])
     }
 
     func insert(_ e: WebhookLogEntry) throws(Failure) {

@@ -24,7 +24,7 @@ KEY = {"Authorization": "Bearer e2e-key"}
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    hub = Hub(str(tmp_path_factory.mktemp("console")), "--web-root", str(ROOT / "web"), "--gap-grace", "1s",
+    hub = Hub(str(tmp_path_factory.mktemp("console")), "--web-root", str(ROOT / "web"), "--gap-grace", "1s", "--currency", "NGN",
               "--broadcast-interval", "100ms", "--paystack-secret", "sk_console")
     # A shopper: a session over several pages, a failed card, then a payment that the provider
     # confirmed and nobody credited (a gap), a credited one, ledger entries and activity.
@@ -124,7 +124,7 @@ def test_dashboard_draws_its_chart_and_figures_from_the_hub_on_a_fresh_load(hub,
         open_page(browser, hub, "/", role="seller")
         wait_for(browser, "the chart", lambda: "now 3" in text(browser, "#chart-caption") and chart_pixels(browser) > 30)
     wait_for(browser, "the day's figures", lambda: text(browser, "#tile-errors-hour") == "1" and text(browser, "#tile-paid-today") == "2"
-             and text(browser, "#tile-revenue") == "30.00" and text(browser, "#tile-total") == "3"
+             and text(browser, "#tile-revenue") == "30.00 NGN" and text(browser, "#tile-total") == "3"
              and text(browser, "#tile-conversion") == "33.3 %")
     assert text(browser, "#tile-payment-errors") == "1", "one session is on the error page now"
     wait_for(browser, "the open gap once", lambda: "pay-gap" in text(browser, "#gaps") and "15.00 NGN" in text(browser, "#gaps"))

@@ -126,6 +126,9 @@ def test_a_provider_amount_that_differs_is_an_amount_mismatch(hub, sink):
     assert alert_kinds(hub).count("amount_mismatch") >= 3
     stats = hub.request("GET", "/api/payments/stats?window=1h", headers=KEY)[1]
     assert stats["amount_mismatch"] >= 3
+    # Confirmed money is what the provider said arrived: 100.00 NGN, not the 5000.00 asked.
+    totals = {t["currency"]: t["amount"] for t in stats["totals"]}
+    assert totals["NGN"] == 5000.0 + 100.0 + 100.0 and totals["USD"] == 99.0 + 90.0 and totals["KES"] == 1000.0 + 1.0, totals
     # Support's credit of a mismatched payment needs an amount chosen by a person.
     status, answer, _ = hub.request("POST", "/api/payments/credit", {"reference": "mm-paystack"}, headers=KEY)
     assert status == 409 and answer["error"]["code"] == "not_creditable" and "amount" in answer["error"]["message"]
@@ -153,6 +156,7 @@ def test_resolved_is_a_state_and_every_stats_word_is_a_filter(hub):
     status, answer, _ = hub.request("POST", "/api/payments/resolve", {"reference": "rs-1", "note": "refunded by the bank"}, headers=KEY)
     assert status == 200 and answer["status"] == "resolved" and answer["stage"] == "webhook_received"
     p = payment(hub, "rs-1")
+    assert p["resolutions"][-1]["kind"] == "resolved"
     assert p["status"] == "resolved" and p["gap_since"] is None and p["became_gap_at"] and p["resolutions"][-1]["note"] == "refunded by the bank"
     stats = hub.request("GET", "/api/payments/stats?window=1h", headers=KEY)[1]
     assert stats["resolved"] >= 1
@@ -179,9 +183,12 @@ def test_support_credits_a_confirmed_payment_once(hub):
     # A retry answers the original; nothing is credited twice.
     status, again, _ = hub.request("POST", "/api/payments/credit", {"reference": "cr-1", "note": "webhook lost"}, headers=admin)
     assert status == 200 and again["id"] == t["id"]
+    # Another amount is not a retry: refused, naming what was credited.
+    status, answer, _ = hub.request("POST", "/api/payments/credit", {"reference": "cr-1", "amount": "300.00"}, headers=admin)
+    assert status == 409 and "250.00" in answer["error"]["message"]
     assert hub.request("GET", "/api/wallet/balance?user_id=cr-user", headers=KEY)[1]["balance"] == 250.0
     p = payment(hub, "cr-1")
-    assert p["status"] == "credited" and p["resolutions"][-1]["by"] == "ops-ann"
+    assert p["status"] == "credited" and p["resolutions"][-1]["by"] == "ops-ann" and p["resolutions"][-1]["kind"] == "credited"
     # Support may look, not pay.
     support = {"Authorization": "Bearer " + hub.token("support", sub="sup")}
     assert hub.request("POST", "/api/payments/credit", {"reference": "cur-usd"}, headers=support)[0] == 403

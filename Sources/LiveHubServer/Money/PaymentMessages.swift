@@ -39,7 +39,7 @@ extension MoneyMessages {
         json.key("amount_mismatch"); json.bool(p.isMismatched)
         json.field("mismatch_since", p.mismatchSince.map(Timestamp.iso8601(milliseconds:)))
         json.field("resolved_at", p.resolvedAt.map(Timestamp.iso8601(milliseconds:)))
-        json.field("resolution", p.resolutions.last?.note)
+        json.field("resolution", p.resolutions.last { $0.kind == .resolved }?.note)
         json.key("resolutions")
         json.beginArray()
         for r in p.resolutions {
@@ -47,6 +47,7 @@ extension MoneyMessages {
             json.field("at", Timestamp.iso8601(milliseconds: r.at))
             json.field("by", r.by)
             json.field("note", r.note)
+            json.field("kind", r.kind.rawValue)
             json.endObject()
         }
         json.endArray()

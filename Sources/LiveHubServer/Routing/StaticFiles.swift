@@ -12,7 +12,7 @@ struct StaticFiles: Sendable {
 
     init(root: String) {
         var files: [String: File] = [:]
-        for relative in Self.pages.map({ $0 + ".html" }) + ["index.html", "console.js", "console.css", "dashboard.js", "payments.js", "support.js",
+        for relative in Self.pages.map({ $0 + ".html" }) + ["index.html", "console.js", "payment-views.js", "console.css", "dashboard.js", "payments.js", "support.js",
                                                              "wallet.js", "funnels.js", "favicon.svg", "favicon.ico", "tracker.js",
                                                              "login.js", "audit.js", "login.css", "audit.css",
                                                              "demo/index.html", "demo/store.js", "demo/store.css"] {
