@@ -34,7 +34,7 @@ struct RouteTableTests {
         "GET /api/payments/stats key|support,seller,admin",
         "GET /api/payments/gaps key|support,seller,admin",
         "POST /api/payments/{reference}/resolve key|support,admin",
-        "POST /api/payments/resolve key|support,admin",
+        "POST /api/payments/resolve key|support,admin", "POST /api/payments/credit key|admin",
         "GET /api/webhooks/log key|support,seller,admin",
         "POST /api/webhooks/{provider:paystack|nowpayments|stripe} anyone",
         "POST /api/webhooks/mpesa/{token} anyone",
