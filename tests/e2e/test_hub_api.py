@@ -53,6 +53,12 @@ def test_sendbeacon_text_plain_is_accepted_and_other_types_are_not(hub):
     ("track/checkout-start", {"session_id": "s", "checkout_items": [], "total_amount": "ten"}, "decimal"),
     ("track/payment-error", {"session_id": "s", "error_code": "x"}, "error_message"),
     ("track/page-visit", [1, 2], "object"),
+    # A field the beacon does not have, or of the wrong type, is named: never stored as null.
+    ("track/payment-error", {"session_id": "s", "error_code": "x", "error_message": "m", "total_amount": "199.00",
+                             "payment_method": "card"}, "total_amount is not a field of this beacon"),
+    ("track/page-visit", {"session_id": "s", "page_type": "home", "pagetype": "x"}, "pagetype is not a field"),
+    ("session/start", {"session_id": "s", "email": {"a": 1}}, "email must be a string"),
+    ("track/checkout-start", {"session_id": "s", "checkout_items": [], "total_amount": [1]}, "total_amount must be a decimal"),
 ])
 def test_bad_beacons_get_a_clear_400(hub, path, body, needle):
     status, answer, _ = hub.request("POST", "/api/metrics/" + path, body)
