@@ -20,6 +20,7 @@ import pytest
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from console_login import browser_sign_in  # noqa: E402
@@ -130,7 +131,8 @@ def plain(words):
 
 def wait_for(driver, what, check, timeout=10):
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: check())
+        # The pages redraw as the hub's news comes: an element read as it is replaced is asked again.
+        WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: check())
     except Exception:
         raise AssertionError(f"the page never showed {what}; it shows:\n{driver.find_element(By.TAG_NAME, 'body').text[:3000]}") from None
 
