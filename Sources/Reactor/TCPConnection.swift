@@ -38,16 +38,16 @@ public final class TCPConnection: EventHandler {
     public unowned(unsafe) let loop: EventLoop
     public var delegate: TCPConnectionDelegate?
 
-    private var queue: [OutboundBytes] = []
+    var queue: [OutboundBytes] = []
     /// Set on connections accepted by a TLS listener.
     var tls: TLSSession?
     /// Bytes of `queue[queueHead]` already written.
-    private var headOffset = 0
-    public private(set) var queuedBytes = 0
+    var headOffset = 0
+    public internal(set) var queuedBytes = 0
     /// Why the connection ended, when it was not an orderly close: a refused connect, a
     /// failed certificate check. Set before `connectionClosed`.
     public private(set) var failure: ConnectionFailure?
-    private var queueHead: Int32 = 0
+    var queueHead: Int32 = 0
     /// Buffers before this index were promised (a handshake answer): never discarded.
     private var promisedEnd: Int32 = 0
     public let fd: Int32
@@ -55,12 +55,12 @@ public final class TCPConnection: EventHandler {
     private var drainWanted = false
     private var flushScheduled = false
     private var writeArmed = false
-    private var closeWhenFlushed = false
+    var closeWhenFlushed = false
     private var halfClosed = false
     public private(set) var isClosed = false
     private var receivedAnything = false
     /// An outgoing connection whose `connect` has not completed yet.
-    private var connecting = false
+    var connecting = false
 
     init(fd: Int32, loop: EventLoop) {
         self.fd = fd
@@ -137,85 +137,6 @@ public final class TCPConnection: EventHandler {
         queue.append(bytes)
         queuedBytes += bytes.count
         scheduleFlush()
-    }
-
-    /// Frames for this connection at the end of a turn (a room's messages of that turn).
-    /// When nothing is queued ahead of them they are written at once with one gathered
-    /// `sendmsg`, straight from the shared buffers: a subscriber that keeps up costs no
-    /// queue entry, no reference count and no flush pass. What the kernel does not take is
-    /// queued (the first frame with its offset) and EPOLLOUT armed. Otherwise (bytes
-    /// waiting, TLS, a connect or a close under way) they are queued as `send` would.
-    public func write(gathering frames: UnsafeBufferPointer<Unmanaged<OutboundBytes>>) {
-        guard tls == nil, !connecting, !closeWhenFlushed, !isClosed, Int(queueHead) == queue.count else {
-            for frame in frames { send(frame.takeUnretainedValue()) }
-            return
-        }
-        var start = 0
-        while start < frames.count {
-            let iov = loop.iovecs
-            let count = min(frames.count - start, EventLoop.maxIovecs)
-            var total = 0
-            for k in 0..<count {
-                let frame = frames[start + k].takeUnretainedValue()
-                iov[k] = iovec(iov_base: frame.base, iov_len: frame.count)
-                total += frame.count
-            }
-            let written: Int
-            switch sendScratch(count) {
-            case .wrote(let n): written = n
-            case .full: return queueUnwritten(frames, from: start, offset: 0)
-            case .gone: return close()
-            }
-            if written == total {
-                start += count
-                continue
-            }
-            var index = start
-            var left = written
-            while left >= frames[index].takeUnretainedValue().count {
-                left -= frames[index].takeUnretainedValue().count
-                index += 1
-            }
-            queueUnwritten(frames, from: index, offset: left)
-            return
-        }
-    }
-
-    private enum ScratchWrite {
-        case wrote(Int)
-        /// The kernel's buffer is full (EAGAIN): wait for EPOLLOUT.
-        case full
-        /// EPIPE, ECONNRESET and the like: the peer is gone.
-        case gone
-    }
-
-    /// One gathered `sendmsg` of the first `count` iovecs in the loop's scratch.
-    private func sendScratch(_ count: Int) -> ScratchWrite {
-        var message = msghdr()
-        message.msg_iov = loop.iovecs
-        message.msg_iovlen = count
-        while true {
-            let written = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
-            if written >= 0 {
-                loop.stats.bytesOut.bump(written)
-                return .wrote(written)
-            }
-            let err = clinux_errno()
-            if err == EINTR { continue }
-            return err == EAGAIN || err == EWOULDBLOCK ? .full : .gone
-        }
-    }
-
-    /// The kernel's buffer is full: what it did not take waits in the queue for EPOLLOUT.
-    private func queueUnwritten(_ frames: UnsafeBufferPointer<Unmanaged<OutboundBytes>>, from index: Int, offset: Int) {
-        for frame in frames[index...] {
-            let bytes = frame.takeUnretainedValue()
-            queue.append(bytes)
-            queuedBytes += bytes.count
-        }
-        headOffset = offset
-        queuedBytes -= offset
-        armWrite(true)
     }
 
     public func send(_ bytes: [UInt8]) {
@@ -445,7 +366,7 @@ public final class TCPConnection: EventHandler {
         }
     }
 
-    private func armWrite(_ on: Bool) {
+    func armWrite(_ on: Bool) {
         guard on != writeArmed else { return }
         writeArmed = on
         updateEvents()
