@@ -1,8 +1,10 @@
 import Hub
 import Records
 
-/// The cluster through PostgreSQL, the records' database: rows in the cluster's tables,
-/// news by LISTEN/NOTIFY, time by the database's clock (so the nodes' clocks need not agree). One connection of its own, on the link's thread.
+/// The cluster through PostgreSQL, the records' database: rows in the cluster's tables
+/// (`ClusterSchema`, made as the broker attaches), news by LISTEN/NOTIFY, time by the
+/// database's clock (so the nodes' clocks need not agree). One connection of its own, on
+/// the link's thread.
 public final class PostgresClusterBroker: ClusterBroker {
     private let databaseURL: String
     private let node: String
@@ -25,6 +27,7 @@ public final class PostgresClusterBroker: ClusterBroker {
                 self.db = db
             }
             guard db.resets != listenedResets else { return false }
+            try db.execute(ClusterSchema.statements)
             try db.execute(ClusterChannel.all.map { "LISTEN \($0)" }.joined(separator: "; "))
             listenedResets = db.resets
             return true
