@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "PhonesTests", dependencies: ["Phones"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Records"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
         .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth"]),

@@ -3,41 +3,40 @@ import Dispatch
 import Glibc
 import Hub
 import Logging
-import Records
 import Synchronization
 
-/// A node's link to the others in cluster mode (`--database postgres://…`).
+/// A node's link to the others in cluster mode (`--database postgres://…`), through a
+/// `ClusterBroker` (PostgreSQL in production, memory in tests); the rules are the link's
+/// (`ClusterLinkWorker`), the medium the broker's.
 ///
-/// Presence: its counters in a row of `cluster_nodes` (an UNLOGGED table: presence is rebuilt by beacons, never
-/// worth a WAL write), refreshed every interval and announced by NOTIFY when they change,
-/// and the sum of the other nodes' fresh rows, read on every announcement and every
+/// Presence: its counters in its row, refreshed every interval and announced when they
+/// change, and the sum of the other nodes' fresh rows, read on every announcement and every
 /// interval. A node whose row has not been refreshed for `freshness` is left out of the
 /// sum: a dead node's sessions leave the totals by themselves.
 ///
-/// Sessions: the ones this node took (`claim`) go to `session_claims`; those the others
-/// took are handed on (`released`), all of them after a (re)start.
+/// Sessions: the ones this node took (`claim`) are claimed; those the others took are
+/// handed on (`released`), all of them after a (re)start.
 ///
-/// History: the minutes this node hands over (`record`) go to `cluster_minutes`; the other
-/// nodes' are read every `minutesInterval` (all of the last day's after a start) and handed
-/// on (`minutes`), for each node's chart to show the whole shop.
+/// History: the minutes this node hands over (`record`) are written; the other nodes' are
+/// read every `minutesInterval` (all the broker keeps after a start) and handed on
+/// (`minutes`), for each node's chart to show the whole shop.
 ///
 /// Questions: this node asks the others about the sessions they hold (`ask`) and answers
 /// theirs (`asked`, then `answer`); answers come back through `answered`.
 ///
 /// What the money engines announce (NOTIFY inside their transactions, so after COMMIT and
 /// in commit order): balances (`SEQ:USER`), changed problems and raised alerts, handed
-/// on for this node's rooms to read the rows. After the connection was lost,
-/// `reconnected` says notifications may have been missed.
+/// on for this node's rooms to read the rows. After the medium was lost,
+/// `reconnected` says news may have been missed.
 ///
-/// Runs on a thread of its own with its own connection: no loop ever waits for the
+/// Runs on a thread of its own with its own broker: no loop ever waits for the
 /// database, and the hub's counts go on locally while it is away.
 public final class ClusterLink: Sendable {
     public struct Configuration: Sendable {
         public var nodeID: String
-        public var databaseURL: String
         /// How often the row is refreshed and the others read (the broadcast interval).
         public var interval: Int64
-        /// A row older than this (by the database's clock) is left out.
+        /// A row older than this (by the broker's clock) is left out.
         public var freshness: Int64
         /// The live-metrics maps' limit (`--max-tracked-keys`).
         public var maxKeys: Int
@@ -48,9 +47,8 @@ public final class ClusterLink: Sendable {
         /// Minutes older than this many back from now are deleted.
         public var minutesKept: Int = MetricsHistory.defaultCapacity
 
-        public init(nodeID: String, databaseURL: String, interval: Int64, freshness: Int64, maxKeys: Int) {
+        public init(nodeID: String, interval: Int64, freshness: Int64, maxKeys: Int) {
             self.nodeID = nodeID
-            self.databaseURL = databaseURL
             self.interval = interval
             self.freshness = freshness
             self.maxKeys = maxKeys
@@ -80,6 +78,11 @@ public final class ClusterLink: Sendable {
         public var userId: String
         public var seq: Int64
 
+        public init(userId: String, seq: Int64) {
+            self.userId = userId
+            self.seq = seq
+        }
+
         /// The NOTIFY payload's form, `SEQ:USER`.
         public init?(payload: String) {
             guard let colon = payload.firstIndex(of: ":"), let seq = Int64(payload[..<colon]) else { return nil }
@@ -106,7 +109,7 @@ public final class ClusterLink: Sendable {
         public var asked: @Sendable ([ClusterQuery.Asked]) -> Void
         /// Other nodes answered this one's questions.
         public var answered: @Sendable ([ClusterQuery.Answer]) -> Void
-        /// LISTEN was (re-)established after a loss: what was notified meanwhile is unknown
+        /// The broker listens anew after a loss (LISTEN again): what was said meanwhile is unknown
         /// (and this node's minutes may be too: it hands them all over again).
         public var reconnected: @Sendable () -> Void
 
@@ -145,10 +148,14 @@ public final class ClusterLink: Sendable {
     private let wake: Int32
     private let stopped = DispatchSemaphore(value: 0)
     private let handlers: Handlers
+    private let makeBroker: @Sendable (_ nodeID: String) -> any ClusterBroker
 
-    public init(configuration: Configuration, handlers: Handlers) {
+    /// `broker` makes the node's broker, on the link's thread (a connection belongs to the
+    /// thread that uses it): `PostgresClusterBroker` in production.
+    public init(configuration: Configuration, handlers: Handlers, broker: @escaping @Sendable (_ nodeID: String) -> any ClusterBroker) {
         self.configuration = configuration
         self.handlers = handlers
+        makeBroker = broker
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
     }
 
@@ -157,7 +164,7 @@ public final class ClusterLink: Sendable {
 
     public func start() {
         DispatchQueue(label: "livehub.cluster").async { [self] in
-            var worker = ClusterLinkWorker(configuration: configuration, handlers: handlers)
+            var worker = ClusterLinkWorker(configuration: configuration, handlers: handlers, broker: makeBroker(configuration.nodeID))
             worker.run(self)
             stopped.signal()
         }

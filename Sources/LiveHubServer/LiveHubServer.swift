@@ -258,8 +258,8 @@ public final class LiveHubServer {
     private func clusterLink(_ configuration: ServerConfiguration, nodeID: String, shared: ServerShared, money: MoneyEngine) -> ClusterLink? {
         guard case .postgres(let url) = configuration.database else { return nil }
         let interval = configuration.broadcastInterval.milliseconds
-        var settings = ClusterLink.Configuration(nodeID: nodeID, databaseURL: url, interval: interval,
-                                                 freshness: max(8 * interval, 2000), maxKeys: configuration.maxTrackedKeys)
+        var settings = ClusterLink.Configuration(nodeID: nodeID, interval: interval, freshness: max(8 * interval, 2000),
+                                                 maxKeys: configuration.maxTrackedKeys)
         settings.idleTimeout = configuration.idleTimeout.milliseconds
         startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
         let hubHandle = shared.hubHandle, handles = shared.handles
@@ -300,7 +300,7 @@ public final class LiveHubServer {
                 // in the alerts list; they are not announced late).
                 money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [], paymentErrors: true)))
             })
-        return ClusterLink(configuration: settings, handlers: handlers)
+        return ClusterLink(configuration: settings, handlers: handlers) { node in PostgresClusterBroker(databaseURL: url, node: node) }
     }
 
     /// Takes the money of a data dir written before the database held it (the snapshot's

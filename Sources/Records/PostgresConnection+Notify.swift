@@ -20,12 +20,13 @@ extension PostgresConnection {
     }
 }
 
-/// The NOTIFY channels the hubs of one database talk on.
+/// The NOTIFY channels the money engine announces on, inside its transactions (after
+/// COMMIT, in commit order), for the other nodes of a cluster. The cluster owns the names
+/// and reads them (`ClusterChannel` in Cluster, which a test holds equal to these); they
+/// are spelled here too only while the engine that sends them lives in Records.
 public enum NotifyChannel {
     /// `SEQ:USER`: a user's balance reached `SEQ` (sent inside the ledger write's transaction).
     public static let balance = "livehub_balance"
-    /// A node's id: its presence counts changed.
-    public static let presence = "livehub_presence"
     /// A node's id: the open gaps and unmatched payments changed.
     public static let problems = "livehub_problems"
     /// `NODE:ID`: that node raised alert ID for the sellers.
@@ -35,11 +36,4 @@ public enum NotifyChannel {
     /// `NODE<TAB>KIND<TAB>VALUE`: that node erased the person; every node removes what it
     /// holds of them in memory and in its snapshot.
     public static let erasure = "livehub_erasure"
-    /// A node's id: it took sessions (rows of `session_claims`).
-    public static let claims = "livehub_claims"
-    /// `ASKER<TAB>ID<TAB>…`: a node asks the others about the sessions they hold
-    /// (`ClusterQuery`).
-    public static let query = "livehub_query"
-    /// A node's id: answers to its questions wait in `cluster_answers`.
-    public static let answer = "livehub_answer"
 }

@@ -130,20 +130,13 @@ public enum RecordsSchema {
         """
     }
 
-    /// Migration 5: cluster mode's presence, a row per node, which node holds each
-    /// session, and which node recorded each payment error (read by the others in order) (PostgreSQL only: UNLOGGED, since beacons rebuild presence and a crash may
-    /// lose it; nothing in SQLite).
-    static func clusterNodes(_ dialect: SQLDialect) -> String {
+    /// Migration 5: which node recorded each payment error, in one order for all nodes (the
+    /// others read them in it) (PostgreSQL only; nothing in SQLite). The cluster's own
+    /// tables, made here once, are the cluster's now (`ClusterSchema` in Cluster, run by each
+    /// node's link): a database migrated before keeps them as they were.
+    static func paymentErrorNodes(_ dialect: SQLDialect) -> String {
         guard dialect == .postgres else { return "" }
         return """
-        CREATE UNLOGGED TABLE cluster_nodes (
-            node_id TEXT PRIMARY KEY, updated_at TIMESTAMPTZ NOT NULL, changed_at BIGINT NOT NULL, sessions BIGINT NOT NULL,
-            counters BYTEA NOT NULL);
-        CREATE UNLOGGED TABLE session_claims (
-            session_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, claimed_at TIMESTAMPTZ NOT NULL, seq BIGINT NOT NULL);
-        CREATE INDEX session_claims_by_seq ON session_claims (seq);
-        CREATE INDEX session_claims_by_time ON session_claims (claimed_at);
-        CREATE SEQUENCE session_claims_seq;
         ALTER TABLE payment_errors ADD COLUMN node_id TEXT;
         ALTER TABLE payment_errors ADD COLUMN cluster_seq BIGSERIAL;
         CREATE INDEX payment_errors_by_cluster_seq ON payment_errors (cluster_seq)
@@ -158,24 +151,10 @@ public enum RecordsSchema {
         CREATE INDEX alerts_pending ON alerts (id) WHERE delivery_status = 'pending'
         """
 
-    /// Migration 7: cluster mode's minute history, a row per node and minute it was up (a
-    /// logged table: the dashboard's chart outlives a node; `seq` orders the writes, so a
-    /// node reads only the rows written since it last looked), and the nodes' answers to
-    /// each other's questions about the sessions they hold (read once, by the asker); and
-    /// the row that says when the last retention pass began (`takeRetentionTurn`).
-    static func clusterMinutes(_ dialect: SQLDialect) -> String {
-        let retentionTurn = "INSERT INTO meta (key, value) VALUES ('retention_at', '0') ON CONFLICT (key) DO NOTHING"
-        guard dialect == .postgres else { return retentionTurn }
-        return retentionTurn + ";\n" + """
-        CREATE TABLE cluster_minutes (
-            node_id TEXT NOT NULL, minute BIGINT NOT NULL, point BYTEA NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (node_id, minute));
-        CREATE INDEX cluster_minutes_by_seq ON cluster_minutes (seq);
-        CREATE SEQUENCE cluster_minutes_seq;
-        CREATE UNLOGGED TABLE cluster_answers (
-            asker TEXT NOT NULL, query_id BIGINT NOT NULL, node_id TEXT NOT NULL, body BYTEA NOT NULL, answered_at TIMESTAMPTZ NOT NULL);
-        CREATE INDEX cluster_answers_by_asker ON cluster_answers (asker)
-        """
-    }
+    /// Migration 7: the row that says when the last retention pass began
+    /// (`takeRetentionTurn`). It made the cluster's minute history and answers too, which
+    /// are the cluster's now (`ClusterSchema`), as in migration 5.
+    static let retentionTurn = "INSERT INTO meta (key, value) VALUES ('retention_at', '0') ON CONFLICT (key) DO NOTHING"
 
     /// Migration 8: who may enter the console (operators, their password hashes), the
     /// one-time sign-in codes, revoked tokens and sessions (shared by a cluster's nodes),
@@ -250,8 +229,8 @@ public enum RecordsSchema {
     }
 
     public static func migrations(_ dialect: SQLDialect) -> [String] {
-        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), clusterNodes(dialect), alertLeases,
-         clusterMinutes(dialect), accounts(dialect), emailKeys, providerWord(dialect)]
+        [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), paymentErrorNodes(dialect), alertLeases,
+         retentionTurn, accounts(dialect), emailKeys, providerWord(dialect)]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

@@ -308,8 +308,11 @@ def node_index(node_id):
     return int(node_id.removeprefix("node-")) - 1
 
 
-def test_support_finds_a_persons_sessions_on_every_node_and_a_silent_node_is_named(cluster):
-    a, b, c = cluster.node_ports
+def test_support_finds_a_persons_sessions_on_every_node(cluster):
+    # A node that does not answer in time is named and left out: that rule is
+    # ClusterQuestions' (ClusterRulesTests: a silent node, on the in-memory broker); the
+    # header naming it is read in the outage test below ("unknown").
+    b = cluster.node_ports[1]
     # One person, a session on each node (straight to the nodes: the test knows which).
     for k, port in enumerate(cluster.node_ports):
         sid = f"look-{k}"
@@ -330,20 +333,6 @@ def test_support_finds_a_persons_sessions_on_every_node_and_a_silent_node_is_nam
         # The checkout funnel counts every node's sessions: the same on each.
         assert all(f == funnels[0] for f in funnels), funnels
         assert funnels[0]["checkout_started"] >= 1 and funnels[0]["session_started"] >= 3, funnels
-
-        # A node that cannot answer (stopped, its row still fresh): the others answer within
-        # about a second, and the answer names it.
-        os.kill(cluster.pid(2), signal.SIGSTOP)
-        try:
-            started = time.monotonic()
-            req = urllib.request.Request(f"http://127.0.0.1:{a}/api/sessions?email=look@shop.test", headers=KEY)
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                found = json.loads(resp.read())
-                assert resp.headers.get("LiveHub-Unanswered-Nodes") == "node-3"
-            assert time.monotonic() - started < 3
-            assert [s["session_id"] for s in found] == ["look-1", "look-0"]
-        finally:
-            os.kill(cluster.pid(2), signal.SIGCONT)
     finally:
         for k, port in enumerate(cluster.node_ports):
             post_json(port, f"/api/metrics/session/end?sid=look-{k}", {"session_id": f"look-{k}"})
@@ -556,39 +545,25 @@ def get_json(port, path):
         return resp.status, json.loads(resp.read())
 
 
-def test_every_nodes_chart_counts_each_nodes_minutes_once(cluster):
-    """/api/metrics/history on any node: the shop's minutes, each node's part counted once."""
+def test_a_nodes_chart_shows_the_minutes_another_node_wrote(cluster):
+    """/api/metrics/history on one node shows a minute another node wrote, through
+    PostgreSQL. How the chart sums them (each node's minutes once, a rewritten minute in
+    place of the old, a node never reading its own) is ClusterRulesTests' and the broker
+    contract's; this is the path through three processes."""
     a, b, c = cluster.node_ports
 
-    def totals(port):
-        points = get_json(port, "/api/metrics/history?minutes=60")[1]
-        return sum(p["paid"] for p in points), sum(p["payment_errors"] for p in points), points[-1]["total_active"]
+    def paid(port):
+        return sum(p["paid"] for p in get_json(port, "/api/metrics/history?minutes=60")[1])
 
-    def agreed(want=None, timeout=25):
-        """What every node's chart shows once they agree (and, given `want`, show it)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            seen = [totals(port) for port in cluster.node_ports]
-            live = sum(cluster.node_sessions(port) for port in cluster.node_ports)
-            if all(t == seen[0] for t in seen) and seen[0][2] == live and (want is None or seen[0][:2] == want):
-                return seen[0]
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the nodes' charts show {seen} (live {live}), not {want}")
-            time.sleep(0.25)
-
-    paid, errors, _ = agreed()
-    # Straight to the nodes, so the test knows which holds which: two paid on A, one on B,
-    # two payment errors on B; C holds none of them.
-    held = [(a, "paid-a1"), (a, "paid-a2"), (b, "paid-b1")]
-    for port, sid in held:
-        assert post_json(port, f"/api/metrics/session/start?sid={sid}", {"session_id": sid})[0] == 200
-        assert post_json(port, f"/api/metrics/track/payment-success?sid={sid}", {"session_id": sid, "amount": 5})[0] == 200
-    for k in range(2):
-        assert post_json(b, "/api/metrics/track/payment-error?sid=paid-b1",
-                         {"session_id": "paid-b1", "error_code": "declined", "error_message": f"no {k}"})[0] == 200
-    agreed(want=(paid + 3, errors + 2))
-    for port, sid in held:
-        post_json(port, f"/api/metrics/session/end?sid={sid}", {"session_id": sid})
+    before = paid(c)
+    assert post_json(a, "/api/metrics/session/start?sid=paid-a1", {"session_id": "paid-a1"})[0] == 200
+    assert post_json(a, "/api/metrics/track/payment-success?sid=paid-a1", {"session_id": "paid-a1", "amount": 5})[0] == 200
+    # A hands its open minute over every 5 s; C reads the others' every 5 s.
+    deadline = time.monotonic() + 20
+    while paid(c) != before + 1:
+        assert time.monotonic() < deadline, f"node C's chart shows {paid(c)} paid, not {before + 1}"
+        time.sleep(0.25)
+    post_json(a, "/api/metrics/session/end?sid=paid-a1", {"session_id": "paid-a1"})
     # The minutes are in the database, a row per node and minute.
     assert int(cluster.psql("SELECT count(DISTINCT node_id) FROM cluster_minutes").strip()) == NODES
 

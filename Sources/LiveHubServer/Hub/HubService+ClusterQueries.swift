@@ -5,52 +5,31 @@ import Reactor
 
 /// Cluster mode: support's lookup and the checkout funnel read sessions, and each session
 /// lives on the node the balancer hashed it to. The node asked puts the question to every
-/// fresh node (`ClusterLink.ask`) and answers with its own part and theirs, waiting at most
-/// `clusterQueryTimeout` for a node that is slow or dying (the answer then names it, or
-/// says `unknown` when the database has been away too long to know which nodes are up).
-struct PendingClusterQuery {
-    var waitingFor: Set<String>
-    var answers: [String: [UInt8]] = [:]
-    let finish: (_ answers: [String: [UInt8]], _ silent: [String]) -> Void
-}
+/// fresh node (`ClusterLink.ask`) and answers with its own part and theirs, waiting as
+/// `ClusterQuestions` says (at most its deadline for a node that is slow or dying: the
+/// answer then names it, or says `unknown` when the database has been away too long to
+/// know which nodes are up).
+typealias ClusterAnswersWaiter = (_ answers: [String: [UInt8]], _ silent: [String]) -> Void
 
 extension HubService {
-    /// Long enough for a node's link to hear, answer and be read (milliseconds when the
-    /// database is near); short enough for a person at a console.
-    static let clusterQueryTimeout: UInt64 = 1_000_000_000
-    /// Questions in flight at once; beyond them the answer is this node's part alone.
-    static let maxPendingClusterQueries = 64
-
     /// Asks the other fresh nodes; `finish` gets their answers by node and the nodes that
-    /// did not answer in time (at once, with none, outside cluster mode or alone in it;
-    /// `["unknown"]` while which nodes are up is not known).
-    func askCluster(_ query: ClusterQuery, finish: @escaping (_ answers: [String: [UInt8]], _ silent: [String]) -> Void) {
-        let nodes = Set(others?.nodes ?? [])
+    /// did not answer in time (at once, with none, outside cluster mode or alone in it).
+    func askCluster(_ query: ClusterQuery, finish: @escaping ClusterAnswersWaiter) {
         guard let cluster else { return finish([:], []) }
-        guard others?.known ?? true else { return finish([:], ["unknown"]) }
-        guard !nodes.isEmpty else { return finish([:], []) }
-        guard pendingQueries.count < Self.maxPendingClusterQueries else { return finish([:], nodes.sorted()) }
-        nextQueryID &+= 1
-        let id = nextQueryID
-        pendingQueries[id] = PendingClusterQuery(waitingFor: nodes, finish: finish)
-        cluster.ask(id, query)
-        context.loop.schedule(afterNanoseconds: Self.clusterQueryTimeout) { [unowned self] in finishQuery(id) }
+        switch clusterQuestions.ask(others: others, waiter: finish) {
+        case .finished(let done):
+            finish(done.answers, done.silent)
+        case .ask(let id):
+            cluster.ask(id, query)
+            context.loop.schedule(afterNanoseconds: ClusterQuestions<ClusterAnswersWaiter>.deadline) { [unowned self] in
+                if let done = clusterQuestions.deadlinePassed(id) { done.waiter(done.answers, done.silent) }
+            }
+        }
     }
 
     /// Other nodes answered; one that answers late finds nobody waiting.
     func answered(_ answers: [ClusterQuery.Answer]) {
-        for answer in answers {
-            guard var pending = pendingQueries[answer.queryID] else { continue }
-            pending.answers[answer.node] = answer.body
-            pending.waitingFor.remove(answer.node)
-            pendingQueries[answer.queryID] = pending
-            if pending.waitingFor.isEmpty { finishQuery(answer.queryID) }
-        }
-    }
-
-    private func finishQuery(_ id: UInt64) {
-        guard let pending = pendingQueries.removeValue(forKey: id) else { return }
-        pending.finish(pending.answers, pending.waitingFor.sorted())
+        for done in clusterQuestions.answered(answers) { done.waiter(done.answers, done.silent) }
     }
 
     /// Other nodes ask about the sessions this one holds.

@@ -26,10 +26,8 @@ final class HubService {
     /// The other nodes' minute histories, and when this node last handed over its own.
     var clusterHistory = ClusterHistory()
     var minutesHandedAt: UInt64 = 0
-    /// Questions put to the other nodes (HubService+ClusterQueries), by id; ids start from
-    /// the monotonic clock, so a restarted node's never meet its last life's answers.
-    var pendingQueries: [UInt64: PendingClusterQuery] = [:]
-    var nextQueryID = EventLoop.now
+    /// Questions put to the other nodes (HubService+ClusterQueries).
+    var clusterQuestions = ClusterQuestions<ClusterAnswersWaiter>(firstID: EventLoop.now)
     private var errorsChanged = true
     private var publishScheduled = false
     private var publishedRefusals = 0
