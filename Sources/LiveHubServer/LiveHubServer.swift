@@ -166,7 +166,7 @@ public final class LiveHubServer {
         let nodeID = configuration.nodeID ?? "\(configuration.host):\(port)"
         let effects = MoneyEffects()
         var engineConfiguration = MoneyEngine.Configuration()
-        engineConfiguration.commitEachWrite = configuration.fsyncPolicy == .always
+        engineConfiguration.commitPolicy = configuration.fsyncPolicy
         engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil

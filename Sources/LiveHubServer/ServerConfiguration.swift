@@ -66,8 +66,8 @@ public struct ServerConfiguration: Sendable {
     /// Where people reach the hub (`https://hub.example.com`): the base of the links pushes
     /// carry and alerts cite (nil: links are paths on the hub).
     public var publicURL: String?
-    /// `always`: fdatasync per journal record; `batch`: one per loop turn (group commit).
-    public var fsyncPolicy: Journal.SyncPolicy = .batch
+    /// `--fsync`: the money engine's commits, one per batch (group commit) or per write.
+    public var fsyncPolicy = CommitPolicy.batch
     /// A deduction above this raises an alert.
     public var alertLargeDeduction = Money(minorUnits: 5000)
     /// Payment errors and activity are forgotten after these (contract: 30 and 90 days).

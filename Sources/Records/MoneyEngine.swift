@@ -11,8 +11,10 @@ import Synchronization
 /// the database refuses is rolled back and answered `unavailable`, changing nothing.
 public final class MoneyEngine: Sendable {
     public struct Configuration: Sendable {
+        /// `--fsync`: a transaction per batch, or per write.
+        public var commitPolicy = CommitPolicy.batch
         /// `--fsync always`: a transaction (and a sync) per write, not per batch.
-        public var commitEachWrite = false
+        var commitEachWrite: Bool { commitPolicy == .always }
         /// How long a confirmed payment may wait for its credit before it is a gap.
         public var gapGrace: Int64 = 5 * 60_000
         public var alertRules = AlertRules.Configuration()

@@ -234,7 +234,7 @@ struct Serve: ParsableCommand {
             }
             configuration.publicURL = publicUrl.hasSuffix("/") ? String(publicUrl.dropLast()) : publicUrl
         }
-        guard let policy = Journal.SyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }
+        guard let policy = CommitPolicy(rawValue: fsync) else { throw ValidationError("--fsync: expected always or batch") }
         configuration.fsyncPolicy = policy
         guard let threshold = Money(decimal: alertLargeDeduction), threshold.minorUnits > 0 else {
             throw ValidationError("--alert-large-deduction: expected a positive amount such as 50.00")
