@@ -1,7 +1,7 @@
 /// What a ledger write comes to.
 public enum LedgerOutcome {
-    /// A new transaction (and its journal record, for a replayed journal).
-    case new(JournalRecord, LedgerTransaction)
+    /// A new transaction, for the caller to write.
+    case new(LedgerTransaction)
     /// The reference was seen before, for the same user, amount and type: a retry; the
     /// original, unchanged.
     case existing(LedgerTransaction)
@@ -28,6 +28,6 @@ public enum LedgerRule {
             id: nextID, userId: userId, amount: amount, kind: kind, description: description,
             service: service, reference: reference, createdAt: now, balanceAfter: after, userSeq: lastSeq + 1,
             paymentReference: paymentReference)
-        return .new(.transaction(transaction), transaction)
+        return .new(transaction)
     }
 }

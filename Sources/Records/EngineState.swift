@@ -289,7 +289,7 @@ final class EngineState {
             return .transaction(original, created: false)
         case .conflict(let original):
             return .refused(.referenceConflict(original: original))
-        case .new(_, let t):
+        case .new(let t):
             guard try store.insertIfNew(t) else {
                 if let answer = try original(entry) { return answer }
                 throw Failure("transaction \(t.id) for \(t.userId) (seq \(t.userSeq)) collides with a stored one")
@@ -323,7 +323,7 @@ final class EngineState {
         for entry in entries {
             let before: (balance: Money, lastSeq: Int64)
             if let known = decided[entry.userId] { before = known } else { before = try wallet(entry.userId) }
-            guard case .new(_, let t) = LedgerRule.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
+            guard case .new(let t) = LedgerRule.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
                                                          userId: entry.userId, amount: entry.amount, kind: entry.kind,
                                                          description: entry.description, service: entry.service,
                                                          reference: entry.reference, paymentReference: nil, now: now) else {

@@ -22,8 +22,8 @@ struct MoneyTests {
         let book = JournalReplay()
         func post(_ amount: String, _ kind: LedgerTransaction.Kind, _ reference: String, user: String = "u1") -> LedgerTransaction {
             switch book.prepareTransaction(userId: user, amount: Money(decimal: amount)!, kind: kind, description: "", service: nil, reference: reference, now: 1) {
-            case .new(let record, let t):
-                book.apply(record)
+            case .new(let t):
+                book.apply(.transaction(t))
                 return t
             case .existing(let t):
                 return t
@@ -49,12 +49,12 @@ struct MoneyTests {
         #expect(book.lastSeq(of: "u2") == 1)
         // A balance beyond the ledger's range is refused, never wrapped or trapped.
         let huge = Money(decimal: "9999999999999.99")!
-        guard case .new(let first, _) = book.prepareTransaction(userId: "big", amount: huge, kind: .credit, description: "",
-                                                                 service: nil, reference: "big1", now: 1) else {
+        guard case .new(let first) = book.prepareTransaction(userId: "big", amount: huge, kind: .credit, description: "",
+                                                             service: nil, reference: "big1", now: 1) else {
             Issue.record("the first large credit fits")
             return
         }
-        book.apply(first)
+        book.apply(.transaction(first))
         guard case .outOfRange = book.prepareTransaction(userId: "big", amount: huge, kind: .credit, description: "",
                                                           service: nil, reference: "big2", now: 1) else {
             Issue.record("the second would pass the limit")
@@ -177,11 +177,12 @@ struct CreditingTransactionTests {
     @Test func theCreditAndThePaymentSurviveTheJournalAndASnapshotAlike() throws {
         let book = JournalReplay()
         book.apply(.paymentEvent(PaymentEvent(reference: "p1", provider: "paystack", stage: .completed, amount: Money(minorUnits: 500), receivedAt: 1)))
-        guard case .new(let record, _) = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "",
-                                                                 service: nil, reference: "t1", paymentReference: "p1", now: 2) else {
+        guard case .new(let transaction) = book.prepareTransaction(userId: "u", amount: Money(minorUnits: 500), kind: .credit, description: "",
+                                                                   service: nil, reference: "t1", paymentReference: "p1", now: 2) else {
             Issue.record("expected a new transaction")
             return
         }
+        let record = JournalRecord.transaction(transaction)
         book.apply(record)
         #expect(book.payment("p1")?.status == .credited)
         // Through the journal's encoding: the record keeps its payment reference.
