@@ -45,10 +45,14 @@ let package = Package(
         // The records database (SQLite): what money, payments and activity leave behind,
         // queryable by support. Knows the hub's records, nothing of sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        // Taking in a data dir from the journal era (v1/v2: money in DATA/journal and the
+        // snapshot), once, at start-up; `snapshot inspect` reads such a snapshot's money
+        // with it too. A release that no longer takes such data dirs in deletes it.
+        .target(name: "LegacyImport", dependencies: ["Hub", "Records"]),
         // Cluster mode: nodes sharing presence counts through PostgreSQL (LISTEN/NOTIFY).
         .target(name: "Cluster", dependencies: ["Hub", "Records", "Reactor", "CLinux", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks",
-                                                     "Phones", .product(name: "Logging", package: "swift-log")]),
+                                                     "Phones", "LegacyImport", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "PhonesTests", dependencies: ["Phones"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
+        .testTarget(name: "LegacyImportTests", dependencies: ["LegacyImport", "Records", "Hub"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Records"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),

@@ -8,7 +8,7 @@ import Glibc
 /// is refused with the reason, never loaded as if it were good.
 public struct HubSnapshot: Sendable {
     /// 2 added the money section, 3 the minute-by-minute history; files of versions 1 and 2
-    /// still load (with no history).
+    /// still load (with no history; a version 2's money as `legacyMoney`).
     public static let version: UInt16 = 3
     static let magic = Array("LHSNAP".utf8)
     static let headerSize = 6 + 2 + 8 + 4
@@ -18,12 +18,28 @@ public struct HubSnapshot: Sendable {
     /// Oldest first.
     public var paymentErrors: [PaymentErrorRecord]
     public var nextErrorID: Int64
-    /// The money records (ledger, payments) and the journal position they reach: replay
-    /// after loading skips journal records at or below it.
-    public var money: [JournalRecord]
-    public var journalLSN: UInt64
+    /// A version-2 snapshot's money, from before the records database held it; nil in the
+    /// snapshots written since (`encoded()` writes the money slot empty).
+    public var legacyMoney: LegacyMoney?
     /// The dashboard chart's minutes, oldest first.
     public var history: [MetricsHistory.Point]
+
+    /// The money section of a version-2 snapshot, left encoded: the hub no longer reads
+    /// money. `LegacyImport` decodes it, once, into the records database.
+    public struct LegacyMoney: Sendable, Equatable {
+        /// The journal position the records reach: the journal's records at or below it
+        /// are in them.
+        public var journalLSN: UInt64
+        public var recordCount: Int
+        /// The records one after the other, as the journal encodes them.
+        public var encodedRecords: [UInt8]
+
+        public init(journalLSN: UInt64, recordCount: Int, encodedRecords: [UInt8]) {
+            self.journalLSN = journalLSN
+            self.recordCount = recordCount
+            self.encodedRecords = encodedRecords
+        }
+    }
 
     public enum ReadError: Error, Equatable, CustomStringConvertible {
         case missing
@@ -48,10 +64,8 @@ public struct HubSnapshot: Sendable {
     }
 
     public init(savedAt: Int64, sessions: [Session], paymentErrors: [PaymentErrorRecord], nextErrorID: Int64,
-                money: [JournalRecord] = [], journalLSN: UInt64 = 0, history: [MetricsHistory.Point] = []) {
-        self.money = money
+                history: [MetricsHistory.Point] = []) {
         self.history = history
-        self.journalLSN = journalLSN
         self.savedAt = savedAt
         self.sessions = sessions
         self.paymentErrors = paymentErrors
@@ -68,9 +82,10 @@ public struct HubSnapshot: Sendable {
         for session in sessions { Self.write(session, into: &payload) }
         payload.u32(UInt32(paymentErrors.count))
         for record in paymentErrors { Self.write(record, into: &payload) }
-        payload.u64(journalLSN)
-        payload.u32(UInt32(money.count))
-        for record in money { record.encode(into: &payload) }
+        // The money slot (journal position, record count), empty since the records
+        // database holds the money; kept so the format stays the one version 3 reads.
+        payload.u64(0)
+        payload.u32(0)
         payload.u32(UInt32(history.count))
         for point in history { Self.write(point, into: &payload) }
 
@@ -108,13 +123,20 @@ public struct HubSnapshot: Sendable {
             let errorCount = try reader.u32()
             var errors: [PaymentErrorRecord] = []
             for _ in 0..<errorCount { errors.append(try readError(&reader)) }
-            var money: [JournalRecord] = []
-            var journalLSN: UInt64 = 0
+            var legacyMoney: LegacyMoney?
             if version >= 2 {
-                journalLSN = try reader.u64()
-                let count = try reader.u32()
-                money.reserveCapacity(Int(min(count, 10_000_000)))
-                for _ in 0..<count { money.append(try JournalRecord.decode(from: &reader)) }
+                let journalLSN = try reader.u64()
+                let count = Int(try reader.u32())
+                if version == 2 {
+                    // The last section of version 2: its records run to the end.
+                    legacyMoney = LegacyMoney(journalLSN: journalLSN, recordCount: count, encodedRecords: reader.rest())
+                } else {
+                    // Version 3 came after the records database became the money's only
+                    // record: no release wrote records into it, and the hub cannot tell
+                    // where they would end.
+                    guard count == 0 else { throw ReadError.corruptPayload }
+                    if journalLSN != 0 { legacyMoney = LegacyMoney(journalLSN: journalLSN, recordCount: 0, encodedRecords: []) }
+                }
             }
             var history: [MetricsHistory.Point] = []
             if version >= 3 {
@@ -123,8 +145,10 @@ public struct HubSnapshot: Sendable {
                 for _ in 0..<count { history.append(try readPoint(&reader)) }
             }
             guard reader.remaining == 0 else { throw ReadError.corruptPayload }
-            return HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,
-                               money: money, journalLSN: journalLSN, history: history)
+            var snapshot = HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,
+                                       history: history)
+            snapshot.legacyMoney = legacyMoney
+            return snapshot
         } catch let error as ReadError {
             throw error
         } catch {

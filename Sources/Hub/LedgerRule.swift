@@ -11,8 +11,8 @@ public enum LedgerOutcome {
     case outOfRange
 }
 
-/// The ledger's rule, wherever its state is kept (the records database, or a replayed
-/// journal).
+/// The ledger's rule, wherever its state is kept (the records database, or a v2 data dir's
+/// journal replayed by `LegacyImport`).
 public enum LedgerRule {
     /// A reference seen before is a retry (same user, amount, type) or a conflict;
     /// otherwise the new entry, if the balance stays within ±`Money.limit`.

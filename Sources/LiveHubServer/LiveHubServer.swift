@@ -2,6 +2,7 @@ import Auth
 import Cluster
 import Glibc
 import Hub
+import LegacyImport
 import Logging
 import Records
 import Reactor
@@ -70,12 +71,13 @@ public final class LiveHubServer {
                 + "Refusing to start with an empty hub: move the files away to start empty, or restore a good snapshot.")
         }
         // The records database holds the money. A data dir from before it did (money in
-        // the snapshot, and the journal) is taken in first, once.
+        // the snapshot, and the journal) is taken in first, once (`LegacyImport`).
         let recordsStore: RecordsStore
         let database = configuration.database ?? .sqlite(path: configuration.dataDirectory + "/livehub.db")
         do {
             recordsStore = try database.open()
-            try importOldMoney(restored, into: recordsStore, store: store)
+            startupNotes += try JournalEraImport.run(dataDirectory: configuration.dataDirectory, restored: restored,
+                                                     snapshotStore: store, records: recordsStore)
             let counts = try recordsStore.counts()
             startupNotes.append("money: \(counts.transactions) transactions, \(counts.payments) payments in \(recordsStore.name)")
         } catch {
@@ -301,40 +303,6 @@ public final class LiveHubServer {
                 money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [], paymentErrors: true)))
             })
         return ClusterLink(configuration: settings, handlers: handlers) { node in PostgresClusterBroker(databaseURL: url, node: node) }
-    }
-
-    /// Takes the money of a data dir written before the database held it (the snapshot's
-    /// money section and the journal) into the database, then writes a snapshot without
-    /// it and moves the journal aside (`journal.imported`): from then on the database alone
-    /// is the record. Done once; a crash midway repeats it harmlessly.
-    private func importOldMoney(_ restored: HubSnapshot?, into records: RecordsStore, store: SnapshotStore) throws {
-        let journalPath = configuration.dataDirectory + "/journal"
-        let hasJournal = access(journalPath, F_OK) == 0
-        let oldMoney = restored?.money ?? []
-        guard hasJournal || !oldMoney.isEmpty else { return }
-        if try records.importedOldMoney {
-            startupNotes.append("WARNING: ignored the money in \(hasJournal ? journalPath : store.path): the records database took it in before")
-        } else {
-            var journalRecords: [(lsn: UInt64, record: JournalRecord)] = []
-            if hasJournal {
-                let (journal, contents) = try Journal.open(path: journalPath, policy: .batch)
-                journalRecords = contents.records
-                _ = journal
-                if let damage = contents.damage {
-                    startupNotes.append("WARNING: \(journalPath): \(damage); the last \(contents.damagedBytes) bytes were not readable (an append that never completed was never acknowledged)")
-                }
-            }
-            let note = try records.importOldMoney(snapshotRecords: oldMoney, snapshotLSN: restored?.journalLSN ?? 0, journal: journalRecords)
-            startupNotes.append("records: took in the money of the old data dir: \(note)")
-        }
-        if var presence = restored, !oldMoney.isEmpty {
-            presence.money = []
-            presence.journalLSN = 0
-            try store.save(presence)
-        }
-        if hasJournal && rename(journalPath, journalPath + ".imported") != 0 {
-            throw StartupError(description: "cannot move \(journalPath) aside: \(String(cString: strerror(errno)))")
-        }
     }
 
     /// Starts a clean shutdown; safe from any thread. `wait()` returns once it is done.

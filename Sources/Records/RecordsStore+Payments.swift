@@ -30,7 +30,7 @@ extension RecordsStore {
 
     /// A payment's row as the payment is now (`seq`: its place in the order first seen,
     /// kept from the first write).
-    func save(_ p: Payment, seq: Int64? = nil) throws(Failure) {
+    public func save(_ p: Payment, seq: Int64? = nil) throws(Failure) {
         try db.query(Self.upsertPayment, [.text(p.reference), .text(p.provider), .text(p.status.rawValue), Value(p.amount?.minorUnits),
                                           Value(p.currency), Value(p.userId), Value(p.email), Value(p.phone),
                                           Value(p.phone.map(PhoneNumber.digits)), Value(p.plan), Value(p.errorMessage),
@@ -50,7 +50,7 @@ extension RecordsStore {
         return migrationPaymentSeq
     }
 
-    func insert(_ e: PaymentEvent, lsn: Int64) throws(Failure) {
+    public func insert(_ e: PaymentEvent, lsn: Int64) throws(Failure) {
         try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
                                                Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
                                                Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt),

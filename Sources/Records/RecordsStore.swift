@@ -1,10 +1,12 @@
 import Hub
 
-/// The records database, written from the hub's journalled money records: each record,
-/// once, in LSN order, a batch per transaction. A replica `JournalReplay` gives each payment's
-/// and wallet's state after the record, so the rows say what the API says.
+/// The records database: the money's only record, with the activity, payment errors and
+/// accounts support reads. Its statements and row mapping; the money engine decides what
+/// to write.
 ///
-/// Used by one thread (the records writer's).
+/// Used by one thread: each user (the money engine, each reader, the accounts) opens its
+/// own. The row writers are public for `LegacyImport`, which writes a journal-era data
+/// dir's records with them.
 public final class RecordsStore {
     public typealias Failure = RecordsFailure
     typealias Value = SQLValue
@@ -12,9 +14,6 @@ public final class RecordsStore {
     let db: SQLConnection
     /// Where it is, for messages (a path, or the URL without its password).
     public var name: String { db.name }
-    private let replica = JournalReplay()
-    /// The last LSN written (kept in `meta`), so a record is never written twice.
-    public private(set) var appliedLSN: UInt64 = 0
     /// Payments numbered in the order the migration first meets them.
     var migrationPaymentSeq: Int64 = 0
 
@@ -33,8 +32,6 @@ public final class RecordsStore {
         db = connection
         try RecordsSchema.migrate(db)
         try fillEmailKeys()
-        let lsn = try db.query("SELECT value FROM meta WHERE key = 'applied_lsn'", []).first?.first?.text
-        appliedLSN = lsn.flatMap { UInt64($0) } ?? 0
     }
 
     // Statements, with `$n` parameters (SQLite and PostgreSQL both read them).
@@ -73,85 +70,25 @@ public final class RecordsStore {
         """
     static let setMeta = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 
-    /// Rebuilds every table from the hub's whole money state (the snapshot's records and
-    /// the journal's after it), in one transaction: the first start on a data dir written
-    /// before the database existed, or a database that fell behind the snapshot.
-    public func rebuild(from snapshotRecords: [JournalRecord], upTo snapshotLSN: UInt64, then journal: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) {
-        try inTransaction { () throws(Failure) in
-            try db.execute("""
-                DELETE FROM transactions; DELETE FROM wallets; DELETE FROM payments; DELETE FROM payment_events;
-                DELETE FROM resolutions; DELETE FROM webhook_deliveries; DELETE FROM alerts; DELETE FROM activity;
-                """)
-            // Snapshot records have no LSN of their own: numbered -n … -1, so they sort
-            // before the journal's (1, 2, 3 …) in the order they happened.
-            var syntheticLSN = -Int64(snapshotRecords.count)
-            for record in snapshotRecords {
-                try write(record, lsn: syntheticLSN)
-                syntheticLSN += 1
-            }
-            appliedLSN = snapshotLSN
-            for (lsn, record) in journal where lsn > snapshotLSN {
-                try write(record, lsn: Int64(lsn))
-                appliedLSN = lsn
-            }
-            try db.query(Self.setMeta, [.text("applied_lsn"), .text(String(appliedLSN))])
-        }
+    /// The value kept under `key` in `meta`, if any.
+    public func metaValue(_ key: String) throws(Failure) -> String? {
+        try db.query("SELECT value FROM meta WHERE key = $1", [.text(key)]).first?.first?.text
     }
 
-    /// Loads the replica from the hub's state without writing rows (the database already
-    /// has them): a restart where the database is up to date.
-    public func prime(with records: [JournalRecord]) {
-        for record in records { replica.apply(record) }
+    public func setMeta(_ key: String, _ value: String) throws(Failure) {
+        try db.query(Self.setMeta, [.text(key), .text(value)])
     }
 
-    /// Whether the money of a data dir from before the database was the only record (the
-    /// snapshot's money section and the journal) has been taken in. Once it has, such files
-    /// are never read again: an old snapshot.prev could otherwise bring back old money.
-    public var importedOldMoney: Bool {
-        get throws(Failure) { try db.query("SELECT value FROM meta WHERE key = 'journal_retired'", []).first?.first?.text == "1" }
+    /// Every money row gone, wallets included: a journal-era data dir is then taken in whole.
+    public func emptyMoneyTables() throws(Failure) {
+        try db.execute("""
+            DELETE FROM transactions; DELETE FROM wallets; DELETE FROM payments; DELETE FROM payment_events;
+            DELETE FROM resolutions; DELETE FROM webhook_deliveries; DELETE FROM alerts; DELETE FROM activity;
+            """)
     }
 
-    /// Takes in a data dir written before the database held the money: the rows the
-    /// records writer had not written yet, or all of them when it never ran. Returns what
-    /// it did, for the start-up notes.
-    public func importOldMoney(snapshotRecords: [JournalRecord], snapshotLSN: UInt64,
-                               journal: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) -> String {
-        let note: String
-        if appliedLSN < snapshotLSN || (appliedLSN == 0 && !snapshotRecords.isEmpty) {
-            try rebuild(from: snapshotRecords, upTo: snapshotLSN, then: journal)
-            note = "rebuilt from the snapshot and journal (\(snapshotRecords.count) + \(journal.count) records)"
-        } else {
-            prime(with: snapshotRecords)
-            prime(with: journal.filter { $0.lsn > snapshotLSN && $0.lsn <= appliedLSN }.map(\.record))
-            let behind = journal.filter { $0.lsn > appliedLSN }
-            try append(behind)
-            note = "up to date with the journal (\(behind.count) records written now)"
-        }
-        try db.query(Self.setMeta, [.text("journal_retired"), .text("1")])
-        return note
-    }
-
-    /// Writes the records after `appliedLSN`, in one transaction.
-    public func append(_ batch: [(lsn: UInt64, record: JournalRecord)]) throws(Failure) {
-        let fresh = batch.filter { $0.lsn > appliedLSN }
-        guard !fresh.isEmpty else { return }
-        let before = appliedLSN
-        do {
-            try inTransaction { () throws(Failure) in
-                for (lsn, record) in fresh {
-                    try write(record, lsn: Int64(lsn))
-                    appliedLSN = lsn
-                }
-                try db.query(Self.setMeta, [.text("applied_lsn"), .text(String(appliedLSN))])
-            }
-        } catch {
-            appliedLSN = before
-            throw error
-        }
-    }
-
-    /// Payment errors, as the presence side records them (not journalled: presence is
-    /// kept by snapshots), in one transaction; one seen before is not written twice.
+    /// Payment errors, as the presence side records them (its own copy is kept by
+    /// snapshots), in one transaction; one seen before is not written twice.
     /// `node` (cluster mode): the rows name it, and the other nodes are told to read them.
     public func append(paymentErrors errors: [PaymentErrorRecord], node: String? = nil) throws(Failure) {
         guard !errors.isEmpty else { return }
@@ -209,7 +146,7 @@ public final class RecordsStore {
         return turn
     }
 
-    func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
+    public func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
         try db.execute(db.dialect.begin)
         do {
             try body()
@@ -217,32 +154,6 @@ public final class RecordsStore {
         } catch {
             try? db.execute("ROLLBACK")
             throw error
-        }
-    }
-
-    /// A journalled record, as the hub's state after it (the replica) says: the migration
-    /// of a data dir from before the database.
-    private func write(_ record: JournalRecord, lsn: Int64) throws(Failure) {
-        replica.apply(record)
-        switch record {
-        case .transaction(let t):
-            try insert(t)
-            if let reference = t.paymentReference, let p = replica.payment(reference) { try save(p) }
-        case .paymentEvent(let e):
-            try insert(e, lsn: lsn)
-            if let p = replica.payment(e.reference) { try save(p) }
-        case .gapOpened(let reference, _), .paymentUnmatched(let reference, _):
-            if let p = replica.payment(reference) { try save(p) }
-        case .paymentResolved(let reference, let note, let by, let at):
-            try insertResolution(reference: reference, note: note, by: by, at: at, lsn: lsn)
-            if let p = replica.payment(reference) { try save(p) }
-        case .webhookDelivery(let e):
-            try insert(e)
-        case .alert(let a):
-            // Delivered (or not) by the hub that raised it.
-            try insert(a, deliveryStatus: nil)
-        case .activity(let a):
-            try insert(a)
         }
     }
 
@@ -354,27 +265,27 @@ public final class RecordsStore {
     }
 
     /// A transaction and its wallet's new balance and seq.
-    func insert(_ t: LedgerTransaction) throws(Failure) {
+    public func insert(_ t: LedgerTransaction) throws(Failure) {
         try db.query(Self.insertTransaction, [.integer(t.id), .text(t.userId), .integer(t.amount.minorUnits), .text(t.kind.rawValue),
                                               .text(t.description), Value(t.service), .text(t.reference), Value(t.paymentReference),
                                               Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)])
         try db.query(Self.upsertWallet, [.text(t.userId), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq), Self.time(t.createdAt)])
     }
 
-    func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64,
-                          kind: Payment.Resolution.Kind = .resolved) throws(Failure) {
+    public func insertResolution(reference: String, note: String?, by: String?, at: Int64, lsn: Int64,
+                                 kind: Payment.Resolution.Kind = .resolved) throws(Failure) {
         try db.query(Self.insertResolution, [.integer(lsn), .text(reference), Self.time(at), .text(by ?? "unknown"), Value(note),
                                              .text(kind.rawValue)])
     }
 
-    func insert(_ e: WebhookLogEntry) throws(Failure) {
+    public func insert(_ e: WebhookLogEntry) throws(Failure) {
         try db.query(Self.insertWebhook, [.integer(e.id), .text(e.provider), Self.time(e.receivedAt), .integer(e.signatureValid ? 1 : 0),
                                           .text(e.status.rawValue), Value(e.errorMessage), Value(e.reference), .text(e.payload),
                                           .integer(e.payloadTruncated ? 1 : 0), .text(e.headers.joined(separator: "\n")), Value(e.deliveryKey)])
     }
 
     /// `lease`: the node that delivers it, and until when no other takes it over.
-    func insert(_ a: Alert, deliveryStatus: String?, lease: (node: String, until: Int64)? = nil) throws(Failure) {
+    public func insert(_ a: Alert, deliveryStatus: String?, lease: (node: String, until: Int64)? = nil) throws(Failure) {
         try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
                                         Value(a.reference), Self.time(a.createdAt), Value(deliveryStatus), Value(lease?.node),
                                         lease.map { Self.time($0.until) } ?? .null])
@@ -403,7 +314,7 @@ public final class RecordsStore {
                      [Self.time(until), .text(node)])
     }
 
-    func insert(_ a: ActivityEvent) throws(Failure) {
+    public func insert(_ a: ActivityEvent) throws(Failure) {
         try db.query(Self.insertActivity, [.integer(a.id), Value(a.userId), Value(a.email), .text(a.action), .text(a.status),
                                            Value(a.details), Value(a.errorMessage), Self.time(a.createdAt), Value(a.email.map(EmailKey.of))])
     }

@@ -79,24 +79,6 @@ struct BoundedPresenceTests {
 
 @Suite("Bounded logs")
 struct BoundedLogTests {
-    private func delivery(_ id: Int64, payloadBytes: Int) -> JournalRecord {
-        .webhookDelivery(WebhookLogEntry(id: id, provider: "paystack", receivedAt: id, signatureValid: true, status: .processed,
-                                         errorMessage: nil, reference: "r\(id)", payload: String(repeating: "x", count: payloadBytes),
-                                         headers: ["a: b"], deliveryKey: "k\(id)"))
-    }
-
-    @Test func theWebhookLogKeepsToItsByteBudgetNewestFirst() {
-        let book = JournalReplay()
-        book.webhookLog.maxBytes = 100_000
-        for id in 1...200 { book.apply(delivery(Int64(id), payloadBytes: 5_000)) }
-        let bytes = book.webhookLog.entries.reduce(0) { $0 + $1.byteCost }
-        #expect(bytes <= 100_000 && bytes == book.webhookLog.byteCount)
-        #expect(book.webhookLog.entries.count >= 14, "at least three quarters of the budget stays in use")
-        #expect(book.webhookLog.entries.last?.id == 200)
-        // Duplicates stay known after their entries are dropped.
-        #expect(book.isDuplicateDelivery("k1"))
-    }
-
     @Test func anUnverifiedDeliveryIsCutAtACharacterBoundary() {
         var entry = WebhookLogEntry(id: 1, provider: "p", receivedAt: 0, signatureValid: false, status: .rejected, errorMessage: nil,
                                     reference: nil, payload: String(repeating: "é", count: 5_000), headers: [String(repeating: "h", count: 10_000)],

@@ -87,6 +87,33 @@ struct SnapshotTests {
         _ = rename(aside, store.path)
         guard case .unusable = store.load() else { Issue.record("expected unusable"); return }
     }
+
+    /// A snapshot file of `version`: no sessions, no payment errors, the money slot and,
+    /// with `history`, an empty history.
+    static func file(version: UInt16, money: (lsn: UInt64, count: UInt32, records: [UInt8]), history: Bool) -> [UInt8] {
+        var payload = ByteWriter()
+        payload.i64(1); payload.i64(1); payload.u32(0); payload.u32(0)
+        payload.u64(money.lsn); payload.u32(money.count)
+        var bytes = payload.bytes + money.records
+        if history { bytes += [0, 0, 0, 0] }
+        var file = ByteWriter()
+        for b in Array("LHSNAP".utf8) { file.u8(b) }
+        file.u8(UInt8(version & 0xFF)); file.u8(UInt8(version >> 8))
+        file.u64(UInt64(bytes.count)); file.u32(CRC32.checksum(bytes[...]))
+        return file.bytes + bytes
+    }
+
+    /// The hub no longer reads money: a version 2's money section is kept as it was, for
+    /// `LegacyImport`, and never written again; version 3 has none to keep.
+    @Test func aVersion2SnapshotsMoneyIsKeptUnreadAndNeverWrittenAgain() throws {
+        let old = try HubSnapshot.decode(Self.file(version: 2, money: (42, 2, [7, 7, 7]), history: false))
+        #expect(old.legacyMoney == HubSnapshot.LegacyMoney(journalLSN: 42, recordCount: 2, encodedRecords: [7, 7, 7]))
+        #expect(try HubSnapshot.decode(old.encoded()).legacyMoney == nil)
+        #expect(try HubSnapshot.decode(Self.file(version: 3, money: (0, 0, []), history: true)).legacyMoney == nil)
+        #expect(throws: HubSnapshot.ReadError.corruptPayload) {
+            try HubSnapshot.decode(Self.file(version: 3, money: (42, 2, [7, 7, 7]), history: true))
+        }
+    }
 }
 
 @Suite("Snapshots taken in slices")

@@ -1,4 +1,5 @@
 import Hub
+import LegacyImport
 
 /// `livehub snapshot inspect`: a snapshot in words.
 public enum SnapshotReport {
@@ -16,13 +17,11 @@ public enum SnapshotReport {
         if let last = snapshot.paymentErrors.last {
             lines.append("  newest: \(last.errorCode) at \(Timestamp.iso8601(milliseconds: last.occurredAt)) (session \(last.sessionId))")
         }
-        if snapshot.money.isEmpty {
-            lines.append("money: none here (it is in the records database)")
-        } else {
+        if let money = snapshot.legacyMoney, money.recordCount > 0 {
             // Written before the database held the money: the next start takes it in.
-            let money = JournalReplay()
-            for record in snapshot.money { money.apply(record) }
-            lines.append("money (from before the records database): \(money.transactions.count) transactions for \(money.userCount) users, \(money.payments.count) payments (\(money.openGaps.count) open gaps), journal position \(snapshot.journalLSN)")
+            lines.append(JournalEraImport.describe(money))
+        } else {
+            lines.append("money: none here (it is in the records database)")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,8 +1,10 @@
+import Hub
+
 /// Money as a data dir from before the records database held it (snapshot v2 and its
 /// journal): the ledger, payments, webhook deliveries, alerts and activity, rebuilt by
 /// replaying their `JournalRecord`s. Only the one-time import into the database
-/// (`RecordsStore`) and `livehub snapshot inspect` use it; the money engine decides with
-/// `LedgerRule` against the database.
+/// (`JournalRecordsWriter`) and `livehub snapshot inspect` use it; the money engine decides
+/// with `LedgerRule` against the database.
 public final class JournalReplay {
     public private(set) var transactions: [LedgerTransaction] = []
     private var transactionByReference: [String: Int] = [:]

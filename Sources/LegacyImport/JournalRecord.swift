@@ -1,8 +1,10 @@
+import Hub
+
 /// One entry of the journal (and of a v2 snapshot's money): a ledger transaction, a payment
 /// event, a webhook delivery, an alert, an activity event. The journal's state is exactly
 /// its records applied in order, so a record carries its outcome (ids, times, balances),
 /// never something to recompute differently on replay. Read only to import a data dir from
-/// before the records database.
+/// before the records database; the encoder stays so tests and the fuzzer can write them.
 public enum JournalRecord: Sendable, Equatable {
     case transaction(LedgerTransaction)
     case paymentEvent(PaymentEvent)
@@ -58,6 +60,22 @@ public enum JournalRecord: Sendable, Equatable {
 
     struct Undecodable: Error {}
 
+    /// A version-2 snapshot's money section, every record of it and nothing after.
+    public static func decodeAll(_ money: HubSnapshot.LegacyMoney) throws(SnapshotMoneyUnreadable) -> [JournalRecord] {
+        var reader = ByteReader(money.encodedRecords)
+        var records: [JournalRecord] = []
+        records.reserveCapacity(min(money.recordCount, 10_000_000))
+        do {
+            for _ in 0..<money.recordCount { records.append(try decode(from: &reader)) }
+        } catch {
+            throw SnapshotMoneyUnreadable(description: "record \(records.count + 1) of \(money.recordCount) does not decode")
+        }
+        guard reader.remaining == 0 else {
+            throw SnapshotMoneyUnreadable(description: "\(reader.remaining) bytes after its \(money.recordCount) records")
+        }
+        return records
+    }
+
     static func decode(from r: inout ByteReader) throws -> JournalRecord {
         let tag = try r.u8()
         switch tag {
@@ -111,4 +129,10 @@ public enum JournalRecord: Sendable, Equatable {
             throw Undecodable()
         }
     }
+}
+
+/// A version-2 snapshot whose money section does not read as records (its checksum
+/// passed: the hub that wrote it had a bug).
+public struct SnapshotMoneyUnreadable: Error, CustomStringConvertible {
+    public let description: String
 }
