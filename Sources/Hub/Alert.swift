@@ -54,7 +54,7 @@ public struct Alert: Sendable, Equatable {
 }
 
 /// The alert rules (contract: "Alerts"). Pure: they look at what happened and say which
-/// alerts it raises; the caller numbers, journals and sends them.
+/// alerts it raises; the caller numbers, records and sends them.
 public final class AlertRules {
     public struct Configuration: Sendable {
         public var largeDeduction = Money(minorUnits: 5000)

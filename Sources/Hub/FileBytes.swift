@@ -1,6 +1,7 @@
 import Glibc
 
-/// Whole-file reads and complete writes, for the snapshot, the journal and the secret.
+/// Whole-file reads and complete writes, for the snapshot and the secret (and a journal-era
+/// data dir's journal, read by `LegacyImport`).
 public enum FileBytes {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String

@@ -185,7 +185,7 @@ public struct Payment: Sendable, Equatable {
     }
 }
 
-/// One stage report, as journalled.
+/// One stage report, as recorded (a `payment_events` row).
 public struct PaymentEvent: Sendable, Equatable {
     public var reference: String
     public var provider: String
