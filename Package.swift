@@ -11,6 +11,7 @@ let package = Package(
         // For the benchmark package in bench/swift.
         .library(name: "Hub", targets: ["Hub"]),
         .library(name: "Records", targets: ["Records"]),
+        .library(name: "Money", targets: ["Money"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,16 +43,19 @@ let package = Package(
         // The payment providers' webhooks: one type each, verifying the raw body and
         // reading the payload, as pure functions.
         .target(name: "Webhooks", dependencies: ["Auth", "HTTP1", "Hub", "JSON"]),
-        // The records database (SQLite): what money, payments and activity leave behind,
-        // queryable by support. Knows the hub's records, nothing of sockets or JSON.
+        // The records database (SQLite or PostgreSQL): connections, schema, migrations,
+        // statements and row mapping. Knows the hub's records, nothing of flows, sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        // The money flows between the edge and the store: each an operation type with its
+        // own reply type, run by the money engine (its thread, group commit, readers).
+        .target(name: "Money", dependencies: ["Hub", "Records", .product(name: "Logging", package: "swift-log")]),
         // Taking in a data dir from the journal era (v1/v2: money in DATA/journal and the
         // snapshot), once, at start-up; `snapshot inspect` reads such a snapshot's money
         // with it too. A release that no longer takes such data dirs in deletes it.
         .target(name: "LegacyImport", dependencies: ["Hub", "Records"]),
         // Cluster mode: nodes sharing presence counts through PostgreSQL (LISTEN/NOTIFY).
         .target(name: "Cluster", dependencies: ["Hub", "Records", "Reactor", "CLinux", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "COpenSSL", "JSON", "Auth", "Webhooks",
+        .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "Money", "COpenSSL", "JSON", "Auth", "Webhooks",
                                                      "Phones", "LegacyImport", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
             "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones",
@@ -66,11 +70,12 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub"]),
         .testTarget(name: "PhonesTests", dependencies: ["Phones"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
+        .testTarget(name: "MoneyTests", dependencies: ["Money", "Records", "Hub"]),
         .testTarget(name: "LegacyImportTests", dependencies: ["LegacyImport", "Records", "Hub"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Records"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
-        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth"]),
+        .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth", "Money"]),
     ],
     swiftLanguageModes: [.v6]
 )

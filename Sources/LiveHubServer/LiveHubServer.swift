@@ -4,6 +4,7 @@ import Glibc
 import Hub
 import LegacyImport
 import Logging
+import Money
 import Records
 import Reactor
 
@@ -278,7 +279,7 @@ public final class LiveHubServer {
                 }
             },
             news: { problems, alertIDs, paymentErrors in
-                money.submit(.read(.announcedElsewhere(problems: problems, alertIDs: alertIDs, paymentErrors: paymentErrors)))
+                money.submit(ReadNewsFromElsewhere(problems: problems, alertIDs: alertIDs, paymentErrors: paymentErrors))
             },
             erased: { key in
                 hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.eraseFromElsewhere(key) }
@@ -300,7 +301,7 @@ public final class LiveHubServer {
                 for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
                 // Problems and payment errors are read again (alerts missed meanwhile stay
                 // in the alerts list; they are not announced late).
-                money.submit(.read(.announcedElsewhere(problems: true, alertIDs: [], paymentErrors: true)))
+                money.submit(ReadNewsFromElsewhere(problems: true, alertIDs: [], paymentErrors: true))
             })
         return ClusterLink(configuration: settings, handlers: handlers) { node in PostgresClusterBroker(databaseURL: url, node: node) }
     }

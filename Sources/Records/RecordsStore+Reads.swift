@@ -93,46 +93,7 @@ extension RecordsStore {
         !(try db.query("SELECT 1 FROM webhook_deliveries WHERE delivery_key = $1 AND processing_status = 'processed' LIMIT 1", [.text(key)])).isEmpty
     }
 
-    // MARK: webhooks, alerts, activity
-
-    /// Newest first, each with its delivery as the outbox has it.
-    public func alerts(limit: Int) throws(Failure) -> [AlertRow] {
-        try db.query("""
-            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
-                FROM alerts ORDER BY id DESC LIMIT $1
-            """, [.integer(Int64(limit))]).compactMap(Self.alertRow)
-    }
-
-    public func alert(id: Int64) throws(Failure) -> AlertRow? {
-        try db.query("""
-            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
-                FROM alerts WHERE id = $1
-            """, [.integer(id)]).compactMap(Self.alertRow).first
-    }
-
-    /// Alerts whose delivery has not ended (a restart resumes them), oldest first.
-    public func pendingAlerts() throws(Failure) -> [AlertRow] {
-        try db.query("""
-            SELECT id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
-                FROM alerts WHERE delivery_status = 'pending' ORDER BY id LIMIT 10000
-            """, []).compactMap(Self.alertRow)
-    }
-
-    static func alertRow(_ row: [Value]) -> AlertRow? {
-        guard let id = row[0].integer, let kind = row[1].text.flatMap(Alert.Kind.init(rawValue:)),
-              let created = row[6].text.flatMap(Timestamp.parse) else { return nil }
-        let alert = Alert(id: id, kind: kind, title: row[2].text ?? "", message: row[3].text ?? "", userId: row[4].text,
-                          reference: row[5].text, createdAt: created)
-        let delivery = row[7].text.flatMap(AlertDelivery.Status.init(rawValue:)).map {
-            AlertDelivery(status: $0, attempts: Int(row[8].integer ?? 0), lastError: row[9].text)
-        }
-        return AlertRow(alert: alert, delivery: delivery)
-    }
-
-    public func setDelivery(_ delivery: AlertDelivery, ofAlert id: Int64) throws(Failure) {
-        try db.query("UPDATE alerts SET delivery_status = $1, delivery_attempts = $2, delivery_error = $3 WHERE id = $4",
-                     [.text(delivery.status.rawValue), .integer(Int64(delivery.attempts)), Value(delivery.lastError), .integer(id)])
-    }
+    // MARK: activity
 
     static let activityColumns = "id, user_id, email, action, status, details, error_message, created_at"
 
@@ -269,22 +230,4 @@ public struct LedgerSummary: Sendable {
     public var uniqueUsers = 0
     /// The newest 20, newest first.
     public var recent: [LedgerTransaction] = []
-}
-
-/// What became of an alert's delivery to `--alert-webhook`, as the outbox keeps it.
-public struct AlertDelivery: Sendable, Equatable {
-    public enum Status: String, Sendable {
-        case pending, sent, failed
-        case notConfigured = "not_configured"
-    }
-
-    public var status: Status
-    public var attempts: Int
-    public var lastError: String?
-
-    public init(status: Status, attempts: Int = 0, lastError: String? = nil) {
-        self.status = status
-        self.attempts = attempts
-        self.lastError = lastError
-    }
 }

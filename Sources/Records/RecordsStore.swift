@@ -88,20 +88,16 @@ public final class RecordsStore {
     }
 
     /// Payment errors, as the presence side records them (its own copy is kept by
-    /// snapshots), in one transaction; one seen before is not written twice.
-    /// `node` (cluster mode): the rows name it, and the other nodes are told to read them.
-    public func append(paymentErrors errors: [PaymentErrorRecord], node: String? = nil) throws(Failure) {
-        guard !errors.isEmpty else { return }
-        try inTransaction { () throws(Failure) in
-            for e in errors {
-                var values: [Value] = [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
-                                       Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
-                                       .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
-                                       Value(e.client.ip), Value(e.client.userAgent), Value(e.email.map(EmailKey.of))]
-                if let node { values.append(.text(node)) }
-                try db.query(node == nil ? Self.insertPaymentError : Self.insertNodesPaymentError, values)
-            }
-            if let node { try db.query("SELECT pg_notify($1, $2)", [.text(NotifyChannel.paymentErrors), .text(node)]) }
+    /// snapshots); one seen before is not written twice. `node` (cluster mode): the rows
+    /// name it.
+    public func insert(paymentErrors errors: [PaymentErrorRecord], node: String? = nil) throws(Failure) {
+        for e in errors {
+            var values: [Value] = [.integer(e.id), .text(e.sessionId), Self.time(e.occurredAt), Value(e.email),
+                                   Value(e.phone), Value(e.checkoutItems), Value(e.totalAmount), Value(e.paymentMethod),
+                                   .text(e.errorCode), .text(e.errorMessage), Value(e.errorDetails),
+                                   Value(e.client.ip), Value(e.client.userAgent), Value(e.email.map(EmailKey.of))]
+            if let node { values.append(.text(node)) }
+            try db.query(node == nil ? Self.insertPaymentError : Self.insertNodesPaymentError, values)
         }
     }
 
@@ -137,7 +133,7 @@ public final class RecordsStore {
     /// PostgreSQL, where several hubs may write: every money transaction takes this one
     /// row's lock first, so the nodes' writes go one after the other; the count it returns
     /// tells a node whether another node wrote since its own last transaction.
-    func takeMoneyTurn() throws(Failure) -> Int64 {
+    public func takeMoneyTurn() throws(Failure) -> Int64 {
         let rows = try db.query("""
             INSERT INTO meta (key, value) VALUES ('money_turn', '1')
             ON CONFLICT (key) DO UPDATE SET value = (CAST(meta.value AS BIGINT) + 1)::text RETURNING value
@@ -188,7 +184,7 @@ public final class RecordsStore {
          Self.time(t.createdAt), .integer(t.balanceAfter.minorUnits), .integer(t.userSeq)]
     }
 
-    func insertIfNew(_ t: LedgerTransaction) throws(Failure) -> Bool {
+    public func insertIfNew(_ t: LedgerTransaction) throws(Failure) -> Bool {
         let values = Self.values(of: t)
         if db.dialect == .postgres {
             try db.query(Self.insertNewTransactionPostgres, values)
@@ -206,7 +202,7 @@ public final class RecordsStore {
     /// PostgreSQL: one pipeline of the one-statement writes. SQLite: multi-row statements of
     /// up to 64 rows (a statement's start, bindings and end cost as much as one row's
     /// b-tree inserts), each size prepared once.
-    func insertAllNew(_ transactions: [LedgerTransaction]) throws(Failure) -> Bool {
+    public func insertAllNew(_ transactions: [LedgerTransaction]) throws(Failure) -> Bool {
         if db.dialect == .postgres {
             let counts = try db.pipelined(transactions.map { (Self.insertNewTransactionPostgres, Self.values(of: $0)) })
             return counts.allSatisfy { $0 == 1 }
@@ -289,29 +285,6 @@ public final class RecordsStore {
         try db.query(Self.insertAlert, [.integer(a.id), .text(a.kind.rawValue), .text(a.title), .text(a.message), Value(a.userId),
                                         Value(a.reference), Self.time(a.createdAt), Value(deliveryStatus), Value(lease?.node),
                                         lease.map { Self.time($0.until) } ?? .null])
-    }
-
-    /// Pending alerts this node now delivers: those nobody leases, those whose lease ran
-    /// out (their node died mid-delivery), and with `own` the ones leased to this node
-    /// (a restart: the process that held them is gone). Each is leased to `node` until
-    /// `until`; on PostgreSQL, rows another node is claiming right now are skipped
-    /// (`FOR UPDATE SKIP LOCKED`), so no alert is taken twice. Oldest first.
-    func claimPendingAlerts(node: String, until: Int64, now: Int64, own: Bool) throws(Failure) -> [AlertRow] {
-        let skipLocked = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        return try db.query("""
-            UPDATE alerts SET delivery_node = $1, delivery_lease_until = $2 WHERE id IN (
-                SELECT id FROM alerts WHERE delivery_status = 'pending'
-                    AND (delivery_node IS NULL OR (delivery_node = $1 AND $3 = 1) OR delivery_lease_until < $4)
-                    ORDER BY id LIMIT 1000\(skipLocked))
-            RETURNING id, kind, title, message, user_id, reference, created_at, delivery_status, delivery_attempts, delivery_error
-            """, [.text(node), Self.time(until), .integer(own ? 1 : 0), Self.time(now)]).compactMap(Self.alertRow).sorted { $0.alert.id < $1.alert.id }
-    }
-
-    /// The leases of the alerts `node` is still delivering, extended to `until` (the node is
-    /// alive: nobody takes them over).
-    func renewAlertLeases(node: String, until: Int64) throws(Failure) {
-        try db.query("UPDATE alerts SET delivery_lease_until = $1 WHERE delivery_status = 'pending' AND delivery_node = $2",
-                     [Self.time(until), .text(node)])
     }
 
     public func insert(_ a: ActivityEvent) throws(Failure) {

@@ -36,9 +36,6 @@ public enum SQLDialect: Sendable {
 
 public struct RecordsFailure: Error, CustomStringConvertible {
     public let description: String
-    /// Not the database's refusal: a batch sent ahead found a write it must decide again
-    /// (a reference seen before); the batch is rolled back and run one write at a time.
-    var decideAgain = false
 
     public init(_ description: String) {
         self.description = description

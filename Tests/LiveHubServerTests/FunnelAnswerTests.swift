@@ -1,4 +1,5 @@
 import JSON
+import Money
 import Records
 import Testing
 @testable import LiveHubServer
@@ -16,7 +17,7 @@ struct FunnelAnswerTests {
     }
 
     @Test func eachStepSaysWhatTheStepBeforeLost() throws {
-        let answer = HubService.funnelsAnswer(.funnels(registration: [4, 3, 1, 1], payment: [5, 3, 2]), since: 0, checkout: [10, 6, 3, 2, 1])
+        let answer = HubService.funnelsAnswer(FunnelCounts(registration: [4, 3, 1, 1], payment: [5, 3, 2]), since: 0, checkout: [10, 6, 3, 2, 1])
         #expect(answer.status == .ok)
         let json = try JSONParser.parse(answer.body)
         guard case .array(let steps)? = json["checkout"]?["steps"] else { Issue.record("no checkout steps: \(json)"); return }

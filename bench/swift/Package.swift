@@ -9,6 +9,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "hub-bench", dependencies: [.product(name: "Hub", package: "LiveHub")]),
         // The money engine and its records database alone, without HTTP.
-        .executableTarget(name: "records-bench", dependencies: [.product(name: "Hub", package: "LiveHub"), .product(name: "Records", package: "LiveHub")]),
+        .executableTarget(name: "records-bench", dependencies: [.product(name: "Hub", package: "LiveHub"), .product(name: "Records", package: "LiveHub"),
+                                                                .product(name: "Money", package: "LiveHub")]),
     ]
 )

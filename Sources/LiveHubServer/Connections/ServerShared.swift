@@ -1,4 +1,5 @@
 import Auth
+import Money
 import Reactor
 import Records
 

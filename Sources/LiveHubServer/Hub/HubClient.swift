@@ -1,19 +1,19 @@
 import HTTP1
 import Hub
+import Money
 import Reactor
 import Records
 
 /// A loop's way to the hub and to the money engine. Presence commands apply at once on
 /// the hub's own loop; from another loop they are batched and cross once per loop turn
 /// (one lock for the batch, not one per beacon). Money requests go straight to the money
-/// engine, batched the same way, and its typed answers are encoded here, on this loop.
+/// engine as typed operations, batched the same way (one submit per loop turn), and their
+/// typed replies become HTTP answers here, on this loop.
 final class HubClient {
     unowned let context: LoopContext
     private var outgoing: [(HubTask, UInt64)] = []
-    private var outgoingMoney: [(command: MoneyCommand, token: UInt64)] = []
+    private var outgoingMoney = MoneyBatch<MoneyRequest.Answer>()
     private var waiting: [UInt64: HTTPConnection] = [:]
-    /// How each money answer becomes its HTTP answer.
-    private var answers: [UInt64: (MoneyReply) -> HTTPResponse] = [:]
     private var waitingReplays: [UInt64: WebSocketEndpointConnection] = [:]
     /// Reads whose answers release a permit of their credential's read limits.
     private var permits: [UInt64: ReadPermit] = [:]
@@ -55,9 +55,8 @@ final class HubClient {
         case .money(let call):
             let request = MoneyRequest(call, metrics: context.shared.hubMetrics)
             let token = register(replyTo, token: given)
-            answers[token] = request.answer
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
-            outgoingMoney.append((request.command, token))
+            request.add(to: &outgoingMoney, token: token)
             return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
@@ -97,35 +96,35 @@ final class HubClient {
         let token = nextReplyToken()
         waitingReplays[token] = socket
         let origin = context.loop.handle
-        context.shared.money.submit([(.balanceReplay(userId: userId, since: since), token)]) { replies in
+        context.shared.money.submit(ReplayBalance(userId: userId, since: since)) { result in
             origin.execute { loop in
-                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
-                for (token, reply) in replies {
-                    guard let socket = client.waitingReplays.removeValue(forKey: token) else { continue }
-                    guard case .balanceReplay(let balance, let lastSeq, let updates) = reply else {
-                        (socket.role as? BalanceSocket)?.replayFailed(on: socket)
-                        continue
-                    }
-                    // The first message is the balance the replay starts from: at `since`
-                    // when there is a replay (so its seq is below every update's, and a client
-                    // that drops seq ≤ the last it saw keeps them all), else now.
-                    var opening = (balance: balance, seq: lastSeq)
-                    if let since, let earliest = updates.first {
-                        opening = (earliest.balanceAfter - Money(minorUnits: earliest.kind.sign * earliest.amount.minorUnits), since)
-                    }
-                    let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq)] : [])
-                        + updates.map { MoneyMessages.balanceUpdate($0, linkBase: client.context.configuration.publicURL) }
-                    (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: updates.last?.userSeq ?? lastSeq, on: socket)
+                guard let client = (loop.context as? LoopContext)?.hubClient,
+                      let socket = client.waitingReplays.removeValue(forKey: token) else { return }
+                let replay: BalanceReplay
+                switch result {
+                case .success(let read): replay = read
+                case .failure:
+                    (socket.role as? BalanceSocket)?.replayFailed(on: socket)
+                    return
                 }
+                // The first message is the balance the replay starts from: at `since` when
+                // there is a replay (so its seq is below every update's, and a client that
+                // drops seq ≤ the last it saw keeps them all), else now.
+                var opening = (balance: replay.balance, seq: replay.lastSeq)
+                if let since, let earliest = replay.updates.first {
+                    opening = (earliest.balanceAfter - Money(minorUnits: earliest.kind.sign * earliest.amount.minorUnits), since)
+                }
+                let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq)] : [])
+                    + replay.updates.map { MoneyMessages.balanceUpdate($0, linkBase: client.context.configuration.publicURL) }
+                (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: replay.updates.last?.userSeq ?? replay.lastSeq, on: socket)
             }
         }
     }
 
     func forget(_ connection: HTTPConnection) {
         for (token, waiter) in waiting where waiter === connection {
-            waiting[token] = nil
             // An audited answer still comes, and its entry is written: the act was done.
-            if auditOnSuccess[token] == nil { answers[token] = nil }
+            waiting[token] = nil
         }
     }
 
@@ -143,22 +142,23 @@ final class HubClient {
         }
     }
 
+    /// The loop turn's money requests, in one submit; their answers come back in one task
+    /// per part (the writer's, a reader's) and are made here.
     private func sendMoney() {
         let batch = outgoingMoney
-        outgoingMoney = []
+        outgoingMoney = MoneyBatch()
         let origin = context.loop.handle
-        context.shared.money.submit(batch) { replies in
+        context.shared.money.submit(batch) { answers in
             origin.execute { loop in
-                (loop.context as? LoopContext)?.hubClient.deliverMoney(replies)
+                (loop.context as? LoopContext)?.hubClient.deliverMoney(answers)
             }
         }
     }
 
-    private func deliverMoney(_ replies: [(token: UInt64, reply: MoneyReply)]) {
-        for (token, reply) in replies {
-            permits.removeValue(forKey: token)?.release()
-            guard let answer = answers.removeValue(forKey: token) else { continue }
-            deliver([(token, answer(reply))])
+    private func deliverMoney(_ answers: [MoneyAnswer<MoneyRequest.Answer>]) {
+        for answer in answers {
+            let (token, response) = answer()
+            deliver([(token, response)])
         }
     }
 

@@ -1,4 +1,5 @@
 import Hub
+import Money
 import Records
 
 /// What a loop asks of the hub and of the money engine, as the router reads it: each kind
@@ -41,7 +42,7 @@ enum HubCommand: Sendable {
     static func resolvePayment(reference: String, note: String?, by: String) -> HubCommand {
         .money(.resolvePayment(reference: reference, note: note, by: by))
     }
-    static func creditPayment(_ c: PaymentCredit) -> HubCommand { .money(.creditPayment(c)) }
+    static func creditPayment(_ c: CreditPayment) -> HubCommand { .money(.creditPayment(c)) }
     static func webhook(_ d: WebhookDelivery) -> HubCommand { .money(.webhook(d)) }
     static func webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?) -> HubCommand {
         .money(.webhookLog(provider: provider, reference: reference, limit: limit, before: before))
@@ -78,7 +79,7 @@ enum MoneyCall: Sendable {
     case paymentGaps
     /// `by`: who resolved it (the token's `sub`, or `api-key`).
     case resolvePayment(reference: String, note: String?, by: String)
-    case creditPayment(PaymentCredit)
+    case creditPayment(CreditPayment)
     case webhook(WebhookDelivery)
     case webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?)
     case alerts(limit: Int)

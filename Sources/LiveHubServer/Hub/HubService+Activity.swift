@@ -2,6 +2,7 @@ import Cluster
 import HTTP1
 import Hub
 import JSON
+import Money
 import Reactor
 import Records
 
@@ -32,10 +33,13 @@ extension HubService {
     }
 
     private func forwardFunnels(since: Int64, checkout: [Int], token: UInt64, to origin: EventLoopHandle) {
-        money.submit([(.funnels(since: since, registration: Funnels.registration), token)]) { replies in
+        money.submit(ReadFunnels(since: since, registration: Funnels.registration)) { result in
             origin.execute { loop in
                 guard let client = (loop.context as? LoopContext)?.hubClient else { return }
-                client.deliver(replies.map { ($0.token, Self.funnelsAnswer($0.reply, since: since, checkout: checkout)) })
+                switch result {
+                case .success(let counts): client.deliver([(token, Self.funnelsAnswer(counts, since: since, checkout: checkout))])
+                case .failure(let failure): client.deliver([(token, failure.response)])
+                }
             }
         }
     }
@@ -46,19 +50,18 @@ extension HubService {
         hub.checkoutFunnel(since: since)
     }
 
-    static func funnelsAnswer(_ reply: MoneyReply, since: Int64, checkout: [Int]) -> HTTPResponse {
-        guard case .funnels(let registration, let payment) = reply else { return MoneyRequest.failure(reply) }
+    static func funnelsAnswer(_ counts: FunnelCounts, since: Int64, checkout: [Int]) -> HTTPResponse {
         var json = JSONWriter()
         json.beginObject()
         json.field("window_start", Timestamp.iso8601(milliseconds: since))
         json.key("registration")
-        writeFunnel(Funnels.registration, counts: registration, into: &json)
+        writeFunnel(Funnels.registration, counts: counts.registration, into: &json)
         json.key("checkout")
         writeFunnel(Funnels.checkout, counts: checkout, into: &json)
         json.key("payment")
-        writeFunnel(Funnels.payment, counts: payment, into: &json)
+        writeFunnel(Funnels.payment, counts: counts.payment, into: &json)
         json.endObject()
-        return MoneyRequest.json(.ok, json.bytes)
+        return MoneyAnswers.json(.ok, json.bytes)
     }
 
     /// `{"steps": [{step, count, drop_off, drop_off_rate}], "conversion_rate"}`: drop-off is

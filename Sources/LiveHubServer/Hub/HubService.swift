@@ -4,6 +4,7 @@ import Hub
 import Cluster
 import JSON
 import Logging
+import Money
 import Records
 import Reactor
 
@@ -80,8 +81,8 @@ final class HubService {
         }
         // At once as well: the start's retention pass (what expired while the hub was down)
         // goes ahead of anything this run writes, never into its first second's records.
-        money.submit(.checkGaps)
-        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(.checkGaps) }
+        money.submit(CheckGaps())
+        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(CheckGaps()) }
     }
 
     /// Applies one command and returns the answer for its HTTP caller.
@@ -126,7 +127,7 @@ final class HubService {
         case .paymentError(let session, let code, let message, let details, let email, let phone):
             try hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
             errorsChanged = true
-            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { money.submit(.raiseAlert(spike)) }
+            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { money.submit(RaiseAlert(spike)) }
         case .paymentSuccess(let session, let reference, let amount):
             try hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
         case .heartbeat(let session):

@@ -3,6 +3,7 @@ import HTTPClient
 import Hub
 import JSON
 import Logging
+import Money
 import Reactor
 import Records
 
@@ -114,7 +115,7 @@ final class AlertDispatcher {
             switch result {
             case .success(let response) where (200..<300).contains(response.statusCode):
                 metrics?.alertDelivery(.sent)
-                money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .sent, attempts: attempts)))
+                money.submit(RecordAlertDelivery(alertID: alertID, AlertDelivery(status: .sent, attempts: attempts)))
                 return
             case .success(let response):
                 lastError = "HTTP \(response.statusCode)"
@@ -123,12 +124,12 @@ final class AlertDispatcher {
             }
             guard attempts < Self.maxAttempts else {
                 metrics?.alertDelivery(.failed)
-                money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .failed, attempts: attempts, lastError: lastError)))
+                money.submit(RecordAlertDelivery(alertID: alertID, AlertDelivery(status: .failed, attempts: attempts, lastError: lastError)))
                 ServerLog.logger.error("alert not delivered", metadata: ["alert": "\(alertID)", "attempts": "\(attempts)", "error": "\(lastError)"])
                 return
             }
             metrics?.alertDelivery(.retried)
-            money.submit(.alertDelivery(id: alertID, AlertDelivery(status: .pending, attempts: attempts, lastError: lastError)))
+            money.submit(RecordAlertDelivery(alertID: alertID, AlertDelivery(status: .pending, attempts: attempts, lastError: lastError)))
             let delay = firstBackoffNanoseconds << UInt64(attempts - 1)
             loop.schedule(afterNanoseconds: delay) { [weak self] in self?.attempt(request, alertID: alertID, attempts: attempts + 1) }
         }

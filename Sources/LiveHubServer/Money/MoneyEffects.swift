@@ -1,4 +1,5 @@
 import Hub
+import Money
 import Reactor
 import Records
 

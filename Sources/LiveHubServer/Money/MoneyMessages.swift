@@ -1,5 +1,6 @@
 import Hub
 import JSON
+import Money
 import Records
 
 /// The JSON of the money side (contract v1). Amounts are written as exact decimal numbers
@@ -83,6 +84,25 @@ enum MoneyMessages {
         json.endObject()
         json.field("timestamp", Timestamp.iso8601(milliseconds: t.createdAt))
         json.endObject()
+        return json.bytes
+    }
+
+    /// `GET /api/wallet/balance`: `{"user_id", "balance"}`.
+    static func walletBalance(userId: String, _ balance: Money) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("user_id", userId)
+        json.key("balance"); json.raw(balance.description)
+        json.endObject()
+        return json.bytes
+    }
+
+    /// `GET /api/alerts`: newest first, each with its delivery.
+    static func alerts(_ rows: [AlertRow]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for row in rows { json.raw(String(decoding: alert(row.alert, delivery: row.delivery), as: UTF8.self)) }
+        json.endArray()
         return json.bytes
     }
 

@@ -1,6 +1,7 @@
 import HTTP1
 import Hub
 import JSON
+import Money
 import Webhooks
 
 /// One delivery, verified on the connection's loop (the HMAC is computed there, not on the
@@ -49,6 +50,48 @@ struct WebhookDelivery: Sendable {
             }
         } catch {
             outcome = .failure(Self.invalid("the body is not JSON: \(error.reason) at byte \(error.offset)"))
+        }
+    }
+
+    /// What the money engine is asked: every delivery is logged; a verified one that was
+    /// read is applied to its payment.
+    var operation: ReceiveWebhook {
+        var entry = WebhookLogEntry(id: 0, provider: provider.rawValue, receivedAt: 0, signatureValid: signatureValid,
+                                    status: .rejected, errorMessage: rejection, reference: nil, payload: payload,
+                                    headers: headers, deliveryKey: nil)
+        var meaning: WebhookOutcome?
+        switch outcome {
+        case nil:
+            entry.reference = claimedReference  // unverified: signature_valid is false
+            entry.truncateUnverified()
+        case .failure(let error)?:
+            entry.status = .failed
+            entry.errorMessage = error.message
+        case .success(let value)?:
+            meaning = value
+        }
+        return ReceiveWebhook(entry, meaning: meaning)
+    }
+
+    /// The provider's answer says what happened: a refused delivery gets its error once it
+    /// is logged.
+    func answer(metrics: HubMetrics) -> @Sendable (WebhookReply) -> HTTPResponse {
+        var refusal: APIError?
+        switch outcome {
+        case nil: refusal = APIError(.unauthorized, code: "invalid_signature", message: rejection ?? "the signature does not verify")
+        case .failure(let error)?: refusal = error
+        case .success?: break
+        }
+        return { [refusal] reply in
+            let logged = reply.entry
+            metrics.webhookDelivery(provider: logged.provider, status: logged.status)
+            if !logged.stored { metrics.webhookNotStored(provider: logged.provider) }
+            if let refusal { return refusal.response }
+            let reference = JSONWriter.quoted(logged.reference ?? "")
+            if logged.status == .duplicate {
+                return MoneyAnswers.json(.ok, Array("{\"ok\":true,\"duplicate\":true,\"reference\":\(reference)}".utf8))
+            }
+            return MoneyAnswers.json(.ok, Array("{\"ok\":true,\"duplicate\":false,\"unmatched\":\(reply.unmatched),\"reference\":\(reference),\"status\":\(JSONWriter.quoted(reply.paymentStatus?.rawValue))}".utf8))
         }
     }
 

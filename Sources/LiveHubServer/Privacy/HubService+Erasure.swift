@@ -2,6 +2,7 @@ import Auth
 import HTTP1
 import Hub
 import JSON
+import Money
 import Reactor
 import Records
 
@@ -11,7 +12,7 @@ import Records
 struct ErasureInProgress {
     var call: ErasureCall
     var presence: PresenceErasure
-    var records: MoneyReply?
+    var records: MoneyResult<RecordsErasure>?
     var snapshot: Result<Void, SnapshotStore.WriteError>?
     let token: UInt64
     let origin: EventLoopHandle
@@ -23,18 +24,20 @@ extension HubService {
     /// signed confirmation of exactly those identities. Nothing is erased yet.
     func previewErasure(_ key: PersonKey, token: UInt64, to origin: EventLoopHandle) {
         let hubLoop = context.loop.handle
-        money.submit([(.read(.erasurePlan(key)), token)]) { replies in
-            let reply = replies.first?.reply ?? .unavailable("no answer")
+        money.submit(PlanErasure(key)) { result in
             hubLoop.execute { loop in
                 guard let service = (loop.context as? LoopContext)?.hubService else { return }
-                let response = service.erasurePreviewAnswer(reply)
+                let response: HTTPResponse
+                switch result {
+                case .success(let plan): response = service.erasurePreviewAnswer(plan)
+                case .failure(let failure): response = failure.response
+                }
                 origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
             }
         }
     }
 
-    private func erasurePreviewAnswer(_ reply: MoneyReply) -> HTTPResponse {
-        guard case .erasurePlan(let plan) = reply else { return MoneyRequest.failure(reply) }
+    private func erasurePreviewAnswer(_ plan: ErasurePlan) -> HTTPResponse {
         let keys = plan.identities.map(\.key)
         let presence = hub.count(matching: keys)
         let now = clock.nowMilliseconds
@@ -68,7 +71,7 @@ extension HubService {
         json.field("confirm", confirmation.signed(secret: context.configuration.secret))
         json.field("expires_at", Timestamp.iso8601(milliseconds: confirmation.expiresAt))
         json.endObject()
-        return MoneyRequest.json(.ok, json.bytes)
+        return MoneyAnswers.json(.ok, json.bytes)
     }
 
     func startErasure(_ call: ErasureCall, token: UInt64, to origin: EventLoopHandle) {
@@ -82,11 +85,10 @@ extension HubService {
         let request = ErasureRequest(identities: call.identities, confirmHash: call.confirmHash, pseudonym: call.pseudonym,
                                      keyHashes: call.keyHashes, by: call.by)
         let hubLoop = context.loop.handle
-        money.submit([(.erase(request), token)]) { replies in
-            let reply = replies.first?.reply ?? .unavailable("no answer")
+        money.submit(ErasePerson(request)) { result in
             hubLoop.execute { loop in
                 guard let service = (loop.context as? LoopContext)?.hubService else { return }
-                service.erasures[id]?.records = reply
+                service.erasures[id]?.records = result
                 service.finishErasureIfDone(id)
             }
         }
@@ -124,12 +126,13 @@ extension HubService {
 
     /// `{"erased": {…}, "pseudonymised": {…}, "pseudonym"}`; 503 when the database or the
     /// snapshot could not take it (what was done stays done; the call can be repeated).
-    static func erasureAnswer(_ presence: PresenceErasure, _ records: MoneyReply, _ snapshot: Result<Void, SnapshotStore.WriteError>,
+    static func erasureAnswer(_ presence: PresenceErasure, _ records: MoneyResult<RecordsErasure>, _ snapshot: Result<Void, SnapshotStore.WriteError>,
                               pseudonym: String) -> HTTPResponse {
-        if case .refused(.erasureAlreadyConfirmed) = records {
-            return APIError(.conflict, code: "confirmation_used", message: "this confirmation was carried out before; ask for a new preview").response
+        let rows: RecordsErasure
+        switch records {
+        case .success(let erased): rows = erased
+        case .failure(let failure): return failure.response
         }
-        guard case .erased(let rows) = records else { return MoneyRequest.failure(records) }
         if case .failure(let error) = snapshot {
             return APIError(.serviceUnavailable, code: "snapshot_unwritten",
                             message: "erased from memory and the database, but the snapshot could not be rewritten (\(error)); call again").response
@@ -151,6 +154,6 @@ extension HubService {
         json.endObject()
         json.field("pseudonym", pseudonym)
         json.endObject()
-        return MoneyRequest.json(.ok, json.bytes)
+        return MoneyAnswers.json(.ok, json.bytes)
     }
 }

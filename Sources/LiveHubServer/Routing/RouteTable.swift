@@ -2,6 +2,7 @@ import Auth
 import Glibc
 import HTTP1
 import Hub
+import Money
 import Records
 import Webhooks
 
@@ -113,7 +114,7 @@ enum RouteTable {
             let reference = try fields.required("reference", max: 256)
             let amount = try fields.money("amount")
             if let amount, amount.minorUnits <= 0 { throw fields.invalid("amount must be positive") }
-            let credit = PaymentCredit(reference: reference, userId: try fields.text("user_id", max: 128), amount: amount,
+            let credit = CreditPayment(reference: reference, userId: try fields.text("user_id", max: 128), amount: amount,
                                        note: try fields.text("note", max: 1024), by: r.actor)
             return r.audited(.creditPayment(credit), "credit_payment", target: reference,
                              detail: [amount.map { "amount \($0)" }, credit.userId.map { "user \($0)" }, credit.note].compactMap { $0 }.joined(separator: "; "))

@@ -3,6 +3,7 @@
 // usage: records-bench PATH [writes] [users] [batch]   (PATH: a new SQLite file, or a postgres:// URL)
 import Dispatch
 import Hub
+import Money
 import Records
 import Glibc
 import Synchronization
@@ -24,12 +25,13 @@ let started = DispatchTime.now().uptimeNanoseconds
 var submitted = 0
 while submitted < writes {
     let n = min(batchSize, writes - submitted)
-    let commands = (0..<n).map { k -> (command: MoneyCommand, token: UInt64) in
+    var batch = MoneyBatch<Void>()
+    for k in 0..<n {
         let i = submitted + k
-        return (.ledger(LedgerEntry(userId: "user\(i % users)", amount: Money(minorUnits: 125), kind: i % 4 == 0 ? .debit : .credit,
-                                    description: "bench", service: nil, reference: "bench-\(i)-\(started)", paymentReference: nil)), UInt64(i + 1))
+        batch.add(WriteLedger(LedgerEntry(userId: "user\(i % users)", amount: Money(minorUnits: 125), kind: i % 4 == 0 ? .debit : .credit,
+                                          description: "bench", service: nil, reference: "bench-\(i)-\(started)", paymentReference: nil))) { _ in }
     }
-    engine.submit(commands) { replies in done.add(replies.count, ordering: .relaxed) }
+    engine.submit(batch) { answers in done.add(answers.count, ordering: .relaxed) }
     submitted += n
     // As many in flight as 8 connections × 64 pipelined requests.
     while submitted - done.load(ordering: .relaxed) > 512 { usleep(50) }

@@ -1,12 +1,13 @@
 import Dispatch
 import Hub
 import Logging
+import Records
 import Synchronization
 
 /// The money side of the hub, on a thread of its own with the records database as its only
-/// record: no loop that serves beacons ever waits for it. Commands queue up while a batch
+/// record: no loop that serves beacons ever waits for it. Operations queue up while a batch
 /// is being written and go together in the next one (group commit: one transaction, one
-/// sync, for all of them); with `commitEachWrite` every write is its own transaction.
+/// sync, for all of them); with `CommitPolicy.always` every write is its own transaction.
 /// Every answer, balance push and alert of a batch leaves only after its COMMIT; a batch
 /// the database refuses is rolled back and answered `unavailable`, changing nothing.
 public final class MoneyEngine: Sendable {
@@ -36,11 +37,14 @@ public final class MoneyEngine: Sendable {
         public init() {}
     }
 
-    /// One caller's commands with their tokens, and where their answers go.
-    public typealias Replies = @Sendable ([(token: UInt64, reply: MoneyReply)]) -> Void
-    private struct Batch {
-        var commands: [(command: MoneyCommand, token: UInt64)]
-        var replies: Replies?
+    /// Says which of a batch's jobs (by their place in it) are answered: called once per
+    /// part of the batch (the writer's, a reader's), on that part's thread.
+    typealias Deliver = @Sendable ([Int]) -> Void
+
+    /// One caller's jobs, each with its place in what the caller submitted.
+    struct Batch {
+        var jobs: [(index: Int, kind: JobKind)]
+        var deliver: Deliver?
     }
 
     private struct Inbox {
@@ -51,48 +55,66 @@ public final class MoneyEngine: Sendable {
     private let inbox = Mutex(Inbox())
     private let queue = DispatchQueue(label: "livehub.money")
     /// Touched only on `queue`.
-    private let state: UncheckedBox<EngineState>
+    private let writer: UncheckedBox<MoneyWriter>
     public let databaseName: String
 
     /// Opens (creating and migrating) the database now, so a bad path or an unreachable
     /// server fails the start with its reason.
     public init(store: RecordsStore, clock: WallClock, configuration: Configuration,
                 effects: @escaping @Sendable ([MoneyEffect]) -> Void) throws(RecordsFailure) {
-        databaseName = store.db.name
-        let state = EngineState(store: store, clock: clock, configuration: configuration, effects: effects)
-        try state.loadCounters()
-        self.state = UncheckedBox(state)
+        databaseName = store.name
+        writer = UncheckedBox(try MoneyWriter(store: store, clock: clock, configuration: configuration, effects: effects))
     }
 
     /// Tells the rooms what the database holds that they need from the start (the open
     /// problems) and resumes the alert deliveries a previous run left pending.
     public func start() {
-        queue.async { [state] in state.value.resume() }
+        queue.async { [writer] in writer.value.resume() }
     }
 
     /// Where plain reads go instead of the writer's thread (`attach(readers:)`).
     private let readers = Mutex<MoneyReaders?>(nil)
 
-    /// From now on, plain reads (`MoneyRead.isPlain`) are answered by `readers`.
+    /// From now on, reads (`MoneyReadOperation`) are answered by `readers`.
     public func attach(readers: MoneyReaders) { self.readers.withLock { $0 = readers } }
 
-    /// Queues commands (tokens are the caller's own); `replies` gets every answer, on the
-    /// engine's thread after the batch's COMMIT, and plain reads' on a reader's (so
-    /// `replies` may be called more than once, each command answered once).
-    public func submit(_ commands: [(command: MoneyCommand, token: UInt64)], replies: Replies?) {
-        var commands = commands
-        if let replies, let readers = readers.withLock({ $0 }) {
-            var plain: [(read: MoneyRead, token: UInt64)] = []
-            commands.removeAll { entry in
-                guard case .read(let read) = entry.command, read.isPlain else { return false }
-                plain.append((read, entry.token))
-                return true
+    /// Queues a batch of operations; `answers` gets their answers on the writer's thread
+    /// after the batch's COMMIT, and reads' on a reader's (so `answers` may be called more
+    /// than once, each operation answered once). Each `MoneyAnswer` makes its answer when
+    /// called, wherever the caller calls it.
+    public func submit<Answer>(_ batch: MoneyBatch<Answer>, answers: @escaping @Sendable ([MoneyAnswer<Answer>]) -> Void) {
+        let made = batch.answers
+        enqueue(batch.jobs, deliver: { answered in answers(answered.map { made[$0] }) })
+    }
+
+    /// Queues one operation; `reply` gets its result on the thread that answered it.
+    public func submit<Operation: MoneyOperation>(_ operation: Operation,
+                                                  reply: @escaping @Sendable (MoneyResult<Operation.Reply>) -> Void) {
+        let job = operation.job()
+        let box = job.box
+        enqueue([job.kind], deliver: { _ in reply(box.result) })
+    }
+
+    /// Queues one operation whose answer nobody waits for.
+    public func submit<Operation: MoneyOperation>(_ operation: Operation) {
+        enqueue([operation.job().kind], deliver: nil)
+    }
+
+    private func enqueue(_ jobs: [JobKind], deliver: Deliver?) {
+        var forWriter: [(index: Int, kind: JobKind)] = []
+        forWriter.reserveCapacity(jobs.count)
+        if let deliver, let readers = readers.withLock({ $0 }) {
+            var reads: [(index: Int, job: any ReadJob)] = []
+            for (index, kind) in jobs.enumerated() {
+                if case .read(let job) = kind { reads.append((index, job)) } else { forWriter.append((index, kind)) }
             }
-            readers.submit(plain, replies: replies)
-            if commands.isEmpty { return }
+            readers.submit(reads, deliver: deliver)
+            if forWriter.isEmpty { return }
+        } else {
+            for (index, kind) in jobs.enumerated() { forWriter.append((index, kind)) }
         }
         let schedule = inbox.withLock { inbox -> Bool in
-            inbox.batches.append(Batch(commands: commands, replies: replies))
+            inbox.batches.append(Batch(jobs: forWriter, deliver: deliver))
             if inbox.scheduled { return false }
             inbox.scheduled = true
             return true
@@ -100,19 +122,11 @@ public final class MoneyEngine: Sendable {
         if schedule { queue.async { [self] in drain() } }
     }
 
-    public func submit(_ command: MoneyCommand) { submit([(command, 0)], replies: nil) }
-
     /// Payment errors for the `payment_errors` table, in a transaction of their own. Best
     /// effort: a batch that fails is dropped with a message (presence keeps its recent
     /// errors in memory and snapshots).
     public func record(paymentErrors errors: [PaymentErrorRecord]) {
-        queue.async { [state] in
-            do {
-                try state.value.store.append(paymentErrors: errors, node: state.value.configuration.announcer)
-            } catch {
-                RecordsLog.logger.error("payment errors not written", metadata: ["errors": "\(errors.count)", "error": "\(error)"])
-            }
-        }
+        queue.async { [writer] in writer.value.record(paymentErrors: errors) }
     }
 
     /// Waits until everything queued so far is written and answered.
@@ -128,11 +142,11 @@ public final class MoneyEngine: Sendable {
             defer { inbox.batches = []; inbox.scheduled = false }
             return inbox.batches
         }
-        state.value.run(batches.map { ($0.commands, $0.replies) })
+        writer.value.run(batches)
     }
 }
 
-/// A value handed to the engine's queue, which alone touches it.
+/// A value handed to a queue, which alone touches it.
 final class UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

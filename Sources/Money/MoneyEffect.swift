@@ -1,0 +1,16 @@
+import Hub
+import Records
+
+/// What a committed write means for the rooms and the alert webhook, in commit order.
+public enum MoneyEffect: Sendable {
+    case balanceChanged(LedgerTransaction)
+    /// `announce`: tell the sellers (false for a delivery resumed after a restart).
+    case alertRaised(Alert, deliver: Bool, announce: Bool)
+    /// The open gaps and unmatched payments, after a change to them (here or, in cluster
+    /// mode, on another node): the rooms tell the sellers which opened and which closed.
+    case openProblems([Payment])
+    /// Cluster mode: payment errors other nodes recorded, oldest first.
+    case paymentErrorsElsewhere([PaymentErrorRecord])
+    /// A transaction of `writes` operations committed in `seconds`.
+    case committed(writes: Int, seconds: Double)
+}

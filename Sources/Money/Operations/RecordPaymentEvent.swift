@@ -1,0 +1,41 @@
+import Hub
+import Records
+
+/// `POST /api/payments/events`: a stage report from the shop's backend, applied to its
+/// payment (created by its first report). Answers the payment as it is now.
+public struct RecordPaymentEvent: MoneyWriteOperation {
+    public typealias Reply = Payment
+
+    /// `receivedAt` is set when it is written.
+    public var event: PaymentEvent
+
+    public init(_ event: PaymentEvent) { self.event = event }
+
+    public func write(in writer: MoneyWriter) throws(RecordsFailure) -> Result<Payment, MoneyRefusal> {
+        var event = event
+        event.receivedAt = writer.clock.nowMilliseconds
+        return .success(try writer.record(event))
+    }
+}
+
+extension MoneyWriter {
+    /// A stage report applied to its payment (created by its first report); a payment that
+    /// becomes credited or mismatched raises its alert.
+    @discardableResult
+    func record(_ event: PaymentEvent) throws(RecordsFailure) -> Payment {
+        try store.insert(event, lsn: next.eventLSN)
+        next.eventLSN += 1
+        let existing = try store.payment(event.reference)
+        var payment = existing ?? Payment(first: event)
+        let wasProblem = payment.problem != nil
+        let wasCredited = payment.status == .credited
+        let wasMismatched = payment.isMismatched
+        payment.record(event)
+        try store.save(payment, seq: existing == nil ? next.paymentSeq : nil)
+        if existing == nil { next.paymentSeq += 1 }
+        if wasProblem || payment.problem != nil { problemsChanged = true }
+        if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
+        if !wasMismatched, payment.isMismatched { try raise(alertRules.amountMismatch(payment), now: event.receivedAt) }
+        return payment
+    }
+}
