@@ -52,8 +52,7 @@ final class HubClient {
                 deliver([(token, response)])
             }
             return nil
-        case .money(let call):
-            let request = MoneyRequest(call, metrics: context.shared.hubMetrics)
+        case .money(let request):
             let token = register(replyTo, token: given)
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             request.add(to: &outgoingMoney, token: token)

@@ -1,3 +1,4 @@
+import HTTP1
 import Hub
 import Money
 import Records
@@ -7,8 +8,9 @@ import Records
 enum HubCommand: Sendable {
     /// To the hub's loop.
     case presence(PresenceCommand)
-    /// To the money engine's thread, straight from the connection's loop.
-    case money(MoneyCall)
+    /// To the money engine's thread, straight from the connection's loop: a typed
+    /// operation and how its reply becomes the answer.
+    case money(MoneyRequest)
     /// Both: checkout steps from the hub's sessions, the rest from the records database.
     case funnels(windowMilliseconds: Int64)
     /// Both: the records database names the identities, presence counts their sessions.
@@ -30,26 +32,10 @@ enum HubCommand: Sendable {
     static func tabClosed(_ session: String) -> HubCommand { .presence(.tabClosed(session)) }
     static var cleanup: HubCommand { .presence(.cleanup) }
     static func history(minutes: Int) -> HubCommand { .presence(.history(minutes: minutes)) }
-    static func ledger(_ r: LedgerRequest) -> HubCommand { .money(.ledger(r)) }
-    static func transactions(_ q: TransactionFilter) -> HubCommand { .money(.transactions(q)) }
-    static func transaction(_ q: TransactionFilter) -> HubCommand { .money(.transaction(q)) }
-    static func balance(userId: String) -> HubCommand { .money(.balance(userId: userId)) }
-    static func monitor(minutes: Int) -> HubCommand { .money(.monitor(minutes: minutes)) }
-    static func paymentEvent(_ r: PaymentEventRequest) -> HubCommand { .money(.paymentEvent(r)) }
-    static func payments(_ q: PaymentFilter) -> HubCommand { .money(.payments(q)) }
-    static func paymentStats(windowMilliseconds: Int64, currency: String) -> HubCommand { .money(.paymentStats(windowMilliseconds: windowMilliseconds, currency: currency)) }
-    static var paymentGaps: HubCommand { .money(.paymentGaps) }
-    static func resolvePayment(reference: String, note: String?, by: String) -> HubCommand {
-        .money(.resolvePayment(reference: reference, note: note, by: by))
+    /// A money operation, and how its reply becomes the answer.
+    static func money<Operation: MoneyOperation>(_ operation: Operation, _ answer: @escaping @Sendable (Operation.Reply) -> HTTPResponse) -> HubCommand {
+        .money(MoneyRequest(operation, answer: answer))
     }
-    static func creditPayment(_ c: CreditPayment) -> HubCommand { .money(.creditPayment(c)) }
-    static func webhook(_ d: WebhookDelivery) -> HubCommand { .money(.webhook(d)) }
-    static func webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?) -> HubCommand {
-        .money(.webhookLog(provider: provider, reference: reference, limit: limit, before: before))
-    }
-    static func alerts(limit: Int) -> HubCommand { .money(.alerts(limit: limit)) }
-    static func activity(_ r: ActivityRequest) -> HubCommand { .money(.activity(r)) }
-    static func journey(userId: String?, email: String?) -> HubCommand { .money(.journey(userId: userId, email: email)) }
 }
 
 /// What the hub's loop answers: presence.
@@ -61,30 +47,6 @@ enum PresenceCommand: Sendable {
     case cleanup
     /// `GET /api/metrics/history`: the chart's minutes, read where they are kept.
     case history(minutes: Int)
-}
-
-/// Money and payments, as checked on the connection's loop (committed to the records
-/// database before they are answered).
-enum MoneyCall: Sendable {
-    case ledger(LedgerRequest)
-    case transactions(TransactionFilter)
-    /// One transaction (the filter names its id): 404 when there is none.
-    case transaction(TransactionFilter)
-    case balance(userId: String)
-    case monitor(minutes: Int)
-    case paymentEvent(PaymentEventRequest)
-    case payments(PaymentFilter)
-    /// `currency`: the shop's, shown first.
-    case paymentStats(windowMilliseconds: Int64, currency: String)
-    case paymentGaps
-    /// `by`: who resolved it (the token's `sub`, or `api-key`).
-    case resolvePayment(reference: String, note: String?, by: String)
-    case creditPayment(CreditPayment)
-    case webhook(WebhookDelivery)
-    case webhookLog(provider: String?, reference: String?, limit: Int, before: Int64?)
-    case alerts(limit: Int)
-    case activity(ActivityRequest)
-    case journey(userId: String?, email: String?)
 }
 
 /// What crosses to the hub's loop.

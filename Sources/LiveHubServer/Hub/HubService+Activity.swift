@@ -92,22 +92,3 @@ extension HubService {
         return "\(tenThousandths / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 }
-
-/// `POST /api/activity`.
-struct ActivityRequest: Sendable {
-    var userId: String?
-    var email: String?
-    var action: String
-    var status: String
-    var details: String?
-    var errorMessage: String?
-
-    static func parse(_ body: JSONValue) throws(APIError) -> ActivityRequest {
-        let fields = try BodyFields(body, errorCode: "invalid_activity")
-        let request = ActivityRequest(userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
-                                      action: try fields.required("action", max: 128), status: try fields.required("status", max: 64),
-                                      details: try fields.json("details", max: 8 * 1024), errorMessage: try fields.text("error_message", max: 2048))
-        guard request.userId != nil || request.email != nil else { throw fields.invalid("user_id or email is required") }
-        return request
-    }
-}

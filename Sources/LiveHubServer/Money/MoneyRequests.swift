@@ -1,20 +1,12 @@
 import Hub
-import Phones
 import JSON
+import Money
+import Phones
 import Records
 
 /// `POST /api/wallet/transactions`, checked on the connection's loop.
-struct LedgerRequest: Sendable {
-    var userId: String
-    var amount: Money
-    var kind: LedgerTransaction.Kind
-    var description: String
-    var service: String?
-    var reference: String
-    /// A payment this entry credits (marked `credited` by the same write).
-    var paymentReference: String?
-
-    static func parse(_ body: JSONValue) throws(APIError) -> LedgerRequest {
+extension LedgerEntry {
+    static func parse(_ body: JSONValue) throws(APIError) -> LedgerEntry {
         let fields = try BodyFields(body, errorCode: "invalid_transaction")
         let userId = try fields.required("user_id", max: 128)
         guard let amount = try fields.money("amount") else { throw fields.invalid("amount is required") }
@@ -23,11 +15,11 @@ struct LedgerRequest: Sendable {
         guard let kind = LedgerTransaction.Kind(rawValue: typeText) else {
             throw fields.invalid("type must be one of credit, sms_purchase, debit, refund")
         }
-        return LedgerRequest(userId: userId, amount: amount, kind: kind,
-                             description: try fields.text("description", max: 1024) ?? "",
-                             service: try fields.text("service", max: 128),
-                             reference: try fields.required("reference", max: 256),
-                             paymentReference: try fields.text("payment_reference", max: 256))
+        return LedgerEntry(userId: userId, amount: amount, kind: kind,
+                           description: try fields.text("description", max: 1024) ?? "",
+                           service: try fields.text("service", max: 128),
+                           reference: try fields.required("reference", max: 256),
+                           paymentReference: try fields.text("payment_reference", max: 256))
     }
 }
 
@@ -49,11 +41,9 @@ extension TransactionFilter {
 }
 
 /// `POST /api/payments/events`.
-struct PaymentEventRequest: Sendable {
-    var event: PaymentEvent
-
+extension RecordPaymentEvent {
     /// `currency`: the shop's, for an amount that names none.
-    static func parse(_ body: JSONValue, currency shopCurrency: String, phones: PhoneNormalizer) throws(APIError) -> PaymentEventRequest {
+    static func parse(_ body: JSONValue, currency shopCurrency: String, phones: PhoneNormalizer) throws(APIError) -> RecordPaymentEvent {
         let fields = try BodyFields(body, errorCode: "invalid_payment_event")
         let stageText = try fields.required("stage", max: 32)
         guard let stage = Payment.Stage(rawValue: stageText) else {
@@ -74,12 +64,25 @@ struct PaymentEventRequest: Sendable {
             amount = parsed
             currency = code
         }
-        return PaymentEventRequest(event: PaymentEvent(
+        return RecordPaymentEvent(PaymentEvent(
             reference: try fields.required("reference", max: 256), provider: try fields.required("provider", max: 64),
             stage: stage, amount: amount, currency: currency?.code,
             userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
             phone: try fields.phone("phone", phones), plan: try fields.text("plan", max: 128),
             errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0))
+    }
+}
+
+/// `POST /api/activity`.
+extension RecordActivity {
+    static func parse(_ body: JSONValue) throws(APIError) -> RecordActivity {
+        let fields = try BodyFields(body, errorCode: "invalid_activity")
+        let event = ActivityEvent(id: 0, userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
+                                  action: try fields.required("action", max: 128), status: try fields.required("status", max: 64),
+                                  details: try fields.json("details", max: 8 * 1024), errorMessage: try fields.text("error_message", max: 2048),
+                                  createdAt: 0)
+        guard event.userId != nil || event.email != nil else { throw fields.invalid("user_id or email is required") }
+        return RecordActivity(event)
     }
 }
 

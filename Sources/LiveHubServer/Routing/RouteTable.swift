@@ -42,11 +42,11 @@ enum RouteTable {
         },
         RouteEntry(.post, "/api/metrics/cleanup-sessions", .keyOrToken([.admin]), internalOnly: true) { _, _ in .hub(.cleanup) },
         RouteEntry(.post, "/api/wallet/transactions", .keyOrToken([.admin])) { router, r throws(APIError) in
-            let request = try LedgerRequest.parse(try router.jsonBody(r.request))
+            let entry = try LedgerEntry.parse(try router.jsonBody(r.request))
+            let write = HubCommand.money(WriteLedger(entry), MoneyAnswers.transaction(metrics: router.shared.hubMetrics))
             // An operator's hand on the ledger is audited; the shop's backend (API key) is the ledger itself.
-            guard r.token != nil else { return .hub(.ledger(request)) }
-            return r.audited(.ledger(request), request.kind.rawValue, target: request.userId,
-                             detail: "\(request.amount) reference \(request.reference)")
+            guard r.token != nil else { return .hub(write) }
+            return r.audited(write, entry.kind.rawValue, target: entry.userId, detail: "\(entry.amount) reference \(entry.reference)")
         },
         RouteEntry(.get, "/api/wallet/transactions", .keyOrToken([.support, .admin, .balance]), limitedRead: true) { _, r throws(APIError) in
             var filter = try TransactionFilter.parse(r.query)
@@ -57,7 +57,7 @@ enum RouteTable {
                 }
                 filter.userId = token.subject
             }
-            return .hub(.transactions(filter))
+            return .money(ReadTransactions(filter)) { list in Router.json(MoneyMessages.transactions(list)) }
         },
         // One transaction: where a balance push's `link` leads.
         RouteEntry(.get, "/api/wallet/transactions/{id}", .keyOrToken([.support, .admin, .balance]), limitedRead: true) { _, r throws(APIError) in
@@ -66,7 +66,10 @@ enum RouteTable {
             filter.id = id
             filter.limit = 1
             if let token = r.token, token.scope == .balance { filter.userId = token.subject }
-            return .hub(.transaction(filter))
+            return .money(ReadTransactions(filter)) { list in
+                guard let t = list.first else { return APIError(.notFound, code: "not_found", message: "no such transaction of yours").response }
+                return Router.json(MoneyMessages.transaction(t))
+            }
         },
         RouteEntry(.get, "/api/wallet/balance", .keyOrToken([.support, .admin, .balance])) { _, r throws(APIError) in
             // A wallet user reads their own balance only.
@@ -74,23 +77,33 @@ enum RouteTable {
             if let token = r.token, token.scope == .balance, token.subject != userId {
                 throw APIError(.forbidden, code: "wrong_user", message: "a balance token reads its own user's balance only")
             }
-            return .hub(.balance(userId: userId))
+            return .money(ReadBalance(userId: userId)) { balance in Router.json(MoneyMessages.walletBalance(userId: userId, balance)) }
         },
         RouteEntry(.get, "/api/admin/transactions/monitor", .keyOrToken([.support, .admin]), limitedRead: true) { _, r throws(APIError) in
-            .hub(.monitor(minutes: try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60))
+            let minutes = try QueryParameters.integer(r.query, "minutes", in: 1...525_600) ?? 60
+            return .money(ReadMonitor(window: Int64(minutes) * 60_000)) { summary in Router.json(MoneyMessages.monitor(summary, minutes: minutes)) }
         },
         RouteEntry(.post, "/api/payments/events", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.paymentEvent(try PaymentEventRequest.parse(try router.jsonBody(r.request), currency: router.configuration.currency,
-                                                             phones: router.configuration.phones)))
+            let report = try RecordPaymentEvent.parse(try router.jsonBody(r.request), currency: router.configuration.currency,
+                                                      phones: router.configuration.phones)
+            let metrics = router.shared.hubMetrics
+            return .money(report) { payment in
+                metrics.paymentEvent(report.event.stage)
+                return Router.json(MoneyMessages.payment(payment))
+            }
         },
         RouteEntry(.get, "/api/payments", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
-            .hub(.payments(try PaymentFilter.parse(r.query, phones: router.configuration.phones)))
+            .money(ReadPayments(try PaymentFilter.parse(r.query, phones: router.configuration.phones))) { list in Router.json(MoneyMessages.payments(list)) }
         },
         RouteEntry(.get, "/api/payments/stats", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
-            .hub(.paymentStats(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000),
-                               currency: router.configuration.currency))
+            let currency = router.configuration.currency
+            return .money(ReadPaymentStats(window: try QueryParameters.window(r.query, "window", default: 86_400_000))) { stats in
+                Router.json(MoneyMessages.paymentStats(stats, shopCurrency: currency))
+            }
         },
-        RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .support, .admin])) { _, _ in .hub(.paymentGaps) },
+        RouteEntry(.get, "/api/payments/gaps", .keyOrToken([.seller, .support, .admin])) { _, _ in
+            .money(ReadOpenProblems()) { list in Router.json(MoneyMessages.payments(list)) }
+        },
         RouteEntry(.post, "/api/payments/{reference}/resolve", .keyOrToken([.support, .admin])) { router, r throws(APIError) in
             guard let reference = QueryString.percentDecode(r.captures[0]), !reference.isEmpty, !reference.contains("/") else {
                 throw .notFound(r.head.path)
@@ -99,14 +112,16 @@ enum RouteTable {
             if !r.request.body.isEmpty {
                 note = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_resolution").text("note", max: 1024)
             }
-            return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
+            return r.audited(.money(ResolvePayment(reference: reference, note: note, by: r.actor), MoneyAnswers.payment), "resolve",
+                             target: reference, detail: note)
         },
         // Any reference, `/` included, in the body.
         RouteEntry(.post, "/api/payments/resolve", .keyOrToken([.support, .admin])) { router, r throws(APIError) in
             let fields = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_resolution")
             let reference = try fields.required("reference", max: 256)
             let note = try fields.text("note", max: 1024)
-            return r.audited(.resolvePayment(reference: reference, note: note, by: r.actor), "resolve", target: reference, detail: note)
+            return r.audited(.money(ResolvePayment(reference: reference, note: note, by: r.actor), MoneyAnswers.payment), "resolve",
+                             target: reference, detail: note)
         },
         // Support's hand on a confirmed payment: one ledger credit naming it (admins: it is money).
         RouteEntry(.post, "/api/payments/credit", .keyOrToken([.admin])) { router, r throws(APIError) in
@@ -116,15 +131,17 @@ enum RouteTable {
             if let amount, amount.minorUnits <= 0 { throw fields.invalid("amount must be positive") }
             let credit = CreditPayment(reference: reference, userId: try fields.text("user_id", max: 128), amount: amount,
                                        note: try fields.text("note", max: 1024), by: r.actor)
-            return r.audited(.creditPayment(credit), "credit_payment", target: reference,
+            return r.audited(.money(credit, MoneyAnswers.transaction(metrics: router.shared.hubMetrics)), "credit_payment", target: reference,
                              detail: [amount.map { "amount \($0)" }, credit.userId.map { "user \($0)" }, credit.note].compactMap { $0 }.joined(separator: "; "))
         },
         RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100
             let before = try QueryParameters.integer(query, "before", in: 1...Int(Int64.max)).map(Int64.init)
-            return .hub(.webhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
-                                    reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit, before: before))
+            return .money(ReadWebhookLog(provider: query["provider"].flatMap { $0.isEmpty ? nil : $0 },
+                                         reference: query["reference"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit, before: before)) { entries in
+                MoneyAnswers.webhookLog(entries, limit: limit)
+            }
         },
         // The providers sign their deliveries (M-Pesa's URL carries our token instead).
         RouteEntry(.post, "/api/webhooks/{provider:\(signingProviders)}", .anyone) { router, r throws(APIError) in
@@ -134,13 +151,15 @@ enum RouteTable {
             try router.webhook(.mpesa, pathToken: String(r.captures[0]), r)
         },
         RouteEntry(.post, "/api/activity", .keyOrToken([.admin])) { router, r throws(APIError) in
-            .hub(.activity(try ActivityRequest.parse(try router.jsonBody(r.request))))
+            .money(try RecordActivity.parse(try router.jsonBody(r.request))) { event in
+                MoneyAnswers.json(.created, MoneyMessages.activity([event], single: true))
+            }
         },
         RouteEntry(.get, "/api/activity", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }, email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
             guard userId != nil || email != nil else { throw QueryParameters.invalid("email or user_id is required") }
-            return .hub(.journey(userId: userId, email: email))
+            return .money(ReadJourney(userId: userId, email: email)) { events in Router.json(MoneyMessages.activity(events)) }
         },
         RouteEntry(.get, "/api/sessions", .keyOrToken([.support, .admin]), limitedRead: true) { router, r throws(APIError) in
             let query = r.query
@@ -160,7 +179,7 @@ enum RouteTable {
             .hub(.funnels(windowMilliseconds: try QueryParameters.window(r.query, "window", default: 86_400_000)))
         },
         RouteEntry(.get, "/api/alerts", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
-            .hub(.alerts(limit: try QueryParameters.integer(r.query, "limit", in: 1...1000) ?? 100))
+            .money(ReadAlerts(limit: try QueryParameters.integer(r.query, "limit", in: 1...1000) ?? 100)) { rows in Router.json(MoneyMessages.alerts(rows)) }
         },
     ]
 

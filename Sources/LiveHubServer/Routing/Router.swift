@@ -3,6 +3,7 @@ import Glibc
 import HTTP1
 import Hub
 import JSON
+import Money
 import Records
 import Webhooks
 import WebSocket
@@ -21,6 +22,11 @@ enum Route {
 extension Route {
     /// To the hub, with nothing added to its answer.
     static func hub(_ command: HubCommand) -> Route { .hub(command, headers: HTTPHeaders()) }
+
+    /// To the money engine: the operation, and how its reply becomes the answer.
+    static func money<Operation: MoneyOperation>(_ operation: Operation, _ answer: @escaping @Sendable (Operation.Reply) -> HTTPResponse) -> Route {
+        .hub(.money(operation, answer))
+    }
 
     /// The same route with one more header on its answer (not on a 101).
     func adding(_ name: String, _ value: String) -> Route {
@@ -145,9 +151,9 @@ struct Router {
     /// A provider's delivery, verified here on the connection's loop.
     func webhook(_ provider: PaymentProvider, pathToken: String?, _ r: RouteRequest) throws(APIError) -> Route {
         try limits.check(.webhook, key: r.rateKey, now: r.now)
-        return .hub(.webhook(WebhookDelivery(provider: provider, pathToken: pathToken, request: r.request,
-                                             verifiers: configuration.webhookVerifiers, nowSeconds: UnixTime.seconds,
-                                             ipPrivacy: configuration.ipPrivacy)))
+        let delivery = WebhookDelivery(provider: provider, pathToken: pathToken, request: r.request, verifiers: configuration.webhookVerifiers,
+                                       nowSeconds: UnixTime.seconds, ipPrivacy: configuration.ipPrivacy)
+        return .money(delivery.operation, delivery.answer(metrics: shared.hubMetrics))
     }
 
     static func json(_ body: [UInt8]) -> HTTPResponse {
