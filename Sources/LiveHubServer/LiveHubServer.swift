@@ -215,7 +215,7 @@ public final class LiveHubServer {
         try group.start { loop in
             let context = LoopContext(loop: loop, shared: shared)
             context.sellerRoom.errorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
-            loop.context = context
+            shared.contexts.install(context)
             if loop.index == 0 {
                 let service = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
                 context.hubService = service
@@ -265,15 +265,15 @@ public final class LiveHubServer {
                                                  maxKeys: configuration.maxTrackedKeys)
         settings.idleTimeout = configuration.idleTimeout.milliseconds
         startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
-        let hubHandle = shared.hubHandle, handles = shared.handles
+        let hubHandle = shared.hubHandle, handles = shared.handles, contexts = shared.contexts
         let handlers = ClusterLink.Handlers(
             othersChanged: { others in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.othersChanged(others) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.othersChanged(others) }
             },
             balances: { notices in
                 for handle in handles {
                     handle.execute { loop in
-                        guard let rooms = (loop.context as? LoopContext)?.balanceRooms else { return }
+                        guard let rooms = contexts[loop]?.balanceRooms else { return }
                         for notice in notices { rooms.announced(userId: notice.userId, seq: notice.seq) }
                     }
                 }
@@ -282,23 +282,23 @@ public final class LiveHubServer {
                 money.submit(ReadNewsFromElsewhere(problems: problems, alertIDs: alertIDs, paymentErrors: paymentErrors))
             },
             erased: { key in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.eraseFromElsewhere(key) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.eraseFromElsewhere(key) }
             },
             released: { sessions, written in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.released(sessions, claimsWritten: written) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.released(sessions, claimsWritten: written) }
             },
             minutes: { minutes in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.minutesFromElsewhere(minutes) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.minutesFromElsewhere(minutes) }
             },
             asked: { questions in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.asked(questions) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.asked(questions) }
             },
             answered: { answers in
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.answered(answers) }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.answered(answers) }
             },
             reconnected: {
-                hubHandle.execute { loop in (loop.context as? LoopContext)?.hubService?.handOverAllMinutes() }
-                for handle in handles { handle.execute { loop in (loop.context as? LoopContext)?.balanceRooms.catchUpAll() } }
+                hubHandle.execute { loop in contexts[loop]?.hubService?.handOverAllMinutes() }
+                for handle in handles { handle.execute { loop in contexts[loop]?.balanceRooms.catchUpAll() } }
                 // Problems and payment errors are read again (alerts missed meanwhile stay
                 // in the alerts list; they are not announced late).
                 money.submit(ReadNewsFromElsewhere(problems: true, alertIDs: [], paymentErrors: true))
@@ -312,8 +312,9 @@ public final class LiveHubServer {
     }
 
     private static func beginShutdown(_ shared: ServerShared) {
+        let contexts = shared.contexts
         for handle in shared.handles {
-            handle.execute { loop in (loop.context as? LoopContext)?.beginShutdown() }
+            handle.execute { loop in contexts[loop]?.beginShutdown() }
         }
     }
 

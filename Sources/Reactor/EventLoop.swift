@@ -14,8 +14,6 @@ public final class EventLoop {
     public let index: Int
     public let handle: EventLoopHandle
     public let stats: LoopStats
-    /// The per-loop state of whatever runs on this loop (the server's connections, rooms).
-    public var context: AnyObject?
 
     let epollFD: Int32
     /// Read buffer shared by every connection of the loop: an idle connection owns none.

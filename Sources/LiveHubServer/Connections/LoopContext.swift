@@ -229,6 +229,7 @@ final class LoopContext {
                 hubService?.money.flush()  // what was queued for the records database is written
                 hubService?.leaveCluster()
                 loop.stop()
+                shared.contexts.remove(on: loop)
             } else {
                 loop.schedule(afterNanoseconds: 20_000_000, check)
             }

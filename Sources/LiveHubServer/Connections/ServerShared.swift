@@ -26,6 +26,8 @@ final class ServerShared: Sendable {
     let readLimits: ReadLimits
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }
+    /// Each loop's context, for the tasks handed to that loop.
+    let contexts: LoopContexts
 
     init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine, accounts: ConsoleAccounts) {
         self.money = money
@@ -35,6 +37,7 @@ final class ServerShared: Sendable {
                                                            ratePerSecond: configuration.readRate.ratePerSecond, burst: configuration.readRate.burst))
         self.configuration = configuration
         self.handles = handles
+        self.contexts = LoopContexts(count: handles.count)
         self.stats = stats
         self.counters = stats.map { _ in ServerCounters() }
         self.startedAt = EventLoop.now
@@ -49,9 +52,10 @@ final class ServerShared: Sendable {
     func deliver(to room: RoomName, _ frame: RoomMessage, conflatable: Bool, except sender: WebSocketEndpointConnection? = nil,
                  errorsUpTo: Int64? = nil, from context: LoopContext) {
         context.deliverLocally(to: room, frame, conflatable: conflatable, except: sender, errorsUpTo: errorsUpTo)
+        let contexts = self.contexts
         forEachOtherLoop(than: context.loop.index) { handle in
             handle.execute { loop in
-                (loop.context as? LoopContext)?.deliverLocally(to: room, frame, conflatable: conflatable, except: nil, errorsUpTo: errorsUpTo)
+                contexts[loop]?.deliverLocally(to: room, frame, conflatable: conflatable, except: nil, errorsUpTo: errorsUpTo)
             }
         }
     }

@@ -59,9 +59,9 @@ final class HubClient {
             return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
-            let origin = context.loop.handle
+            let origin = context.loop.handle, contexts = context.shared.contexts
             context.shared.accounts.submit(call) { response in
-                origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+                origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
             }
             return nil
         case .presence(let presence):
@@ -94,10 +94,10 @@ final class HubClient {
     func requestBalanceReplay(userId: String, since: Int64?, first: Bool, for socket: WebSocketEndpointConnection) {
         let token = nextReplyToken()
         waitingReplays[token] = socket
-        let origin = context.loop.handle
+        let origin = context.loop.handle, contexts = context.shared.contexts
         context.shared.money.submit(ReplayBalance(userId: userId, since: since)) { result in
             origin.execute { loop in
-                guard let client = (loop.context as? LoopContext)?.hubClient,
+                guard let client = contexts[loop]?.hubClient,
                       let socket = client.waitingReplays.removeValue(forKey: token) else { return }
                 let replay: BalanceReplay
                 switch result {
@@ -130,13 +130,13 @@ final class HubClient {
     private func send() {
         let batch = outgoing
         outgoing = []
-        let origin = context.loop.handle
+        let origin = context.loop.handle, contexts = context.shared.contexts
         context.shared.hubHandle.execute { hubLoop in
-            guard let service = (hubLoop.context as? LoopContext)?.hubService else { return }
+            guard let service = contexts[hubLoop]?.hubService else { return }
             let replies = service.apply(batch: batch, from: origin)
             guard !replies.isEmpty else { return }
             origin.execute { loop in
-                (loop.context as? LoopContext)?.hubClient.deliver(replies)
+                contexts[loop]?.hubClient.deliver(replies)
             }
         }
     }
@@ -146,10 +146,10 @@ final class HubClient {
     private func sendMoney() {
         let batch = outgoingMoney
         outgoingMoney = MoneyBatch()
-        let origin = context.loop.handle
+        let origin = context.loop.handle, contexts = context.shared.contexts
         context.shared.money.submit(batch) { answers in
             origin.execute { loop in
-                (loop.context as? LoopContext)?.hubClient.deliverMoney(answers)
+                contexts[loop]?.hubClient.deliverMoney(answers)
             }
         }
     }
@@ -165,9 +165,9 @@ final class HubClient {
         for (token, response) in replies {
             permits.removeValue(forKey: token)?.release()
             if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
-                let origin = context.loop.handle
+                let origin = context.loop.handle, contexts = context.shared.contexts
                 context.shared.accounts.audit(entry) {
-                    origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+                    origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
                 }
                 continue
             }

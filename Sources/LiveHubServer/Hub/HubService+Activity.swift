@@ -33,9 +33,10 @@ extension HubService {
     }
 
     private func forwardFunnels(since: Int64, checkout: [Int], token: UInt64, to origin: EventLoopHandle) {
+        let contexts = context.shared.contexts
         money.submit(ReadFunnels(since: since, registration: Funnels.registration)) { result in
             origin.execute { loop in
-                guard let client = (loop.context as? LoopContext)?.hubClient else { return }
+                guard let client = contexts[loop]?.hubClient else { return }
                 switch result {
                 case .success(let counts): client.deliver([(token, Self.funnelsAnswer(counts, since: since, checkout: checkout))])
                 case .failure(let failure): client.deliver([(token, failure.response)])

@@ -49,6 +49,7 @@ extension HubService {
     /// `GET /api/sessions`: the person's sessions on every node, newest first.
     func lookUp(_ person: PersonKey, token: UInt64, to origin: EventLoopHandle) {
         let mine = sessions(of: person).map { (node: cluster?.nodeID, session: $0) }
+        let contexts = context.shared.contexts
         askCluster(.sessions(person)) { answers, silent in
             var found: [(node: String?, session: Session)] = mine
             for (node, body) in answers {
@@ -66,7 +67,7 @@ extension HubService {
                 headers.add(name: "LiveHub-Unanswered-Nodes", value: named.joined(separator: ","))
             }
             let response = HTTPResponse(status: .ok, headers: headers, body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
-            origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+            origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
         }
     }
 

@@ -279,10 +279,10 @@ final class HubService {
                 return
             }
             context.counters.snapshotCaptureNanoseconds.store(Int(captureNanoseconds), ordering: .relaxed)
-            let hubLoop = context.loop.handle
+            let hubLoop = context.loop.handle, contexts = context.shared.contexts
             snapshotWriter.write(capture.snapshot, keepingPrevious: keepingPrevious) { result in
                 hubLoop.execute { loop in
-                    (loop.context as? LoopContext)?.hubService?.snapshotWritten(result, started: started)
+                    contexts[loop]?.hubService?.snapshotWritten(result, started: started)
                 }
             }
         }

@@ -34,18 +34,18 @@ final class MoneyEffects: @unchecked Sendable {
             }
         }
         if !balances.isEmpty {
-            let updates = balances
+            let updates = balances, contexts = shared.contexts
             for handle in shared.handles {
                 handle.execute { loop in
-                    guard let context = loop.context as? LoopContext else { return }
+                    guard let context = contexts[loop] else { return }
                     for t in updates { context.balanceRooms.deliver(t, context: context) }
                 }
             }
         }
         if !forHub.isEmpty || !opened.isEmpty || !closed.isEmpty {
-            let hubEffects = forHub, openedFrames = opened, closedFrames = closed
+            let hubEffects = forHub, openedFrames = opened, closedFrames = closed, contexts = shared.contexts
             shared.hubHandle.execute { loop in
-                guard let context = loop.context as? LoopContext, let service = context.hubService else { return }
+                guard let context = contexts[loop], let service = context.hubService else { return }
                 // A gap is shown before the alert it raised, and closes after.
                 for frame in openedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
                 for effect in hubEffects {

@@ -23,16 +23,16 @@ extension HubService {
     /// the links the shop made), presence counts their sessions, and the answer carries a
     /// signed confirmation of exactly those identities. Nothing is erased yet.
     func previewErasure(_ key: PersonKey, token: UInt64, to origin: EventLoopHandle) {
-        let hubLoop = context.loop.handle
+        let hubLoop = context.loop.handle, contexts = context.shared.contexts
         money.submit(PlanErasure(key)) { result in
             hubLoop.execute { loop in
-                guard let service = (loop.context as? LoopContext)?.hubService else { return }
+                guard let service = contexts[loop]?.hubService else { return }
                 let response: HTTPResponse
                 switch result {
                 case .success(let plan): response = service.erasurePreviewAnswer(plan)
                 case .failure(let failure): response = failure.response
                 }
-                origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
+                origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
             }
         }
     }
@@ -84,10 +84,10 @@ extension HubService {
         saveSnapshot()  // if one is being written, the next starts when it is done
         let request = ErasureRequest(identities: call.identities, confirmHash: call.confirmHash, pseudonym: call.pseudonym,
                                      keyHashes: call.keyHashes, by: call.by)
-        let hubLoop = context.loop.handle
+        let hubLoop = context.loop.handle, contexts = context.shared.contexts
         money.submit(ErasePerson(request)) { result in
             hubLoop.execute { loop in
-                guard let service = (loop.context as? LoopContext)?.hubService else { return }
+                guard let service = contexts[loop]?.hubService else { return }
                 service.erasures[id]?.records = result
                 service.finishErasureIfDone(id)
             }
@@ -119,8 +119,9 @@ extension HubService {
         guard let erasure = erasures[id], let records = erasure.records, let snapshot = erasure.snapshot else { return }
         erasures[id] = nil
         let response = Self.erasureAnswer(erasure.presence, records, snapshot, pseudonym: erasure.call.pseudonym)
+        let contexts = context.shared.contexts
         erasure.origin.execute { loop in
-            (loop.context as? LoopContext)?.hubClient.deliver([(erasure.token, response)])
+            contexts[loop]?.hubClient.deliver([(erasure.token, response)])
         }
     }
 
