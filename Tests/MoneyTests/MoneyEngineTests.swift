@@ -13,6 +13,7 @@ enum Outcome: Sendable {
     case payment(MoneyResult<Payment>)
     case replay(MoneyResult<BalanceReplay>)
     case alerts(MoneyResult<[AlertRow]>)
+    case counted(MoneyResult<Void>)
 
     var transaction: (LedgerTransaction, created: Bool)? {
         guard case .ledger(.success(let reply)) = self else { return nil }
@@ -58,6 +59,7 @@ struct TestBatch {
         batch.add(ReplayBalance(userId: user, since: since)) { (token, .replay($0)) }
     }
     mutating func alerts(limit: Int, token: UInt64) { batch.add(ReadAlerts(limit: limit)) { (token, .alerts($0)) } }
+    mutating func paymentErrors(at times: [Int64], token: UInt64) { batch.add(CountPaymentErrors(at: times)) { (token, .counted($0)) } }
 }
 
 final class Collected: @unchecked Sendable {
@@ -225,6 +227,31 @@ struct MoneyEngineTests {
         engine.flush()
         #expect(try store.openProblems().isEmpty)
         #expect(try store.payment("p")?.status == .credited)
+    }
+
+    /// The spike rule is the engine's, configured with the others; a group written again one
+    /// write at a time (a reference seen before in a run) counts its payment errors once.
+    @Test func paymentErrorsSpikeByTheConfiguredRuleCountedOnceWhateverTheRetries() throws {
+        let (engine, store, collected) = try engine {
+            $0.alertRules.spikeThreshold = 3
+            $0.deliversAlerts = true
+        }
+        var first = TestBatch()
+        first.ledger("u", 100, reference: "a", token: 1)
+        engine.submit(first, to: collected)
+        var retried = TestBatch()
+        retried.paymentErrors(at: [1_000, 2_000], token: 2)
+        retried.ledger("u", 100, reference: "b", token: 3)
+        retried.ledger("u", 100, reference: "a", token: 4)
+        engine.submit(retried, to: collected)
+        engine.flush()
+        #expect(collected.allReplies.last?.1.transaction?.created == false)  // decided again: a retry
+        #expect(try store.pendingAlerts().isEmpty)  // two errors, not four
+        var third = TestBatch()
+        third.paymentErrors(at: [3_000], token: 5)
+        engine.submit(third, to: collected)
+        engine.flush()
+        #expect(try store.pendingAlerts().map(\.alert.kind) == [.paymentErrorSpike])
     }
 
     @Test func aReplayIsTheUpdatesAfterSinceAndTheSeqTheyReach() throws {

@@ -48,16 +48,16 @@ final class HubService {
     let clock: WallClock
     /// The money side, on its own thread with the records database.
     let money: MoneyEngine
-    /// Payment errors spiking is the one alert the presence side raises.
-    let alertRules: AlertRules
     let alerts: AlertDispatcher
+    /// The times of the payment errors applied this loop turn, for the spike rule (the money
+    /// side's `AlertRules`, with every other rule): one operation per turn, not per beacon.
+    private var paymentErrorTimes: [Int64] = []
 
     init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore, money: MoneyEngine) {
         self.context = context
         self.snapshotWriter = SnapshotWriter(store: store)
         self.clock = clock
         self.money = money
-        alertRules = AlertRules()
         alerts = AlertDispatcher(url: context.configuration.alertWebhook.flatMap { OutgoingURL($0) }, loop: context.loop, money: money,
                                  metrics: context.shared.hubMetrics, publicURL: context.configuration.publicURL)
         var configuration = PresenceHub.Configuration()
@@ -127,7 +127,7 @@ final class HubService {
         case .paymentError(let session, let code, let message, let details, let email, let phone):
             try hub.paymentError(sessionId: session, code: code, message: message, details: details, email: email, phone: phone, client: client)
             errorsChanged = true
-            if let spike = alertRules.paymentErrorRecorded(at: clock.nowMilliseconds) { money.submit(RaiseAlert(spike)) }
+            countPaymentError()
         case .paymentSuccess(let session, let reference, let amount):
             try hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
         case .heartbeat(let session):
@@ -135,6 +135,16 @@ final class HubService {
         case .sessionEnd(let session):
             hub.endSession(session)
         }
+    }
+
+    private func countPaymentError() {
+        if paymentErrorTimes.isEmpty {
+            context.loop.atEndOfTurn { [unowned self] in
+                money.submit(CountPaymentErrors(at: paymentErrorTimes))
+                paymentErrorTimes = []
+            }
+        }
+        paymentErrorTimes.append(clock.nowMilliseconds)
     }
 
     /// Applies a batch from another loop; publishes before the answers leave, so a client
