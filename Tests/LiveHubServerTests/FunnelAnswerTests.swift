@@ -9,15 +9,16 @@ import Testing
 @Suite("Funnel answers")
 struct FunnelAnswerTests {
     @Test func ratesAreDecimalsOfFourPlacesRoundedHalfUp() {
-        #expect(HubService.ratio(1, 3) == "0.3333")
-        #expect(HubService.ratio(2, 3) == "0.6667")
-        #expect(HubService.ratio(5, 5) == "1.0000")
-        #expect(HubService.ratio(1, 8) == "0.1250")
-        #expect(HubService.ratio(0, 0) == "0")
+        #expect(HubAnswers.ratio(1, 3) == "0.3333")
+        #expect(HubAnswers.ratio(2, 3) == "0.6667")
+        #expect(HubAnswers.ratio(5, 5) == "1.0000")
+        #expect(HubAnswers.ratio(1, 8) == "0.1250")
+        #expect(HubAnswers.ratio(0, 0) == "0")
     }
 
     @Test func eachStepSaysWhatTheStepBeforeLost() throws {
-        let answer = HubService.funnelsAnswer(FunnelCounts(registration: [4, 3, 1, 1], payment: [5, 3, 2]), since: 0, checkout: [10, 6, 3, 2, 1])
+        let answer = HubAnswers.funnels(FunnelsFound(since: 0, checkout: [10, 6, 3, 2, 1],
+                                                      records: .success(FunnelCounts(registration: [4, 3, 1, 1], payment: [5, 3, 2]))))
         #expect(answer.status == .ok)
         let json = try JSONParser.parse(answer.body)
         guard case .array(let steps)? = json["checkout"]?["steps"] else { Issue.record("no checkout steps: \(json)"); return }

@@ -1,5 +1,4 @@
 import Cluster
-import HTTP1
 import Hub
 import Reactor
 
@@ -47,9 +46,8 @@ extension HubService {
     }
 
     /// `GET /api/sessions`: the person's sessions on every node, newest first.
-    func lookUp(_ person: PersonKey, token: UInt64, to origin: EventLoopHandle) {
+    func lookUp(_ person: PersonKey, replyTo: ReplyAddress) {
         let mine = sessions(of: person).map { (node: cluster?.nodeID, session: $0) }
-        let contexts = context.shared.contexts
         askCluster(.sessions(person)) { answers, silent in
             var found: [(node: String?, session: Session)] = mine
             for (node, body) in answers {
@@ -57,17 +55,7 @@ extension HubService {
                 found += sessions.map { (node, $0) }
             }
             found.sort { $0.session.startedAt > $1.session.startedAt }
-            var headers = HTTPHeaders([("Content-Type", "application/json")])
-            if !silent.isEmpty {
-                // Node ids come from the database: only one `--node-id` could be (printable, no
-                // space, no comma) goes into the header as it is.
-                let named = silent.map { id in
-                    (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) ? id : "(invalid node id)"
-                }
-                headers.add(name: "LiveHub-Unanswered-Nodes", value: named.joined(separator: ","))
-            }
-            let response = HTTPResponse(status: .ok, headers: headers, body: HubMessages.sessions(found.prefix(Self.sessionsAnswered)))
-            origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
+            replyTo.send(.sessions(SessionsFound(sessions: Array(found.prefix(Self.sessionsAnswered)), unanswered: silent)))
         }
     }
 

@@ -1,8 +1,6 @@
-import HTTP1
 import HTTPClient
 import Hub
 import Cluster
-import JSON
 import Logging
 import Money
 import Records
@@ -85,33 +83,32 @@ final class HubService {
         loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [unowned self] in self.money.submit(CheckGaps()) }
     }
 
-    /// Applies one command and returns the answer for its HTTP caller.
-    func apply(_ command: PresenceCommand) -> HTTPResponse {
+    /// Applies one command and replies with what happened (a value: the caller's loop makes
+    /// it an answer, if anyone waits for one).
+    func apply(_ command: PresenceCommand) -> PresenceReply {
         defer { schedulePublish() }
         switch command {
         case .beacon(let beacon, let client):
             do {
                 try applyBeacon(beacon, client)
             } catch {
-                return APIError(.serviceUnavailable, code: "session_table_full",
-                                message: "the hub holds as many live sessions as --max-sessions allows; try again later").response
+                return .tableFull
             }
-            return Self.json(.ok, ["session_id": beacon.sessionID])
+            return .applied(sessionID: beacon.sessionID)
         case .tabOpened(let session, let client):
             // A refused tab is not counted; its socket's next beacon is answered with the error.
             try? hub.tabOpened(sessionId: session, client: client)
+            return .noted
         case .tabClosed(let session):
             hub.tabClosed(sessionId: session)
+            return .noted
         case .cleanup:
-            let expired = hub.sweep()
-            return HTTPResponse(status: .ok, contentType: "application/json", body: "{\"expired\":\(expired)}")
+            return .swept(expired: hub.sweep())
         case .history(let minutes):
             var points = hub.historyPoints(minutes: minutes)
             if cluster != nil { points = clusterHistory.merged(points, minutes: minutes, live: shown.counters) }
-            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                body: HubMessages.history(points))
+            return .history(points)
         }
-        return Self.json(.ok, [:])
     }
 
     private func applyBeacon(_ beacon: Beacon, _ client: ClientInfo) throws(PresenceHub.TableFull) {
@@ -149,22 +146,23 @@ final class HubService {
 
     /// Applies a batch from another loop; publishes before the answers leave, so a client
     /// that has its answer reads its own write.
-    func apply(batch: [(HubTask, UInt64)], from origin: EventLoopHandle) -> [(UInt64, HTTPResponse)] {
-        var replies: [(UInt64, HTTPResponse)] = []
+    func apply(batch: [(HubTask, UInt64)], from origin: EventLoopHandle) -> [(UInt64, HubReply)] {
+        var replies: [(UInt64, HubReply)] = []
         for (task, token) in batch {
+            let replyTo = ReplyAddress(origin: origin, token: token, contexts: context.shared.contexts)
             switch task {
             case .presence(let command):
-                let response = apply(command)
-                if token != 0 { replies.append((token, response)) }
+                let reply = apply(command)
+                if token != 0 { replies.append((token, .presence(reply))) }
             case .funnels(let window):
                 // From the start of a minute: the checkout funnel counts sessions by the minute they started.
-                forwardFunnels(since: (clock.nowMilliseconds - window) / 60_000 * 60_000, token: token, to: origin)
+                forwardFunnels(since: (clock.nowMilliseconds - window) / 60_000 * 60_000, replyTo: replyTo)
             case .erasePreview(let key):
-                previewErasure(key, token: token, to: origin)
+                previewErasure(key, replyTo: replyTo)
             case .erase(let call):
-                startErasure(call, token: token, to: origin)
+                startErasure(call, replyTo: replyTo)
             case .sessions(let person):
-                lookUp(person, token: token, to: origin)
+                lookUp(person, replyTo: replyTo)
             }
         }
         publish()
@@ -312,15 +310,5 @@ final class HubService {
         erasuresInSnapshot = []
         for id in erased { erasureSnapshotWritten(id, result) }
         if !erasuresAwaitingSnapshot.isEmpty { saveSnapshot() }
-    }
-
-    static func json(_ status: HTTPStatus, _ fields: [String: String]) -> HTTPResponse {
-        var json = JSONWriter()
-        json.beginObject()
-        json.key("ok")
-        json.bool(true)
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
-        json.endObject()
-        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: json.bytes)
     }
 }

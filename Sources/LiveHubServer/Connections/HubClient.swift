@@ -7,8 +7,8 @@ import Records
 /// A loop's way to the hub and to the money engine. Presence commands apply at once on
 /// the hub's own loop; from another loop they are batched and cross once per loop turn
 /// (one lock for the batch, not one per beacon). Money requests go straight to the money
-/// engine as typed operations, batched the same way (one submit per loop turn), and their
-/// typed replies become HTTP answers here, on this loop.
+/// engine as typed operations, batched the same way (one submit per loop turn). Either
+/// side replies with values, which become HTTP answers here, on this loop.
 final class HubClient {
     unowned let context: LoopContext
     private var outgoing: [(HubTask, UInt64)] = []
@@ -41,7 +41,7 @@ final class HubClient {
             let token = given ?? nextReplyToken()
             permits[token] = permit
             if let response = submit(inner, replyTo: replyTo, token: token) {
-                deliver([(token, response)])
+                answer(token, response)
             }
             return nil
         case .audited(let inner, let entry):
@@ -49,7 +49,7 @@ final class HubClient {
             auditOnSuccess[token] = entry
             if let response = submit(inner, replyTo: replyTo, token: token) {
                 // Answered at once (presence): the audit entry still goes first.
-                deliver([(token, response)])
+                answer(token, response)
             }
             return nil
         case .money(let request):
@@ -61,11 +61,15 @@ final class HubClient {
             let token = register(replyTo, token: given)
             let origin = context.loop.handle, contexts = context.shared.contexts
             context.shared.accounts.submit(call) { response in
-                origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
+                origin.execute { loop in contexts[loop]?.hubClient.answer(token, response) }
             }
             return nil
         case .presence(let presence):
-            if let service = context.hubService { return service.apply(presence) }
+            if let service = context.hubService {
+                let reply = service.apply(presence)
+                // A `/ws/track` beacon: nobody waits, nothing is written.
+                return replyTo == nil ? nil : HubAnswers.presence(reply)
+            }
             task = .presence(presence)
         case .funnels(let window):
             task = .funnels(windowMilliseconds: window)
@@ -155,23 +159,28 @@ final class HubClient {
     }
 
     private func deliverMoney(_ answers: [MoneyAnswer<MoneyRequest.Answer>]) {
-        for answer in answers {
-            let (token, response) = answer()
-            deliver([(token, response)])
+        for made in answers {
+            let (token, response) = made()
+            answer(token, response)
         }
     }
 
-    func deliver(_ replies: [(UInt64, HTTPResponse)]) {
-        for (token, response) in replies {
-            permits.removeValue(forKey: token)?.release()
-            if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
-                let origin = context.loop.handle, contexts = context.shared.contexts
-                context.shared.accounts.audit(entry) {
-                    origin.execute { loop in contexts[loop]?.hubClient.deliver([(token, response)]) }
-                }
-                continue
+    /// The hub's replies, each made its answer here.
+    func deliver(_ replies: [(UInt64, HubReply)]) {
+        for (token, reply) in replies { answer(token, HubAnswers.response(reply)) }
+    }
+
+    /// The answer to the request with `token`: its read permit is released, and an audited
+    /// act that succeeded has its entry written before the answer leaves.
+    private func answer(_ token: UInt64, _ response: HTTPResponse) {
+        permits.removeValue(forKey: token)?.release()
+        if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
+            let origin = context.loop.handle, contexts = context.shared.contexts
+            context.shared.accounts.audit(entry) {
+                origin.execute { loop in contexts[loop]?.hubClient.waiting.removeValue(forKey: token)?.hubReplied(response, token: token) }
             }
-            waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
+            return
         }
+        waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
     }
 }
