@@ -199,7 +199,7 @@ public final class LiveHubServer {
         }
         // The console's accounts: their own thread and connection; every revocation any node
         // recorded is read before the first request is answered.
-        let accounts = ConsoleAccounts(secret: configuration.secret, secureCookie: configuration.tlsCertificatePath != nil, revocations: Revocations())
+        let accounts = ConsoleAccounts(secret: configuration.secret, revocations: Revocations())
         do {
             try accounts.start(database: database)
             operatorCount = try recordsStore.operatorsWithPassword()

@@ -1,6 +1,5 @@
 import Auth
 import Dispatch
-import HTTP1
 import Hub
 import JSON
 import Logging
@@ -18,7 +17,6 @@ final class ConsoleAccounts: @unchecked Sendable {
     private var throttle = LoginThrottle()
     private var lastRevocation: Int64 = 0
     private let secret: [UInt8]
-    private let secureCookie: Bool
     let revocations: Revocations
     private let logger = Logger(label: "livehub.accounts")
     private let queued = QueuedCount()
@@ -27,9 +25,8 @@ final class ConsoleAccounts: @unchecked Sendable {
     static let pollInterval = DispatchTimeInterval.seconds(1)
     static let codeLifetime = SigninCode.lifetime
 
-    init(secret: [UInt8], secureCookie: Bool, revocations: Revocations) {
+    init(secret: [UInt8], revocations: Revocations) {
         self.secret = secret
-        self.secureCookie = secureCookie
         self.revocations = revocations
     }
 
@@ -57,23 +54,23 @@ final class ConsoleAccounts: @unchecked Sendable {
         }
     }
 
-    /// Runs `call` on the accounts thread; `reply` gets its answer there.
-    func submit(_ call: AccountCall, reply: @escaping @Sendable (HTTPResponse) -> Void) {
+    /// Runs `call` on the accounts thread; `reply` gets its reply there (at once when the
+    /// queue is full).
+    func submit(_ call: AccountCall, reply: @escaping @Sendable (Result<AccountReply, AccountRefusal>) -> Void) {
         guard queued.enter(limit: Self.maxQueued) else {
-            reply(APIError(.serviceUnavailable, code: "busy", message: "too many sign-ins at once; try again in a moment").response)
+            reply(.failure(.busy))
             return
         }
         queue.async { [self] in
             defer { queued.leave() }
-            guard let store else { return reply(APIError(.serviceUnavailable, code: "database_unavailable", message: "not started").response) }
+            guard let store else { return reply(.failure(.notStarted)) }
             do {
-                reply(try answer(call, store: store, now: UnixTime.seconds))
-            } catch let error as APIError {
-                reply(error.response)
+                reply(.success(try answer(call, store: store, now: UnixTime.seconds)))
+            } catch let refusal as AccountRefusal {
+                reply(.failure(refusal))
             } catch {
                 logger.error("account call failed", metadata: ["error": "\(error)"])
-                reply(APIError(.serviceUnavailable, code: "database_unavailable",
-                               message: "the records database cannot take this now; nothing was changed. Try again.").response)
+                reply(.failure(.databaseUnavailable))
             }
         }
     }
@@ -86,36 +83,32 @@ final class ConsoleAccounts: @unchecked Sendable {
         }
     }
 
-    private func answer(_ call: AccountCall, store: RecordsStore, now: Int64) throws -> HTTPResponse {
+    private func answer(_ call: AccountCall, store: RecordsStore, now: Int64) throws -> AccountReply {
         switch call {
         case .signIn(let name, let password, let client, let throttleKey):
             return try signIn(name: name, password: password, client: client, throttleKey: throttleKey, store: store, now: now)
         case .redeem(let code, let client, let throttleKey):
             // Codes are throttled like passwords: every failure writes the audit log.
             let addressKey = "address \(throttleKey)"
-            if let wait = throttle.wait(addressKey, now: now) { throw Self.tooMany(wait) }
+            if let wait = throttle.wait(addressKey, now: now) { throw AccountRefusal.tooManyAttempts(retryAfter: wait) }
             guard let (name, roleName) = try store.takeSigninCode(hash: Self.codeHash(code, secret: secret), now: now),
                   let role = AccessToken.Scope(rawValue: roleName),
                   let op = try store.operatorNamed(name), !op.disabled else {
                 throttle.failed(addressKey, now: now)
                 try store.appendAudit(AuditEntry(at: now * 1000, actor: "anonymous", action: "sign_in_failed", target: nil, address: client,
                                                  detail: "a one-time code that is unknown, used or expired"))
-                throw APIError(.unauthorized, code: "invalid_code", message: "this sign-in link is unknown, used or expired")
+                throw AccountRefusal.invalidCode
             }
             return try signedIn(name: name, role: role, how: "one-time link", client: client, store: store, now: now)
         case .signOut(let session, let client):
             try store.addRevocation(tokenId: session.id, subject: nil, issuedBefore: nil, by: session.name, at: now * 1000)
             revocations.add(.id(session.id))
             try store.appendAudit(AuditEntry(at: now * 1000, actor: session.name, action: "sign_out", address: client))
-            var response = AccountAnswers.json(.ok, AccountAnswers.ok)
-            response.headers.add(name: "Set-Cookie", value: AccountAnswers.clearedCookie(secure: secureCookie))
-            return response
+            return .signedOut
         case .link(let name, let role, let by, let client, let base):
             if let op = try store.operatorNamed(name) {
-                guard !op.disabled else { throw APIError(.forbidden, code: "operator_disabled", message: "\(name) is disabled") }
-                guard op.role == role.rawValue else {
-                    throw APIError(.conflict, code: "role_conflict", message: "\(name) is a \(op.role), not a \(role.rawValue)")
-                }
+                guard !op.disabled else { throw AccountRefusal.operatorDisabled(name: name) }
+                guard op.role == role.rawValue else { throw AccountRefusal.roleConflict(name: name, role: op.role, asked: role.rawValue) }
             } else {
                 _ = try store.addOperator(Operator(name: name, role: role.rawValue, passwordHash: nil, disabled: false, createdAt: now * 1000), at: now * 1000)
                 try store.appendAudit(AuditEntry(at: now * 1000, actor: by, action: "user_add", target: name, address: client, detail: "role \(role.rawValue), by link"))
@@ -123,7 +116,7 @@ final class ConsoleAccounts: @unchecked Sendable {
             let code = Self.newCode()
             try store.addSigninCode(hash: Self.codeHash(code, secret: secret), name: name, role: role.rawValue, expiresAt: now + Self.codeLifetime)
             try store.appendAudit(AuditEntry(at: now * 1000, actor: by, action: "link_issued", target: name, address: client))
-            return AccountAnswers.json(.created, AccountAnswers.link(code: code, base: base, expiresAt: now + Self.codeLifetime))
+            return .link(code: code, base: base, expiresAt: now + Self.codeLifetime)
         case .revoke(let revocation, let by, let client):
             switch revocation {
             case .id(let id):
@@ -138,17 +131,17 @@ final class ConsoleAccounts: @unchecked Sendable {
             case .subject(let subject, let before): target = "every token of \(subject) issued up to \(Timestamp.iso8601(milliseconds: before * 1000))"
             }
             try store.appendAudit(AuditEntry(at: now * 1000, actor: by, action: "token_revoke", target: target, address: client))
-            return AccountAnswers.json(.ok, AccountAnswers.ok)
+            return .revoked
         case .audit(let before, let limit):
-            return AccountAnswers.json(.ok, AccountAnswers.audit(try store.audit(before: before, limit: limit), limit: limit))
+            return .audit(try store.audit(before: before, limit: limit), limit: limit)
         }
     }
 
-    private func signIn(name: String, password: String, client: String?, throttleKey: UInt64, store: RecordsStore, now: Int64) throws -> HTTPResponse {
+    private func signIn(name: String, password: String, client: String?, throttleKey: UInt64, store: RecordsStore, now: Int64) throws -> AccountReply {
         // By the whole address, whatever `--ip-privacy` keeps of it (with none kept, one
         // bucket for everyone would let one client lock every other out).
         let addressKey = "address \(throttleKey)", nameKey = "name " + name
-        if let wait = throttle.wait(addressKey, now: now) ?? throttle.wait(nameKey, now: now) { throw Self.tooMany(wait) }
+        if let wait = throttle.wait(addressKey, now: now) ?? throttle.wait(nameKey, now: now) { throw AccountRefusal.tooManyAttempts(retryAfter: wait) }
         let op = try store.operatorNamed(name)
         // The same work whether or not the account exists (no telling names by time).
         let matches = PasswordHash.verify(password, against: op?.passwordHash ?? PasswordHash.decoy)
@@ -157,24 +150,16 @@ final class ConsoleAccounts: @unchecked Sendable {
             throttle.failed(nameKey, now: now)
             try store.appendAudit(AuditEntry(at: now * 1000, actor: name, action: "sign_in_failed", address: client,
                                              detail: op == nil ? "no such operator" : op!.disabled ? "disabled" : "wrong password"))
-            throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong name or password")
+            throw AccountRefusal.invalidCredentials
         }
         throttle.succeeded(nameKey)
         return try signedIn(name: op.name, role: role, how: "password", client: client, store: store, now: now)
     }
 
-    private func signedIn(name: String, role: AccessToken.Scope, how: String, client: String?, store: RecordsStore, now: Int64) throws -> HTTPResponse {
+    private func signedIn(name: String, role: AccessToken.Scope, how: String, client: String?, store: RecordsStore, now: Int64) throws -> AccountReply {
         let session = ConsoleSession.start(name: name, role: role, now: now)
         try store.appendAudit(AuditEntry(at: now * 1000, actor: name, action: "sign_in", address: client, detail: "\(how), role \(role.rawValue)"))
-        var response = AccountAnswers.json(.ok, AccountAnswers.session(session, secret: secret))
-        response.headers.add(name: "Set-Cookie", value: AccountAnswers.cookie(session, secret: secret, secure: secureCookie))
-        return response
-    }
-
-    static func tooMany(_ wait: Int64) -> APIError {
-        var error = APIError(.tooManyRequests, code: "too_many_attempts", message: "too many failed sign-ins; try again in \(wait) s")
-        error.headers.add(name: "Retry-After", value: String(wait))
-        return error
+        return .signedIn(session)
     }
 
     static func newCode() -> String { HMAC.hex(HMAC.randomBytes(24)) }

@@ -60,8 +60,13 @@ final class HubClient {
         case .accounts(let call):
             let token = register(replyTo, token: given)
             let origin = context.loop.handle, contexts = context.shared.contexts
-            context.shared.accounts.submit(call) { response in
-                origin.execute { loop in contexts[loop]?.hubClient.answer(token, response) }
+            context.shared.accounts.submit(call) { result in
+                origin.execute { loop in
+                    guard let client = contexts[loop]?.hubClient else { return }
+                    let configuration = client.context.configuration
+                    client.answer(token, AccountAnswers.response(result, secret: configuration.secret,
+                                                                 secure: configuration.tlsCertificatePath != nil))
+                }
             }
             return nil
         case .presence(let presence):

@@ -8,6 +8,32 @@ import Records
 enum AccountAnswers {
     static let ok = Array(#"{"ok":true}"#.utf8)
 
+    /// The accounts thread's reply as its answer, made on the caller's loop. `secure`: the
+    /// cookie is set `Secure` (under TLS).
+    static func response(_ result: Result<AccountReply, AccountRefusal>, secret: [UInt8], secure: Bool) -> HTTPResponse {
+        let reply: AccountReply
+        switch result {
+        case .success(let done): reply = done
+        case .failure(let refusal): return refusal.apiError.response
+        }
+        switch reply {
+        case .signedIn(let session):
+            var response = json(.ok, Self.session(session, secret: secret))
+            response.headers.add(name: "Set-Cookie", value: cookie(session, secret: secret, secure: secure))
+            return response
+        case .signedOut:
+            var response = json(.ok, ok)
+            response.headers.add(name: "Set-Cookie", value: clearedCookie(secure: secure))
+            return response
+        case .link(let code, let base, let expiresAt):
+            return json(.created, link(code: code, base: base, expiresAt: expiresAt))
+        case .revoked:
+            return json(.ok, ok)
+        case .audit(let entries, let limit):
+            return json(.ok, audit(entries, limit: limit))
+        }
+    }
+
     static func json(_ status: HTTPStatus, _ body: [UInt8]) -> HTTPResponse {
         var response = HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
         // Answers that carry a session or a code are nobody's to keep.
@@ -74,5 +100,31 @@ enum AccountAnswers {
         if entries.count == limit, let last = entries.last { json.int(Int(last.id)) } else { json.raw(nil as String?) }
         json.endObject()
         return json.bytes
+    }
+}
+
+extension AccountRefusal {
+    var apiError: APIError {
+        switch self {
+        case .tooManyAttempts(let wait):
+            var error = APIError(.tooManyRequests, code: "too_many_attempts", message: "too many failed sign-ins; try again in \(wait) s")
+            error.headers.add(name: "Retry-After", value: String(wait))
+            return error
+        case .invalidCode:
+            return APIError(.unauthorized, code: "invalid_code", message: "this sign-in link is unknown, used or expired")
+        case .invalidCredentials:
+            return APIError(.unauthorized, code: "invalid_credentials", message: "wrong name or password")
+        case .operatorDisabled(let name):
+            return APIError(.forbidden, code: "operator_disabled", message: "\(name) is disabled")
+        case .roleConflict(let name, let role, let asked):
+            return APIError(.conflict, code: "role_conflict", message: "\(name) is a \(role), not a \(asked)")
+        case .busy:
+            return APIError(.serviceUnavailable, code: "busy", message: "too many sign-ins at once; try again in a moment")
+        case .notStarted:
+            return APIError(.serviceUnavailable, code: "database_unavailable", message: "not started")
+        case .databaseUnavailable:
+            return APIError(.serviceUnavailable, code: "database_unavailable",
+                            message: "the records database cannot take this now; nothing was changed. Try again.")
+        }
     }
 }
