@@ -217,11 +217,11 @@ public final class LiveHubServer {
             context.sellerRoom.errorsUpTo = (snapshotToRestore?.nextErrorID ?? 1) - 1
             shared.contexts.install(context)
             if loop.index == 0 {
-                let service = HubService(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
-                context.hubService = service
+                let services = HubServices(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
+                context.hub = services
                 money.start()
-                if let cluster { service.join(cluster) }
-                if purgeSnapshotAtStart { service.rewriteSnapshotWithoutPrevious() }
+                if let cluster { services.cluster.join(cluster) }
+                if purgeSnapshotAtStart { services.erasures.rewriteSnapshotWithoutPrevious() }
             }
             do {
                 context.listener = try TCPListener(fd: listenerFDs[loop.index], loop: loop, tls: tlsContext) { [unowned context] tcp in
@@ -265,11 +265,9 @@ public final class LiveHubServer {
                                                  maxKeys: configuration.maxTrackedKeys)
         settings.idleTimeout = configuration.idleTimeout.milliseconds
         startupNotes.append("cluster node \(nodeID): presence shared with the other nodes through the records database")
-        let hubHandle = shared.hubHandle, handles = shared.handles, contexts = shared.contexts
+        let inbox = shared.hubInbox, handles = shared.handles, contexts = shared.contexts
         let handlers = ClusterLink.Handlers(
-            othersChanged: { others in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.othersChanged(others) }
-            },
+            othersChanged: { others in inbox.cluster(.othersChanged(others)) },
             balances: { notices in
                 for handle in handles {
                     handle.execute { loop in
@@ -281,23 +279,13 @@ public final class LiveHubServer {
             news: { problems, alertIDs, paymentErrors in
                 money.submit(ReadNewsFromElsewhere(problems: problems, alertIDs: alertIDs, paymentErrors: paymentErrors))
             },
-            erased: { key in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.eraseFromElsewhere(key) }
-            },
-            released: { sessions, written in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.released(sessions, claimsWritten: written) }
-            },
-            minutes: { minutes in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.minutesFromElsewhere(minutes) }
-            },
-            asked: { questions in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.asked(questions) }
-            },
-            answered: { answers in
-                hubHandle.execute { loop in contexts[loop]?.hubService?.answered(answers) }
-            },
+            erased: { key in inbox.erasures(.erasedElsewhere(key)) },
+            released: { sessions, written in inbox.cluster(.released(sessions, claimsWritten: written)) },
+            minutes: { minutes in inbox.cluster(.minutes(minutes)) },
+            asked: { questions in inbox.cluster(.asked(questions)) },
+            answered: { answers in inbox.cluster(.answered(answers)) },
             reconnected: {
-                hubHandle.execute { loop in contexts[loop]?.hubService?.handOverAllMinutes() }
+                inbox.cluster(.reconnected)
                 for handle in handles { handle.execute { loop in contexts[loop]?.balanceRooms.catchUpAll() } }
                 // Problems and payment errors are read again (alerts missed meanwhile stay
                 // in the alerts list; they are not announced late).

@@ -64,7 +64,7 @@ final class Heard: Sendable {
 
 /// One node of a cluster in a test: a presence hub and its link's worker on an
 /// `InMemoryCluster`, driven pass by pass. `turn` does what the hub's owner does every
-/// interval (`HubService.publishToCluster`) and then one pass of the link; what the link
+/// interval (`ClusterPresence.publish`) and then one pass of the link; what the link
 /// hands on waits in `heard` until the test applies it, as the hop to the hub's loop would.
 final class TestNode {
     static let interval: Int64 = 100
@@ -114,7 +114,7 @@ final class TestNode {
         outbox = ClusterLink.Outbox()
     }
 
-    /// What the link handed on about sessions reaches the hub (`HubService.released`).
+    /// What the link handed on about sessions reaches the hub (`ClusterPresence`, its `released` message).
     func applyReleases() {
         for (sessions, written) in heard.take(\.released) { hub.release(sessions, claimsWritten: written) }
     }

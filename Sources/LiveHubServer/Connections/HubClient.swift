@@ -70,8 +70,8 @@ final class HubClient {
             }
             return nil
         case .presence(let presence):
-            if let service = context.hubService {
-                let reply = service.apply(presence)
+            if let presenceHere = context.hub?.presence {
+                let reply = presenceHere.apply(presence)
                 // A `/ws/track` beacon: nobody waits, nothing is written.
                 return replyTo == nil ? nil : HubAnswers.presence(reply)
             }
@@ -139,15 +139,7 @@ final class HubClient {
     private func send() {
         let batch = outgoing
         outgoing = []
-        let origin = context.loop.handle, contexts = context.shared.contexts
-        context.shared.hubHandle.execute { hubLoop in
-            guard let service = contexts[hubLoop]?.hubService else { return }
-            let replies = service.apply(batch: batch, from: origin)
-            guard !replies.isEmpty else { return }
-            origin.execute { loop in
-                contexts[loop]?.hubClient.deliver(replies)
-            }
-        }
+        context.shared.hubInbox.tasks(batch, from: context.loop.handle)
     }
 
     /// The loop turn's money requests, in one submit; their answers come back in one task

@@ -33,8 +33,8 @@ final class LoopContext {
     let sellerRoom: SellerRoom
     /// `/ws/balance` sockets on this loop, a room per user.
     let balanceRooms: BalanceRooms
-    /// The hub, on the loop that owns it (loop 0); nil elsewhere.
-    var hubService: HubService?
+    /// The hub's services, on the loop that owns them (loop 0); nil elsewhere.
+    var hub: HubServices?
     private(set) lazy var hubClient = HubClient(context: self)
     var listener: TCPListener?
     /// `--internal-address` (loop 0 only).
@@ -225,9 +225,7 @@ final class LoopContext {
         func check() {
             if connections.isEmpty || EventLoop.now >= deadline {
                 // Last: the state as it is when the hub stops taking commands.
-                hubService?.saveSnapshot(final: true)
-                hubService?.money.flush()  // what was queued for the records database is written
-                hubService?.leaveCluster()
+                hub?.stop()
                 loop.stop()
                 shared.contexts.remove(on: loop)
             } else {

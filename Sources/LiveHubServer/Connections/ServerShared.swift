@@ -28,6 +28,8 @@ final class ServerShared: Sendable {
     var hubHandle: EventLoopHandle { handles[0] }
     /// Each loop's context, for the tasks handed to that loop.
     let contexts: LoopContexts
+    /// The way to the hub's services, from any thread.
+    var hubInbox: HubInbox { HubInbox(hubLoop: hubHandle, contexts: contexts) }
 
     init(configuration: ServerConfiguration, handles: [EventLoopHandle], stats: [LoopStats], money: MoneyEngine, accounts: ConsoleAccounts) {
         self.money = money

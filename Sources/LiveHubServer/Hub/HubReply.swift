@@ -45,23 +45,14 @@ struct FunnelsFound: Sendable {
     var records: MoneyResult<FunnelCounts>
 }
 
-/// An erasure's preview: who the key is, what would go, and the signed confirmation that
-/// names exactly those identities.
-struct ErasurePreview: Sendable {
-    var plan: ErasurePlan
-    /// Sessions and payment errors presence holds of them.
-    var presence: (sessions: Int, paymentErrors: Int)
-    /// `ErasureConfirmation`, signed with the hub's secret.
-    var confirm: String
-    var expiresAt: Int64
-}
-
-/// An erasure done: what presence, the records database and the snapshot each did.
-struct ErasureOutcome: Sendable {
-    var presence: PresenceErasure
-    var records: MoneyResult<RecordsErasure>
-    var snapshot: Result<Void, SnapshotStore.WriteError>
-    var pseudonym: String
+/// Funnel steps (README "Activity and funnels"): an actor counts at a step once it did
+/// that step's action successfully within the window and reached every step before it.
+enum Funnels {
+    static let registration = ["registration_started", "registration_completed", "email_verified", "first_login"]
+    /// Checkout steps, from the storefront's beacons alone.
+    static let checkout = ["session_started", "browsed_products", "checkout_started", "payment_started", "payment_succeeded"]
+    /// Payment steps, from the payment flow.
+    static let payment = ["initialized", "confirmed_by_provider", "credited"]
 }
 
 /// Where a request's reply goes: the loop it came from, under its token. Any thread may

@@ -15,22 +15,13 @@ enum PresenceCommand: Sendable {
 /// What crosses to the hub's loop from another loop, each answered with a `HubReply` (a
 /// presence command in the same loop turn, the others once they have their parts).
 enum HubTask: Sendable {
+    /// To presence.
     case presence(PresenceCommand)
+    /// To the cluster's presence (every node's checkout steps), then the money engine.
     case funnels(windowMilliseconds: Int64)
+    /// To the erasure flow.
     case erasePreview(PersonKey)
     case erase(ErasureCall)
+    /// To the cluster's presence (the person's sessions on every node).
     case sessions(PersonKey)
-}
-
-/// `POST /api/privacy/erase`, as checked on the connection's loop.
-struct ErasureCall: Sendable {
-    /// Exactly what the confirmed preview named, the key asked for first.
-    var identities: [PersonKey]
-    /// The confirmation's one-time id, hashed.
-    var confirmHash: String
-    /// A keyed hash of the key (HMAC with the hub's secret): the same person always gets
-    /// the same one, and nobody without the secret can tell whose it is.
-    var pseudonym: String
-    var keyHashes: [String]
-    var by: String
 }

@@ -5,9 +5,11 @@ import Records
 
 /// Where the money engine's committed effects go: balance updates straight to every loop
 /// (one task per loop per batch; a loop encodes one only for a user it has sockets for),
-/// open problems into the publication, and alerts and the problems that opened or closed
-/// to the hub's loop, which tells the sellers and hands alerts to the webhook.
-/// Runs on the engine's thread, after the COMMIT and before the batch's answers leave.
+/// open problems into the publication, and to the hub's services, each through its inbox:
+/// the problems that opened or closed and the alerts to the seller broadcast, the alerts
+/// to deliver to the webhook, the payment errors other nodes recorded to the cluster's
+/// presence. Runs on the engine's thread, after the COMMIT and before the batch's answers
+/// leave.
 final class MoneyEffects: @unchecked Sendable {
     // @unchecked: `shared` is set once, before the engine's first batch.
     var shared: ServerShared?
@@ -15,7 +17,9 @@ final class MoneyEffects: @unchecked Sendable {
     func deliver(_ effects: [MoneyEffect]) {
         guard let shared else { return }
         var balances: [LedgerTransaction] = []
-        var forHub: [MoneyEffect] = []
+        var announced: [Alert] = []
+        var toDeliver: [Alert] = []
+        var errorsElsewhere: [PaymentErrorRecord] = []
         var opened: [RoomMessage] = []
         var closed: [RoomMessage] = []
         for effect in effects {
@@ -29,8 +33,15 @@ final class MoneyEffects: @unchecked Sendable {
                 closed += change.closed.map(MoneyMessages.gapClosedFrame)
             case .committed(let writes, let seconds):
                 shared.hubMetrics.commit(writes: writes, seconds: seconds)
-            case .alertRaised, .paymentErrorsElsewhere:
-                forHub.append(effect)
+            case .alertRaised(let alert, let deliver, let announce):
+                if announce { announced.append(alert) }
+                if deliver {
+                    toDeliver.append(alert)
+                } else if announce {
+                    shared.hubMetrics.alertDelivery(.notConfigured)
+                }
+            case .paymentErrorsElsewhere(let records):
+                errorsElsewhere += records
             }
         }
         if !balances.isEmpty {
@@ -42,32 +53,11 @@ final class MoneyEffects: @unchecked Sendable {
                 }
             }
         }
-        if !forHub.isEmpty || !opened.isEmpty || !closed.isEmpty {
-            let hubEffects = forHub, openedFrames = opened, closedFrames = closed, contexts = shared.contexts
-            shared.hubHandle.execute { loop in
-                guard let context = contexts[loop], let service = context.hubService else { return }
-                // A gap is shown before the alert it raised, and closes after.
-                for frame in openedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
-                for effect in hubEffects {
-                    switch effect {
-                    case .alertRaised(let alert, let deliver, let announce):
-                        if announce {
-                            context.shared.deliver(to: .seller, HubMessages.frame(type: "alert", data: MoneyMessages.alert(alert, delivery: nil)),
-                                                   conflatable: false, from: context)
-                        }
-                        if deliver {
-                            service.alerts.send(alert)
-                        } else if announce {
-                            context.shared.hubMetrics.alertDelivery(.notConfigured)
-                        }
-                    case .paymentErrorsElsewhere(let records):
-                        service.paymentErrorsFromElsewhere(records)
-                    default:
-                        break
-                    }
-                }
-                for frame in closedFrames { context.shared.deliver(to: .seller, frame, conflatable: false, from: context) }
-            }
+        let inbox = shared.hubInbox
+        if !opened.isEmpty || !announced.isEmpty || !closed.isEmpty {
+            inbox.sellers(.moneyCommitted(opened: opened, alerts: announced, closed: closed))
         }
+        if !toDeliver.isEmpty { inbox.deliver(toDeliver) }
+        if !errorsElsewhere.isEmpty { inbox.cluster(.paymentErrors(errorsElsewhere)) }
     }
 }
