@@ -13,6 +13,7 @@ import json
 import pathlib
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -191,6 +192,36 @@ def test_support_and_admin_read_it_a_seller_may_not(hub):
     assert status == 403, answer
     assert hub.request("GET", "/api/support/timeline?user_id=u-tia")[0] == 401
     assert hub.request("GET", "/api/support/timeline?user_id=u-tia", headers={"Authorization": "Bearer " + hub.token("balance", "u-tia")})[0] == 403
+
+
+def test_in_a_cluster_the_story_holds_the_persons_sessions_on_every_node():
+    """Sessions live on the node the balancer hashed them to: the node asked puts the question
+    to the others (GET /api/sessions's lookup), as for /api/sessions."""
+    import shutil
+    if not shutil.which("psql") or not (shutil.which("nginx") or pathlib.Path("/usr/sbin/nginx").exists()):
+        pytest.skip("PostgreSQL and nginx are not installed")
+    from test_cluster import Cluster
+    cluster = Cluster()
+
+    def ask(port, method, path, body=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, headers={**KEY, "Content-Type": "application/json"},
+                                         data=json.dumps(body).encode() if body is not None else None)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    try:
+        # One person: a session on each node under her email alone, a payment under her user id and email.
+        for k, port in enumerate(cluster.node_ports):
+            ask(port, "POST", f"/api/metrics/session/start?sid=clu-{k}", {"session_id": f"clu-{k}", "email": "Clu@shop.test"})
+            time.sleep(0.01)  # distinct start times: newest first is clu-2, clu-1, clu-0
+        ask(cluster.node_ports[0], "POST", "/api/payments/events", {"reference": "clu-pay", "provider": "paystack", "stage": "initialized",
+                                                                   "amount": "25.00", "user_id": "u-clu", "email": "clu@shop.test"})
+        for port in cluster.node_ports:
+            story = ask(port, "GET", "/api/support/timeline?user_id=u-clu")
+            assert [(s["session_id"], s["node"]) for s in story["sessions"]] == [("clu-2", "node-3"), ("clu-1", "node-2"), ("clu-0", "node-1")], story
+            assert [p["reference"] for p in story["payments"]] == ["clu-pay"] and story["unanswered_nodes"] == []
+    finally:
+        cluster.destroy()
 
 
 # --- /support in Chromium --------------------------------------------------------------------
