@@ -19,6 +19,8 @@ final class HubClient {
     private var permits: [UInt64: ReadPermit] = [:]
     /// Answers that, if they succeed, first write these audit entries.
     private var auditOnSuccess: [UInt64: AuditEntry] = [:]
+    /// Answers the edge itself waits for (`ask`), to join them into one.
+    private var joins: [UInt64: (HTTPResponse) -> Void] = [:]
     private var nextToken: UInt64 = 1
 
     init(context: LoopContext) {
@@ -57,6 +59,9 @@ final class HubClient {
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             request.add(to: &outgoingMoney, token: token)
             return nil
+        case .supportTimeline(let read):
+            SupportTimelineJoin.start(read, client: self, token: register(replyTo, token: given))
+            return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
             let origin = context.loop.handle
@@ -76,10 +81,18 @@ final class HubClient {
         case .sessions(let person):
             task = .sessions(person)
         }
-        let token = replyTo == nil ? 0 : register(replyTo, token: given)
+        let token = replyTo == nil && given == nil ? 0 : register(replyTo, token: given)
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
         outgoing.append((task, token))
         return nil
+    }
+
+    /// Submits a command as a connection would; its answer goes to `answer`, on this loop
+    /// (a join of several answers into one, `SupportTimelineJoin`).
+    func ask(_ command: HubCommand, answer: @escaping (HTTPResponse) -> Void) {
+        let token = nextReplyToken()
+        joins[token] = answer
+        if let response = submit(command, replyTo: nil, token: token) { deliver([(token, response)]) }
     }
 
     private func register(_ connection: HTTPConnection?, token given: UInt64?) -> UInt64 {
@@ -169,6 +182,10 @@ final class HubClient {
                 context.shared.accounts.audit(entry) {
                     origin.execute { loop in (loop.context as? LoopContext)?.hubClient.deliver([(token, response)]) }
                 }
+                continue
+            }
+            if let join = joins.removeValue(forKey: token) {
+                join(response)
                 continue
             }
             waiting.removeValue(forKey: token)?.hubReplied(response, token: token)
