@@ -12,7 +12,7 @@
   const resolver = C.can(["support", "admin"]);  // a seller sees payments read-only
   const crediter = C.can(["admin"]);             // a credit is money: admins only (the hub checks too)
   // A reference links to its whole story on /support for the roles that may open it.
-  const story = (reference, text) => C.can(["support", "admin"]) ? el("a", { href: "/support?q=" + encodeURIComponent(reference) }, text) : null;
+  const story = (reference, text) => C.can(["support", "admin"]) ? el("a", { href: "/support?reference=" + encodeURIComponent(reference) }, text) : null;
   const main = document.querySelector("main");
   const windows = [["1h", "last hour"], ["24h", "last 24 h"], ["7d", "last 7 days"], ["30d", "last 30 days"]];
   // The one vocabulary the hub's lists and stats use (GET /api/payments?status=).

@@ -54,7 +54,7 @@
       const [balance, list] = await Promise.all([C.api("/api/wallet/balance?user_id=" + encodeURIComponent(user)),
         C.api("/api/wallet/transactions?limit=200&user_id=" + encodeURIComponent(user))]);
       C.clear(userResult).append(el("p", {}, "Balance of ", el("strong", {}, user), ": ", el("strong", { id: "user-balance" }, C.money(balance.balance)),
-        " · ", el("a", { href: "/support?q=" + encodeURIComponent(user) }, "whole story")), table(list, false));
+        " · ", el("a", { href: "/support?user_id=" + encodeURIComponent(user) }, "whole story")), table(list, false));
       if (!list.length) userResult.append(el("p", { class: "empty" }, "no transactions for this user"));
     } catch (e) { C.failed(userResult, e); }
   }

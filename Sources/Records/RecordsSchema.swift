@@ -228,9 +228,16 @@ public enum RecordsSchema {
         """
     }
 
+    /// Migration 11: alerts by the user and the payment they name (support's timeline reads
+    /// one person's alerts by both; an erasure finds their alerts by user).
+    static let alertKeys = """
+        CREATE INDEX alerts_by_user ON alerts (user_id);
+        CREATE INDEX alerts_by_reference ON alerts (reference)
+        """
+
     public static func migrations(_ dialect: SQLDialect) -> [String] {
         [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), paymentErrorNodes(dialect), alertLeases,
-         retentionTurn, accounts(dialect), emailKeys, providerWord(dialect)]
+         retentionTurn, accounts(dialect), emailKeys, providerWord(dialect), alertKeys]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").

@@ -61,8 +61,9 @@ public struct RecordsErasure: Sendable, Equatable {
 }
 
 /// `a IN ($1, $2) OR b IN ($3)`: a row that has any of the values, the `$n` numbered in
-/// the order they appear (as SQLite binds them); with no values, no row.
-private struct AnyOf {
+/// the order they appear (as SQLite binds them); with no values, no row. (Erasures and
+/// support's timeline select a person's rows so.)
+struct AnyOf {
     private var parts: [String] = []
     private(set) var values: [SQLValue] = []
 

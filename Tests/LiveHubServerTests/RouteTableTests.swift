@@ -41,6 +41,7 @@ struct RouteTableTests {
         "POST /api/activity key|admin",
         "GET /api/activity key|support,seller,admin",
         "GET /api/sessions key|support,admin",
+        "GET /api/support/timeline key|support,admin",
         "POST /api/privacy/erase key|admin",
         "GET /api/funnels key|support,seller,admin",
         "GET /api/alerts key|support,seller,admin",

@@ -19,6 +19,8 @@ final class HubClient {
     private var permits: [UInt64: ReadPermit] = [:]
     /// Answers that, if they succeed, first write these audit entries.
     private var auditOnSuccess: [UInt64: AuditEntry] = [:]
+    /// Replies the edge itself waits for (`ask`), to join them into one answer.
+    private var joins: [UInt64: (HubReply) -> Void] = [:]
     private var nextToken: UInt64 = 1
 
     init(context: LoopContext) {
@@ -57,6 +59,9 @@ final class HubClient {
             if outgoingMoney.isEmpty { context.loop.atEndOfTurn { [unowned self] in sendMoney() } }
             request.add(to: &outgoingMoney, token: token)
             return nil
+        case .supportTimeline(let read):
+            SupportTimelineJoin.start(read, client: self, token: register(replyTo, token: given))
+            return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
             let origin = context.loop.handle, contexts = context.shared.contexts
@@ -89,6 +94,15 @@ final class HubClient {
         if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
         outgoing.append((task, token))
         return nil
+    }
+
+    /// Asks the hub's loop for `task` as a connection would; its reply, a value, goes to
+    /// `reply`, on this loop (a join of several replies into one answer, `SupportTimelineJoin`).
+    func ask(_ task: HubTask, reply: @escaping (HubReply) -> Void) {
+        let token = nextReplyToken()
+        joins[token] = reply
+        if outgoing.isEmpty { context.loop.atEndOfTurn { [unowned self] in send() } }
+        outgoing.append((task, token))
     }
 
     private func register(_ connection: HTTPConnection?, token given: UInt64?) -> UInt64 {
@@ -162,14 +176,20 @@ final class HubClient {
         }
     }
 
-    /// The hub's replies, each made its answer here.
+    /// The hub's replies, each made its answer here (or handed to the join that asked).
     func deliver(_ replies: [(UInt64, HubReply)]) {
-        for (token, reply) in replies { answer(token, HubAnswers.response(reply)) }
+        for (token, reply) in replies {
+            if let join = joins.removeValue(forKey: token) {
+                join(reply)
+                continue
+            }
+            answer(token, HubAnswers.response(reply))
+        }
     }
 
     /// The answer to the request with `token`: its read permit is released, and an audited
     /// act that succeeded has its entry written before the answer leaves.
-    private func answer(_ token: UInt64, _ response: HTTPResponse) {
+    func answer(_ token: UInt64, _ response: HTTPResponse) {
         permits.removeValue(forKey: token)?.release()
         if let entry = auditOnSuccess.removeValue(forKey: token), (200..<300).contains(response.status.code) {
             let origin = context.loop.handle, contexts = context.shared.contexts

@@ -57,38 +57,41 @@ enum HubMessages {
     static func sessions(_ sessions: some Sequence<(node: String?, session: Session)>) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()
-        for (node, session) in sessions {
+        for (node, session) in sessions { self.session(session, node: node, into: &json) }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// One session with its visits, as `GET /api/sessions` and support's timeline list it.
+    static func session(_ session: Session, node: String?, into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("session_id", session.id)
+        if let node { json.field("node", node) }
+        json.field("user_id", session.userId)
+        json.field("email", session.email)
+        json.field("phone", session.phone)
+        json.key("active"); json.bool(session.isActive)
+        json.field("started_at", Timestamp.iso8601(milliseconds: session.startedAt))
+        json.field("last_activity", Timestamp.iso8601(milliseconds: session.lastActivity))
+        json.field("ended_at", session.endedAt.map(Timestamp.iso8601(milliseconds:)))
+        json.field("checkout_status", session.checkoutStatus?.rawValue)
+        json.field("total_amount", session.totalAmount)
+        json.field("payment_method", session.paymentMethod)
+        json.field("ip", session.client.ip)
+        json.field("user_agent", session.client.userAgent)
+        json.key("visits")
+        json.beginArray()
+        for visit in session.visits {
             json.beginObject()
-            json.field("session_id", session.id)
-            if let node { json.field("node", node) }
-            json.field("user_id", session.userId)
-            json.field("email", session.email)
-            json.field("phone", session.phone)
-            json.key("active"); json.bool(session.isActive)
-            json.field("started_at", Timestamp.iso8601(milliseconds: session.startedAt))
-            json.field("last_activity", Timestamp.iso8601(milliseconds: session.lastActivity))
-            json.field("ended_at", session.endedAt.map(Timestamp.iso8601(milliseconds:)))
-            json.field("checkout_status", session.checkoutStatus?.rawValue)
-            json.field("total_amount", session.totalAmount)
-            json.field("payment_method", session.paymentMethod)
-            json.field("ip", session.client.ip)
-            json.field("user_agent", session.client.userAgent)
-            json.key("visits")
-            json.beginArray()
-            for visit in session.visits {
-                json.beginObject()
-                json.field("page_type", visit.pageType.rawValue)
-                json.field("identifier", visit.identifier)
-                json.field("url", visit.url)
-                json.field("entered_at", Timestamp.iso8601(milliseconds: visit.enteredAt))
-                json.field("exited_at", visit.exitedAt.map(Timestamp.iso8601(milliseconds:)))
-                json.endObject()
-            }
-            json.endArray()
+            json.field("page_type", visit.pageType.rawValue)
+            json.field("identifier", visit.identifier)
+            json.field("url", visit.url)
+            json.field("entered_at", Timestamp.iso8601(milliseconds: visit.enteredAt))
+            json.field("exited_at", visit.exitedAt.map(Timestamp.iso8601(milliseconds:)))
             json.endObject()
         }
         json.endArray()
-        return json.bytes
+        json.endObject()
     }
 
     /// `GET /api/metrics/history`: one object per minute, oldest first.

@@ -26,6 +26,9 @@ enum HubCommand: Sendable {
     /// `GET /api/sessions`: one person's sessions, for support (at most `sessionsAnswered`),
     /// from this node and in cluster mode from the others.
     case sessions(PersonKey)
+    /// `GET /api/support/timeline`: the records' half, then each key's sessions as
+    /// `.sessions` finds them, joined on the caller's loop (`SupportTimelineJoin`).
+    case supportTimeline(ReadSupportTimeline)
 
     static func beacon(_ beacon: Beacon, _ client: ClientInfo) -> HubCommand { .presence(.beacon(beacon, client)) }
     static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }

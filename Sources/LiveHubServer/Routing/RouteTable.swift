@@ -168,6 +168,10 @@ enum RouteTable {
                 throw QueryParameters.invalid("\(name) is longer than \(max) bytes")
             }))
         },
+        // One person's whole story, records and presence joined: what /support shows.
+        RouteEntry(.get, "/api/support/timeline", .keyOrToken([.support, .admin]), limitedRead: true) { router, r throws(APIError) in
+            .hub(.supportTimeline(try ReadSupportTimeline.parse(r.query, phones: router.configuration.phones)))
+        },
         RouteEntry(.post, "/api/privacy/erase", .keyOrToken([.admin]), internalOnly: true) { router, r throws(APIError) in
             let command = try ErasureCall.parse(try router.jsonBody(r.request), secret: router.configuration.secret, by: r.actor,
                                                 now: UnixTime.seconds * 1000, phones: router.configuration.phones)

@@ -18,6 +18,15 @@ final class BalanceSocket: WebSocketRole {
     private var sequence = BalanceSequence()
     private var isMember = false
     private var authDeadline: TimerID?
+    /// The first read (the balance and what was missed) has been sent: later reads that fail
+    /// are tried again before the socket gives up.
+    private var opened = false
+    /// Catch-up reads that failed in a row, and the timer of the next try.
+    private var failedReads = 0
+    private var retry: TimerID?
+    /// A catch-up read that fails (the database restarting, say) is tried again after
+    /// 0.25, 0.5, 1, 2, 4, 8 and 16 s: about half a minute before the socket is closed.
+    static let readRetries = 7
 
     /// How long a socket opened without a token may take to send it.
     static let authTimeoutNanoseconds: UInt64 = 10_000_000_000
@@ -65,6 +74,8 @@ final class BalanceSocket: WebSocketRole {
     func leave(_ socket: WebSocketEndpointConnection) {
         if let deadline = authDeadline { socket.context.loop.cancel(deadline) }
         authDeadline = nil
+        if let retry { socket.context.loop.cancel(retry) }
+        retry = nil
         guard isMember, let userId else { return }
         isMember = false
         socket.context.balanceRooms.leave(socket, userId: userId)
@@ -76,15 +87,29 @@ final class BalanceSocket: WebSocketRole {
         guard isMember else { return }
         let (send, read) = sequence.replayArrived(lastSeq: lastSeq)
         guard send else { return }
+        opened = true
+        failedReads = 0
         for frame in frames { socket.send(RoomMessage(opcode: .text, payload: frame)) }
         self.read(since: read, on: socket)
     }
 
     /// The database could not give the replay: the socket is closed (1011, RFC 6455
     /// §7.4.1) rather than left without what it missed; the client reconnects with `since`.
+    /// A catch-up read (the socket already has its opening) is tried again with back-off
+    /// first: a database restarting for a few seconds costs the client nothing.
     func replayFailed(on socket: WebSocketEndpointConnection) {
         guard sequence.replayFailed() else { return }
-        socket.close(code: .internalError, reason: "balance history unavailable; reconnect")
+        guard opened, failedReads < Self.readRetries else {
+            socket.close(code: .internalError, reason: "balance history unavailable; reconnect")
+            return
+        }
+        let delay = UInt64(250_000_000) << UInt64(failedReads)
+        failedReads += 1
+        retry = socket.context.loop.schedule(afterNanoseconds: delay) { [weak self, weak socket] in
+            guard let self, let socket else { return }
+            self.retry = nil
+            self.catchUp(on: socket)
+        }
     }
 
     /// Whether a live update goes to this socket (`BalanceSequence.live`).

@@ -43,14 +43,16 @@ enum HubAnswers {
     static func sessions(_ found: SessionsFound) -> HTTPResponse {
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         if !found.unanswered.isEmpty {
-            // Node ids come from the database: only one `--node-id` could be (printable, no
-            // space, no comma) goes into the header as it is.
-            let named = found.unanswered.map { id in
-                (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) ? id : "(invalid node id)"
-            }
-            headers.add(name: "LiveHub-Unanswered-Nodes", value: named.joined(separator: ","))
+            // Node ids come from the database: each is checked before it goes in a header.
+            headers.add(name: "LiveHub-Unanswered-Nodes", value: found.unanswered.map(nodeName).joined(separator: ","))
         }
         return HTTPResponse(status: .ok, headers: headers, body: HubMessages.sessions(found.sessions))
+    }
+
+    /// A node id as an answer names it: as it is if it is one `--node-id` could be
+    /// (printable, no space, no comma), else `(invalid node id)`.
+    static func nodeName(_ id: String) -> String {
+        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) ? id : "(invalid node id)"
     }
 
     /// `{"window_start", "registration", "checkout", "payment"}`, each a funnel.
