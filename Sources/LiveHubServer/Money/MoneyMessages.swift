@@ -150,21 +150,27 @@ enum MoneyMessages {
         return json.bytes
     }
 
+    /// A delivery's fields as the webhook log and the support timeline list it, without its
+    /// payload and headers.
+    static func deliveryFields(_ e: WebhookLogEntry, into json: inout JSONWriter) {
+        json.field("id", Int(e.id))
+        json.field("provider", e.provider)
+        json.field("received_at", Timestamp.iso8601(milliseconds: e.receivedAt))
+        json.key("signature_valid"); json.bool(e.signatureValid)
+        json.field("processing_status", e.status.rawValue)
+        json.field("error_message", e.errorMessage)
+        json.field("reference", e.reference)
+        // A reference read from a delivery whose signature failed is only a claim.
+        json.key("reference_verified")
+        if e.reference == nil { json.null() } else { json.bool(e.signatureValid) }
+    }
+
     static func webhookLog(_ entries: [WebhookLogEntry]) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()
         for e in entries {
             json.beginObject()
-            json.field("id", Int(e.id))
-            json.field("provider", e.provider)
-            json.field("received_at", Timestamp.iso8601(milliseconds: e.receivedAt))
-            json.key("signature_valid"); json.bool(e.signatureValid)
-            json.field("processing_status", e.status.rawValue)
-            json.field("error_message", e.errorMessage)
-            json.field("reference", e.reference)
-            // A reference read from a delivery whose signature failed is only a claim.
-            json.key("reference_verified")
-            if e.reference == nil { json.raw(nil as String?) } else { json.bool(e.signatureValid) }
+            deliveryFields(e, into: &json)
             json.key("payload_truncated")
             json.bool(e.payloadTruncated)
             // The payload as JSON when it is JSON, else as the text received.

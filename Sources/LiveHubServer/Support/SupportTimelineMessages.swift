@@ -108,16 +108,7 @@ enum SupportTimelineMessages {
     /// (`GET /api/webhooks/log?reference=` has them).
     static func delivery(_ d: WebhookLogEntry, into json: inout JSONWriter) {
         json.beginObject()
-        json.field("id", Int(d.id))
-        json.field("provider", d.provider)
-        json.field("received_at", Timestamp.iso8601(milliseconds: d.receivedAt))
-        json.key("signature_valid"); json.bool(d.signatureValid)
-        json.field("processing_status", d.status.rawValue)
-        json.field("error_message", d.errorMessage)
-        json.field("reference", d.reference)
-        // A reference read from a delivery whose signature failed is only a claim.
-        json.key("reference_verified")
-        if d.reference == nil { json.null() } else { json.bool(d.signatureValid) }
+        MoneyMessages.deliveryFields(d, into: &json)
         json.endObject()
     }
 }
