@@ -246,6 +246,9 @@ def test_one_kenyan_number_in_three_forms_is_one_person(hub):
         sessions = hub.request("GET", "/api/sessions?phone=" + urllib.parse.quote(form), headers=KEY)[1]
         listed = sessions["sessions"] if isinstance(sessions, dict) else sessions
         assert [s["session_id"] for s in listed] == ["ke-session"], form
+    # A phone too long to be one is refused, never dropped (which would list everybody).
+    status, answer, _ = hub.request("GET", "/api/payments?phone=" + "1" * 65, headers=KEY)
+    assert status == 400 and "phone" in answer["error"]["message"]
     # Another number is another person.
     assert hub.request("GET", "/api/payments?phone=0712345679", headers=KEY)[1] == []
     # Text that is no number is kept as written, not refused, and finds nothing else.

@@ -91,7 +91,11 @@ extension PaymentFilter {
     static func parse(_ query: [String: String], phones: PhoneNormalizer) throws(APIError) -> PaymentFilter {
         var result = PaymentFilter()
         result.email = query["email"].flatMap { $0.isEmpty ? nil : $0 }
-        result.phone = query["phone"].flatMap { $0.isEmpty || $0.utf8.count > 64 ? nil : phones.e164($0) ?? $0 }
+        if let phone = query["phone"], !phone.isEmpty {
+            // Refused, not ignored: a filter dropped silently would list everybody's payments.
+            guard phone.utf8.count <= 64 else { throw QueryParameters.invalid("phone is longer than 64 bytes") }
+            result.phone = phones.e164(phone) ?? phone
+        }
         result.userId = query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
         result.provider = query["provider"].flatMap { $0.isEmpty ? nil : $0 }
         result.reference = query["reference"].flatMap { $0.isEmpty ? nil : $0 }
