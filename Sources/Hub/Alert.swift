@@ -88,31 +88,61 @@ public final class AlertRules {
 
     public typealias Draft = (kind: Alert.Kind, title: String, message: String, userId: String?, reference: String?)
 
-    public func transactionApplied(_ t: LedgerTransaction) -> [Draft] {
+    /// The rules a committed transaction may break. `countingVelocity` false: the velocity
+    /// rule is the records' (`velocityFromRecords`), not this process's memory.
+    public func transactionApplied(_ t: LedgerTransaction, countingVelocity: Bool = true) -> [Draft] {
         var drafts: [Draft] = []
         if t.kind.sign < 0 && t.amount > configuration.largeDeduction {
             drafts.append((.largeDeduction, "Large deduction",
                            "\(t.amount) was deducted from user \(t.userId) (\(t.kind.rawValue), reference \(t.reference)); the limit is \(configuration.largeDeduction).",
                            t.userId, t.reference))
         }
-        var times = recentByUser[t.userId, default: []]
-        times.append(t.createdAt)
-        times.removeAll { t.createdAt - $0 >= configuration.velocityWindow }
-        recentByUser[t.userId] = times
-        if times.count > configuration.velocityLimit {
-            if velocityAlerted.insert(t.userId).inserted {
-                drafts.append((.highVelocity, "Unusual activity",
-                               "User \(t.userId) made \(times.count) transactions in \(configuration.velocityWindow / 60_000) minutes.",
-                               t.userId, t.reference))
-            }
-        } else {
-            velocityAlerted.remove(t.userId)
-        }
+        if countingVelocity, let draft = velocity(t) { drafts.append(draft) }
         if t.balanceAfter.minorUnits < 0 && t.kind.sign < 0 {
             drafts.append((.negativeBalance, "Negative balance",
                            "User \(t.userId)'s balance is \(t.balanceAfter) after \(t.kind.rawValue) \(t.reference).", t.userId, t.reference))
         }
         return drafts
+    }
+
+    /// More than `velocityLimit` transactions for one user within `velocityWindow`, alerted
+    /// once per burst (again after it calms down), from the transactions this process saw.
+    private func velocity(_ t: LedgerTransaction) -> Draft? {
+        var times = recentByUser[t.userId, default: []]
+        times.append(t.createdAt)
+        times.removeAll { t.createdAt - $0 >= configuration.velocityWindow }
+        recentByUser[t.userId] = times
+        guard times.count > configuration.velocityLimit else {
+            velocityAlerted.remove(t.userId)
+            return nil
+        }
+        return velocityAlerted.insert(t.userId).inserted ? velocityDraft(t, count: times.count) : nil
+    }
+
+    private func velocityDraft(_ t: LedgerTransaction, count: Int) -> Draft {
+        (.highVelocity, "Unusual activity", "User \(t.userId) made \(count) transactions in \(configuration.velocityWindow / 60_000) minutes.",
+         t.userId, t.reference)
+    }
+
+    /// The user's transactions (by seq) the velocity rule reads to judge `t` from the records.
+    public func velocitySeqs(_ t: LedgerTransaction) -> [Int64] {
+        let limit = Int64(configuration.velocityLimit)
+        return [t.userSeq - 1, t.userSeq - limit, t.userSeq - limit - 1].filter { $0 > 0 }
+    }
+
+    /// The velocity rule as the records tell it (several nodes write for one user; none
+    /// has all their transactions in memory): `createdAt(seq)` is when the user's
+    /// transaction with that seq was made. A burst is alerted where it begins: `t` is the
+    /// (limit + 1)th within the window, and the one before it was not; once it calms down,
+    /// the next burst is alerted again, as `velocity(_:)` does.
+    public func velocityFromRecords(_ t: LedgerTransaction, createdAt: (Int64) -> Int64?) -> Draft? {
+        let limit = Int64(configuration.velocityLimit)
+        func burst(endingAt seq: Int64) -> Bool {
+            guard let end = seq == t.userSeq ? t.createdAt : createdAt(seq), let start = createdAt(seq - limit) else { return false }
+            return end - start < configuration.velocityWindow
+        }
+        guard burst(endingAt: t.userSeq), !burst(endingAt: t.userSeq - 1) else { return nil }
+        return velocityDraft(t, count: configuration.velocityLimit + 1)
     }
 
     public func gapOpened(_ payment: Payment) -> Draft {

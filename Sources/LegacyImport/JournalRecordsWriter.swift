@@ -53,6 +53,7 @@ final class JournalRecordsWriter {
                 appliedLSN = lsn
             }
             try store.setMeta("applied_lsn", String(appliedLSN))
+            try store.catchUpIdSequences()
         }
     }
 

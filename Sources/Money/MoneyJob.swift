@@ -28,6 +28,9 @@ class ResultBox<Reply: Sendable>: @unchecked Sendable {
 protocol WriteJob: AnyObject, Sendable {
     /// A ledger write that credits no payment: decided with the run of them around it.
     var plainLedger: LedgerEntry? { get }
+    /// The user whose wallet it writes, if it is known before it runs (locked with the
+    /// group's on PostgreSQL; a wallet found later is locked when it is read).
+    var walletUser: String? { get }
     func write(in writer: MoneyWriter) throws(RecordsFailure)
     /// Written in a run of plain ledger writes (`MoneyWriter.ledgerRun`): its transaction.
     func wroteTogether(_ transaction: LedgerTransaction)
@@ -56,6 +59,7 @@ final class OperationWrite<Operation: MoneyWriteOperation>: ResultBox<Operation.
     init(_ operation: Operation) { self.operation = operation }
 
     var plainLedger: LedgerEntry? { nil }
+    var walletUser: String? { nil }
     func write(in writer: MoneyWriter) throws(RecordsFailure) {
         result = try operation.write(in: writer).mapError { .refused($0) }
     }

@@ -38,16 +38,23 @@ extension MoneyWriter {
     private func commit(_ group: ArraySlice<any WriteJob>, into committed: inout [MoneyEffect]) {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            do {
-                try transaction(group, together: true)
-            } catch where decidingAgain {
-                // A reference seen before was in a run: rolled back, and one write at a time,
-                // from the ids and balances the database holds (the writes before the run
-                // that failed had taken some).
-                decidingAgain = false
-                wallets.removeAll()
-                try loadCounters()
-                try transaction(group, together: false)
+            var together = true
+            var attempts = 1
+            while true {
+                do {
+                    try transaction(group, together: together)
+                    break
+                } catch where (decidingAgain || error.isContention) && attempts < Self.maxAttempts {
+                    // A reference seen before was in a run, a wallet had moved on another
+                    // node, or PostgreSQL rolled the transaction back for a deadlock with
+                    // another node's: nothing of it is kept, and it is done again one write
+                    // at a time, from the ids and balances the database holds.
+                    attempts += 1
+                    decidingAgain = false
+                    together = false
+                    wallets.removeAll()
+                    try reloadCounters()
+                }
             }
             if erasedInGroup {
                 // Cached balances name the old user ids; the log's copies of the rows go.
@@ -63,10 +70,13 @@ extension MoneyWriter {
             for job in group { job.fail(.unavailable(error.description)) }
             decidingAgain = false
             wallets.removeAll()
-            lastMoneyTurn = -1
-            try? loadCounters()
+            try? reloadCounters()
         }
     }
+
+    /// How many times a group is written before its writes are answered `unavailable`:
+    /// once together, then one at a time while other nodes keep moving its wallets.
+    static let maxAttempts = 4
 
     /// The group's writes in one transaction: a run of plain ledger writes decided and
     /// written together (`together`), anything else one at a time, in order.
@@ -75,15 +85,11 @@ extension MoneyWriter {
         problemsChanged = false
         erasedKeys = []
         try store.inTransaction { () throws(RecordsFailure) in
-            if store.dialect == .postgres {
-                // Another hub on the database wrote since: its ids and balances are news to
-                // this engine's counters and cached wallets.
-                let turn = try store.takeMoneyTurn()
-                if turn != lastMoneyTurn + 1 {
-                    wallets.removeAll()
-                    try loadCounters()
-                }
-                lastMoneyTurn = turn
+            if sequenced {
+                // Every wallet the group writes, locked at once in one order: other nodes'
+                // writes for these users wait for this COMMIT, writes for others go on.
+                lockedWallets = []
+                try lockWallets(Set(group.lazy.compactMap(\.walletUser)))
             }
             var rest = group[...]
             while let first = rest.first {

@@ -14,8 +14,12 @@ public final class MoneyWriter {
     let effects: @Sendable ([MoneyEffect]) -> Void
     let alertRules: AlertRules
 
-    /// The next ids, from what the database holds (at start, and after a rollback).
+    /// SQLite: the next ids, from what the database holds (at start, and after a rollback).
     var next: RecordCounters
+    /// PostgreSQL: ids come from the database's sequences (`MoneyWriter+Ids`).
+    let sequenced: Bool
+    /// PostgreSQL: a number taken from a sequence for a row not yet written, by kind.
+    var heldIDs = [Int64?](repeating: nil, count: RecordIdKind.allCases.count)
     var lastRetention: Int64 = 0
     /// Webhook payloads received before this have been emptied (0 at start: the first pass
     /// looks at them all, later ones only at what aged since).
@@ -24,8 +28,6 @@ public final class MoneyWriter {
     /// Cluster mode: the last of the other nodes' payment errors read (nil: not known yet;
     /// set at start, so what was recorded before is not announced again).
     var lastClusterError: Int64?
-    /// PostgreSQL: the money turn this engine's last transaction took (-1: none known).
-    var lastMoneyTurn: Int64 = -1
 
     /// The transaction's effects, sent after its COMMIT.
     var pendingEffects: [MoneyEffect] = []
@@ -42,8 +44,11 @@ public final class MoneyWriter {
     var unverifiedBudget = UnverifiedBudget()
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
+    /// On PostgreSQL, refreshed under each transaction's wallet locks (`lockWallets`).
     var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
     static let maxCachedWallets = 100_000
+    /// PostgreSQL: the users whose wallet locks this transaction holds.
+    var lockedWallets: Set<String> = []
 
     init(store: RecordsStore, clock: WallClock, configuration: MoneyEngine.Configuration,
          effects: @escaping @Sendable ([MoneyEffect]) -> Void) throws(RecordsFailure) {
@@ -52,11 +57,8 @@ public final class MoneyWriter {
         self.configuration = configuration
         self.effects = effects
         alertRules = AlertRules(configuration: configuration.alertRules)
-        next = try store.nextCounters()
-    }
-
-    func loadCounters() throws(RecordsFailure) {
-        next = try store.nextCounters()
+        sequenced = store.dialect == .postgres
+        next = sequenced ? RecordCounters() : try store.nextCounters()
     }
 
     func resume() {
@@ -73,6 +75,7 @@ public final class MoneyWriter {
     }
 
     func wallet(_ userId: String) throws(RecordsFailure) -> (balance: Money, lastSeq: Int64) {
+        if sequenced { try lockWallets([userId]) }
         if let cached = wallets[userId] { return cached }
         let stored = try store.wallet(userId)
         if wallets.count >= Self.maxCachedWallets { wallets.removeAll(keepingCapacity: true) }
@@ -93,11 +96,11 @@ public final class MoneyWriter {
     /// An alert committed with the write that raised it: the outbox row is `pending` until
     /// the webhook takes it.
     func raise(_ draft: AlertRules.Draft, now: Int64) throws(RecordsFailure) {
-        let alert = Alert(id: next.alert, kind: draft.kind, title: draft.title, message: draft.message,
+        let alert = Alert(id: try nextID(.alert), kind: draft.kind, title: draft.title, message: draft.message,
                           userId: draft.userId, reference: draft.reference, createdAt: now)
         try store.insert(alert, deliveryStatus: configuration.deliversAlerts ? AlertDelivery.Status.pending.rawValue : AlertDelivery.Status.notConfigured.rawValue,
                          lease: configuration.deliversAlerts ? (deliveryNode, now + Self.alertLease) : nil)
-        next.alert += 1
+        used(.alert)
         pendingEffects.append(.alertRaised(alert, deliver: configuration.deliversAlerts, announce: true))
     }
 

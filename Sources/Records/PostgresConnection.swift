@@ -37,7 +37,7 @@ public final class PostgresConnection: SQLConnection {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
+            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))", sqlState: Self.sqlState(result))
         }
     }
 
@@ -64,7 +64,7 @@ public final class PostgresConnection: SQLConnection {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))")
+            throw RecordsFailure("\(Self.message(connection)) (in: \(sql.prefix(80)))", sqlState: Self.sqlState(result))
         }
         changes = Int(String(cString: PQcmdTuples(result))) ?? 0
         var rows: [[SQLValue]] = []
@@ -117,14 +117,14 @@ public final class PostgresConnection: SQLConnection {
         }
         guard PQpipelineSync(connection) == 1 else { throw RecordsFailure("\(name): \(Self.message(connection))") }
         var counts: [Int] = []
-        var failure: String?
+        var failure: RecordsFailure?
         for statement in statements {
             let result = PQgetResult(connection)
             let status = PQresultStatus(result)
             if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
                 counts.append(Int(String(cString: PQcmdTuples(result))) ?? 0)
             } else if failure == nil {
-                failure = "\(Self.message(connection)) (in: \(statement.sql.prefix(80)))"
+                failure = RecordsFailure("\(Self.message(connection)) (in: \(statement.sql.prefix(80)))", sqlState: Self.sqlState(result))
             }
             PQclear(result)
             while let rest = PQgetResult(connection) { PQclear(rest) }  // the NULL that ends each statement's results
@@ -135,7 +135,7 @@ public final class PostgresConnection: SQLConnection {
             PQclear(result)
             if done { break }
         }
-        if let failure { throw RecordsFailure(failure) }
+        if let failure { throw failure }
         return counts
     }
 
@@ -161,6 +161,12 @@ public final class PostgresConnection: SQLConnection {
         resets += 1
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else { throw RecordsFailure("\(name): \(Self.message(connection))") }
+    }
+
+    /// The SQLSTATE of a failed result (`PG_DIAG_SQLSTATE`, field code 'C').
+    static func sqlState(_ result: OpaquePointer?) -> String? {
+        guard let result, let field = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) else { return nil }
+        return String(cString: field)
     }
 
     static func message(_ connection: OpaquePointer?) -> String {

@@ -21,28 +21,28 @@ extension RecordsStore {
         sqlite.deadline.at = milliseconds.map { monotonicNanoseconds() + UInt64(max(0, $0)) * 1_000_000 } ?? 0
     }
 
-    /// The next ids and sequence numbers after what the database holds.
+    /// SQLite (one writer): the next number of each kind after what the database holds.
     public func nextCounters() throws(Failure) -> RecordCounters {
-        func next(_ sql: String) throws(Failure) -> Int64 { (try db.query(sql, []).first?.first?.integer ?? 0) + 1 }
-        return RecordCounters(transaction: try next("SELECT max(id) FROM transactions"),
-                              eventLSN: max(1, try next("SELECT max(lsn) FROM payment_events")),
-                              resolutionLSN: max(1, try next("SELECT max(lsn) FROM resolutions")),
-                              webhook: try next("SELECT max(id) FROM webhook_deliveries"),
-                              alert: try next("SELECT max(id) FROM alerts"),
-                              activity: try next("SELECT max(id) FROM activity"),
-                              paymentSeq: try next("SELECT max(seq) FROM payments"))
+        var counters = RecordCounters()
+        for kind in RecordIdKind.allCases {
+            let (_, table, column) = kind.sequence
+            let largest = try db.query("SELECT max(\(column)) FROM \(table)", []).first?.first?.integer ?? 0
+            counters[kind] = max(1, largest + 1)
+        }
+        return counters
     }
 }
 
-/// The next id (or LSN, or seq) of each kind of row.
+/// The next number (id, LSN or seq) of each kind of row.
 public struct RecordCounters: Sendable, Equatable {
-    public var transaction: Int64
-    public var eventLSN: Int64
-    public var resolutionLSN: Int64
-    public var webhook: Int64
-    public var alert: Int64
-    public var activity: Int64
-    public var paymentSeq: Int64
+    private var next = [Int64](repeating: 1, count: RecordIdKind.allCases.count)
+
+    public init() {}
+
+    public subscript(kind: RecordIdKind) -> Int64 {
+        get { next[kind.rawValue] }
+        set { next[kind.rawValue] = newValue }
+    }
 }
 
 extension RecordsDatabase {

@@ -39,6 +39,21 @@ extension RecordsStore {
         return (Money(minorUnits: row?[0].integer ?? 0), row?[1].integer ?? 0)
     }
 
+    /// PostgreSQL: when each of these users' transactions (by seq) was made, those that
+    /// exist, in one round trip.
+    public func transactionTimes(_ keys: [(userId: String, seq: Int64)]) throws(Failure) -> [String: [Int64: Int64]] {
+        guard db.dialect == .postgres, !keys.isEmpty else { return [:] }
+        var times: [String: [Int64: Int64]] = [:]
+        for row in try db.query("""
+            SELECT t.user_id, t.user_seq, t.created_at FROM transactions t
+            JOIN unnest($1::text[], $2::bigint[]) AS k(u, s) ON t.user_id = k.u AND t.user_seq = k.s
+            """, [.text(Self.textArray(keys.map(\.userId))), .text("{" + keys.map { String($0.seq) }.joined(separator: ",") + "}")]) {
+            guard let user = row[0].text, let seq = row[1].integer, let at = row[2].text.flatMap(Timestamp.parse) else { continue }
+            times[user, default: [:]][seq] = at
+        }
+        return times
+    }
+
     /// The user's transactions with `user_seq > since`, oldest first (a balance room's
     /// replay): the newest `limit` of them, so what follows them live has no hole.
     public func transactions(of userId: String, after since: Int64, limit: Int) throws(Failure) -> [LedgerTransaction] {

@@ -130,18 +130,6 @@ public final class RecordsStore {
         return try db.query("SELECT value FROM meta WHERE key = $1", [.text(key)]).first?.first?.text ?? value
     }
 
-    /// PostgreSQL, where several hubs may write: every money transaction takes this one
-    /// row's lock first, so the nodes' writes go one after the other; the count it returns
-    /// tells a node whether another node wrote since its own last transaction.
-    public func takeMoneyTurn() throws(Failure) -> Int64 {
-        let rows = try db.query("""
-            INSERT INTO meta (key, value) VALUES ('money_turn', '1')
-            ON CONFLICT (key) DO UPDATE SET value = (CAST(meta.value AS BIGINT) + 1)::text RETURNING value
-            """, [])
-        guard let turn = rows.first?.first?.integer else { throw Failure("meta.money_turn is not a number") }
-        return turn
-    }
-
     public func inTransaction(_ body: () throws(Failure) -> Void) throws(Failure) {
         try db.execute(db.dialect.begin)
         do {
@@ -166,14 +154,20 @@ public final class RecordsStore {
         """
 
     /// PostgreSQL: the transaction and its wallet in one statement (one round trip); the
-    /// wallet row is written only if the transaction went in.
+    /// wallet row is written only if the transaction went in, and only over the seq before
+    /// it. Nodes write side by side with no lock of their own: a writer that decided from a
+    /// wallet another node has since moved (its cached copy) finds `(user_id, user_seq)`
+    /// taken, or the wallet's seq not the one before, and the statement changes nothing,
+    /// the writer then deciding again from the row (the unique index and the wallet row are
+    /// each user's own lock; PostgreSQL makes a second insert of one key wait for the first
+    /// transaction's end, and re-reads an updated row's condition after its lock).
     static let insertNewTransactionPostgres = """
         WITH t AS (INSERT INTO transactions (id, user_id, amount_minor, type, description, service, reference, payment_reference,
             created_at, balance_after_minor, user_seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING
             RETURNING user_id, balance_after_minor, user_seq, created_at)
         INSERT INTO wallets (user_id, balance_minor, last_seq, updated_at) SELECT user_id, balance_after_minor, user_seq, created_at FROM t
         ON CONFLICT (user_id) DO UPDATE SET balance_minor = excluded.balance_minor, last_seq = excluded.last_seq,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at WHERE wallets.last_seq = excluded.last_seq - 1
         """
 
     /// A new transaction and its wallet's new balance and seq; false (and nothing written)
@@ -204,7 +198,10 @@ public final class RecordsStore {
     /// b-tree inserts), each size prepared once.
     public func insertAllNew(_ transactions: [LedgerTransaction]) throws(Failure) -> Bool {
         if db.dialect == .postgres {
-            let counts = try db.pipelined(transactions.map { (Self.insertNewTransactionPostgres, Self.values(of: $0)) })
+            // In user order (each user's in seq order): two nodes' runs lock users' rows in
+            // the same order, so neither waits for the other while holding what it needs.
+            let ordered = transactions.sorted { ($0.userId, $0.userSeq) < ($1.userId, $1.userSeq) }
+            let counts = try db.pipelined(ordered.map { (Self.insertNewTransactionPostgres, Self.values(of: $0)) })
             return counts.allSatisfy { $0 == 1 }
         }
         var lastOfUser: [String: LedgerTransaction] = [:]

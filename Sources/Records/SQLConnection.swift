@@ -36,10 +36,19 @@ public enum SQLDialect: Sendable {
 
 public struct RecordsFailure: Error, CustomStringConvertible {
     public let description: String
+    /// PostgreSQL's SQLSTATE for the statement that failed, if it said one.
+    public let sqlState: String?
 
-    public init(_ description: String) {
+    public init(_ description: String, sqlState: String? = nil) {
         self.description = description
+        self.sqlState = sqlState
     }
+
+    /// Two transactions waited for each other (`40P01`, deadlock detected) or could not
+    /// both be serialized (`40001`): PostgreSQL rolled this one back, and the same writes
+    /// done again may go through (PostgreSQL's docs, "Transaction Isolation": applications
+    /// retry them).
+    public var isContention: Bool { sqlState == "40P01" || sqlState == "40001" }
 }
 
 public enum SQLValue: Equatable, Sendable {

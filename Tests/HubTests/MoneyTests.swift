@@ -72,6 +72,27 @@ struct AlertRuleTests {
         #expect(later == 1)
     }
 
+    /// Cluster mode: the velocity rule from the records (each node wrote some of the
+    /// user's transactions) alerts where the memory rule does, for the same history.
+    @Test func theVelocityRuleFromTheRecordsAlertsWhereTheMemoryRuleDoes() {
+        let times: [Int64] = Array(0..<17) + [200_000, 290_000] + (0..<11).map { 600_000 + $0 } + (0..<30).map { 900_000 + $0 * 40_000 }
+        let memory = AlertRules()
+        let records = AlertRules()
+        var written: [Int64: Int64] = [:]
+        var fromMemory: [Int] = [], fromRecords: [Int] = []
+        for (i, at) in times.enumerated() {
+            var t = transaction("1", .credit, balanceAfter: "1", at: at)
+            t.userSeq = Int64(i + 1)
+            written[t.userSeq] = at
+            if memory.transactionApplied(t).contains(where: { $0.kind == .highVelocity }) { fromMemory.append(i) }
+            #expect(!records.transactionApplied(t, countingVelocity: false).contains { $0.kind == .highVelocity })
+            #expect(records.velocitySeqs(t).allSatisfy { $0 < t.userSeq && $0 > 0 })
+            if records.velocityFromRecords(t, createdAt: { written[$0] }) != nil { fromRecords.append(i) }
+        }
+        #expect(fromMemory == [10, 19 + 10])
+        #expect(fromRecords == fromMemory)
+    }
+
     @Test func aSpikeOfPaymentErrorsAlertsOncePerWindow() {
         let rules = AlertRules()
         let results = (0..<12).map { rules.paymentErrorRecorded(at: Int64($0) * 1000) }

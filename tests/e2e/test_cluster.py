@@ -118,6 +118,7 @@ class Cluster:
         try:
             self.cluster("down")
         finally:
+
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -228,6 +229,63 @@ def test_a_balance_socket_on_one_node_gets_writes_made_on_the_others_in_seq_orde
         await on_c.close()
 
     asyncio.run(run())
+
+
+def test_three_nodes_writing_the_same_wallets_at_once_lose_nothing_and_number_each_users_writes_in_one_order(cluster):
+    """Nodes write money side by side (no turn taken on a shared row): 3 nodes x 4 connections
+    credit 6 shared wallets at once. Every write is answered 201; each user's transactions
+    are numbered 1..n with no hole and no repeat, each one's balance_after is the running
+    sum in that order, and the wallet holds the total: no write decided from a balance
+    another node had moved."""
+    import http.client
+    users = [f"side-{k}" for k in range(6)]
+    statuses = []
+
+    def writer(port, name):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        got = []
+        for i in range(40):
+            body = json.dumps({"user_id": users[(i * 7 + len(name)) % len(users)], "amount": f"0.{(i % 9) + 1:02d}", "type": "credit",
+                               "description": "side by side", "reference": f"side-{name}-{i}"})
+            conn.request("POST", "/api/wallet/transactions", body=body, headers={"Content-Type": "application/json", **KEY})
+            resp = conn.getresponse()
+            resp.read()
+            got.append(resp.status)
+        conn.close()
+        statuses.extend(got)
+
+    threads = [threading.Thread(target=writer, args=(port, f"n{n}c{c}")) for n, port in enumerate(cluster.node_ports) for c in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == NODES * 4 * 40 and set(statuses) == {201}, sorted(set(statuses))
+    rows = cluster.psql("""
+        SELECT t.user_id, count(*), min(t.user_seq), max(t.user_seq), sum(t.amount_minor), w.balance_minor, w.last_seq,
+            sum(CASE WHEN t.balance_after_minor = running THEN 0 ELSE 1 END)
+        FROM (SELECT *, sum(amount_minor) OVER (PARTITION BY user_id ORDER BY user_seq) AS running FROM transactions
+              WHERE user_id LIKE 'side-%') t JOIN wallets w ON w.user_id = t.user_id
+        GROUP BY t.user_id, w.balance_minor, w.last_seq ORDER BY t.user_id""").split()
+    assert len(rows) == len(users), rows
+    total = 0
+    for row in rows:
+        user, count, first, last, amount, balance, last_seq, wrong = row.split("|")
+        assert (int(first), int(last), int(last_seq)) == (1, int(count), int(count)), row
+        assert int(balance) == int(amount), row
+        assert int(wrong) == 0, row
+        total += int(count)
+    assert total == NODES * 4 * 40
+
+
+def test_a_burst_written_through_three_nodes_is_alerted_once_from_the_records(cluster):
+    """No node sees more than a third of the burst; the velocity rule reads the user's
+    transactions from the records (every node's), so the eleventh write within five minutes
+    is alerted, once."""
+    for i in range(14):
+        status, _ = ledger_write(cluster.node_ports[i % NODES], "velo", f"velo-{i}")
+        assert status == 201
+    assert cluster.psql("SELECT count(*) FROM alerts WHERE kind = 'high_velocity' AND user_id = 'velo'").strip() == "1"
+    assert cluster.psql("SELECT reference FROM alerts WHERE kind = 'high_velocity' AND user_id = 'velo'").strip() == "velo-10"
 
 
 async def seller_socket(cluster, port):

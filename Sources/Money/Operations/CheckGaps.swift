@@ -19,7 +19,10 @@ public struct CheckGaps: MoneyWriteOperation {
 
 extension MoneyWriter {
     func checkGaps(now: Int64) throws(RecordsFailure) {
-        for var payment in try store.paymentsBecomingGaps(confirmedBefore: now - configuration.gapGrace) {
+        for candidate in try store.paymentsBecomingGaps(confirmedBefore: now - configuration.gapGrace) {
+            // Read again under the payment's lock: another node's sweep or credit may have
+            // committed since the list was read (each gap is alerted once).
+            guard var payment = try paymentForUpdate(candidate.reference), payment.awaitsCredit, payment.gapSince == nil else { continue }
             payment.gapSince = now
             payment.becameGapAt = payment.becameGapAt ?? now
             try store.save(payment)

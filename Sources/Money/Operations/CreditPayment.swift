@@ -31,7 +31,7 @@ public struct CreditPayment: MoneyWriteOperation {
 
     public func write(in writer: MoneyWriter) throws(RecordsFailure) -> Result<LedgerReply, MoneyRefusal> {
         let store = writer.store
-        guard let payment = try store.payment(reference) else { return .failure(.noSuchPayment(reference: reference)) }
+        guard let payment = try writer.paymentForUpdate(reference) else { return .failure(.noSuchPayment(reference: reference)) }
         func refuse(_ reason: String) -> Result<LedgerReply, MoneyRefusal> { .failure(.paymentNotCreditable(reason: reason)) }
         // A retry of this very credit answers the original; another amount or user is not a retry.
         if let original = try store.transaction(reference: ledgerReference) {
@@ -59,8 +59,7 @@ public struct CreditPayment: MoneyWriteOperation {
         let reply = try writer.ledger(entry, now: now)
         guard case .success(let written) = reply, written.created else { return reply }
         try store.insertResolution(reference: payment.reference, note: "credited \(amount) to user \(userId)" + (note.map { ": \($0)" } ?? ""),
-                                   by: by, at: now, lsn: writer.next.resolutionLSN, kind: .credited)
-        writer.next.resolutionLSN += 1
+                                   by: by, at: now, lsn: try writer.takeIDs(.resolution, count: 1)[0], kind: .credited)
         return reply
     }
 }

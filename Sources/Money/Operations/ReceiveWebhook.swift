@@ -22,7 +22,7 @@ public struct ReceiveWebhook: MoneyWriteOperation {
         let now = writer.clock.nowMilliseconds
         let store = writer.store
         var entry = entry
-        entry.id = writer.next.webhook
+        entry.id = try writer.nextID(.webhook)
         entry.receivedAt = now
         func log() throws(RecordsFailure) -> Result<WebhookReply, MoneyRefusal> {
             if !entry.signatureValid,
@@ -31,18 +31,20 @@ public struct ReceiveWebhook: MoneyWriteOperation {
                 return .success(WebhookReply(entry: entry, paymentStatus: nil, unmatched: false))
             }
             try store.insert(entry)
-            writer.next.webhook += 1
+            writer.used(.webhook)
             if let draft = writer.alertRules.webhookFailed(entry, at: now) { try writer.raise(draft, now: now) }
             return .success(WebhookReply(entry: entry, paymentStatus: nil, unmatched: false))
         }
         guard let meaning else { return try log() }
         entry.reference = meaning.reference
         entry.deliveryKey = meaning.deliveryKey
+        // The payment's lock first: the same delivery sent to two nodes at once is applied
+        // by the one that gets it, and is a duplicate for the other.
+        let known = try writer.paymentForUpdate(meaning.reference)
         if try store.isProcessedDelivery(meaning.deliveryKey) {
             entry.status = .duplicate
             return try log()
         }
-        let known = try store.payment(meaning.reference)
         // Money confirmed for a reference we never initialized: recorded as unmatched
         // (listed with the gaps, alerted, resolvable), so "I paid and you have no record"
         // has a record.
@@ -67,7 +69,7 @@ public struct ReceiveWebhook: MoneyWriteOperation {
         }
         entry.status = .processed
         try store.insert(entry)
-        writer.next.webhook += 1
+        writer.used(.webhook)
         return .success(WebhookReply(entry: entry, paymentStatus: payment?.status, unmatched: unmatched))
     }
 }

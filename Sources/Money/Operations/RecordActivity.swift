@@ -12,10 +12,9 @@ public struct RecordActivity: MoneyWriteOperation {
 
     public func write(in writer: MoneyWriter) throws(RecordsFailure) -> Result<ActivityEvent, MoneyRefusal> {
         var event = event
-        event.id = writer.next.activity
+        event.id = try writer.takeIDs(.activity, count: 1)[0]
         event.createdAt = writer.clock.nowMilliseconds
         try writer.store.insert(event)
-        writer.next.activity += 1
         return .success(event)
     }
 }

@@ -23,16 +23,14 @@ extension MoneyWriter {
     /// becomes credited or mismatched raises its alert.
     @discardableResult
     func record(_ event: PaymentEvent) throws(RecordsFailure) -> Payment {
-        try store.insert(event, lsn: next.eventLSN)
-        next.eventLSN += 1
-        let existing = try store.payment(event.reference)
+        let existing = try paymentForUpdate(event.reference)
+        try store.insert(event, lsn: try takeIDs(.paymentEvent, count: 1)[0])
         var payment = existing ?? Payment(first: event)
         let wasProblem = payment.problem != nil
         let wasCredited = payment.status == .credited
         let wasMismatched = payment.isMismatched
         payment.record(event)
-        try store.save(payment, seq: existing == nil ? next.paymentSeq : nil)
-        if existing == nil { next.paymentSeq += 1 }
+        try store.save(payment, seq: existing == nil ? try takeIDs(.payment, count: 1)[0] : nil)
         if wasProblem || payment.problem != nil { problemsChanged = true }
         if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
         if !wasMismatched, payment.isMismatched { try raise(alertRules.amountMismatch(payment), now: event.receivedAt) }

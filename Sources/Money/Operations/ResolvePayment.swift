@@ -19,9 +19,8 @@ public struct ResolvePayment: MoneyWriteOperation {
 
     public func write(in writer: MoneyWriter) throws(RecordsFailure) -> Result<Payment, MoneyRefusal> {
         let now = writer.clock.nowMilliseconds
-        guard var payment = try writer.store.payment(reference) else { return .failure(.noSuchPayment(reference: reference)) }
-        try writer.store.insertResolution(reference: reference, note: note, by: by, at: now, lsn: writer.next.resolutionLSN)
-        writer.next.resolutionLSN += 1
+        guard var payment = try writer.paymentForUpdate(reference) else { return .failure(.noSuchPayment(reference: reference)) }
+        try writer.store.insertResolution(reference: reference, note: note, by: by, at: now, lsn: try writer.takeIDs(.resolution, count: 1)[0])
         payment.resolve(note: note, by: by, at: now)
         try writer.store.save(payment)
         writer.problemsChanged = true

@@ -53,6 +53,7 @@ final class LedgerJob: ResultBox<LedgerReply>, WriteJob, @unchecked Sendable {
     init(_ operation: WriteLedger) { self.operation = operation }
 
     var plainLedger: LedgerEntry? { operation.entry.paymentReference == nil ? operation.entry : nil }
+    var walletUser: String? { operation.entry.userId }
     func write(in writer: MoneyWriter) throws(RecordsFailure) {
         result = try operation.write(in: writer).mapError { .refused($0) }
     }
@@ -66,13 +67,13 @@ extension MoneyWriter {
     func ledger(_ entry: LedgerEntry, now: Int64) throws(RecordsFailure) -> Result<LedgerReply, MoneyRefusal> {
         var credited: Payment?
         if let reference = entry.paymentReference {
-            guard let payment = try store.payment(reference) else { return .failure(.unknownPayment(reference: reference)) }
+            guard let payment = try paymentForUpdate(reference) else { return .failure(.unknownPayment(reference: reference)) }
             credited = payment
         }
         let wallet = try wallet(entry.userId)
         // Decided as new; the reference's uniqueness is the insert's to check (one
         // statement, not a lookup first).
-        switch LedgerRule.decide(existing: nil, balance: wallet.balance, lastSeq: wallet.lastSeq, nextID: next.transaction,
+        switch LedgerRule.decide(existing: nil, balance: wallet.balance, lastSeq: wallet.lastSeq, nextID: try nextID(.transaction),
                                 userId: entry.userId, amount: entry.amount, kind: entry.kind, description: entry.description,
                                 service: entry.service, reference: entry.reference, paymentReference: entry.paymentReference, now: now) {
         case .outOfRange:
@@ -83,10 +84,13 @@ extension MoneyWriter {
             return .failure(.referenceConflict(original: original))
         case .new(let t):
             guard try store.insertIfNew(t) else {
-                if let answer = try original(entry) { return answer }
-                throw RecordsFailure("transaction \(t.id) for \(t.userId) (seq \(t.userSeq)) collides with a stored one")
+                // Its reference was seen before (a retry, answered from the original), or
+                // the wallet moved since it was read (another node wrote for this user): the
+                // group is decided again from the row.
+                if let answer = try original(entry, notWrittenAs: t.id) { return answer }
+                throw decideAgain("the wallet of \(t.userId) moved past seq \(t.userSeq - 1)")
             }
-            next.transaction += 1
+            used(.transaction)
             wallets[t.userId] = (t.balanceAfter, t.userSeq)
             if var payment = credited {
                 let wasProblem = payment.problem != nil
@@ -98,14 +102,14 @@ extension MoneyWriter {
                 if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: now) }
             }
             pendingEffects.append(.balanceChanged(t))
-            for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
+            try raiseAlerts(of: [t], now: now)
             return .success(LedgerReply(transaction: t, created: true))
         }
     }
 
     /// A retry, or a reference used for something else, decided from the stored original.
-    private func original(_ entry: LedgerEntry) throws(RecordsFailure) -> Result<LedgerReply, MoneyRefusal>? {
-        guard let original = try store.transaction(reference: entry.reference) else { return nil }
+    private func original(_ entry: LedgerEntry, notWrittenAs id: Int64? = nil) throws(RecordsFailure) -> Result<LedgerReply, MoneyRefusal>? {
+        guard let original = try store.transaction(reference: entry.reference), original.id != id else { return nil }
         return original.sameRequest(userId: entry.userId, amount: entry.amount, kind: entry.kind)
             ? .success(LedgerReply(transaction: original, created: false)) : .failure(.referenceConflict(original: original))
     }
@@ -118,11 +122,11 @@ extension MoneyWriter {
         let now = clock.nowMilliseconds
         var decided: [String: (balance: Money, lastSeq: Int64)] = [:]
         var transactions: [LedgerTransaction] = []
-        var nextID = next.transaction
-        for entry in entries {
+        let ids = try takeIDs(.transaction, count: entries.count)
+        for (entry, id) in zip(entries, ids) {
             let before: (balance: Money, lastSeq: Int64)
             if let known = decided[entry.userId] { before = known } else { before = try wallet(entry.userId) }
-            guard case .new(let t) = LedgerRule.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: nextID,
+            guard case .new(let t) = LedgerRule.decide(existing: nil, balance: before.balance, lastSeq: before.lastSeq, nextID: id,
                                                          userId: entry.userId, amount: entry.amount, kind: entry.kind,
                                                          description: entry.description, service: entry.service,
                                                          reference: entry.reference, paymentReference: nil, now: now) else {
@@ -130,16 +134,29 @@ extension MoneyWriter {
             }
             transactions.append(t)
             decided[entry.userId] = (t.balanceAfter, t.userSeq)
-            nextID += 1
         }
-        guard try store.insertAllNew(transactions) else { throw decideAgain("a reference in the batch was seen before") }
-        next.transaction = nextID
+        guard try store.insertAllNew(transactions) else {
+            throw decideAgain("a reference in the batch was seen before, or a wallet moved on another node")
+        }
         for (user, wallet) in decided { wallets[user] = wallet }
-        for t in transactions {
-            pendingEffects.append(.balanceChanged(t))
-            for draft in alertRules.transactionApplied(t) { try raise(draft, now: now) }
-        }
+        for t in transactions { pendingEffects.append(.balanceChanged(t)) }
+        try raiseAlerts(of: transactions, now: now)
         return transactions
+    }
+
+    /// The alert rules on new transactions. In cluster mode the velocity rule reads the
+    /// users' transactions from the records, in this transaction (every node's, under the
+    /// wallet locks this one holds), not from this node's memory.
+    private func raiseAlerts(of transactions: [LedgerTransaction], now: Int64) throws(RecordsFailure) {
+        let clustered = configuration.announcer != nil
+        for t in transactions {
+            for draft in alertRules.transactionApplied(t, countingVelocity: !clustered) { try raise(draft, now: now) }
+        }
+        guard clustered else { return }
+        let times = try store.transactionTimes(transactions.flatMap { t in alertRules.velocitySeqs(t).map { (t.userId, $0) } })
+        for t in transactions {
+            if let draft = alertRules.velocityFromRecords(t, createdAt: { times[t.userId]?[$0] }) { try raise(draft, now: now) }
+        }
     }
 
     /// A run that cannot be written together: the group is rolled back and decided one
