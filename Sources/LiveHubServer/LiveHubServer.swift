@@ -269,6 +269,7 @@ public final class LiveHubServer {
         let handlers = ClusterLink.Handlers(
             othersChanged: { others in inbox.cluster(.othersChanged(others)) },
             balances: { notices in
+                money.walletsMoved(notices.map { ($0.userId, $0.seq) })
                 for handle in handles {
                     handle.execute { loop in
                         guard let rooms = contexts[loop]?.balanceRooms else { return }

@@ -129,6 +129,12 @@ public final class MoneyEngine: Sendable {
         queue.async { [writer] in writer.value.record(paymentErrors: errors) }
     }
 
+    /// Cluster mode: balances committed (by any node) up to these seqs (their NOTIFY);
+    /// the writer drops the cached wallets they leave behind.
+    public func walletsMoved(_ seqs: [(userId: String, seq: Int64)]) {
+        queue.async { [writer] in writer.value.walletsMoved(seqs) }
+    }
+
     /// Waits until everything queued so far is written and answered.
     public func flush() {
         while true {

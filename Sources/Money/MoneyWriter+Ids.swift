@@ -41,14 +41,23 @@ extension MoneyWriter {
         if !sequenced { next = try store.nextCounters() }
     }
 
-    /// PostgreSQL: the wallets' locks for this transaction (`RecordsStore.lockWallets`),
-    /// and their balances as committed, which the writes then decide from.
+    /// PostgreSQL: the wallets' locks for this transaction (`RecordsStore.lockWallets`);
+    /// the wallets not cached are read under them. A cached one may be behind another
+    /// node's write (its NOTIFY not yet heard, `walletsMoved`): the write decided from it
+    /// then changes nothing (`RecordsStore.insertNewTransactionPostgres`), and the group is
+    /// done again from the rows.
     func lockWallets(_ users: Set<String>) throws(RecordsFailure) {
         let fresh = users.subtracting(lockedWallets)
         guard sequenced, !fresh.isEmpty else { return }
         if wallets.count + fresh.count > Self.maxCachedWallets { wallets.removeAll(keepingCapacity: true) }
-        for (user, wallet) in try store.lockWallets(fresh) { wallets[user] = wallet }
+        for (user, wallet) in try store.lockWallets(fresh, reading: fresh.filter { wallets[$0] == nil }) { wallets[user] = wallet }
         lockedWallets.formUnion(fresh)
+    }
+
+    /// Cluster mode: balances committed (by any node) up to these seqs; cached wallets
+    /// behind them are dropped, to be read under the next write's lock.
+    func walletsMoved(_ seqs: [(userId: String, seq: Int64)]) {
+        for (user, seq) in seqs where (wallets[user]?.lastSeq ?? .max) < seq { wallets[user] = nil }
     }
 
     /// The payment's row as it is, for a write that changes it: on PostgreSQL the payment's

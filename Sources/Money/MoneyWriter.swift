@@ -44,7 +44,8 @@ public final class MoneyWriter {
     var unverifiedBudget = UnverifiedBudget()
     /// Balances and seqs of the users written lately, so a write reads nothing back: a
     /// cache (cleared after a rollback, and when it grows past `maxCachedWallets`).
-    /// On PostgreSQL, refreshed under each transaction's wallet locks (`lockWallets`).
+    /// On PostgreSQL, wallets not cached are read under the transaction's wallet locks
+    /// (`lockWallets`), and cached ones another node moved are dropped (`walletsMoved`).
     var wallets: [String: (balance: Money, lastSeq: Int64)] = [:]
     static let maxCachedWallets = 100_000
     /// PostgreSQL: the users whose wallet locks this transaction holds.

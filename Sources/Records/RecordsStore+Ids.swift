@@ -66,22 +66,25 @@ extension RecordsStore {
 extension RecordsStore {
     /// PostgreSQL: the users' wallet locks, taken in one order (by user id) so two nodes'
     /// transactions never each hold what the other waits for, and held until the
-    /// transaction ends; then their wallets as committed (0 and seq 0 for a user with none
-    /// yet). A lock whether or not the wallet has a row (`pg_advisory_xact_lock`, class 2,
-    /// the user id's hash): another node writing for one of them waits for this
-    /// transaction's end and then reads what it wrote. Two round trips for all of them.
-    public func lockWallets(_ users: Set<String>) throws(Failure) -> [String: (balance: Money, lastSeq: Int64)] {
+    /// transaction ends. A lock whether or not the wallet has a row
+    /// (`pg_advisory_xact_lock`, class 2, the user id's hash): another node writing for one
+    /// of them waits for this transaction's end. Then `read` of them as committed (0 and
+    /// seq 0 for a user with none yet), read by the next statement: a statement reads what
+    /// was committed when it began, before it waited for any lock.
+    public func lockWallets(_ users: Set<String>, reading read: Set<String>) throws(Failure) -> [String: (balance: Money, lastSeq: Int64)] {
         guard db.dialect == .postgres, !users.isEmpty else { return [:] }
-        let list = SQLValue.text(Self.textArray(Array(users)))
-        // The locks in one statement, the wallets in the next: a statement reads what was
-        // committed when it began, before it waited for any lock.
         try db.query("""
             SELECT count(pg_advisory_xact_lock(2, hashtext(o.u)) IS NULL) FROM
                 (SELECT u FROM unnest($1::text[]) AS a(u) ORDER BY u COLLATE "C") o
-            """, [list])
+            """, [.text(Self.textArray(Array(users)))])
+        guard !read.isEmpty else { return [:] }
         var found: [String: (balance: Money, lastSeq: Int64)] = [:]
-        for user in users { found[user] = (Money(minorUnits: 0), 0) }
-        for row in try db.query("SELECT user_id, balance_minor, last_seq FROM wallets WHERE user_id = ANY($1::text[])", [list]) {
+        for user in read { found[user] = (Money(minorUnits: 0), 0) }
+        // A join on the list, not `= ANY($1)`: the prepared statement's generic plan scans
+        // the whole table for that.
+        for row in try db.query("""
+            SELECT w.user_id, w.balance_minor, w.last_seq FROM unnest($1::text[]) AS k(u) JOIN wallets w ON w.user_id = k.u
+            """, [.text(Self.textArray(Array(read)))]) {
             guard let user = row[0].text, found[user] != nil else { continue }
             found[user] = (Money(minorUnits: row[1].integer ?? 0), row[2].integer ?? 0)
         }
