@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Hub"]),
         .testTarget(name: "MoneyTests", dependencies: ["Money", "Records", "Hub"]),
         .testTarget(name: "LegacyImportTests", dependencies: ["LegacyImport", "Records", "Hub"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Records"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Money", "Records"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
         .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth", "Money"]),

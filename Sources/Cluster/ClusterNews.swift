@@ -79,9 +79,9 @@ public enum ClusterNews: Sendable, Equatable {
 }
 
 /// The NOTIFY channels the nodes of one database talk on. The money engine sends the
-/// last five inside its transactions (so they arrive after COMMIT, in commit order); while
-/// it lives in Records, Records spells them too (`NotifyChannel`) and a test holds the two
-/// spellings equal.
+/// last five inside its transactions (so they arrive after COMMIT, in commit order); Money
+/// spells them too (`MoneyChannel`: it does not depend on Cluster) and a test holds the
+/// two spellings equal.
 public enum ClusterChannel {
     /// A node's id: its presence counts changed.
     public static let presence = "livehub_presence"

@@ -14,13 +14,13 @@ extension MoneyWriter {
         for effect in pendingEffects {
             switch effect {
             case .balanceChanged(let t): latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq)
-            case .alertRaised(let alert, _, true): notices.append((NotifyChannel.alert, "\(node):\(alert.id)"))
+            case .alertRaised(let alert, _, true): notices.append((MoneyChannel.alert, "\(node):\(alert.id)"))
             case .alertRaised, .openProblems, .paymentErrorsElsewhere, .committed: break
             }
         }
-        notices += latest.sorted { $0.key < $1.key }.map { (NotifyChannel.balance, "\($0.value):\($0.key)") }
-        if problemsChanged { notices.append((NotifyChannel.problems, node)) }
-        notices += erasedKeys.map { (NotifyChannel.erasure, "\(node)\t\($0.kind)\t\($0.value)") }
+        notices += latest.sorted { $0.key < $1.key }.map { (MoneyChannel.balance, "\($0.value):\($0.key)") }
+        if problemsChanged { notices.append((MoneyChannel.problems, node)) }
+        notices += erasedKeys.map { (MoneyChannel.erasure, "\(node)\t\($0.kind)\t\($0.value)") }
         try store.notify(notices)
     }
 

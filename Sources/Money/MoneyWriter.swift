@@ -128,7 +128,7 @@ public final class MoneyWriter {
         do {
             try store.inTransaction { () throws(RecordsFailure) in
                 try store.insert(paymentErrors: errors, node: node)
-                if let node { try store.notify([(NotifyChannel.paymentErrors, node)]) }
+                if let node { try store.notify([(MoneyChannel.paymentErrors, node)]) }
             }
         } catch {
             MoneyLog.logger.error("payment errors not written", metadata: ["errors": "\(errors.count)", "error": "\(error)"])

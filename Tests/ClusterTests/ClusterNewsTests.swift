@@ -1,6 +1,7 @@
 import Testing
 @testable import Cluster
 import Hub
+import Money
 import Records
 
 @Suite("News between nodes, as PostgreSQL carries it")
@@ -22,11 +23,11 @@ struct ClusterNewsTests {
     @Test func theMoneyEnginesChannelsAreTheOnesTheClusterListensOn() {
         // The engine sends from Records until it moves; one spelling drifting would make
         // every node deaf to the others' money.
-        #expect(NotifyChannel.balance == ClusterChannel.balance)
-        #expect(NotifyChannel.problems == ClusterChannel.problems)
-        #expect(NotifyChannel.alert == ClusterChannel.alert)
-        #expect(NotifyChannel.paymentErrors == ClusterChannel.paymentErrors)
-        #expect(NotifyChannel.erasure == ClusterChannel.erasure)
+        #expect(MoneyChannel.balance == ClusterChannel.balance)
+        #expect(MoneyChannel.problems == ClusterChannel.problems)
+        #expect(MoneyChannel.alert == ClusterChannel.alert)
+        #expect(MoneyChannel.paymentErrors == ClusterChannel.paymentErrors)
+        #expect(MoneyChannel.erasure == ClusterChannel.erasure)
         #expect(Set(ClusterChannel.all).count == ClusterChannel.all.count)
     }
 
