@@ -43,6 +43,10 @@ let package = Package(
         // The payment providers' webhooks: one type each, verifying the raw body and
         // reading the payload, as pure functions.
         .target(name: "Webhooks", dependencies: ["Auth", "HTTP1", "Hub", "JSON"]),
+        // The payment providers' APIs, sans I/O: each builds its `OutgoingRequest`s and reads
+        // the answers (status and body) into typed answers; it never opens a socket. Base64
+        // from WebSocket (as Auth takes it), the readings shared with the webhooks from Webhooks.
+        .target(name: "Providers", dependencies: ["HTTP1", "HTTPClient", "JSON", "Hub", "Webhooks", "WebSocket"]),
         // The records database (SQLite or PostgreSQL): connections, schema, migrations,
         // statements and row mapping. Knows the hub's records, nothing of flows, sockets or JSON.
         .target(name: "Records", dependencies: ["Hub", "CSQLite", "CLibPQ", .product(name: "Logging", package: "swift-log")]),
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "HTTP1", "Hub", "JSON"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Webhooks", "HTTPClient", "HTTP1", "Hub", "JSON"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub"]),

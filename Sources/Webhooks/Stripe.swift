@@ -44,7 +44,7 @@ public struct Stripe: WebhookVerifier {
         guard let id = json["id"]?.scalarText, let type = json["type"]?.scalarText, let object = json["data"]?["object"] else {
             throw WebhookPayloadError("id, type and data.object are required")
         }
-        guard let reference = object["client_reference_id"]?.scalarText ?? object["metadata"]?["reference"]?.scalarText else {
+        guard let read = StripeObjectReading(object, isPaymentIntent: type.hasPrefix("payment_intent.")) else {
             throw WebhookPayloadError("data.object has neither client_reference_id nor metadata.reference")
         }
         let stage: Payment.Stage?
@@ -53,13 +53,8 @@ public struct Stripe: WebhookVerifier {
         case "payment_intent.payment_failed", "checkout.session.expired", "charge.failed": stage = .failed
         default: stage = nil
         }
-        // Amounts are in the currency's smallest unit (Stripe's "zero-decimal currencies":
-        // JPY in yen); the payment intent is the object itself or the one it names.
-        let intent = object["payment_intent"]?.scalarText ?? (type.hasPrefix("payment_intent.") ? object["id"]?.scalarText : nil)
-        return WebhookOutcome(reference: reference, stage: stage, amount: minorUnits(object["amount_total"] ?? object["amount"]),
-                              currency: currencyCode(object["currency"]),
-                              email: object["customer_details"]?["email"]?.scalarText ?? object["receipt_email"]?.scalarText,
+        return WebhookOutcome(reference: read.reference, stage: stage, amount: read.amount, currency: read.currency, email: read.email,
                               errorMessage: stage == .failed ? "Stripe \(type)" : nil, deliveryKey: "stripe:\(id)",
-                              providerReference: intent)
+                              providerReference: read.paymentIntent)
     }
 }

@@ -18,24 +18,7 @@ public struct WebhookPayloadError: Error, Equatable, Sendable {
     public init(_ message: String) { self.message = message }
 }
 
-/// Integer minor units (kobo, cents), as Paystack and Stripe send amounts.
-/// A decimal amount (M-Pesa's `Amount`, NOWPayments' `price_amount`) in its currency's
-/// minor units; nil when it is not one, or has more places than the currency.
-func decimalAmount(_ value: JSONValue?, currency: String?) -> Money? {
-    guard let text = value?.scalarText else { return nil }
-    let places = currency.flatMap(Currency.init(code:))?.exponent ?? 2
-    guard let money = Money(decimal: text, fractionDigits: places), money.minorUnits >= 0 else { return nil }
-    return money
-}
-
-/// A provider's currency code as ISO 4217 writes it ("ngn" → "NGN"); a code ISO does not
-/// know (a crypto coin) is kept as sent, upper-cased.
-func currencyCode(_ value: JSONValue?) -> String? {
-    guard let text = value?.scalarText, !text.isEmpty, text.utf8.count <= 16 else { return nil }
-    return Currency(code: text)?.code ?? text.uppercased()
-}
-
-func minorUnits(_ value: JSONValue?) -> Money? {
-    guard let text = value?.scalarText, let units = Int64(text), units >= 0 else { return nil }
-    return Money(minorUnits: units)
-}
+/// The readings below are `PayloadReading`'s, under the names the verifiers use.
+func decimalAmount(_ value: JSONValue?, currency: String?) -> Money? { PayloadReading.decimalAmount(value, currency: currency) }
+func currencyCode(_ value: JSONValue?) -> String? { PayloadReading.currencyCode(value) }
+func minorUnits(_ value: JSONValue?) -> Money? { PayloadReading.minorUnits(value) }
