@@ -102,7 +102,11 @@ public struct MPesaAPI: Sendable, CustomStringConvertible, CustomDebugStringConv
     /// wrong PIN, …) is failed with its `ResultDesc`. While the push is still open Daraja
     /// answers an error instead, `errorCode` 500.001.1001 "The transaction is being
     /// processed" (HTTP 500): pending. The query returns no amount and no receipt (those
-    /// come in the callback), so the answer has neither.
+    /// come in the callback), so the answer has neither. Of Daraja's other errors:
+    /// 404.001.03 "Invalid Access Token" and "Wrong credentials" (a shortcode or passkey
+    /// Daraja does not take) are `unauthorized`; 400.002.02 "Bad Request - Invalid
+    /// CheckoutRequestID" is taken as `.notFound` (the docs do not say how an unknown id is
+    /// answered; that is the only refusal that names it).
     public static func parseSTKQuery(checkoutRequestID: String, status: Int, body: [UInt8], headers: HTTPHeaders = HTTPHeaders())
         -> Result<ProviderAnswer, ProviderCallError> {
         Result { () throws(ProviderCallError) -> ProviderAnswer in
@@ -114,7 +118,10 @@ public struct MPesaAPI: Sendable, CustomStringConvertible, CustomDebugStringConv
             if status != 200 {
                 let code = ProviderText.kept(error?["errorCode"], limit: 32)
                 // "Invalid Access Token": the token expired or is not ours; get another.
-                if code == "404.001.03" { throw .unauthorized(status) }
+                if code == "404.001.03" || message?.lowercased().contains("wrong credentials") == true { throw .unauthorized(status) }
+                if code == "400.002.02", message?.lowercased().hasSuffix("invalid checkoutrequestid") == true {
+                    return ProviderAnswer(provider: .mpesa, reference: checkoutRequestID, verdict: .notFound, currency: "KES", message: message)
+                }
                 if let error = ProviderCallError.forStatus(status, headers: headers) { throw error }
                 throw .badAnswer("Daraja answered \(status): \(code ?? "no errorCode") \(message ?? "")")
             }

@@ -32,8 +32,10 @@ public struct NOWPaymentsAPI: Sendable, CustomStringConvertible, CustomDebugStri
     /// currency (`actually_paid_at_fiat`) when the answer says; failed, expired and refunded
     /// are failed; waiting, confirming and sending (and a status the docs do not list) are
     /// pending. The amount is `price_amount` in `price_currency`, with that currency's
-    /// exponent. `order_id` must be the reference asked about. A 404 with NOWPayments'
-    /// error body is `.notFound`.
+    /// exponent. `order_id` must be the reference asked about. A 404 whose error body names
+    /// the payment (code PAYMENT_NOT_FOUND, or "Payment not found": the reference prints no
+    /// example, so either is taken) is `.notFound`; another 404 (a route of a wrong base URL)
+    /// is a bad answer.
     public static func parsePayment(reference: String, status: Int, body: [UInt8], headers: HTTPHeaders = HTTPHeaders())
         -> Result<ProviderAnswer, ProviderCallError> {
         Result { () throws(ProviderCallError) -> ProviderAnswer in
@@ -42,7 +44,10 @@ public struct NOWPaymentsAPI: Sendable, CustomStringConvertible, CustomDebugStri
                 // Its errors: {"status": false, "statusCode": 400, "code": "INVALID_REQUEST_PARAMS", "message": "…"}.
                 let error = AnswerReading.objectIfAny(body)
                 let message = ProviderText.message(error?["message"])
-                if status == 404, let message { return ProviderAnswer(provider: .nowpayments, reference: reference, verdict: .notFound, message: message) }
+                let code = ProviderText.kept(error?["code"], limit: 64)
+                if status == 404, code == "PAYMENT_NOT_FOUND" || message?.lowercased().contains("payment not found") == true {
+                    return ProviderAnswer(provider: .nowpayments, reference: reference, verdict: .notFound, message: message)
+                }
                 throw .badAnswer("NOWPayments answered \(status): \(message ?? "no message")")
             }
             let json = try AnswerReading.object(body)

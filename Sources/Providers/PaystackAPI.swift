@@ -39,23 +39,22 @@ public struct PaystackAPI: Sendable, CustomStringConvertible, CustomDebugStringC
         return endpoint.request("GET", "/transaction", query: query, headers: authorization)
     }
 
-    /// Verify Transaction's answer. A 404, or `status: false` with "Transaction reference not
-    /// found" (Paystack's API errors list), is a `.notFound` answer; 400 "Invalid key" (the
-    /// docs' example) is `unauthorized`.
+    /// Verify Transaction's answer. `status: false` with "Transaction reference not found" or
+    /// "Transaction not found" (Paystack's API errors list), whatever the HTTP status, is a
+    /// `.notFound` answer; any other 404 ("Route not found": a wrong base URL) says nothing
+    /// of the payment and is a bad answer. 400 "Invalid key" (the docs' example) is `unauthorized`.
     public static func parseVerify(reference: String, status: Int, body: [UInt8], headers: HTTPHeaders = HTTPHeaders())
         -> Result<ProviderAnswer, ProviderCallError> {
         Result { () throws(ProviderCallError) -> ProviderAnswer in
             if let error = ProviderCallError.forStatus(status, headers: headers) { throw error }
             if status != 200 {
                 let refusal = try refusal(status: status, body: body)
-                if status == 404 || refusal.lowercased().contains("reference not found") {
-                    return ProviderAnswer(provider: .paystack, reference: reference, verdict: .notFound, message: ProviderText.message(refusal))
-                }
+                if saysNotFound(refusal) { return ProviderAnswer(provider: .paystack, reference: reference, verdict: .notFound, message: refusal) }
                 throw .badAnswer("Paystack answered \(status): \(refusal)")
             }
             let json = try AnswerReading.object(body)
-            if json["status"] == .bool(false), let message = json["message"]?.stringValue, message.lowercased().contains("reference not found") {
-                return ProviderAnswer(provider: .paystack, reference: reference, verdict: .notFound, message: ProviderText.message(message))
+            if json["status"] == .bool(false), let message = ProviderText.message(json["message"]), saysNotFound(message) {
+                return ProviderAnswer(provider: .paystack, reference: reference, verdict: .notFound, message: message)
             }
             guard json["status"] == .bool(true) else { throw .badAnswer("status is not true") }
             guard let data = json["data"], case .object = data else { throw .badAnswer("data is not an object") }
@@ -111,6 +110,11 @@ public struct PaystackAPI: Sendable, CustomStringConvertible, CustomDebugStringC
         return ProviderAnswer(provider: .paystack, reference: reference, verdict: verdict, amount: amount, currency: currency,
                               providerReference: ProviderText.kept(data["id"], limit: ProviderText.idLimit), message: message,
                               email: ProviderText.kept(data["customer"]?["email"], limit: ProviderText.emailLimit))
+    }
+
+    private static func saysNotFound(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return text.contains("transaction reference not found") || text.contains("transaction not found")
     }
 
     /// Paystack's error body `{"status": false, "message": …}`, its message bounded.

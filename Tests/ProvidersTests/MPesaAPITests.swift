@@ -81,7 +81,10 @@ struct MPesaAPITests {
         #expect(pending.verdict == .pending && pending.outcome.stage == nil && pending.message == "The transaction is being processed")
         #expect(failure(query(#"{"requestId":"1","errorCode":"500.001.1001","errorMessage":"Merchant does not exist"}"#, status: 500)) == .unavailable(500))
         #expect(failure(query(#"{"requestId":"1","errorCode":"404.001.03","errorMessage":"Invalid Access Token"}"#, status: 404)) == .unauthorized(404))
-        #expect(failure(query(#"{"requestId":"1","errorCode":"400.002.02","errorMessage":"Bad Request - Invalid CheckoutRequestID"}"#, status: 400)) == .badAnswer)
+        #expect(failure(query(#"{"requestId":"1","errorCode":"500.001.1001","errorMessage":"Wrong credentials"}"#, status: 500)) == .unauthorized(500))
+        let unknown = try query(#"{"requestId":"1","errorCode":"400.002.02","errorMessage":"Bad Request - Invalid CheckoutRequestID"}"#, status: 400).get()
+        #expect(unknown.verdict == .notFound && unknown.outcome.stage == nil)
+        #expect(failure(query(#"{"requestId":"1","errorCode":"400.002.02","errorMessage":"Bad Request - Invalid Timestamp"}"#, status: 400)) == .badAnswer)
         #expect(failure(query("", status: 401)) == .unauthorized(401))
         #expect(failure(query("", status: 429)) == .rateLimited(nil))
     }

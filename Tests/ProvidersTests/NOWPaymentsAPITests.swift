@@ -80,7 +80,10 @@ struct NOWPaymentsAPITests {
         let notFound = #"{"status":false,"statusCode":404,"code":"NOT_FOUND","message":"Payment not found"}"#
         let answer = try payment(notFound, status: 404).get()
         #expect(answer.verdict == .notFound && answer.message == "Payment not found" && answer.outcome.stage == nil)
+        let byCode = #"{"status":false,"statusCode":404,"code":"PAYMENT_NOT_FOUND","message":"No such thing"}"#
+        #expect(try payment(byCode, status: 404).get().verdict == .notFound)
         #expect(failure(payment("<html>", status: 404)) == .badAnswer)
+        #expect(failure(payment(#"{"status":false,"statusCode":404,"code":"NOT_FOUND","message":"Cannot GET /v2/payment/1"}"#, status: 404)) == .badAnswer)
         #expect(failure(payment(#"{"status":false,"statusCode":400,"code":"INVALID_REQUEST_PARAMS","message":"Payment id must be a number"}"#, status: 400)) == .badAnswer)
         #expect(failure(payment(#"{"status":false,"statusCode":403,"code":"INVALID_API_KEY","message":"Invalid api key"}"#, status: 403)) == .unauthorized(403))
         #expect(failure(payment("", status: 429)) == .rateLimited(nil))

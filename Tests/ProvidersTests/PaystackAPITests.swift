@@ -98,8 +98,10 @@ struct PaystackAPITests {
             #expect(answer.verdict == .notFound && answer.reference == "nope" && answer.outcome.stage == nil, "\(status)")
             #expect(answer.deliveryKey == "provider_api:paystack:nope:notFound")
         }
-        // A 404 that is not Paystack's (a wrong base URL, a proxy's page) says nothing of the payment.
+        #expect(try verify(#"{"status":false,"message":"Transaction not found"}"#, status: 400).get().verdict == .notFound)
+        // A 404 about something else (a wrong base URL, a proxy's page) says nothing of the payment.
         #expect(failure(verify("<html>Not Found</html>", status: 404)) == .badAnswer)
+        #expect(failure(verify(#"{"status":false,"message":"Route not found"}"#, status: 404)) == .badAnswer)
     }
 
     @Test func statusesSayWhatWentWrong() {
