@@ -114,6 +114,39 @@
     return [button, holder];
   }
 
+  /// The provider's answer as words: "paystack says paid: 5000.00 NGN (its id 3001), 12:04:05 — marked paid".
+  function checkWords(c) {
+    const amount = c.amount != null ? " " + money(c.amount, c.currency) : "";
+    const theirs = c.provider_reference ? " (its id " + c.provider_reference + ")" : "";
+    const said = c.outcome === "error" ? "could not be asked: " + (c.detail || "no answer")
+      : "says " + c.outcome.replace("_", " ") + (c.partial ? " (partially paid)" : "") + amount + theirs + (c.detail ? ": " + c.detail : "");
+    return c.provider + " " + said + ", " + time(c.asked_at) + (c.moved ? " — payment marked " + c.moved : " — nothing changed");
+  }
+
+  /// An admin's "Check with provider" button: POST /api/payments/check, the answer shown in
+  /// `result` (a status line) and kept in `kept` (a Map by reference, so a list drawn anew
+  /// shows it still), `onMoved(payment)` when it changed the payment.
+  function checkButton(p, result, onMoved, kept) {
+    const button = el("button", { type: "button", class: "quiet check-provider", "aria-label": "Check " + p.reference + " with " + p.provider, onclick: async () => {
+      button.disabled = true;
+      result.hidden = false;
+      result.className = "check-result result";
+      result.textContent = "asking " + p.provider + "…";
+      try {
+        const answer = await api("/api/payments/check", { method: "POST", json: { reference: p.reference } });
+        result.classList.add(answer.check.outcome === "error" ? "no" : "ok");
+        result.textContent = checkWords(answer.check);
+        if (kept) kept.set(p.reference, { text: result.textContent, ok: answer.check.outcome !== "error" });
+        if (answer.check.moved && onMoved) onMoved(answer.payment);
+      } catch (e) {
+        result.classList.add("no");
+        result.textContent = "Not asked: " + e.message;
+      }
+      button.disabled = false;
+    } }, "Check with provider");
+    return button;
+  }
+
   /// A list of payments as a table (cards on a phone, each cell headed by its label): when,
   /// our reference (`link(reference)`: a link, or null for the text) and the provider's own
   /// id, provider, state with the open problem and the hand that closed it, the shop's amount
@@ -133,6 +166,14 @@
         creditRow.append(el("td", { colspan: columns.length }, credit[1]));
         credit[0].addEventListener("click", () => { if (o.open) { if (creditRow.hidden) o.open.delete(p.reference); else o.open.add(p.reference); } });
       }
+      let check = null, checkRow = null;
+      if (o.credit) {
+        const result = el("div", { class: "check-result result", role: "status", hidden: true });
+        checkRow = el("tr", { class: "check-row" }, el("td", { colspan: columns.length }, result));
+        check = checkButton(p, result, o.onChecked, o.checked);
+        const kept = o.checked && o.checked.get(p.reference);
+        if (kept) { result.hidden = false; result.classList.add(kept.ok ? "ok" : "no"); result.textContent = kept.text; }
+      }
       const provider = p.provider_amount != null ? money(p.provider_amount, p.provider_currency || p.currency) : null;
       const differs = provider && (p.amount_mismatch || p.partial || provider !== money(p.amount, p.currency));
       const row = el("tr", { class: "payment", "data-reference": p.reference, "data-status": p.status },
@@ -146,13 +187,13 @@
           differs ? el("div", { class: "sub" }, "provider " + provider) : null),
         cell("Customer", { class: "customer" }, [p.user_id && "user " + p.user_id, p.email, p.phone].filter(Boolean).join(" · ")),
         o.plan ? cell("Plan", { class: "plan" }, p.plan || "") : null,
-        o.credit ? cell("", { class: "actions" }, credit ? credit[0] : null) : null);
+        o.credit ? cell("", { class: "actions" }, credit ? credit[0] : null, check) : null);
       if (credit && o.open && o.open.has(p.reference)) credit[0].click();
-      return [row, creditRow];
+      return [row, checkRow, creditRow];
     });
     return el("table", { class: "payments" }, el("thead", {}, el("tr", {}, columns.map((h) => el("th", { class: h === "Amount" ? "num" : null }, h)))),
       el("tbody", {}, rows));
   }
 
-  Object.assign(C, { creditForm, creditToggle, paymentTable, confirmed, creditable, resolvedMark, resolutionWords, problemWords });
+  Object.assign(C, { creditForm, creditToggle, checkButton, checkWords, paymentTable, confirmed, creditable, resolvedMark, resolutionWords, problemWords });
 })(window.Console);

@@ -158,6 +158,8 @@
 
   // Payments whose Credit form is open stay open across the refresh (by reference).
   const openCredits = new Set();
+  /// The providers' answers to "Check with provider", kept across the list's refreshes.
+  const checked = new Map();
 
   /// `auto`: the ten-second or live refresh, which leaves the list alone while a Credit form
   /// is open in it (what is typed there stays); a filter chosen, or a credit made, reads it anew.
@@ -169,7 +171,7 @@
     try {
       const list = (await C.api("/api/payments?" + query)).slice(0, 100);
       C.clear(payments).append(C.paymentTable(list, { link: (reference) => story(reference, reference), plan: true, credit: crediter,
-        open: openCredits, onCredited: () => refresh() }));
+        open: openCredits, onCredited: () => refresh(), checked, onChecked: () => refresh() }));
       if (!list.length) payments.append(el("p", { class: "empty" }, "no payments match"));
     } catch (e) { C.failed(payments, e); }
   }

@@ -53,11 +53,14 @@
     }
   }
 
+  /// The providers' answers to "Check with provider", kept while the story is read anew.
+  const providerAnswers = new Map();
+
   function showPayments(payments, kind, text) {
     paymentPanel.hidden = !payments.length;
     C.clear(paymentList);
     if (!payments.length) return;
-    paymentList.append(C.paymentTable(payments, { credit: crediter, onCredited: (p, t) => {
+    paymentList.append(C.paymentTable(payments, { credit: crediter, checked: providerAnswers, onChecked: () => search(kind, text, true), onCredited: (p, t) => {
       outcome.hidden = false;
       outcome.className = "ok";
       outcome.textContent = "Credited " + C.money(t.amount) + " to user " + t.user_id + " for " + p.reference
@@ -107,6 +110,9 @@
       add(d.received_at, "webhook", d.provider + " delivery " + d.processing_status + " · signature " + (d.signature_valid ? "✓" : "✗") + (d.reference ? " · " + d.reference : "") + (d.error_message ? " · " + d.error_message : ""),
         d.processing_status === "processed" ? null : "warning");
     }
+    for (const c of t.provider_checks || []) {
+      add(c.asked_at, "provider", C.checkWords(c), c.outcome === "error" ? "warning" : c.moved ? "critical" : null);
+    }
     for (const tr of t.transactions) {
       add(tr.created_at, "ledger", tr.type + " " + C.money(tr.amount) + " · " + (tr.description || tr.reference) + " · balance after " + C.money(tr.balance_after), tr.type === "credit" || tr.type === "refund" ? "good" : null);
     }
@@ -122,7 +128,7 @@
   function gapsOf(t) {
     const said = [];
     const words = { sessions: "sessions", payment_errors: "payment errors", activity: "activity events", payments: "payments",
-      payment_events: "payment events", webhook_deliveries: "webhook deliveries", alerts: "alerts", transactions: "ledger transactions" };
+      payment_events: "payment events", webhook_deliveries: "webhook deliveries", provider_checks: "provider checks", alerts: "alerts", transactions: "ledger transactions" };
     for (const [section, more] of Object.entries(t.truncated || {})) {
       if (!more) continue;
       said.push(["more than shown", section === "person" ? "This person is known by more emails, phones and user ids than one search follows: the story is of the first."

@@ -14,13 +14,16 @@ public struct Alert: Sendable, Equatable {
         case paymentCredited = "payment_credited"
         /// A provider's delivery we could not verify or read.
         case webhookFailed = "webhook_failed"
+        /// A callback the provider's own API contradicts (an M-Pesa callback Daraja's STK
+        /// query does not confirm): forged, or stale.
+        case callbackContradicted = "callback_contradicted"
 
         /// How loud it is: the colour of its Discord embed and of its line on the dashboard.
         public var severity: Severity {
             switch self {
             case .paymentCredited: return .good
             case .webhookFailed, .highVelocity, .paymentErrorSpike: return .warning
-            case .largeDeduction, .negativeBalance, .paymentGap, .unmatchedPayment, .amountMismatch: return .critical
+            case .largeDeduction, .negativeBalance, .paymentGap, .unmatchedPayment, .amountMismatch, .callbackContradicted: return .critical
             }
         }
     }
@@ -149,6 +152,12 @@ public final class AlertRules {
         (.paymentGap, "Payment not credited",
          "Payment \(payment.reference) (\(payment.provider)\(Self.amount(payment).map { ", \($0)" } ?? "")\(payment.email.map { ", \($0)" } ?? "")) was confirmed by the provider but not credited.",
          payment.userId, payment.reference)
+    }
+
+    public func callbackContradicted(_ check: ProviderCheck) -> Draft {
+        (.callbackContradicted, "Callback the provider contradicts",
+         "A \(check.provider) callback said payment \(check.reference) succeeded, but \(check.provider)'s API says \(check.outcome.rawValue)\(check.detail.map { " (\($0))" } ?? ""). It was not counted: forged, or stale.",
+         nil, check.reference)
     }
 
     public func unmatched(_ payment: Payment) -> Draft {

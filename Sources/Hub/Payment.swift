@@ -131,6 +131,7 @@ public struct Payment: Sendable, Equatable {
         } else {
             amount = amount ?? e.amount
             currency = currency ?? e.currency
+            providerReference = providerReference ?? e.providerReference
         }
         userId = userId ?? e.userId
         email = email ?? e.email
@@ -203,6 +204,15 @@ public struct PaymentEvent: Sendable, Equatable {
     public var fromProvider = false
     public var providerReference: String?
     public var partial = false
+    /// Who said it; nil: the shop's backend.
+    public var source: Source?
+
+    public enum Source: String, Sendable {
+        /// A verified webhook.
+        case webhook
+        /// The provider's API, asked by the hub (`ProviderCheck`).
+        case providerAPI = "provider_api"
+    }
 
     public init(reference: String, provider: String, stage: Payment.Stage, amount: Money? = nil, currency: String? = nil,
                 userId: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil,

@@ -5,6 +5,8 @@ public struct WebhookLogEntry: Sendable, Equatable {
         case rejected
         case duplicate
         case failed
+        /// Verified by its path token, but the provider's API contradicts it (M-Pesa).
+        case forgedOrStale = "forged_or_stale"
     }
 
     public var id: Int64

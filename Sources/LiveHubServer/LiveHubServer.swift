@@ -171,6 +171,7 @@ public final class LiveHubServer {
         var engineConfiguration = MoneyEngine.Configuration()
         engineConfiguration.commitPolicy = configuration.fsyncPolicy
         engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
+        engineConfiguration.reconcileAfter = configuration.providerAPIs.reconcileAfter.milliseconds
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
         engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
@@ -220,6 +221,12 @@ public final class LiveHubServer {
                 let services = HubServices(context: context, clock: SystemClock(), restoring: snapshotToRestore, store: store, money: money)
                 context.hub = services
                 money.start()
+                do {
+                    try shared.reconcile.start(settings: shared.configuration.providerAPIs, paystackSecret: shared.configuration.paystackSecret,
+                                               money: money, clock: SystemClock())
+                } catch {
+                    ServerLog.logger.error("reconciliation not started", metadata: ["error": "\(error)"])
+                }
                 if let cluster { services.cluster.join(cluster) }
                 if purgeSnapshotAtStart { services.erasures.rewriteSnapshotWithoutPrevious() }
             }
@@ -310,5 +317,6 @@ public final class LiveHubServer {
     /// Blocks until every loop has stopped.
     public func wait() {
         group?.join()
+        shared?.reconcile.stop()
     }
 }

@@ -88,6 +88,8 @@ public struct ServerConfiguration: Sendable {
     public var stripeSecret: String?
     /// The secret path segment of `/api/webhooks/mpesa/{token}`.
     public var mpesaToken: String?
+    /// The providers' APIs, asked about payments in doubt (`Reconciler`).
+    public var providerAPIs = ProviderAPISettings()
     /// How much of a client's IP address is kept (`--ip-privacy`).
     public var ipPrivacy: IPPrivacy = .truncate
 

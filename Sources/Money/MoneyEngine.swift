@@ -30,6 +30,9 @@ public final class MoneyEngine: Sendable {
         public var webhookPayloadRetention: Int64 = 30 * 86_400_000
         /// Alerts older than this are deleted, once their delivery is settled.
         public var alertRetention: Int64 = 365 * 86_400_000
+        /// `--reconcile-after`: a payment not confirmed this long after it was first seen is
+        /// asked about (nil: payments are never scheduled for the providers' APIs).
+        public var reconcileAfter: Int64?
         /// Cluster mode: this node's id, with which its transactions announce to the other
         /// nodes (NOTIFY) the balances, problems and alerts they changed.
         public var announcer: String?

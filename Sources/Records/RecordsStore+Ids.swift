@@ -3,7 +3,7 @@ import Hub
 /// The kinds of row numbered by the money writer, and (PostgreSQL) the sequence each is
 /// taken from.
 public enum RecordIdKind: Int, CaseIterable, Sendable {
-    case transaction, paymentEvent, resolution, webhook, alert, activity, payment
+    case transaction, paymentEvent, resolution, webhook, alert, activity, payment, providerCheck
 
     /// PostgreSQL's sequence for the kind, and the column it numbers.
     var sequence: (name: String, table: String, column: String) {
@@ -15,6 +15,7 @@ public enum RecordIdKind: Int, CaseIterable, Sendable {
         case .alert: ("livehub_alert_ids", "alerts", "id")
         case .activity: ("livehub_activity_ids", "activity", "id")
         case .payment: ("livehub_payment_seqs", "payments", "seq")
+        case .providerCheck: ("livehub_provider_check_ids", "provider_checks", "id")
         }
     }
 }
@@ -113,8 +114,14 @@ extension RecordsSchema {
     /// side, README "Cluster"), each starting after what its table holds. SQLite has one
     /// writer, which counts for itself.
     static func idSequences(_ dialect: SQLDialect) -> String {
+        sequences(for: [.transaction, .paymentEvent, .resolution, .webhook, .alert, .activity, .payment], dialect)
+    }
+
+    /// PostgreSQL: a sequence for each kind, starting after what its table holds (SQLite:
+    /// nothing). A migration names its kinds: what it creates never changes.
+    static func sequences(for kinds: [RecordIdKind], _ dialect: SQLDialect) -> String {
         guard dialect == .postgres else { return "SELECT 1" }
-        return RecordIdKind.allCases.map { kind in
+        return kinds.map { kind in
             let (name, table, column) = kind.sequence
             return """
                 CREATE SEQUENCE \(name) AS BIGINT;

@@ -21,11 +21,12 @@ extension RecordsStore {
             awaiting_credit = excluded.awaiting_credit, seq = COALESCE(payments.seq, excluded.seq),
             provider_amount_minor = excluded.provider_amount_minor, provider_currency = excluded.provider_currency,
             provider_reference = excluded.provider_reference, mismatch_since = excluded.mismatch_since,
-            mismatch = excluded.mismatch, partial = excluded.partial, state = excluded.state, became_gap_at = excluded.became_gap_at
+            mismatch = excluded.mismatch, partial = excluded.partial, state = excluded.state, became_gap_at = excluded.became_gap_at,
+            next_check_at = CASE WHEN excluded.state IN ('credited', 'failed', 'resolved') THEN NULL ELSE payments.next_check_at END
         """
     static let insertPaymentEvent = """
         INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,
-            plan, error_message, received_at, email_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING
+            plan, error_message, received_at, email_key, source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING
         """
 
     /// A payment's row as the payment is now (`seq`: its place in the order first seen,
@@ -54,7 +55,7 @@ extension RecordsStore {
         try db.query(Self.insertPaymentEvent, [.integer(lsn), .text(e.reference), .text(e.provider), .text(e.stage.rawValue),
                                                Value(e.amount?.minorUnits), Value(e.currency), Value(e.userId), Value(e.email),
                                                Value(e.phone), Value(e.plan), Value(e.errorMessage), Self.time(e.receivedAt),
-                                               Value(e.email.map(EmailKey.of))])
+                                               Value(e.email.map(EmailKey.of)), Value(e.source?.rawValue)])
     }
 
     static let paymentColumns = """

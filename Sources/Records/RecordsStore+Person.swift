@@ -69,14 +69,16 @@ extension RecordsStore {
         var condition = AnyOf()
         condition.column("reference", in: references)
         return try db.query("""
-            SELECT reference, provider, stage, amount_minor, currency, user_id, email, phone, plan, error_message, received_at
+            SELECT reference, provider, stage, amount_minor, currency, user_id, email, phone, plan, error_message, received_at, source
                 FROM payment_events WHERE \(condition.sql) ORDER BY lsn DESC LIMIT $\(condition.values.count + 1)
             """, condition.values + [.integer(Int64(limit))]).compactMap { row in
             guard let reference = row[0].text, let provider = row[1].text, let stage = row[2].text.flatMap(Payment.Stage.init(rawValue:)),
                   let received = row[10].text.flatMap(Timestamp.parse) else { return nil }
-            return PaymentEvent(reference: reference, provider: provider, stage: stage, amount: row[3].integer.map(Money.init(minorUnits:)),
-                                currency: row[4].text, userId: row[5].text, email: row[6].text, phone: row[7].text, plan: row[8].text,
-                                errorMessage: row[9].text, receivedAt: received)
+            var event = PaymentEvent(reference: reference, provider: provider, stage: stage, amount: row[3].integer.map(Money.init(minorUnits:)),
+                                     currency: row[4].text, userId: row[5].text, email: row[6].text, phone: row[7].text, plan: row[8].text,
+                                     errorMessage: row[9].text, receivedAt: received)
+            event.source = row[11].text.flatMap(PaymentEvent.Source.init(rawValue:))
+            return event
         }
     }
 

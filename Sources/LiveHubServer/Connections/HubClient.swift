@@ -62,6 +62,21 @@ final class HubClient {
         case .supportTimeline(let read):
             SupportTimelineJoin.start(read, client: self, token: register(replyTo, token: given))
             return nil
+        case .providerCheck(let reference):
+            let token = register(replyTo, token: given)
+            let origin = context.loop.handle, contexts = context.shared.contexts
+            let asked = context.shared.reconcile.on { reconciler in
+                reconciler.checkNow(reference) { result in
+                    origin.execute { loop in
+                        switch result {
+                        case .success(let reply): contexts[loop]?.hubClient.answer(token, Router.json(ProviderCheckMessages.reply(reply)))
+                        case .failure(let refusal): contexts[loop]?.hubClient.answer(token, ProviderCheckMessages.refusal(refusal, reference: reference))
+                        }
+                    }
+                }
+            }
+            if !asked { answer(token, ProviderCheckMessages.refusal(.notConfigured("any provider"), reference: reference)) }
+            return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
             let origin = context.loop.handle, contexts = context.shared.contexts

@@ -19,6 +19,8 @@ final class ServerShared: Sendable {
     let money: MoneyEngine
     /// The console's accounts, and the revoked tokens and sessions every request is checked against.
     let accounts: ConsoleAccounts
+    /// Reconciliation with the providers' APIs, on its own loop (when a key is set).
+    let reconcile = ReconcileService()
     var revocations: Revocations { accounts.revocations }
     /// Open connections per client address.
     let connectionsPerAddress: ConnectionsPerAddress

@@ -64,12 +64,16 @@ extension RecordPaymentEvent {
             amount = parsed
             currency = code
         }
-        return RecordPaymentEvent(PaymentEvent(
+        var event = PaymentEvent(
             reference: try fields.required("reference", max: 256), provider: try fields.required("provider", max: 64),
             stage: stage, amount: amount, currency: currency?.code,
             userId: try fields.text("user_id", max: 128), email: try fields.text("email", max: 320),
             phone: try fields.phone("phone", phones), plan: try fields.text("plan", max: 128),
-            errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0))
+            errorMessage: try fields.text("error_message", max: 2048), receivedAt: 0)
+        // The provider's own id when the shop has it (NOWPayments' payment_id: reconciliation
+        // asks NOWPayments by it).
+        event.providerReference = try fields.text("provider_reference", max: 128)
+        return RecordPaymentEvent(event)
     }
 }
 

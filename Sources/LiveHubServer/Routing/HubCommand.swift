@@ -29,6 +29,9 @@ enum HubCommand: Sendable {
     /// `GET /api/support/timeline`: the records' half, then each key's sessions as
     /// `.sessions` finds them, joined on the caller's loop (`SupportTimelineJoin`).
     case supportTimeline(ReadSupportTimeline)
+    /// `POST /api/payments/check`: the reconciler asks the payment's provider now
+    /// (`Reconciler.checkNow`), on its own loop.
+    case providerCheck(reference: String)
 
     static func beacon(_ beacon: Beacon, _ client: ClientInfo) -> HubCommand { .presence(.beacon(beacon, client)) }
     static func tabOpened(_ session: String, _ client: ClientInfo) -> HubCommand { .presence(.tabOpened(session, client)) }

@@ -134,6 +134,23 @@ enum RouteTable {
             return r.audited(.money(credit, MoneyAnswers.transaction(metrics: router.shared.hubMetrics)), "credit_payment", target: reference,
                              detail: [amount.map { "amount \($0)" }, credit.userId.map { "user \($0)" }, credit.note].compactMap { $0 }.joined(separator: "; "))
         },
+        // "Check with the provider" (README "Reconciliation"): asked now, answered with what it said.
+        RouteEntry(.post, "/api/payments/check", .keyOrToken([.admin])) { router, r throws(APIError) in
+            let reference = try BodyFields(try router.jsonBody(r.request), errorCode: "invalid_check").required("reference", max: 256)
+            return r.audited(.providerCheck(reference: reference), "check_with_provider", target: reference, detail: nil)
+        },
+        RouteEntry(.get, "/api/payments/checks", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
+            guard let reference = r.query["reference"], !reference.isEmpty, reference.utf8.count <= 256 else {
+                throw APIError(.badRequest, code: "invalid_query", message: "give reference (at most 256 bytes)")
+            }
+            return .money(ReadProviderChecks(reference: reference)) { list in Router.json(ProviderCheckMessages.checks(list)) }
+        },
+        RouteEntry(.post, "/api/payments/reconcile", .keyOrToken([.admin])) { router, _ throws(APIError) in
+            guard router.shared.reconcile.on({ reconciler in reconciler.pass(); reconciler.listPass() }) else {
+                throw APIError(.conflict, code: "provider_not_configured", message: "no provider API key is set: see README \"Reconciliation\"")
+            }
+            return .respond(Router.json(Array(#"{"reconciling":true}"#.utf8)))
+        },
         RouteEntry(.get, "/api/webhooks/log", .keyOrToken([.seller, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
             let query = r.query
             let limit = try QueryParameters.integer(query, "limit", in: 1...1000) ?? 100

@@ -153,6 +153,14 @@ struct Router {
         try limits.check(.webhook, key: r.rateKey, now: r.now)
         let delivery = WebhookDelivery(provider: provider, pathToken: pathToken, request: r.request, verifiers: configuration.webhookVerifiers,
                                        nowSeconds: UnixTime.seconds, ipPrivacy: configuration.ipPrivacy)
+        // M-Pesa with Daraja's credentials: answered at once (Daraja wants its callback
+        // acknowledged), counted only once the STK query agrees (`Reconciler+Callbacks`).
+        if provider == .mpesa, case .success(let meaning)? = delivery.outcome, meaning.stage != nil, shared.reconcile.confirmsMPesa {
+            let operation = delivery.operation
+            if shared.reconcile.on({ $0.confirmCallback(operation) }) {
+                return .respond(Router.json(Array(#"{"ResultCode":0,"ResultDesc":"Accepted"}"#.utf8)))
+            }
+        }
         return .money(delivery.operation, delivery.answer(metrics: shared.hubMetrics))
     }
 

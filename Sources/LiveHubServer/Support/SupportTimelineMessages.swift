@@ -60,6 +60,10 @@ enum SupportTimelineMessages {
         json.beginArray()
         for d in story.webhookDeliveries { delivery(d, into: &json) }
         json.endArray()
+        json.key("provider_checks")
+        json.beginArray()
+        for c in story.providerChecks { ProviderCheckMessages.check(c, into: &json) }
+        json.endArray()
         json.key("alerts"); json.raw(String(decoding: MoneyMessages.alerts(story.alerts), as: UTF8.self))
         json.key("transactions")
         json.beginArray()
@@ -71,7 +75,7 @@ enum SupportTimelineMessages {
         let cut = story.truncated
         for (name, more) in [("person", cut.person), ("sessions", presence.sessionsTruncated), ("payment_errors", presence.paymentErrorsTruncated),
                              ("activity", cut.activity), ("payments", cut.payments), ("payment_events", cut.paymentEvents),
-                             ("webhook_deliveries", cut.webhookDeliveries), ("alerts", cut.alerts), ("transactions", cut.transactions)] {
+                             ("webhook_deliveries", cut.webhookDeliveries), ("provider_checks", cut.providerChecks), ("alerts", cut.alerts), ("transactions", cut.transactions)] {
             json.key(name); json.bool(more)
         }
         json.endObject()
@@ -98,6 +102,7 @@ enum SupportTimelineMessages {
         json.field("user_id", e.userId)
         json.field("email", e.email)
         json.field("phone", e.phone)
+        json.field("source", e.source?.rawValue ?? "shop")
         json.field("plan", e.plan)
         json.field("error_message", e.errorMessage)
         json.field("received_at", Timestamp.iso8601(milliseconds: e.receivedAt))

@@ -72,6 +72,7 @@ public struct ReadSupportTimeline: MoneyReadOperation {
         let references = ours.union(asked)
         (story.paymentEvents, story.truncated.paymentEvents) = newest(try store.paymentEvents(references: ours, limit: limit + 1))
         (story.webhookDeliveries, story.truncated.webhookDeliveries) = newest(try store.webhookDeliveries(references: references, limit: limit + 1))
+        (story.providerChecks, story.truncated.providerChecks) = newest(try store.providerChecks(references: references, limit: limit + 1))
         (story.alerts, story.truncated.alerts) = newest(try store.alerts(users: match.userIds, references: references, limit: limit + 1))
 
         // Each user's newest by their own order (an index each), then together.
@@ -132,6 +133,7 @@ public struct SupportTimeline: Sendable {
         public var payments = false
         public var paymentEvents = false
         public var webhookDeliveries = false
+        public var providerChecks = false
         public var alerts = false
         public var transactions = false
         public var activity = false
@@ -142,6 +144,8 @@ public struct SupportTimeline: Sendable {
     public var payments: [Payment] = []
     public var paymentEvents: [PaymentEvent] = []
     public var webhookDeliveries: [WebhookLogEntry] = []
+    /// What the providers' APIs said about the person's payments (`ProviderCheck`).
+    public var providerChecks: [ProviderCheck] = []
     public var alerts: [AlertRow] = []
     public var transactions: [LedgerTransaction] = []
     public var activity: [ActivityEvent] = []

@@ -57,15 +57,13 @@ public struct ReceiveWebhook: MoneyWriteOperation {
             event.fromProvider = true
             event.providerReference = meaning.providerReference
             event.partial = meaning.partial
+            event.source = .webhook
             payment = try writer.record(event)
         }
         if unmatched, var p = payment {
-            p.unmatchedSince = now
-            try store.save(p)
+            try writer.markUnmatched(&p, now: now)
             payment = p
-            writer.problemsChanged = true
             entry.errorMessage = "unmatched: no payment was initialized with this reference"
-            try writer.raise(writer.alertRules.unmatched(p), now: now)
         }
         entry.status = .processed
         try store.insert(entry)

@@ -31,6 +31,10 @@ extension MoneyWriter {
         let wasMismatched = payment.isMismatched
         payment.record(event)
         try store.save(payment, seq: existing == nil ? try takeIDs(.payment, count: 1)[0] : nil)
+        if existing == nil, let after = configuration.reconcileAfter {
+            // Asked about once it has been in doubt this long (`RecordProviderCheck`).
+            try store.scheduleCheck(payment.reference, checks: 0, at: ProviderCheck.nextCheck(after: 0, since: payment.createdAt, delay: after))
+        }
         if wasProblem || payment.problem != nil { problemsChanged = true }
         if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
         if !wasMismatched, payment.isMismatched { try raise(alertRules.amountMismatch(payment), now: event.receivedAt) }

@@ -1,0 +1,138 @@
+import Hub
+import Logging
+import Money
+import Providers
+import Reactor
+
+/// Reconciliation with the providers (README "Reconciliation"), on its own loop:
+/// - every `--reconcile-interval`, the payments whose question is due (not settled
+///   `--reconcile-after` after they were first seen; then after 3×, 12×, 72× it) are asked
+///   about at their provider, at most `--reconcile-calls-per-minute` questions a minute to
+///   each; each answer is recorded and moves its payment as a webhook would
+///   (`RecordProviderCheck`);
+/// - every `--reconcile-list-interval`, the providers' lists of what they have (Paystack's
+///   successful transactions of the last day, Stripe's undelivered events) are read, and
+///   what we never saw is recorded `unmatched`;
+/// - an operator's "check with the provider" asks at once;
+/// - an M-Pesa callback counts only once Daraja's STK query says the same.
+/// A provider that fails or hangs holds only its own questions (each has a deadline);
+/// the payment is asked again on its schedule.
+final class Reconciler {
+    let loop: EventLoop
+    let money: MoneyEngine
+    let clients: ProviderClients
+    let settings: ProviderAPISettings
+    let clock: SystemClock
+    let metrics: ReconcileMetrics
+    /// Questions each provider may still be asked this minute.
+    private var budget: [String: Int] = [:]
+    private var budgetMinute: Int64 = -1
+    /// Payments being asked about now.
+    private var asking: Set<String> = []
+    private var passRunning = false
+    static let logger = Logger(label: "livehub.reconcile")
+
+    init(loop: EventLoop, money: MoneyEngine, settings: ProviderAPISettings, paystackSecret: String?, clock: SystemClock, metrics: ReconcileMetrics) {
+        self.loop = loop
+        self.money = money
+        self.settings = settings
+        self.clock = clock
+        self.metrics = metrics
+        clients = ProviderClients(settings: settings, paystackSecret: paystackSecret, loop: loop, metrics: metrics)
+    }
+
+    var confirmsMPesa: Bool { clients.mpesa != nil }
+
+    func start() {
+        Self.logger.notice("reconciliation with the providers' APIs", metadata: ["providers": "\(clients.configured.joined(separator: ","))"])
+        loop.scheduleRepeating(everyNanoseconds: UInt64(settings.reconcileInterval.milliseconds) * 1_000_000) { [unowned self] in pass() }
+        loop.scheduleRepeating(everyNanoseconds: UInt64(settings.listInterval.milliseconds) * 1_000_000) { [unowned self] in listPass() }
+    }
+
+    /// Takes one of the provider's questions this minute, if it has one left.
+    func takeQuestion(_ provider: String) -> Bool {
+        let minute = clock.nowMilliseconds / 60_000
+        if minute != budgetMinute {
+            budgetMinute = minute
+            budget = [:]
+        }
+        let left = budget[provider] ?? settings.callsPerMinute
+        guard left > 0 else { return false }
+        budget[provider] = left - 1
+        return true
+    }
+
+    // MARK: the pass
+
+    /// Asks about the payments due, as far as each provider's questions this minute go.
+    func pass() {
+        guard !passRunning else { return }
+        let providers = clients.configured
+        guard !providers.isEmpty else { return }
+        passRunning = true
+        money.submit(ReadPaymentsToCheck(limit: 1000, providers: providers)) { [back = self.backer] result in
+            back { reconciler in
+                reconciler.passRunning = false
+                guard case .success(let due) = result else { return }
+                for item in due { reconciler.ask(item) }
+            }
+        }
+    }
+
+    /// Runs a closure back on this loop (a reply from the money engine's threads).
+    var backer: @Sendable (@escaping @Sendable (Reconciler) -> Void) -> Void {
+        let bound = LoopBound(self)
+        let handle = loop.handle
+        return { body in handle.execute { _ in body(bound.value) } }
+    }
+
+    private func ask(_ item: PaymentToCheck) {
+        let payment = item.payment
+        guard !asking.contains(payment.reference), takeQuestion(payment.provider) else { return }
+        asking.insert(payment.reference)
+        let after = settings.reconcileAfter.milliseconds
+        let next = (checks: item.checks + 1, at: ProviderCheck.nextCheck(after: item.checks + 1, since: payment.createdAt, delay: after))
+        clients.ask(payment, asker: .reconcile, now: clock.nowMilliseconds) { [unowned self] check in
+            let back = backer, metrics = self.metrics
+            money.submit(RecordProviderCheck(check, next: next)) { result in
+                if case .success(let reply) = result, let moved = reply.check.moved { metrics.moved(moved) }
+                back { $0.asking.remove(payment.reference) }
+            }
+        }
+    }
+
+    // MARK: asked by an operator
+
+    /// "Check with the provider": asked now (within the provider's questions this minute),
+    /// recorded, and the check and the payment as it is after it handed to `done` on the
+    /// money engine's thread.
+    func checkNow(_ reference: String, done: @escaping @Sendable (Result<ProviderCheckReply, CheckRefusal>) -> Void) {
+        let back = backer
+        money.submit(ReadPaymentForCheck(reference: reference)) { result in
+            back { reconciler in
+                guard case .success(let found) = result else { return done(.failure(.unavailable)) }
+                guard let payment = found else { return done(.failure(.noSuchPayment)) }
+                guard reconciler.clients.configured.contains(payment.provider) else { return done(.failure(.notConfigured(payment.provider))) }
+                guard reconciler.takeQuestion(payment.provider) else { return done(.failure(.busy(payment.provider))) }
+                reconciler.clients.ask(payment, asker: .console, now: reconciler.clock.nowMilliseconds) { check in
+                    let metrics = reconciler.metrics
+                    reconciler.money.submit(RecordProviderCheck(check)) { result in
+                        switch result {
+                        case .success(let reply):
+                            if let moved = reply.check.moved { metrics.moved(moved) }
+                            done(.success(reply))
+                        case .failure: done(.failure(.unavailable))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    enum CheckRefusal: Error, Sendable {
+        case noSuchPayment
+        case notConfigured(String)
+        case busy(String)
+        case unavailable
+    }
+}
