@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "Providers", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "Money", "COpenSSL", "JSON", "Auth", "Webhooks",
                                                      "Phones", "LegacyImport", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones",
+            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones", "JSON", "Money",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -172,6 +172,7 @@ public final class LiveHubServer {
         engineConfiguration.commitPolicy = configuration.fsyncPolicy
         engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
         engineConfiguration.reconcileAfter = configuration.providerAPIs.reconcileAfter.milliseconds
+        engineConfiguration.notifications = configuration.notifications
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
         engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited

@@ -1,5 +1,6 @@
 import Phones
 import Hub
+import Money
 import Records
 import Webhooks
 import WebSocketDeflate
@@ -90,6 +91,8 @@ public struct ServerConfiguration: Sendable {
     public var mpesaToken: String?
     /// The providers' APIs, asked about payments in doubt (`Reconciler`).
     public var providerAPIs = ProviderAPISettings()
+    /// Notifications: templates, default channels, critical kinds.
+    public var notifications = NotificationSettings()
     /// How much of a client's IP address is kept (`--ip-privacy`).
     public var ipPrivacy: IPPrivacy = .truncate
 

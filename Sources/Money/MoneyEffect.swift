@@ -3,7 +3,14 @@ import Records
 
 /// What a committed write means for the rooms and the alert webhook, in commit order.
 public enum MoneyEffect: Sendable {
-    case balanceChanged(LedgerTransaction)
+    /// A ledger entry, with its notification when the user's preferences push it, and the
+    /// user's unseen count after it.
+    case balanceChanged(LedgerTransaction, notification: UserNotification?, unseen: Int?)
+    /// A notification that is not a ledger entry's (a payment that failed, a shop's own),
+    /// to push, and the user's unseen count after it.
+    case notified(UserNotification, unseen: Int)
+    /// The user read or archived notifications: their unseen count now.
+    case unseenChanged(userId: String, unseen: Int)
     /// `announce`: tell the sellers (false for a delivery resumed after a restart).
     case alertRaised(Alert, deliver: Bool, announce: Bool)
     /// The open gaps and unmatched payments, after a change to them (here or, in cluster

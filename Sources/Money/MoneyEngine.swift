@@ -33,6 +33,8 @@ public final class MoneyEngine: Sendable {
         /// `--reconcile-after`: a payment not confirmed this long after it was first seen is
         /// asked about (nil: payments are never scheduled for the providers' APIs).
         public var reconcileAfter: Int64?
+        /// Notifications: their words, the hub's default channels, and the kinds that always go.
+        public var notifications = NotificationSettings()
         /// Cluster mode: this node's id, with which its transactions announce to the other
         /// nodes (NOTIFY) the balances, problems and alerts they changed.
         public var announcer: String?

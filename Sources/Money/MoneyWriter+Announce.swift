@@ -13,9 +13,9 @@ extension MoneyWriter {
         var notices: [(channel: String, payload: String)] = []
         for effect in pendingEffects {
             switch effect {
-            case .balanceChanged(let t): latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq)
+            case .balanceChanged(let t, _, _): latest[t.userId] = max(latest[t.userId] ?? 0, t.userSeq)
             case .alertRaised(let alert, _, true): notices.append((MoneyChannel.alert, "\(node):\(alert.id)"))
-            case .alertRaised, .openProblems, .paymentErrorsElsewhere, .committed: break
+            case .alertRaised, .openProblems, .paymentErrorsElsewhere, .committed, .notified, .unseenChanged: break
             }
         }
         notices += latest.sorted { $0.key < $1.key }.map { (MoneyChannel.balance, "\($0.value):\($0.key)") }

@@ -52,14 +52,14 @@ extension MoneyWriter {
                     attempts += 1
                     decidingAgain = false
                     together = false
-                    wallets.removeAll()
+                    forgetCaches()
                     try reloadCounters()
                 }
             }
             if erasedInGroup {
                 // Cached balances name the old user ids; the log's copies of the rows go.
                 erasedInGroup = false
-                wallets.removeAll()
+                forgetCaches()
                 store.scrubAfterErasure()
             }
             committed += pendingEffects
@@ -69,9 +69,16 @@ extension MoneyWriter {
                                   metadata: ["database": "\(store.name)", "writes": "\(group.count)", "error": "\(error)"])
             for job in group { job.fail(.unavailable(error.description)) }
             decidingAgain = false
-            wallets.removeAll()
+            forgetCaches()
             try? reloadCounters()
         }
+    }
+
+    /// After a rollback (or an erasure): what was cached may name what is no longer so.
+    func forgetCaches() {
+        wallets.removeAll()
+        unseenCounts.removeAll()
+        notificationPreferences.removeAll()
     }
 
     /// How many times a group is written before its writes are answered `unavailable`:

@@ -57,7 +57,10 @@ extension MoneyWriter {
     /// Cluster mode: balances committed (by any node) up to these seqs; cached wallets
     /// behind them are dropped, to be read under the next write's lock.
     func walletsMoved(_ seqs: [(userId: String, seq: Int64)]) {
-        for (user, seq) in seqs where (wallets[user]?.lastSeq ?? .max) < seq { wallets[user] = nil }
+        for (user, seq) in seqs where (wallets[user]?.lastSeq ?? .max) < seq {
+            wallets[user] = nil
+            unseenCounts[user] = nil
+        }
     }
 
     /// The payment's row as it is, for a write that changes it: on PostgreSQL the payment's

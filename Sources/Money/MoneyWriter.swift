@@ -50,6 +50,10 @@ public final class MoneyWriter {
     static let maxCachedWallets = 100_000
     /// PostgreSQL: the users whose wallet locks this transaction holds.
     var lockedWallets: Set<String> = []
+    /// Users' notification preferences and unseen counts, read once and kept up to date by
+    /// this writer's own changes (`MoneyWriter+Notifications`).
+    var notificationPreferences: [String: NotificationPreferences] = [:]
+    var unseenCounts: [String: Int] = [:]
 
     init(store: RecordsStore, clock: WallClock, configuration: MoneyEngine.Configuration,
          effects: @escaping @Sendable ([MoneyEffect]) -> Void) throws(RecordsFailure) {

@@ -201,7 +201,7 @@ def test_a_balance_socket_on_one_node_gets_writes_made_on_the_others_in_seq_orde
 
     async def run():
         on_c = await websockets.connect(f"ws://127.0.0.1:{c}/ws/balance?token={token}")
-        assert await recv_json(on_c) == {"type": "balance", "user_id": "wally", "balance": 0, "seq": 0}
+        assert await recv_json(on_c) == {"type": "balance", "user_id": "wally", "balance": 0, "seq": 0, "unseen": 0}
 
         # Two nodes write the same wallet at once: the database puts them in one order.
         def writes(port, name):

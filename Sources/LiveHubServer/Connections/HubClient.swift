@@ -151,8 +151,11 @@ final class HubClient {
                 if let since, let earliest = replay.updates.first {
                     opening = (earliest.balanceAfter - Money(minorUnits: earliest.kind.sign * earliest.amount.minorUnits), since)
                 }
-                let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq)] : [])
-                    + replay.updates.map { MoneyMessages.balanceUpdate($0, linkBase: client.context.configuration.publicURL) }
+                let linkBase = client.context.configuration.publicURL
+                // The opening says the unseen count as it is now; a replayed update carries its
+                // notification, not a count of then.
+                let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq, unseen: replay.unseen)] : [])
+                    + replay.updates.map { MoneyMessages.balanceUpdate($0, notification: replay.notifications[$0.userSeq], unseen: nil, linkBase: linkBase) }
                 (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: replay.updates.last?.userSeq ?? replay.lastSeq, on: socket)
             }
         }

@@ -16,7 +16,7 @@ final class MoneyEffects: @unchecked Sendable {
 
     func deliver(_ effects: [MoneyEffect]) {
         guard let shared else { return }
-        var balances: [LedgerTransaction] = []
+        var balances: [BalancePush] = []
         var announced: [Alert] = []
         var toDeliver: [Alert] = []
         var errorsElsewhere: [PaymentErrorRecord] = []
@@ -24,9 +24,13 @@ final class MoneyEffects: @unchecked Sendable {
         var closed: [RoomMessage] = []
         for effect in effects {
             switch effect {
-            case .balanceChanged(let t):
+            case .balanceChanged(let t, let notification, let unseen):
                 shared.hubMetrics.balancePush()
-                balances.append(t)
+                balances.append(.ledger(t, notification, unseen))
+            case .notified(let notification, let unseen):
+                balances.append(.notification(notification, unseen))
+            case .unseenChanged(let userId, let unseen):
+                balances.append(.unseen(userId, unseen))
             case .openProblems(let payments):
                 let change = shared.publication.publish(openGaps: payments)
                 opened += change.opened.map(MoneyMessages.gapFrame)
@@ -49,7 +53,7 @@ final class MoneyEffects: @unchecked Sendable {
             for handle in shared.handles {
                 handle.execute { loop in
                     guard let context = contexts[loop] else { return }
-                    for t in updates { context.balanceRooms.deliver(t, context: context) }
+                    for update in updates { context.balanceRooms.deliver(update, context: context) }
                 }
             }
         }

@@ -41,47 +41,35 @@ enum MoneyMessages {
         return json.bytes
     }
 
-    /// What a wallet user's screen shows for one ledger entry.
-    static func notification(for t: LedgerTransaction) -> (type: String, title: String, message: String) {
-        switch t.kind {
-        case .credit: return ("credit_added", "Credits added", "\(t.amount) credits were added to your balance.")
-        case .refund: return ("refund", "Refund received", "\(t.amount) credits were refunded to your balance.")
-        case .debit, .smsPurchase:
-            return ("credits_used", "Credits used", "\(t.amount) credits were used\(t.description.isEmpty ? "" : " for \(t.description)").")
-        }
-    }
-
     /// One `balance_update` for the user's room, with its `seq`.
     /// `{"type":"balance","user_id","balance","seq"}`: a balance socket's first message.
-    static func balance(userId: String, balance: Money, seq: Int64) -> [UInt8] {
+    static func balance(userId: String, balance: Money, seq: Int64, unseen: Int? = nil) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("type", "balance")
         json.field("user_id", userId)
         json.key("balance"); json.raw(balance.description)
         json.field("seq", Int(seq))
+        if let unseen { json.field("unseen", unseen) }
         json.endObject()
         return json.bytes
     }
 
     /// `linkBase`: `--public-url`, making the `link` absolute (nil: a path on the hub).
-    static func balanceUpdate(_ t: LedgerTransaction, linkBase: String?) -> [UInt8] {
+    /// `notification`: the entry's, when the user's preferences push it; `unseen`: the
+    /// user's unseen count after it (a live push; a replay says it once at its end).
+    static func balanceUpdate(_ t: LedgerTransaction, notification: UserNotification?, unseen: Int?, linkBase: String?) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("type", "balance_update")
         json.field("seq", Int(t.userSeq))
         json.key("balance"); json.raw(t.balanceAfter.description)
         json.key("transaction"); transaction(t, into: &json)
-        let note = notification(for: t)
-        json.key("notification")
-        json.beginObject()
-        json.field("type", note.type)
-        json.field("title", note.title)
-        json.field("message", note.message)
-        // Where the transaction is read: `GET /api/wallet/transactions/{id}` (the user's own
-        // balance token reads it).
-        json.field("link", (linkBase ?? "") + "/api/wallet/transactions/\(t.id)")
-        json.endObject()
+        if let notification {
+            json.key("notification")
+            NotificationMessages.notification(notification, linkBase: linkBase, into: &json)
+        }
+        if let unseen { json.field("unseen", unseen) }
         json.field("timestamp", Timestamp.iso8601(milliseconds: t.createdAt))
         json.endObject()
         return json.bytes

@@ -26,9 +26,21 @@ final class BalanceRooms {
 
     /// A committed transaction's balance update, encoded only if this loop has sockets
     /// for its user.
-    func deliver(_ t: LedgerTransaction, context: LoopContext) {
-        guard rooms[t.userId] != nil else { return }
-        deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(t, linkBase: context.configuration.publicURL)), context: context)
+    func deliver(_ push: BalancePush, context: LoopContext) {
+        let linkBase = context.configuration.publicURL
+        switch push {
+        case .ledger(let t, let notification, let unseen):
+            guard rooms[t.userId] != nil else { return }
+            deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(
+                t, notification: notification, unseen: unseen, linkBase: linkBase)), context: context)
+        case .notification(let n, let unseen):
+            guard rooms[n.userId] != nil else { return }
+            let frame = RoomMessage(opcode: .text, payload: NotificationMessages.pushed(n, unseen: unseen, linkBase: linkBase))
+            rooms[n.userId]?.deliverNow(frame, context: context) { _ in true }
+        case .unseen(let userId, let count):
+            guard rooms[userId] != nil else { return }
+            rooms[userId]?.deliverNow(RoomMessage(opcode: .text, payload: NotificationMessages.unseen(count)), context: context) { _ in true }
+        }
     }
 
     /// To the user's sockets that do not have it yet (`BalanceSocket.accepts`).
@@ -45,4 +57,14 @@ final class BalanceRooms {
     func catchUpAll() {
         for room in rooms.values { room.forEachMember { ($0.role as? BalanceSocket)?.catchUp(on: $0) } }
     }
+}
+
+/// What a committed money write sends to a user's balance sockets.
+enum BalancePush: Sendable {
+    /// A ledger entry (with its notification when pushed, and the unseen count after it).
+    case ledger(LedgerTransaction, UserNotification?, Int?)
+    /// A notification that is no ledger entry's, and the unseen count after it.
+    case notification(UserNotification, Int)
+    /// The unseen count changed (read, archived).
+    case unseen(String, Int)
 }

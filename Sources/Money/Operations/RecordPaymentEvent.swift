@@ -38,6 +38,15 @@ extension MoneyWriter {
         if wasProblem || payment.problem != nil { problemsChanged = true }
         if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: event.receivedAt) }
         if !wasMismatched, payment.isMismatched { try raise(alertRules.amountMismatch(payment), now: event.receivedAt) }
+        if payment.status == .failed, existing?.status != .failed, let user = payment.userId {
+            // The user hears that their payment did not go through (a notification, not an alert).
+            let shown = payment.shownAmount
+            let words = configuration.notifications.templates.render(
+                NotificationKind.paymentFailed, amount: shown.amount?.description, balance: nil, reference: payment.reference,
+                description: payment.errorMessage ?? "the provider refused it")
+            _ = try notify(userId: user, kind: NotificationKind.paymentFailed, words: words, amount: shown.amount, currency: shown.currency,
+                           reference: payment.reference, link: nil, now: event.receivedAt)
+        }
         return payment
     }
 }

@@ -17,7 +17,12 @@ public struct ReplayBalance: MoneyOrderedReadOperation {
     public func read(in writer: MoneyWriter) throws(RecordsFailure) -> BalanceReplay {
         let wallet = try writer.store.wallet(userId)
         let updates = try since.map { since throws(RecordsFailure) in try writer.store.transactions(of: userId, after: since, limit: 10_000) } ?? []
-        return BalanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates)
+        var notifications: [Int64: UserNotification] = [:]
+        if let first = updates.first?.userSeq, let last = updates.last?.userSeq, first <= last {
+            notifications = try writer.store.notifications(of: userId, seqs: first...last).filter { $0.value.pushed }
+        }
+        return BalanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates, notifications: notifications,
+                             unseen: try writer.store.unseenNotifications(of: userId))
     }
 }
 
@@ -26,4 +31,8 @@ public struct BalanceReplay: Sendable {
     public var lastSeq: Int64
     /// The user's transactions after `since`, oldest first.
     public var updates: [LedgerTransaction]
+    /// Their notifications the user's preferences push, by seq.
+    public var notifications: [Int64: UserNotification]
+    /// The user's unseen notifications now.
+    public var unseen: Int
 }

@@ -101,7 +101,7 @@ extension MoneyWriter {
                 if wasProblem { problemsChanged = true }
                 if !wasCredited, payment.status == .credited, let draft = alertRules.credited(payment) { try raise(draft, now: now) }
             }
-            pendingEffects.append(.balanceChanged(t))
+            try balanceEffects([t], try notify([t]))
             try raiseAlerts(of: [t], now: now)
             return .success(LedgerReply(transaction: t, created: true))
         }
@@ -139,7 +139,7 @@ extension MoneyWriter {
             throw decideAgain("a reference in the batch was seen before, or a wallet moved on another node")
         }
         for (user, wallet) in decided { wallets[user] = wallet }
-        for t in transactions { pendingEffects.append(.balanceChanged(t)) }
+        try balanceEffects(transactions, try notify(transactions))
         try raiseAlerts(of: transactions, now: now)
         return transactions
     }
