@@ -1,6 +1,6 @@
 // The wallet monitor: for a window, totals by type, credits added, spent, refunds, unique
 // users and the newest transactions (refreshed every few seconds), and one user's history
-// with balance_after.
+// with balance_after and the notifications they were sent.
 (async function () {
   "use strict";
   const C = window.Console, el = C.el;
@@ -48,14 +48,28 @@
     } catch (e) { C.failed(tiles, e); }
   }
 
+  /// The user's notifications as they saw them: when, kind, the words, whether it was
+  /// pushed, read or archived, and what became of its email.
+  function notificationTable(list) {
+    return el("table", { class: "notifications" }, el("thead", {}, el("tr", {}, ["Time", "Kind", "Notification", "Status", "Pushed", "Email"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, list.map((n) => el("tr", { "data-id": String(n.id), "data-status": n.status },
+        el("td", {}, C.time(n.created_at)), el("td", {}, C.tag(n.kind.replace(/_/g, " "))),
+        el("td", {}, el("strong", {}, n.title), el("div", { class: "sub" }, n.message)),
+        el("td", {}, C.tag(n.status, n.status === "unseen" ? "pending" : "")), el("td", {}, n.pushed ? "yes" : "no"),
+        el("td", {}, n.email || "—")))));
+  }
+
   async function loadUser(user) {
     if (!user) return;
     try {
-      const [balance, list] = await Promise.all([C.api("/api/wallet/balance?user_id=" + encodeURIComponent(user)),
-        C.api("/api/wallet/transactions?limit=200&user_id=" + encodeURIComponent(user))]);
+      const [balance, list, notes] = await Promise.all([C.api("/api/wallet/balance?user_id=" + encodeURIComponent(user)),
+        C.api("/api/wallet/transactions?limit=200&user_id=" + encodeURIComponent(user)),
+        C.api("/api/notifications?limit=50&user_id=" + encodeURIComponent(user))]);
       C.clear(userResult).append(el("p", {}, "Balance of ", el("strong", {}, user), ": ", el("strong", { id: "user-balance" }, C.money(balance.balance)),
         " · ", el("a", { href: "/support?user_id=" + encodeURIComponent(user) }, "whole story")), table(list, false));
       if (!list.length) userResult.append(el("p", { class: "empty" }, "no transactions for this user"));
+      userResult.append(el("h3", {}, "Notifications ", el("span", { class: "sub", id: "user-unseen" }, notes.unseen + " unseen")),
+        notes.notifications.length ? notificationTable(notes.notifications) : el("p", { class: "empty" }, "no notifications for this user"));
     } catch (e) { C.failed(userResult, e); }
   }
 
