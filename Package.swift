@@ -34,6 +34,10 @@ let package = Package(
         .target(name: "WebSocketDeflate", dependencies: ["WebSocket", "CZlib"]),
         .target(name: "Reactor", dependencies: ["CLinux", "COpenSSL"]),
         .target(name: "HTTPClient", dependencies: ["HTTP1", "Reactor"]),
+        // Outgoing email (RFC 5321, 5322, 2045, 2047, 4954, 8314): the message rendered and
+        // the dialogue as a sans-I/O session, run on a reactor loop by SMTPClient. Base64
+        // from WebSocket, as Auth and Providers take it.
+        .target(name: "SMTP", dependencies: ["Reactor", "WebSocket"]),
         .target(name: "Hub"),
         // Phone numbers kept and compared as E.164, read by libphonenumber.
         .target(name: "Phones", dependencies: ["CPhoneNumber"]),
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub", "Money", "Records"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CLinux"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP1", "Reactor"]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Reactor", "WebSocket"]),
         .testTarget(name: "LiveHubServerTests", dependencies: ["LiveHubServer", "Reactor", "CLinux", "HTTPClient", "Hub", "JSON", "Auth", "Money"]),
     ],
     swiftLanguageModes: [.v6]
