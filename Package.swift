@@ -63,10 +63,10 @@ let package = Package(
         .target(name: "LegacyImport", dependencies: ["Hub", "Records"]),
         // Cluster mode: nodes sharing presence counts through PostgreSQL (LISTEN/NOTIFY).
         .target(name: "Cluster", dependencies: ["Hub", "Records", "Reactor", "CLinux", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "Providers", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "Money", "COpenSSL", "JSON", "Auth", "Webhooks",
+        .target(name: "LiveHubServer", dependencies: ["Cluster", "HTTP1", "HTTPClient", "Providers", "SMTP", "WebSocket", "WebSocketDeflate", "Reactor", "Hub", "Records", "Money", "COpenSSL", "JSON", "Auth", "Webhooks",
                                                      "Phones", "LegacyImport", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "livehub", dependencies: [
-            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones", "JSON", "Money",
+            "LiveHubServer", "Hub", "HTTPClient", "Records", "Auth", "Phones", "JSON", "Money", "SMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -173,6 +173,7 @@ public final class LiveHubServer {
         engineConfiguration.gapGrace = configuration.gapGrace.milliseconds
         engineConfiguration.reconcileAfter = configuration.providerAPIs.reconcileAfter.milliseconds
         engineConfiguration.notifications = configuration.notifications
+        engineConfiguration.notifications.emailDigest = configuration.email.digestMilliseconds
         engineConfiguration.alertRules.largeDeduction = configuration.alertLargeDeduction
         engineConfiguration.deliversAlerts = configuration.alertWebhook != nil
         engineConfiguration.alertRules.notifyCredited = configuration.notifyCredited
@@ -227,6 +228,11 @@ public final class LiveHubServer {
                                                money: money, clock: SystemClock())
                 } catch {
                     ServerLog.logger.error("reconciliation not started", metadata: ["error": "\(error)"])
+                }
+                do {
+                    try shared.email.start(settings: shared.configuration.email, money: money, publicURL: shared.configuration.publicURL)
+                } catch {
+                    ServerLog.logger.error("notification emails not started", metadata: ["error": "\(error)"])
                 }
                 if let cluster { services.cluster.join(cluster) }
                 if purgeSnapshotAtStart { services.erasures.rewriteSnapshotWithoutPrevious() }
@@ -319,5 +325,6 @@ public final class LiveHubServer {
     public func wait() {
         group?.join()
         shared?.reconcile.stop()
+        shared?.email.stop()
     }
 }

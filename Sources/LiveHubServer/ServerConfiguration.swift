@@ -93,6 +93,8 @@ public struct ServerConfiguration: Sendable {
     public var providerAPIs = ProviderAPISettings()
     /// Notifications: templates, default channels, critical kinds.
     public var notifications = NotificationSettings()
+    /// Notification emails (`--smtp-url`, `--smtp-from`, `--email-digest`).
+    public var email = EmailSettings()
     /// How much of a client's IP address is kept (`--ip-privacy`).
     public var ipPrivacy: IPPrivacy = .truncate
 

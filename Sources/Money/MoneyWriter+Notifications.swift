@@ -26,7 +26,7 @@ extension MoneyWriter {
             try decideChannels(&n)
             made.append(n)
         }
-        try store.insert(notifications: made)
+        try store.insert(notifications: made, emailDelay: configuration.notifications.emailDigest)
         return made.map { $0.pushed ? $0 : nil }
     }
 
@@ -37,7 +37,7 @@ extension MoneyWriter {
                                  message: words.message, link: link, amount: amount, currency: currency, reference: reference, createdAt: now)
         try decideChannels(&n)
         let unseen = try unseenCount(userId) + 1
-        try store.insert(notifications: [n])
+        try store.insert(notifications: [n], emailDelay: configuration.notifications.emailDigest)
         unseenCounts[userId] = unseen
         if n.pushed { pendingEffects.append(.notified(n, unseen: unseen)) }
         return n

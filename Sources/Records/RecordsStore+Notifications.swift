@@ -8,11 +8,11 @@ extension RecordsStore {
         user_seq, created_at, read_at, archived_at, pushed, email_status
         """
 
-    private static func values(of n: UserNotification) -> [Value] {
+    private static func values(of n: UserNotification, emailDelay: Int64) -> [Value] {
         [.integer(n.id), .text(n.userId), .text(n.kind), .text(n.title), .text(n.message), Value(n.link), Value(n.amount?.minorUnits),
          Value(n.currency), Value(n.balanceAfter?.minorUnits), Value(n.reference), Value(n.transactionId), Value(n.userSeq),
          Self.time(n.createdAt), Self.time(n.readAt), Self.time(n.archivedAt), .integer(n.pushed ? 1 : 0), Value(n.emailStatus),
-         n.emailStatus == "pending" ? Self.time(n.createdAt) : .null]
+         n.emailStatus == "pending" ? Self.time(n.createdAt + emailDelay) : .null]
     }
 
     private static let insertNotificationPrefix = """
@@ -21,21 +21,22 @@ extension RecordsStore {
 
     /// New notifications, in the caller's transaction: one multi-row statement per 64 on
     /// SQLite, one pipeline on PostgreSQL.
-    public func insert(notifications: [UserNotification]) throws(Failure) {
+    /// `emailDelay`: an email is due this long after its notification (a digest's window).
+    public func insert(notifications: [UserNotification], emailDelay: Int64 = 0) throws(Failure) {
         guard !notifications.isEmpty else { return }
         let one = "(" + (1...18).map { "$\($0)" }.joined(separator: ",") + ")"
         if db.dialect == .postgres {
-            _ = try db.pipelined(notifications.map { (Self.insertNotificationPrefix + " " + one, Self.values(of: $0)) })
+            _ = try db.pipelined(notifications.map { (Self.insertNotificationPrefix + " " + one, Self.values(of: $0, emailDelay: emailDelay)) })
             return
         }
         for chunk in Self.chunks(notifications) {
             let group = "(" + Array(repeating: "?", count: 18).joined(separator: ",") + ")"
             try db.query(Self.insertNotificationPrefix + " " + Array(repeating: group, count: chunk.count).joined(separator: ","),
-                         chunk.flatMap(Self.values(of:)))
+                         chunk.flatMap { Self.values(of: $0, emailDelay: emailDelay) })
         }
     }
 
-    private static func notification(_ row: [Value]) -> UserNotification? {
+    static func notification(_ row: [Value]) -> UserNotification? {
         guard row.count >= 17, let id = row[0].integer, let user = row[1].text, let kind = row[2].text, let title = row[3].text,
               let message = row[4].text, let created = row[12].text.flatMap(Timestamp.parse) else { return nil }
         var n = UserNotification(id: id, userId: user, kind: kind, title: title, message: message, link: row[5].text,
@@ -158,5 +159,92 @@ extension RecordsSchema {
             CREATE TABLE notification_addresses (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, email_key TEXT, updated_at TEXT NOT NULL);
             \(sequences(for: [.notification], dialect))
             """
+    }
+}
+
+/// A notification whose email is due, with where it goes.
+public struct EmailDue: Sendable {
+    public var notification: UserNotification
+    public var address: String
+    public var attempts: Int
+}
+
+extension RecordsStore {
+    /// Notifications whose email is due (pending, its next attempt passed), oldest first,
+    /// with their user's address; with `wholeUser` (a digest), every other pending one of
+    /// the same users too. What is taken is leased until `leaseUntil` (another node, or this
+    /// one after a restart, takes it after that); one without an address is settled
+    /// `no_address`.
+    public func takeEmailsDue(now: Int64, limit: Int, leaseUntil: Int64, wholeUser: Bool) throws(Failure) -> [EmailDue] {
+        let columns = Self.notificationColumns.split(separator: ",").map { "n." + String($0).trimmingSpaces }.joined(separator: ", ")
+        var rows = try db.query("""
+            SELECT \(columns), n.email_attempts, a.email
+            FROM notifications n LEFT JOIN notification_addresses a ON a.user_id = n.user_id
+            WHERE n.email_status = 'pending' AND n.email_next_at <= $1 ORDER BY n.email_next_at LIMIT $2
+            """, [Self.time(now), .integer(Int64(limit))])
+        if wholeUser {
+            var seen = Set(rows.compactMap { $0[0].integer })
+            for user in Set(rows.compactMap { $0[1].text }).sorted() {
+                for row in try db.query("""
+                    SELECT \(columns), n.email_attempts, a.email
+                    FROM notifications n LEFT JOIN notification_addresses a ON a.user_id = n.user_id
+                    WHERE n.user_id = $1 AND n.email_status = 'pending' ORDER BY n.id LIMIT 100
+                    """, [.text(user)]) where seen.insert(row[0].integer ?? 0).inserted {
+                    rows.append(row)
+                }
+            }
+        }
+        var due: [EmailDue] = []
+        for row in rows {
+            guard let n = Self.notification(Array(row.prefix(17))) else { continue }
+            guard let address = row[18].text else {
+                try db.query("UPDATE notifications SET email_status = 'no_address', email_next_at = NULL WHERE id = $1", [.integer(n.id)])
+                continue
+            }
+            try db.query("UPDATE notifications SET email_next_at = $1 WHERE id = $2", [Self.time(leaseUntil), .integer(n.id)])
+            due.append(EmailDue(notification: n, address: address, attempts: Int(row[17].integer ?? 0)))
+        }
+        return due
+    }
+
+    /// One attempt to email these notifications (one message: one, or a digest): kept, and
+    /// each notification's email settled (`sent`, `failed`) or due again at `retryAt`.
+    public func recordEmailAttempt(ids: [Int64], at now: Int64, outcome: String, detail: String?, retryAt: Int64?) throws(Failure) {
+        let status = outcome == "sent" ? "sent" : retryAt == nil ? "failed" : "pending"
+        for id in ids {
+            try db.query("""
+                UPDATE notifications SET email_status = $1, email_attempts = email_attempts + 1, email_next_at = $2, email_error = $3,
+                    emailed_at = CASE WHEN $1 = 'sent' THEN $4 ELSE emailed_at END WHERE id = $5
+                """, [.text(status), Self.time(retryAt), Value(detail), Self.time(now), .integer(id)])
+        }
+        try db.query("INSERT INTO email_attempts (notification_ids, at, outcome, detail) VALUES ($1, $2, $3, $4)",
+                     [.text(ids.map(String.init).joined(separator: ",")), Self.time(now), .text(outcome), Value(detail)])
+    }
+
+    /// The attempts to email one notification, newest first.
+    public func emailAttempts(of id: Int64, limit: Int) throws(Failure) -> [(at: Int64, outcome: String, detail: String?)] {
+        try db.query("""
+            SELECT at, outcome, detail FROM email_attempts WHERE ',' || notification_ids || ',' LIKE $1 ORDER BY id DESC LIMIT $2
+            """, [.text("%,\(id),%"), .integer(Int64(limit))]).compactMap { row in
+            guard let at = row[0].text.flatMap(Timestamp.parse), let outcome = row[1].text else { return nil }
+            return (at, outcome, row[2].text)
+        }
+    }
+}
+
+extension RecordsSchema {
+    /// Migration 15: each attempt to email notifications, and its outcome.
+    static func emailAttempts(_ dialect: SQLDialect) -> String {
+        let id = dialect == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        return """
+            CREATE TABLE email_attempts (id \(id), notification_ids TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT);
+            CREATE INDEX email_attempts_by_time ON email_attempts (at)
+            """
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
     }
 }

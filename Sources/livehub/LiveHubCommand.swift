@@ -265,6 +265,7 @@ struct Serve: ParsableCommand {
         configuration.mpesaToken = try Self.secret(mpesaToken, mpesaTokenFile, "--mpesa-token")
         try providers.apply(to: &configuration.providerAPIs)
         try notifications.apply(to: &configuration.notifications)
+        try notifications.apply(to: &configuration.email)
         configuration.beaconRate = try Self.rate(beaconRate, beaconBurst, "--beacon-rate", "--beacon-burst")
         configuration.webhookRate = try Self.rate(webhookRate, webhookBurst, "--webhook-rate", "--webhook-burst")
         configuration.trustedProxies = try trustedProxy.map { text in

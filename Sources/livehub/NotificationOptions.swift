@@ -3,6 +3,7 @@ import Hub
 import JSON
 import LiveHubServer
 import Money
+import SMTP
 
 /// Notifications to wallet users: their words and the hub's default channels.
 struct NotificationOptions: ParsableArguments {
@@ -14,6 +15,11 @@ struct NotificationOptions: ParsableArguments {
     @Option(help: "A user who chose nothing (and gave an address) gets them by email: on or off.") var notifyEmail = "off"
     @Option(help: "Below this amount, notifications are kept in the inbox only (no push, no email), unless the user chose otherwise.")
     var notificationMinAmount: String?
+    @Option(help: "Where notification emails go: smtps://user:pass@host:465 (implicit TLS), or smtp://host:25 (plain: a relay on this machine; credentials only to loopback). Or LIVEHUB_SMTP_URL.")
+    var smtpUrl: String?
+    @Option(help: "A file whose first line is --smtp-url.") var smtpUrlFile: String?
+    @Option(help: "The From address of notification emails.") var smtpFrom: String?
+    @Option(help: "A user's notification emails wait this long and go as one message (0: each at once), e.g. 15m.") var emailDigest = "0"
 
     func apply(to settings: inout NotificationSettings) throws {
         func onOff(_ text: String, _ flag: String) throws -> Bool {
@@ -37,6 +43,23 @@ struct NotificationOptions: ParsableArguments {
         }
         settings.critical = Set(critical)
         if let path = notificationTemplates { settings.templates = try Self.templates(path) }
+    }
+
+    func apply(to email: inout EmailSettings) throws {
+        if let text = try ProviderOptions.key(smtpUrl, smtpUrlFile, "--smtp-url", "LIVEHUB_SMTP_URL") {
+            guard let url = SMTPURL(text) else {
+                throw ValidationError("--smtp-url: expected smtp://host:port or smtps://user:password@host:port")
+            }
+            if !url.implicitTLS, url.username != nil, !url.isLoopback {
+                throw ValidationError("--smtp-url: a password goes in clear over smtp://; use smtps:// (or a relay on this machine)")
+            }
+            email.smtpURL = url
+            guard let from = smtpFrom, EmailAddress(from) != nil else { throw ValidationError("--smtp-from: expected the From address, name@domain") }
+            email.from = from
+        } else if smtpFrom != nil {
+            throw ValidationError("--smtp-from: give --smtp-url too")
+        }
+        if emailDigest != "0" { email.digestMilliseconds = try Serve.duration(emailDigest, "--email-digest").milliseconds }
     }
 
     /// The file's templates over the defaults: every kind an object of a title and a message.

@@ -179,3 +179,64 @@ def test_every_acknowledged_write_has_its_notification_after_kill_minus_9(tmp_pa
         assert noted == {str(t["id"]) for t in acknowledged} and len(acknowledged) == 200
     finally:
         again.stop()
+
+
+# --- email, against a real SMTP server (Python's aiosmtpd: tests/e2e/smtp_sink.py) -----------
+
+def wait_for(what, seconds=20):
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("not within %s s" % seconds)
+
+
+def test_an_email_arrives_with_the_amount_and_balance_and_a_refusal_is_tried_again(tmp_path):
+    from smtp_sink import SMTPSink
+    with SMTPSink(auth=("hub", "s3cret pass"), fail=1, fail_code=451) as sink:
+        hub = Hub(str(tmp_path), "--smtp-url", sink.url, "--smtp-from", "wallet@shop.test")
+        try:
+            assert hub.request("PUT", "/api/notifications/preferences", {"user_id": "ema", "email": "ema@shop.test",
+                                                                         "kinds": {"*": {"in_app": True, "email": True}}},
+                               headers=KEY)[0] == 200
+            write(hub, "ema", "12.50", "credit", "em-1")
+            mail = wait_for(lambda: sink.messages())[0]
+            assert mail["subject"] == "Credits added" and mail["to"] == "ema@shop.test" and mail["auth_user"] == "hub"
+            assert "12.50" in mail["text"] and "Balance: 12.50" in mail["text"]
+            assert sink.failures == 1 and len(sink.messages()) == 1  # refused once (451), delivered once
+            got = wait_for(lambda: [n for n in inbox(hub, "ema")["notifications"] if n["email"] == "sent"])
+            assert got[0]["kind"] == "credit_added"
+            # Nobody who gave no address or chose no email is mailed.
+            write(hub, "quiet", "1.00", "credit", "q-1")
+            import time
+            time.sleep(1.5)
+            assert len(sink.messages()) == 1
+            with __import__("urllib.request").request.urlopen(hub.base + "/metrics", timeout=10) as resp:
+                metrics = resp.read().decode()
+            assert 'livehub_notification_emails_total{outcome="sent"} 1' in metrics
+            assert 'livehub_notification_emails_total{outcome="retry"} 1' in metrics
+            assert "s3cret" not in "".join(hub.output) + metrics
+        finally:
+            hub.stop()
+
+
+def test_a_digest_groups_three_events_in_one_message(tmp_path):
+    from smtp_sink import SMTPSink
+    with SMTPSink() as sink:
+        hub = Hub(str(tmp_path), "--smtp-url", sink.url, "--smtp-from", "wallet@shop.test", "--email-digest", "2s", "--notify-email", "on")
+        try:
+            hub.request("PUT", "/api/notifications/preferences", {"user_id": "dee", "email": "dee@shop.test"}, headers=KEY)
+            for i, (amount, kind) in enumerate([("10.00", "credit"), ("2.00", "sms_purchase"), ("1.00", "refund")]):
+                write(hub, "dee", amount, kind, f"d-{i}")
+            mail = wait_for(lambda: sink.messages())[0]
+            import time
+            time.sleep(1.5)
+            assert len(sink.messages()) == 1
+            assert mail["subject"] == "3 updates on your balance"
+            for words in ["Credits added", "Credits used", "Refund received", "Balance: 9.00"]:
+                assert words in mail["text"], words
+        finally:
+            hub.stop()

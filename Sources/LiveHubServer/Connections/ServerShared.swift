@@ -21,6 +21,8 @@ final class ServerShared: Sendable {
     let accounts: ConsoleAccounts
     /// Reconciliation with the providers' APIs, on its own loop (when a key is set).
     let reconcile = ReconcileService()
+    /// Notification emails, on their own loop (when `--smtp-url` is set).
+    let email = EmailService()
     var revocations: Revocations { accounts.revocations }
     /// Open connections per client address.
     let connectionsPerAddress: ConnectionsPerAddress

@@ -57,6 +57,7 @@ enum PrometheusExporter {
         metric("livehub_connections_shed_total", "counter", "Connections closed or refused near --max-connections.", serverSum { $0.connectionsShed.value })
         metric("livehub_unread_answer_closes_total", "counter", "HTTP connections closed for not reading their answers.", serverSum { $0.unreadAnswerCloses.value })
         out += shared.reconcile.metrics.render()
+        out += shared.email.metrics.render()
         out += "# HELP livehub_http_responses_total HTTP answers, by status class.\n# TYPE livehub_http_responses_total counter\n"
         for (label, field) in [("1xx", { (c: ServerCounters) in c.responses1xx.value }), ("2xx", { $0.responses2xx.value }),
                                ("3xx", { $0.responses3xx.value }), ("4xx", { $0.responses4xx.value }), ("5xx", { $0.responses5xx.value })] {

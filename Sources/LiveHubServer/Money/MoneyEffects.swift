@@ -26,8 +26,10 @@ final class MoneyEffects: @unchecked Sendable {
             switch effect {
             case .balanceChanged(let t, let notification, let unseen):
                 shared.hubMetrics.balancePush()
+                shared.email.metrics.notification(pushed: notification != nil)
                 balances.append(.ledger(t, notification, unseen))
             case .notified(let notification, let unseen):
+                shared.email.metrics.notification(pushed: true)
                 balances.append(.notification(notification, unseen))
             case .unseenChanged(let userId, let unseen):
                 balances.append(.unseen(userId, unseen))

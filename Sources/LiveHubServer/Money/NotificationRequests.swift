@@ -1,6 +1,7 @@
 import Hub
 import JSON
 import Money
+import SMTP
 
 /// The notifications' request bodies, checked: every refusal names the field.
 enum NotificationRequests {
@@ -47,7 +48,8 @@ enum NotificationRequests {
                 email = ""
             } else {
                 let text = try fields.text("email", max: 254) ?? ""
-                guard text.isEmpty || EmailAddress.isPlausible(text) else { throw fields.invalid("email is not an address (name@domain, no spaces)") }
+                // As the mail server will be asked to take it (`SMTP.EmailAddress`: ASCII, one @, no spaces).
+                guard text.isEmpty || EmailAddress(text) != nil else { throw fields.invalid("email is not an address (name@domain, ASCII, no spaces)") }
                 email = text
             }
         }
@@ -62,16 +64,5 @@ enum NotificationRequests {
         return PostNotification(userId: try fields.required("user_id", max: 128), kind: kind, title: title, message: message,
                                 amount: try fields.money("amount"), currency: try fields.text("currency", max: 8),
                                 reference: try fields.text("reference", max: 256), link: try fields.text("link", max: 2048))
-    }
-}
-
-/// An email address as a notification's recipient: one `@`, something on each side, no
-/// space or control character, at most 254 bytes (RFC 5321 §4.5.3.1.3). The mail server
-/// judges the rest.
-enum EmailAddress {
-    static func isPlausible(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), text.utf8.count <= 254 else { return false }
-        return text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f && $0 != "<" && $0 != ">" && $0 != "," }
     }
 }
