@@ -11,8 +11,9 @@ extension MoneyWriter {
     func notify(_ transactions: [LedgerTransaction]) throws(RecordsFailure) -> [UserNotification?] {
         guard !transactions.isEmpty else { return [] }
         let ids = try takeIDs(.notification, count: transactions.count)
-        // Each user's unseen count as it was, before this transaction's rows are in.
-        for t in transactions { _ = try unseenCount(t.userId) }
+        // Each user's preferences and unseen count as they were, before this transaction's
+        // rows are in: read together for the users not cached.
+        try loadNotificationState(Set(transactions.lazy.map(\.userId)))
         var made: [UserNotification] = []
         made.reserveCapacity(transactions.count)
         for (t, id) in zip(transactions, ids) {
@@ -48,6 +49,19 @@ extension MoneyWriter {
         let channels = try preferences(of: n.userId).channels(kind: n.kind, amount: n.amount, defaults: settings.defaults, critical: settings.critical)
         n.pushed = channels.push
         n.emailStatus = channels.email ? "pending" : nil
+    }
+
+    private func loadNotificationState(_ users: Set<String>) throws(RecordsFailure) {
+        let missing = users.filter { unseenCounts[$0] == nil || notificationPreferences[$0] == nil }
+        guard !missing.isEmpty else { return }
+        if unseenCounts.count + missing.count > Self.maxCachedWallets {
+            unseenCounts.removeAll(keepingCapacity: true)
+            notificationPreferences.removeAll(keepingCapacity: true)
+        }
+        for (user, state) in try store.notificationState(of: missing.sorted()) {
+            if unseenCounts[user] == nil { unseenCounts[user] = state.unseen }
+            if notificationPreferences[user] == nil { notificationPreferences[user] = state.preferences }
+        }
     }
 
     func preferences(of user: String) throws(RecordsFailure) -> NotificationPreferences {

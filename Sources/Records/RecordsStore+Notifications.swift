@@ -248,3 +248,30 @@ extension String {
         String(drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
     }
 }
+
+extension RecordsStore {
+    /// For the users of a run of writes: each one's preferences and unseen count, in a few
+    /// statements for all of them (`IN` lists of up to 64), not three per user.
+    public func notificationState(of users: [String]) throws(Failure) -> [String: (preferences: NotificationPreferences, unseen: Int)] {
+        var state: [String: (preferences: NotificationPreferences, unseen: Int)] = [:]
+        for user in users { state[user] = (NotificationPreferences(), 0) }
+        for chunk in Self.chunks(users) {
+            let list = "(" + chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ",") + ")"
+            let values = chunk.map { Value.text($0) }
+            for row in try db.query("""
+                SELECT user_id, count(*) FROM notifications WHERE user_id IN \(list) AND read_at IS NULL AND archived_at IS NULL GROUP BY user_id
+                """, values) {
+                if let user = row[0].text { state[user]?.unseen = Int(row[1].integer ?? 0) }
+            }
+            for row in try db.query("SELECT user_id, kind, in_app, email, min_amount_minor FROM notification_preferences WHERE user_id IN \(list)", values) {
+                guard let user = row[0].text, let kind = row[1].text else { continue }
+                state[user]?.preferences.byKind[kind] = .init(inApp: (row[2].integer ?? 1) != 0, email: (row[3].integer ?? 0) != 0,
+                                                              minAmount: row[4].integer.map(Money.init(minorUnits:)))
+            }
+            for row in try db.query("SELECT user_id, email FROM notification_addresses WHERE user_id IN \(list)", values) {
+                if let user = row[0].text { state[user]?.preferences.email = row[1].text }
+            }
+        }
+        return state
+    }
+}
