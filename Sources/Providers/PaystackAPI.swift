@@ -106,7 +106,10 @@ public struct PaystackAPI: Sendable, CustomStringConvertible, CustomDebugStringC
         let currency = try AnswerReading.currency(data["currency"], "data.currency")
         if verdict == .paid, amount == nil || currency == nil { throw .badAnswer("a successful transaction has no amount or currency") }
         var message = ProviderText.message(data["gateway_response"])
-        if verdict == .failed, status == "reversed" { message = "Paystack: the transaction was reversed" + (message.map { " (\($0))" } ?? "") }
+        if verdict == .failed, status == "reversed" {
+            // Cut again as a whole: the words added must not take it past the limit.
+            message = ProviderText.message("Paystack: the transaction was reversed" + (message.map { " (\($0))" } ?? ""))
+        }
         return ProviderAnswer(provider: .paystack, reference: reference, verdict: verdict, amount: amount, currency: currency,
                               providerReference: ProviderText.kept(data["id"], limit: ProviderText.idLimit), message: message,
                               email: ProviderText.kept(data["customer"]?["email"], limit: ProviderText.emailLimit))

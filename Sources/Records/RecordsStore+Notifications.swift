@@ -9,7 +9,9 @@ extension RecordsStore {
         """
 
     private static func values(of n: UserNotification, emailDelay: Int64) -> [Value] {
-        [.integer(n.id), .text(n.userId), .text(n.kind), .text(n.title), .text(n.message), Value(n.link), Value(n.amount?.minorUnits),
+        // A ledger entry's link is its transaction's path: not stored, made again when read.
+        [.integer(n.id), .text(n.userId), .text(n.kind), .text(n.title), .text(n.message),
+         n.transactionId != nil && n.link == Self.transactionPath(n.transactionId) ? .null : Value(n.link), Value(n.amount?.minorUnits),
          Value(n.currency), Value(n.balanceAfter?.minorUnits), Value(n.reference), Value(n.transactionId), Value(n.userSeq),
          Self.time(n.createdAt), Self.time(n.readAt), Self.time(n.archivedAt), .integer(n.pushed ? 1 : 0), Value(n.emailStatus),
          n.emailStatus == "pending" ? Self.time(n.createdAt + emailDelay) : .null]
@@ -36,10 +38,13 @@ extension RecordsStore {
         }
     }
 
+    static func transactionPath(_ id: Int64?) -> String? { id.map { "/api/wallet/transactions/\($0)" } }
+
     static func notification(_ row: [Value]) -> UserNotification? {
         guard row.count >= 17, let id = row[0].integer, let user = row[1].text, let kind = row[2].text, let title = row[3].text,
               let message = row[4].text, let created = row[12].text.flatMap(Timestamp.parse) else { return nil }
-        var n = UserNotification(id: id, userId: user, kind: kind, title: title, message: message, link: row[5].text,
+        var n = UserNotification(id: id, userId: user, kind: kind, title: title, message: message,
+                                 link: row[5].text ?? Self.transactionPath(row[10].integer),
                                  amount: row[6].integer.map(Money.init(minorUnits:)), currency: row[7].text,
                                  balanceAfter: row[8].integer.map(Money.init(minorUnits:)), reference: row[9].text,
                                  transactionId: row[10].integer, userSeq: row[11].integer, createdAt: created)

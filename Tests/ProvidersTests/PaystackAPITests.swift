@@ -85,6 +85,10 @@ struct PaystackAPITests {
         #expect(failed.verdict == .failed && failed.message == "Declined" && failed.outcome.stage == .failed && failed.outcome.errorMessage == "Declined")
         #expect(try verdict("reversed").verdict == .failed)
         #expect(try verdict("reversed").message == "Paystack: the transaction was reversed (Declined)")
+        // A long gateway response does not take the reversal's words past the limit (the fuzzer's invariant).
+        let long = try verify(Self.verified.replacingOccurrences(#""status":"success""#, #""status":"reversed""#)
+            .replacingOccurrences(#""gateway_response":"Successful""#, #""gateway_response":"\#(String(repeating: "x", count: 461))""#)).get()
+        #expect(long.message?.unicodeScalars.count == 500)
         for pending in ["abandoned", "ongoing", "pending", "processing", "queued", "something_new"] {
             let answer = try verdict(pending)
             #expect(answer.verdict == .pending && answer.outcome.stage == nil, "\(pending)")
