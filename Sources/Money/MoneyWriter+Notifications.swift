@@ -10,18 +10,18 @@ extension MoneyWriter {
     /// The ledger entries' notifications.
     func notify(_ transactions: [LedgerTransaction]) throws(RecordsFailure) -> [UserNotification?] {
         guard !transactions.isEmpty else { return [] }
-        let ids = try takeIDs(.notification, count: transactions.count)
         // Each user's preferences and unseen count as they were, before this transaction's
         // rows are in: read together for the users not cached.
         try loadNotificationState(Set(transactions.lazy.map(\.userId)))
         var made: [UserNotification] = []
         made.reserveCapacity(transactions.count)
-        for (t, id) in zip(transactions, ids) {
+        // A ledger entry's notification has its transaction's id.
+        for t in transactions {
             let kind = NotificationKind.of(t)
             let words = configuration.notifications.templates.render(
                 kind, amount: t.amount.description, balance: t.balanceAfter.description, reference: t.paymentReference ?? t.reference,
                 description: t.description.isEmpty ? String(t.kind.rawValue.map { $0 == "_" ? " " : $0 }) : t.description)
-            var n = UserNotification(id: id, userId: t.userId, kind: kind, title: words.title, message: words.message,
+            var n = UserNotification(id: t.id, userId: t.userId, kind: kind, title: words.title, message: words.message,
                                      link: "/api/wallet/transactions/\(t.id)", amount: t.amount, balanceAfter: t.balanceAfter,
                                      reference: t.paymentReference ?? t.reference, transactionId: t.id, userSeq: t.userSeq, createdAt: t.createdAt)
             try decideChannels(&n)
@@ -34,7 +34,8 @@ extension MoneyWriter {
     /// A notification that is not a ledger entry's, written and (if the user wants it) pushed.
     func notify(userId: String, kind: String, words: (title: String, message: String), amount: Money?, currency: String?,
                 reference: String?, link: String?, now: Int64) throws(RecordsFailure) -> UserNotification {
-        var n = UserNotification(id: try takeIDs(.notification, count: 1)[0], userId: userId, kind: kind, title: words.title,
+        // One of the transactions' numbers, which no ledger entry then takes.
+        var n = UserNotification(id: try takeIDs(.transaction, count: 1)[0], userId: userId, kind: kind, title: words.title,
                                  message: words.message, link: link, amount: amount, currency: currency, reference: reference, createdAt: now)
         try decideChannels(&n)
         let unseen = try unseenCount(userId) + 1

@@ -26,7 +26,12 @@ extension RecordsStore {
         var counters = RecordCounters()
         for kind in RecordIdKind.allCases {
             let (_, table, column) = kind.sequence
-            let largest = try db.query("SELECT max(\(column)) FROM \(table)", []).first?.first?.integer ?? 0
+            var largest = try db.query("SELECT max(\(column)) FROM \(table)", []).first?.first?.integer ?? 0
+            if kind == .transaction {
+                // A ledger entry's notification has its transaction's id; another notification
+                // takes one of the same numbers (`MoneyWriter+Notifications`).
+                largest = max(largest, try db.query("SELECT max(id) FROM notifications", []).first?.first?.integer ?? 0)
+            }
             counters[kind] = max(1, largest + 1)
         }
         return counters

@@ -3,7 +3,7 @@ import Hub
 /// The kinds of row numbered by the money writer, and (PostgreSQL) the sequence each is
 /// taken from.
 public enum RecordIdKind: Int, CaseIterable, Sendable {
-    case transaction, paymentEvent, resolution, webhook, alert, activity, payment, providerCheck, notification
+    case transaction, paymentEvent, resolution, webhook, alert, activity, payment, providerCheck
 
     /// PostgreSQL's sequence for the kind, and the column it numbers.
     var sequence: (name: String, table: String, column: String) {
@@ -16,7 +16,6 @@ public enum RecordIdKind: Int, CaseIterable, Sendable {
         case .activity: ("livehub_activity_ids", "activity", "id")
         case .payment: ("livehub_payment_seqs", "payments", "seq")
         case .providerCheck: ("livehub_provider_check_ids", "provider_checks", "id")
-        case .notification: ("livehub_notification_ids", "notifications", "id")
         }
     }
 }

@@ -69,13 +69,15 @@ extension RecordsStore {
             """, [.text(user), .integer(before ?? .max), .integer(Int64(limit))]).compactMap(Self.notification)
     }
 
-    /// The ledger entries' notifications for a replay: by the user's seq.
-    public func notifications(of user: String, seqs: ClosedRange<Int64>) throws(Failure) -> [Int64: UserNotification] {
+    /// The ledger entries' notifications for a replay: each has its transaction's id.
+    public func notifications(of user: String, transactionIds: [Int64]) throws(Failure) -> [Int64: UserNotification] {
         var found: [Int64: UserNotification] = [:]
-        for row in try db.query("""
-            SELECT \(Self.notificationColumns) FROM notifications WHERE user_id = $1 AND user_seq BETWEEN $2 AND $3
-            """, [.text(user), .integer(seqs.lowerBound), .integer(seqs.upperBound)]) {
-            if let n = Self.notification(row), let seq = n.userSeq { found[seq] = n }
+        for chunk in Self.chunks(transactionIds) {
+            let list = chunk.indices.map { "$\($0 - chunk.startIndex + 2)" }.joined(separator: ",")
+            for row in try db.query("SELECT \(Self.notificationColumns) FROM notifications WHERE user_id = $1 AND id IN (\(list))",
+                                    [.text(user)] + chunk.map { Value.integer($0) }) {
+                if let n = Self.notification(row) { found[n.id] = n }
+            }
         }
         return found
     }
@@ -155,14 +157,12 @@ extension RecordsSchema {
                 pushed \(integer) NOT NULL DEFAULT 1, email_status TEXT, email_attempts \(integer) NOT NULL DEFAULT 0,
                 email_next_at TEXT, email_error TEXT, emailed_at TEXT);
             CREATE INDEX notifications_by_user ON notifications (user_id, id);
-            CREATE INDEX notifications_by_seq ON notifications (user_id, user_seq);
             CREATE INDEX notifications_unseen ON notifications (user_id) WHERE read_at IS NULL AND archived_at IS NULL;
             CREATE INDEX notifications_email_due ON notifications (email_next_at) WHERE email_status = 'pending';
             CREATE TABLE notification_preferences (
                 user_id TEXT NOT NULL, kind TEXT NOT NULL, in_app \(integer) NOT NULL, email \(integer) NOT NULL,
                 min_amount_minor \(integer), PRIMARY KEY (user_id, kind));
-            CREATE TABLE notification_addresses (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, email_key TEXT, updated_at TEXT NOT NULL);
-            \(sequences(for: [.notification], dialect))
+            CREATE TABLE notification_addresses (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, email_key TEXT, updated_at TEXT NOT NULL)
             """
     }
 }

@@ -18,8 +18,8 @@ public struct ReplayBalance: MoneyOrderedReadOperation {
         let wallet = try writer.store.wallet(userId)
         let updates = try since.map { since throws(RecordsFailure) in try writer.store.transactions(of: userId, after: since, limit: 10_000) } ?? []
         var notifications: [Int64: UserNotification] = [:]
-        if let first = updates.first?.userSeq, let last = updates.last?.userSeq, first <= last {
-            notifications = try writer.store.notifications(of: userId, seqs: first...last).filter { $0.value.pushed }
+        for (_, n) in try writer.store.notifications(of: userId, transactionIds: updates.map(\.id)) where n.pushed {
+            if let seq = n.userSeq { notifications[seq] = n }
         }
         return BalanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates, notifications: notifications,
                              unseen: try writer.store.unseenNotifications(of: userId))
