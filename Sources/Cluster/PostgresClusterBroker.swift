@@ -86,7 +86,7 @@ public final class PostgresClusterBroker: ClusterBroker {
                     INSERT INTO session_claims (session_id, node_id, claimed_at, seq)
                     SELECT s, $1, clock_timestamp(), nextval('session_claims_seq') FROM unnest($2::text[]) AS s
                     ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, claimed_at = excluded.claimed_at, seq = excluded.seq
-                    """, [.text(node), .text(Self.arrayLiteral(unique[start..<min(unique.count, start + 10_000)]))])
+                    """, [.text(node), .text(RecordsStore.textArray(Array(unique[start..<min(unique.count, start + 10_000)])))])
             }
             try notify(.claims(node: node), db)
         }
@@ -187,21 +187,5 @@ public final class PostgresClusterBroker: ClusterBroker {
         } catch {
             throw ClusterBrokerFailure(error.description)
         }
-    }
-
-    /// A text-array literal: each element double-quoted, `"` and `\` escaped, as
-    /// PostgreSQL's array input reads it.
-    static func arrayLiteral(_ items: ArraySlice<String>) -> String {
-        var text = "{"
-        for (i, item) in items.enumerated() {
-            if i > 0 { text += "," }
-            text += "\""
-            for ch in item.unicodeScalars {
-                if ch == "\"" || ch == "\\" { text += "\\" }
-                text.unicodeScalars.append(ch)
-            }
-            text += "\""
-        }
-        return text + "}"
     }
 }

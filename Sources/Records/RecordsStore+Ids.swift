@@ -94,7 +94,7 @@ extension RecordsStore {
 
     /// A PostgreSQL array literal of texts: each element quoted, its `"` and `\` escaped
     /// (PostgreSQL's docs, "Arrays", "Array Value Input").
-    static func textArray(_ items: [String]) -> String {
+    public static func textArray(_ items: [String]) -> String {
         var out = "{"
         for (i, item) in items.enumerated() {
             if i > 0 { out += "," }

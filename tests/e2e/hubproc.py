@@ -94,3 +94,14 @@ class Hub:
             self.proc.wait(timeout=15)
         self._drainer.join(timeout=5)  # everything it said is in self.output
         return self.proc.returncode
+
+
+def wait_for(what, seconds=15):
+    """`what()` once it is truthy (polled every 0.2 s), or an AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("not within %s s" % seconds)

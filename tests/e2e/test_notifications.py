@@ -5,12 +5,14 @@ import asyncio
 import json
 import signal
 import threading
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
 
-from hubproc import Hub
+from hubproc import Hub, wait_for
 
 KEY = {"Authorization": "Bearer e2e-key"}
 
@@ -183,15 +185,6 @@ def test_every_acknowledged_write_has_its_notification_after_kill_minus_9(tmp_pa
 
 # --- email, against a real SMTP server (Python's aiosmtpd: tests/e2e/smtp_sink.py) -----------
 
-def wait_for(what, seconds=20):
-    import time
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("not within %s s" % seconds)
 
 
 def test_an_email_arrives_with_the_amount_and_balance_and_a_refusal_is_tried_again(tmp_path):
@@ -203,18 +196,17 @@ def test_an_email_arrives_with_the_amount_and_balance_and_a_refusal_is_tried_aga
                                                                          "kinds": {"*": {"in_app": True, "email": True}}},
                                headers=KEY)[0] == 200
             write(hub, "ema", "12.50", "credit", "em-1")
-            mail = wait_for(lambda: sink.messages())[0]
+            mail = wait_for(lambda: sink.messages(), seconds=20)[0]
             assert mail["subject"] == "Credits added" and mail["to"] == "ema@shop.test" and mail["auth_user"] == "hub"
             assert "12.50" in mail["text"] and "Balance: 12.50" in mail["text"]
             assert sink.failures == 1 and len(sink.messages()) == 1  # refused once (451), delivered once
-            got = wait_for(lambda: [n for n in inbox(hub, "ema")["notifications"] if n["email"] == "sent"])
+            got = wait_for(lambda: [n for n in inbox(hub, "ema")["notifications"] if n["email"] == "sent"], seconds=20)
             assert got[0]["kind"] == "credit_added"
             # Nobody who gave no address or chose no email is mailed.
             write(hub, "quiet", "1.00", "credit", "q-1")
-            import time
             time.sleep(1.5)
             assert len(sink.messages()) == 1
-            with __import__("urllib.request").request.urlopen(hub.base + "/metrics", timeout=10) as resp:
+            with urllib.request.urlopen(hub.base + "/metrics", timeout=10) as resp:
                 metrics = resp.read().decode()
             assert 'livehub_notification_emails_total{outcome="sent"} 1' in metrics
             assert 'livehub_notification_emails_total{outcome="retry"} 1' in metrics
@@ -231,8 +223,7 @@ def test_a_digest_groups_three_events_in_one_message(tmp_path):
             hub.request("PUT", "/api/notifications/preferences", {"user_id": "dee", "email": "dee@shop.test"}, headers=KEY)
             for i, (amount, kind) in enumerate([("10.00", "credit"), ("2.00", "sms_purchase"), ("1.00", "refund")]):
                 write(hub, "dee", amount, kind, f"d-{i}")
-            mail = wait_for(lambda: sink.messages())[0]
-            import time
+            mail = wait_for(lambda: sink.messages(), seconds=20)[0]
             time.sleep(1.5)
             assert len(sink.messages()) == 1
             assert mail["subject"] == "3 updates on your balance"

@@ -4,11 +4,12 @@ saw, M-Pesa callbacks confirmed with Daraja, a failing provider retried, no key 
 import json
 import pathlib
 import time
+import urllib.request
 
 import pytest
 
 import provider_fakes as fakes
-from hubproc import Hub
+from hubproc import Hub, wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KEY = {"Authorization": "Bearer e2e-key"}
@@ -59,14 +60,6 @@ def alerts(hub, kind, reference):
     return [a for a in hub.request("GET", "/api/alerts?limit=500", headers=KEY)[1] if a["kind"] == kind and a.get("reference") == reference]
 
 
-def wait_for(what, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("not within %s s" % seconds)
 
 
 def test_a_paystack_payment_whose_webhook_never_came_is_a_gap_after_one_pass_and_alerted_once(hub, providers):
@@ -165,7 +158,6 @@ def test_a_provider_that_fails_or_hangs_delays_nothing_else_and_is_asked_again(h
 
 
 def test_no_key_appears_in_the_hubs_output_answers_or_metrics(hub, providers):
-    import urllib.request
     with urllib.request.urlopen(hub.base + "/metrics", timeout=10) as resp:
         metrics = resp.read().decode()
     assert 'livehub_provider_calls_total{provider="paystack"' in metrics
