@@ -65,6 +65,14 @@ extension MoneyWriter {
         }
     }
 
+    /// An address given with a ledger write becomes the user's (if it is not already), in
+    /// the write's transaction, before its notification decides where it goes.
+    func rememberAddress(of entry: LedgerEntry) throws(RecordsFailure) {
+        guard let email = entry.email, try preferences(of: entry.userId).email != email else { return }
+        try store.setNotificationAddress(of: entry.userId, email, at: clock.nowMilliseconds)
+        notificationPreferences[entry.userId]?.email = email
+    }
+
     func preferences(of user: String) throws(RecordsFailure) -> NotificationPreferences {
         if let cached = notificationPreferences[user] { return cached }
         let read = try store.notificationPreferences(of: user)

@@ -133,6 +133,11 @@ extension RecordsStore {
                          [.text(user), .text(kind), .integer(choice.inApp ? 1 : 0), .integer(choice.email ? 1 : 0), Value(choice.minAmount?.minorUnits)])
         }
         guard let email else { return }
+        try setNotificationAddress(of: user, email, at: now)
+    }
+
+    /// The user's address for notification emails (`""`: removed).
+    public func setNotificationAddress(of user: String, _ email: String, at now: Int64) throws(Failure) {
         if email.isEmpty {
             try db.query("DELETE FROM notification_addresses WHERE user_id = $1", [.text(user)])
         } else {

@@ -25,9 +25,11 @@ def hub(tmp_path_factory):
 
 
 def write(hub, user, amount, kind, reference, **more):
-    status, answer, _ = hub.request("POST", "/api/wallet/transactions", {"user_id": user, "amount": amount, "type": kind,
-                                                                         "description": more.get("description", "SMS to +254700000001"),
-                                                                         "reference": reference}, headers=KEY)
+    body = {"user_id": user, "amount": amount, "type": kind, "description": more.get("description", "SMS to +254700000001"),
+            "reference": reference}
+    if "email" in more:
+        body["email"] = more["email"]
+    status, answer, _ = hub.request("POST", "/api/wallet/transactions", body, headers=KEY)
     assert status == 201, answer
     return answer
 
@@ -192,10 +194,14 @@ def test_an_email_arrives_with_the_amount_and_balance_and_a_refusal_is_tried_aga
     with SMTPSink(auth=("hub", "s3cret pass"), fail=1, fail_code=451) as sink:
         hub = Hub(str(tmp_path), "--smtp-url", sink.url, "--smtp-from", "wallet@shop.test")
         try:
-            assert hub.request("PUT", "/api/notifications/preferences", {"user_id": "ema", "email": "ema@shop.test",
-                                                                         "kinds": {"*": {"in_app": True, "email": True}}},
+            assert hub.request("PUT", "/api/notifications/preferences", {"user_id": "ema", "kinds": {"*": {"in_app": True, "email": True}}},
                                headers=KEY)[0] == 200
-            write(hub, "ema", "12.50", "credit", "em-1")
+            # The address comes with the write, and is hers from then on.
+            write(hub, "ema", "12.50", "credit", "em-1", email="ema@shop.test")
+            assert hub.request("GET", "/api/notifications/preferences?user_id=ema", headers=KEY)[1]["email"] == "ema@shop.test"
+            status, refused, _ = hub.request("POST", "/api/wallet/transactions", {"user_id": "ema", "amount": "1.00", "type": "credit",
+                                                                                  "reference": "em-bad", "email": "ema at shop"}, headers=KEY)
+            assert status == 400 and "email" in refused["error"]["message"]
             mail = wait_for(lambda: sink.messages(), seconds=20)[0]
             assert mail["subject"] == "Credits added" and mail["to"] == "ema@shop.test" and mail["auth_user"] == "hub"
             assert "12.50" in mail["text"] and "Balance: 12.50" in mail["text"]

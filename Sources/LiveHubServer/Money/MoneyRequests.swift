@@ -3,6 +3,7 @@ import JSON
 import Money
 import Phones
 import Records
+import SMTP
 
 /// `POST /api/wallet/transactions`, checked on the connection's loop.
 extension LedgerEntry {
@@ -15,11 +16,17 @@ extension LedgerEntry {
         guard let kind = LedgerTransaction.Kind(rawValue: typeText) else {
             throw fields.invalid("type must be one of credit, sms_purchase, debit, refund")
         }
-        return LedgerEntry(userId: userId, amount: amount, kind: kind,
-                           description: try fields.text("description", max: 1024) ?? "",
-                           service: try fields.text("service", max: 128),
-                           reference: try fields.required("reference", max: 256),
-                           paymentReference: try fields.text("payment_reference", max: 256))
+        var entry = LedgerEntry(userId: userId, amount: amount, kind: kind,
+                                description: try fields.text("description", max: 1024) ?? "",
+                                service: try fields.text("service", max: 128),
+                                reference: try fields.required("reference", max: 256),
+                                paymentReference: try fields.text("payment_reference", max: 256))
+        // The user's address for notification emails, given with the write (kept as theirs).
+        if let email = try fields.text("email", max: 254) {
+            guard EmailAddress(email) != nil else { throw fields.invalid("email is not an address (name@domain, ASCII, no spaces)") }
+            entry.email = email
+        }
+        return entry
     }
 }
 

@@ -35,6 +35,8 @@ public struct LedgerEntry: Sendable, Equatable {
     public var reference: String
     /// A payment this entry credits (marked `credited` by the same write).
     public var paymentReference: String?
+    /// The user's address for notification emails, given with the write (checked).
+    public var email: String?
 
     public init(userId: String, amount: Money, kind: LedgerTransaction.Kind, description: String, service: String?,
                 reference: String, paymentReference: String?) {
@@ -70,6 +72,7 @@ extension MoneyWriter {
             guard let payment = try paymentForUpdate(reference) else { return .failure(.unknownPayment(reference: reference)) }
             credited = payment
         }
+        try rememberAddress(of: entry)
         let wallet = try wallet(entry.userId)
         // Decided as new; the reference's uniqueness is the insert's to check (one
         // statement, not a lookup first).
@@ -122,6 +125,7 @@ extension MoneyWriter {
         let now = clock.nowMilliseconds
         var decided: [String: (balance: Money, lastSeq: Int64)] = [:]
         var transactions: [LedgerTransaction] = []
+        for entry in entries where entry.email != nil { try rememberAddress(of: entry) }
         let ids = try takeIDs(.transaction, count: entries.count)
         for (entry, id) in zip(entries, ids) {
             let before: (balance: Money, lastSeq: Int64)
