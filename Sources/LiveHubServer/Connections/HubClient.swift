@@ -155,7 +155,12 @@ final class HubClient {
                 // The opening says the unseen count as it is now; a replayed update carries its
                 // notification, not a count of then.
                 let frames = (first ? [MoneyMessages.balance(userId: userId, balance: opening.balance, seq: opening.seq, unseen: replay.unseen)] : [])
-                    + replay.updates.map { MoneyMessages.balanceUpdate($0, notification: replay.notifications[$0.userSeq], unseen: nil, linkBase: linkBase) }
+                    + replay.updates.map { t in
+                        // The last one says the unseen count as the replay read it (in cluster
+                        // mode a node's own writes can reach its sockets this way too).
+                        MoneyMessages.balanceUpdate(t, notification: replay.notifications[t.userSeq],
+                                                    unseen: t.userSeq == replay.updates.last?.userSeq ? replay.unseen : nil, linkBase: linkBase)
+                    }
                 (socket.role as? BalanceSocket)?.replayArrived(frames: frames, lastSeq: replay.updates.last?.userSeq ?? replay.lastSeq, on: socket)
             }
         }
