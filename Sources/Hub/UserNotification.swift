@@ -76,3 +76,28 @@ public enum NotificationKind {
         return kind.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
     }
 }
+
+extension UserNotification {
+    /// A ledger entry's notification, made from its transaction: the kind, the amounts, the
+    /// balance and the seq are all in the row, so it is not stored again (an acknowledged
+    /// write has its notification because it has its row). Only what is about it beyond
+    /// the row (read or archived one by one, not pushed, its email) has a row of its own.
+    /// The words are the templates' as they are when it is read.
+    public static func of(_ t: LedgerTransaction, templates: NotificationTemplates) -> UserNotification {
+        let kind = NotificationKind.of(t)
+        let reference = t.paymentReference ?? t.reference
+        let words = templates.render(kind, amount: t.amount.description, balance: t.balanceAfter.description, reference: reference,
+                                     description: t.description.isEmpty ? String(t.kind.rawValue.map { $0 == "_" ? " " : $0 }) : t.description)
+        return UserNotification(id: t.id, userId: t.userId, kind: kind, title: words.title, message: words.message,
+                                link: "/api/wallet/transactions/\(t.id)", amount: t.amount, balanceAfter: t.balanceAfter,
+                                reference: reference, transactionId: t.id, userSeq: t.userSeq, createdAt: t.createdAt)
+    }
+
+    /// What a ledger entry's own row says of it (`pushed`, email, read, archived), over it.
+    public mutating func take(stateOf row: UserNotification) {
+        pushed = row.pushed
+        emailStatus = row.emailStatus
+        readAt = row.readAt ?? readAt
+        archivedAt = row.archivedAt ?? archivedAt
+    }
+}

@@ -3,9 +3,10 @@ import Records
 
 /// What a committed write means for the rooms and the alert webhook, in commit order.
 public enum MoneyEffect: Sendable {
-    /// A ledger entry, with its notification when the user's preferences push it, and the
-    /// user's unseen count after it.
-    case balanceChanged(LedgerTransaction, notification: UserNotification?, unseen: Int?)
+    /// A ledger entry, whether the user's preferences push its notification (made from it,
+    /// `UserNotification.of`, where it is sent), and the user's unseen count after it when
+    /// a socket of theirs asked for it.
+    case balanceChanged(LedgerTransaction, pushed: Bool, unseen: Int?)
     /// A notification that is not a ledger entry's (a payment that failed, a shop's own),
     /// to push, and the user's unseen count after it.
     case notified(UserNotification, unseen: Int)

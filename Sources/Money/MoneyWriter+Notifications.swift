@@ -1,34 +1,38 @@
 import Hub
 import Records
 
-/// Notifications, written in the transaction of what they describe (so an acknowledged
-/// write always has its notification), decided by the user's preferences: pushed live or
-/// not, queued for email or not. Each user's preferences and unseen count are cached here
-/// (the writer alone changes them on this node; another node's ledger write for the user
-/// drops them, `walletsMoved`).
+/// Notifications, decided by the user's preferences: pushed live or not, queued for email
+/// or not. A ledger entry's notification is made from its row (`UserNotification.of`), so
+/// its write stores nothing more unless the entry is not pushed or goes by email; one that
+/// is no ledger entry's is written in the transaction of what it describes. Each user's
+/// preferences are cached here (the writer alone changes them on this node); so is the
+/// unseen count of the users whose sockets asked for it (`watchUnseen`), for the pushes.
 extension MoneyWriter {
-    /// The ledger entries' notifications.
-    func notify(_ transactions: [LedgerTransaction]) throws(RecordsFailure) -> [UserNotification?] {
+    /// The ledger entries' channels: whether each is pushed. A row is written for those
+    /// not pushed or emailed.
+    func notify(_ transactions: [LedgerTransaction]) throws(RecordsFailure) -> [Bool] {
         guard !transactions.isEmpty else { return [] }
-        // Each user's preferences and unseen count as they were, before this transaction's
-        // rows are in: read together for the users not cached.
-        try loadNotificationState(Set(transactions.lazy.map(\.userId)))
-        var made: [UserNotification] = []
-        made.reserveCapacity(transactions.count)
-        // A ledger entry's notification has its transaction's id.
+        try loadPreferences(Set(transactions.lazy.map(\.userId)))
+        let settings = configuration.notifications
+        var pushed: [Bool] = []
+        pushed.reserveCapacity(transactions.count)
+        var stored: [UserNotification] = []
         for t in transactions {
             let kind = NotificationKind.of(t)
-            let words = configuration.notifications.templates.render(
-                kind, amount: t.amount.description, balance: t.balanceAfter.description, reference: t.paymentReference ?? t.reference,
-                description: t.description.isEmpty ? String(t.kind.rawValue.map { $0 == "_" ? " " : $0 }) : t.description)
-            var n = UserNotification(id: t.id, userId: t.userId, kind: kind, title: words.title, message: words.message,
-                                     link: "/api/wallet/transactions/\(t.id)", amount: t.amount, balanceAfter: t.balanceAfter,
-                                     reference: t.paymentReference ?? t.reference, transactionId: t.id, userSeq: t.userSeq, createdAt: t.createdAt)
-            try decideChannels(&n)
-            made.append(n)
+            let channels = try preferences(of: t.userId).channels(kind: kind, amount: t.amount, defaults: settings.defaults, critical: settings.critical)
+            pushed.append(channels.push)
+            guard !channels.push || channels.email else { continue }
+            // Its words are the transaction's, made when read: the row keeps what the
+            // transaction does not say.
+            var n = UserNotification(id: t.id, userId: t.userId, kind: kind, title: "", message: "", amount: t.amount,
+                                     balanceAfter: t.balanceAfter, reference: t.paymentReference ?? t.reference,
+                                     transactionId: t.id, userSeq: t.userSeq, createdAt: t.createdAt)
+            n.pushed = channels.push
+            n.emailStatus = channels.email ? "pending" : nil
+            stored.append(n)
         }
-        try store.insert(notifications: made, emailDelay: configuration.notifications.emailDigest)
-        return made.map { $0.pushed ? $0 : nil }
+        try store.insert(notifications: stored, emailDelay: settings.emailDigest)
+        return pushed
     }
 
     /// A notification that is not a ledger entry's, written and (if the user wants it) pushed.
@@ -37,32 +41,22 @@ extension MoneyWriter {
         // One of the transactions' numbers, which no ledger entry then takes.
         var n = UserNotification(id: try takeIDs(.transaction, count: 1)[0], userId: userId, kind: kind, title: words.title,
                                  message: words.message, link: link, amount: amount, currency: currency, reference: reference, createdAt: now)
-        try decideChannels(&n)
+        let settings = configuration.notifications
+        let channels = try preferences(of: userId).channels(kind: kind, amount: amount, defaults: settings.defaults, critical: settings.critical)
+        n.pushed = channels.push
+        n.emailStatus = channels.email ? "pending" : nil
         let unseen = try unseenCount(userId) + 1
-        try store.insert(notifications: [n], emailDelay: configuration.notifications.emailDigest)
+        try store.insert(notifications: [n], emailDelay: settings.emailDigest)
         unseenCounts[userId] = unseen
         if n.pushed { pendingEffects.append(.notified(n, unseen: unseen)) }
         return n
     }
 
-    private func decideChannels(_ n: inout UserNotification) throws(RecordsFailure) {
-        let settings = configuration.notifications
-        let channels = try preferences(of: n.userId).channels(kind: n.kind, amount: n.amount, defaults: settings.defaults, critical: settings.critical)
-        n.pushed = channels.push
-        n.emailStatus = channels.email ? "pending" : nil
-    }
-
-    private func loadNotificationState(_ users: Set<String>) throws(RecordsFailure) {
-        let missing = users.filter { unseenCounts[$0] == nil || notificationPreferences[$0] == nil }
+    private func loadPreferences(_ users: Set<String>) throws(RecordsFailure) {
+        let missing = users.filter { notificationPreferences[$0] == nil }
         guard !missing.isEmpty else { return }
-        if unseenCounts.count + missing.count > Self.maxCachedWallets {
-            unseenCounts.removeAll(keepingCapacity: true)
-            notificationPreferences.removeAll(keepingCapacity: true)
-        }
-        for (user, state) in try store.notificationState(of: missing.sorted()) {
-            if unseenCounts[user] == nil { unseenCounts[user] = state.unseen }
-            if notificationPreferences[user] == nil { notificationPreferences[user] = state.preferences }
-        }
+        if notificationPreferences.count + missing.count > Self.maxCachedWallets { notificationPreferences.removeAll(keepingCapacity: true) }
+        for (user, preferences) in try store.notificationPreferences(of: missing.sorted()) { notificationPreferences[user] = preferences }
     }
 
     /// An address given with a ledger write becomes the user's (if it is not already), in
@@ -81,7 +75,7 @@ extension MoneyWriter {
         return read
     }
 
-    /// The user's unseen notifications before this transaction's new ones.
+    /// The user's unseen notifications as the database has them now.
     func unseenCount(_ user: String) throws(RecordsFailure) -> Int {
         if let cached = unseenCounts[user] { return cached }
         let read = try store.unseenNotifications(of: user)
@@ -90,12 +84,27 @@ extension MoneyWriter {
         return read
     }
 
-    /// The ledger entries' effects, with their notifications and each user's unseen count after it.
-    func balanceEffects(_ transactions: [LedgerTransaction], _ notifications: [UserNotification?]) throws(RecordsFailure) {
-        for (t, n) in zip(transactions, notifications) {
-            let unseen = try unseenCount(t.userId) + 1
-            unseenCounts[t.userId] = unseen
-            pendingEffects.append(.balanceChanged(t, notification: n, unseen: unseen))
+    /// A balance socket of the user's joined (its replay read the count): from now on the
+    /// user's pushes carry it, kept up to date by this writer's changes.
+    func watchUnseen(_ user: String, count: Int) {
+        if unseenCounts.count >= Self.maxCachedWallets { unseenCounts.removeAll(keepingCapacity: true) }
+        if watchingUnseen.count >= Self.maxCachedWallets { watchingUnseen.removeAll(keepingCapacity: true) }
+        unseenCounts[user] = count
+        watchingUnseen.insert(user)
+    }
+
+    /// The ledger entries' effects, with whether each is pushed and, for a user whose
+    /// sockets asked for it, the unseen count after it (nil for the others: nobody reads it,
+    /// and counting it would cost every write a read).
+    func balanceEffects(_ transactions: [LedgerTransaction], _ pushed: [Bool]) throws(RecordsFailure) {
+        for user in Set(transactions.lazy.map(\.userId)) where unseenCounts[user] == nil && watchingUnseen.contains(user) {
+            // Read after this run's rows went in: as it was before them.
+            unseenCounts[user] = try store.unseenNotifications(of: user) - transactions.lazy.filter { $0.userId == user }.count
+        }
+        for (t, push) in zip(transactions, pushed) {
+            let unseen = unseenCounts[t.userId].map { $0 + 1 }
+            if let unseen { unseenCounts[t.userId] = unseen }
+            pendingEffects.append(.balanceChanged(t, pushed: push, unseen: unseen))
         }
     }
 }

@@ -51,9 +51,11 @@ public final class MoneyWriter {
     /// PostgreSQL: the users whose wallet locks this transaction holds.
     var lockedWallets: Set<String> = []
     /// Users' notification preferences and unseen counts, read once and kept up to date by
-    /// this writer's own changes (`MoneyWriter+Notifications`).
+    /// this writer's own changes (`MoneyWriter+Notifications`); the users whose pushes
+    /// carry the count (a socket of theirs asked).
     var notificationPreferences: [String: NotificationPreferences] = [:]
     var unseenCounts: [String: Int] = [:]
+    var watchingUnseen: Set<String> = []
 
     init(store: RecordsStore, clock: WallClock, configuration: MoneyEngine.Configuration,
          effects: @escaping @Sendable ([MoneyEffect]) -> Void) throws(RecordsFailure) {

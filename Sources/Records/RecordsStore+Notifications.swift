@@ -55,21 +55,8 @@ extension RecordsStore {
         return n
     }
 
-    /// The user's notifications, newest first, `before` an id (nil: the newest).
-    public func notifications(of user: String, status: UserNotification.Status?, limit: Int, before: Int64?) throws(Failure) -> [UserNotification] {
-        let condition: String
-        switch status {
-        case .unseen?: condition = " AND read_at IS NULL AND archived_at IS NULL"
-        case .read?: condition = " AND read_at IS NOT NULL AND archived_at IS NULL"
-        case .archived?: condition = " AND archived_at IS NOT NULL"
-        case nil: condition = " AND archived_at IS NULL"
-        }
-        return try db.query("""
-            SELECT \(Self.notificationColumns) FROM notifications WHERE user_id = $1 AND id < $2\(condition) ORDER BY id DESC LIMIT $3
-            """, [.text(user), .integer(before ?? .max), .integer(Int64(limit))]).compactMap(Self.notification)
-    }
-
-    /// The ledger entries' notifications for a replay: each has its transaction's id.
+    /// The rows of these ledger entries' notifications (their marks, push and email), for a
+    /// replay: only those that have one.
     public func notifications(of user: String, transactionIds: [Int64]) throws(Failure) -> [Int64: UserNotification] {
         var found: [Int64: UserNotification] = [:]
         for chunk in Self.chunks(transactionIds) {
@@ -80,37 +67,6 @@ extension RecordsStore {
             }
         }
         return found
-    }
-
-    public func unseenNotifications(of user: String) throws(Failure) -> Int {
-        Int(try db.query("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL",
-                         [.text(user)]).first?.first?.integer ?? 0)
-    }
-
-    /// Marks the user's notifications read (`archive`: archived), those with these ids or
-    /// all up to an id; how many changed.
-    public func mark(user: String, ids: [Int64], upTo: Int64?, archive: Bool, at now: Int64) throws(Failure) -> Int {
-        let column = archive ? "archived_at" : "read_at"
-        var values: [Value] = [Self.time(now), .text(user)]
-        var which: [String] = []
-        if let upTo {
-            values.append(.integer(upTo))
-            which.append("id <= $\(values.count)")
-        }
-        if !ids.isEmpty {
-            let list = ids.prefix(1000).map { id -> String in
-                values.append(.integer(id))
-                return "$\(values.count)"
-            }
-            which.append("id IN (\(list.joined(separator: ",")))")
-        }
-        guard !which.isEmpty else { return 0 }
-        // Archived is read too (it leaves the unseen count).
-        let alsoRead = archive ? ", read_at = COALESCE(read_at, $1)" : ""
-        try db.query("""
-            UPDATE notifications SET \(column) = $1\(alsoRead) WHERE user_id = $2 AND \(column) IS NULL AND (\(which.joined(separator: " OR ")))
-            """, values)
-        return db.changes
     }
 
     public func notificationPreferences(of user: String) throws(Failure) -> NotificationPreferences {
@@ -185,20 +141,21 @@ extension RecordsStore {
     /// the same users too. What is taken is leased until `leaseUntil` (another node, or this
     /// one after a restart, takes it after that); one without an address is settled
     /// `no_address`.
-    public func takeEmailsDue(now: Int64, limit: Int, leaseUntil: Int64, wholeUser: Bool) throws(Failure) -> [EmailDue] {
-        let columns = Self.notificationColumns.split(separator: ",").map { "n." + String($0).trimmingSpaces }.joined(separator: ", ")
+    public func takeEmailsDue(now: Int64, limit: Int, leaseUntil: Int64, wholeUser: Bool, templates: NotificationTemplates) throws(Failure) -> [EmailDue] {
+        // A ledger entry's words are made from its transaction's row.
+        let columns = Self.qualified(Self.notificationColumns, by: "n") + ", n.email_attempts, a.email, "
+            + Self.qualified(Self.transactionColumns, by: "t")
+        let from = """
+            FROM notifications n LEFT JOIN notification_addresses a ON a.user_id = n.user_id LEFT JOIN transactions t ON t.id = n.transaction_id
+            """
         var rows = try db.query("""
-            SELECT \(columns), n.email_attempts, a.email
-            FROM notifications n LEFT JOIN notification_addresses a ON a.user_id = n.user_id
-            WHERE n.email_status = 'pending' AND n.email_next_at <= $1 ORDER BY n.email_next_at LIMIT $2
+            SELECT \(columns) \(from) WHERE n.email_status = 'pending' AND n.email_next_at <= $1 ORDER BY n.email_next_at LIMIT $2
             """, [Self.time(now), .integer(Int64(limit))])
         if wholeUser {
             var seen = Set(rows.compactMap { $0[0].integer })
             for user in Set(rows.compactMap { $0[1].text }).sorted() {
                 for row in try db.query("""
-                    SELECT \(columns), n.email_attempts, a.email
-                    FROM notifications n LEFT JOIN notification_addresses a ON a.user_id = n.user_id
-                    WHERE n.user_id = $1 AND n.email_status = 'pending' ORDER BY n.id LIMIT 100
+                    SELECT \(columns) \(from) WHERE n.user_id = $1 AND n.email_status = 'pending' ORDER BY n.id LIMIT 100
                     """, [.text(user)]) where seen.insert(row[0].integer ?? 0).inserted {
                     rows.append(row)
                 }
@@ -206,7 +163,12 @@ extension RecordsStore {
         }
         var due: [EmailDue] = []
         for row in rows {
-            guard let n = Self.notification(Array(row.prefix(17))) else { continue }
+            guard let state = Self.notification(Array(row.prefix(17))) else { continue }
+            var n = state
+            if let t = Self.transaction(Array(row.dropFirst(19))) {
+                n = UserNotification.of(t, templates: templates)
+                n.take(stateOf: state)
+            }
             guard let address = row[18].text else {
                 try db.query("UPDATE notifications SET email_status = 'no_address', email_next_at = NULL WHERE id = $1", [.integer(n.id)])
                 continue
@@ -253,35 +215,24 @@ extension RecordsSchema {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
-    }
-}
-
 extension RecordsStore {
-    /// For the users of a run of writes: each one's preferences and unseen count, in a few
-    /// statements for all of them (`IN` lists of up to 64), not three per user.
-    public func notificationState(of users: [String]) throws(Failure) -> [String: (preferences: NotificationPreferences, unseen: Int)] {
-        var state: [String: (preferences: NotificationPreferences, unseen: Int)] = [:]
-        for user in users { state[user] = (NotificationPreferences(), 0) }
+    /// For the users of a run of writes: each one's preferences, in two statements for
+    /// all of them (`IN` lists of up to 64), not two per user.
+    public func notificationPreferences(of users: [String]) throws(Failure) -> [String: NotificationPreferences] {
+        var found: [String: NotificationPreferences] = [:]
+        for user in users { found[user] = NotificationPreferences() }
         for chunk in Self.chunks(users) {
             let list = "(" + chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ",") + ")"
             let values = chunk.map { Value.text($0) }
-            for row in try db.query("""
-                SELECT user_id, count(*) FROM notifications WHERE user_id IN \(list) AND read_at IS NULL AND archived_at IS NULL GROUP BY user_id
-                """, values) {
-                if let user = row[0].text { state[user]?.unseen = Int(row[1].integer ?? 0) }
-            }
             for row in try db.query("SELECT user_id, kind, in_app, email, min_amount_minor FROM notification_preferences WHERE user_id IN \(list)", values) {
                 guard let user = row[0].text, let kind = row[1].text else { continue }
-                state[user]?.preferences.byKind[kind] = .init(inApp: (row[2].integer ?? 1) != 0, email: (row[3].integer ?? 0) != 0,
-                                                              minAmount: row[4].integer.map(Money.init(minorUnits:)))
+                found[user]?.byKind[kind] = .init(inApp: (row[2].integer ?? 1) != 0, email: (row[3].integer ?? 0) != 0,
+                                                  minAmount: row[4].integer.map(Money.init(minorUnits:)))
             }
             for row in try db.query("SELECT user_id, email FROM notification_addresses WHERE user_id IN \(list)", values) {
-                if let user = row[0].text { state[user]?.preferences.email = row[1].text }
+                if let user = row[0].text { found[user]?.email = row[1].text }
             }
         }
-        return state
+        return found
     }
 }

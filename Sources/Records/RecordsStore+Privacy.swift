@@ -248,11 +248,13 @@ extension RecordsStore {
             try db.query("UPDATE wallets SET user_id = $1 WHERE user_id = $2", [alias, .text(user)])
             try db.query("UPDATE alerts SET user_id = $1 WHERE user_id = $2", [alias, .text(user)])
             erased.alerts += db.changes
-            // Their notifications say who they are and what they spent: gone, with their
-            // choices and address (the ledger keeps the money).
+            // Their notifications say who they are and what they spent: those that are no
+            // ledger entry's are gone, with their marks, choices, address and cursor (a
+            // ledger entry's is made from its row, which the pseudonym now holds).
             try db.query("DELETE FROM notifications WHERE user_id = $1", [.text(user)])
             try db.query("DELETE FROM notification_preferences WHERE user_id = $1", [.text(user)])
             try db.query("DELETE FROM notification_addresses WHERE user_id = $1", [.text(user)])
+            try db.query("DELETE FROM notification_cursors WHERE user_id = $1", [.text(user)])
         }
         for email in emails {
             try db.query("DELETE FROM notification_addresses WHERE email_key = $1", [.text(email)])

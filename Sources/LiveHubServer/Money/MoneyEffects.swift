@@ -24,10 +24,10 @@ final class MoneyEffects: @unchecked Sendable {
         var closed: [RoomMessage] = []
         for effect in effects {
             switch effect {
-            case .balanceChanged(let t, let notification, let unseen):
+            case .balanceChanged(let t, let pushed, let unseen):
                 shared.hubMetrics.balancePush()
-                shared.email.metrics.notification(pushed: notification != nil)
-                balances.append(.ledger(t, notification, unseen))
+                shared.email.metrics.notification(pushed: pushed)
+                balances.append(.ledger(t, pushed: pushed, unseen))
             case .notified(let notification, let unseen):
                 shared.email.metrics.notification(pushed: true)
                 balances.append(.notification(notification, unseen))

@@ -29,8 +29,10 @@ final class BalanceRooms {
     func deliver(_ push: BalancePush, context: LoopContext) {
         let linkBase = context.configuration.publicURL
         switch push {
-        case .ledger(let t, let notification, let unseen):
+        case .ledger(let t, let pushed, let unseen):
             guard rooms[t.userId] != nil else { return }
+            // The notification's words are made here, for a user with sockets on this loop.
+            let notification = pushed ? UserNotification.of(t, templates: context.configuration.notifications.templates) : nil
             deliver(to: t.userId, seq: t.userSeq, RoomMessage(opcode: .text, payload: MoneyMessages.balanceUpdate(
                 t, notification: notification, unseen: unseen, linkBase: linkBase)), context: context)
         case .notification(let n, let unseen):
@@ -61,8 +63,8 @@ final class BalanceRooms {
 
 /// What a committed money write sends to a user's balance sockets.
 enum BalancePush: Sendable {
-    /// A ledger entry (with its notification when pushed, and the unseen count after it).
-    case ledger(LedgerTransaction, UserNotification?, Int?)
+    /// A ledger entry (whether its notification is pushed, and the unseen count after it).
+    case ledger(LedgerTransaction, pushed: Bool, Int?)
     /// A notification that is no ledger entry's, and the unseen count after it.
     case notification(UserNotification, Int)
     /// The unseen count changed (read, archived).

@@ -23,13 +23,14 @@ enum NotificationRoutes {
             let limit = try QueryParameters.integer(query, "limit", in: 1...200) ?? 50
             let before = try QueryParameters.integer(query, "before", in: 1...Int(Int64.max)).map(Int64.init)
             let linkBase = router.configuration.publicURL
-            return .money(ReadNotifications(userId: user, status: status, limit: limit, before: before)) { read in
+            return .money(ReadNotifications(userId: user, status: status, limit: limit, before: before,
+                                                  templates: router.configuration.notifications.templates)) { read in
                 Router.json(NotificationMessages.inbox(read.notifications, unseen: read.unseen, linkBase: linkBase))
             }
         },
-        RouteEntry(.get, "/api/notifications/count", .keyOrToken([.balance, .support, .admin]), limitedRead: true) { _, r throws(APIError) in
+        RouteEntry(.get, "/api/notifications/count", .keyOrToken([.balance, .support, .admin]), limitedRead: true) { router, r throws(APIError) in
             let user = try Self.user(r, named: r.query["user_id"])
-            return .money(ReadNotifications(userId: user, status: .unseen, limit: 1, before: nil)) { read in
+            return .money(ReadNotifications(userId: user, status: .unseen, limit: 1, before: nil, templates: router.configuration.notifications.templates)) { read in
                 Router.json(NotificationMessages.count(userId: user, unseen: read.unseen))
             }
         },

@@ -19,7 +19,8 @@ public struct TakeEmailsDue: MoneyWriteOperation {
 
     public func write(in writer: MoneyWriter) throws(RecordsFailure) -> Result<[EmailDue], MoneyRefusal> {
         let now = writer.clock.nowMilliseconds
-        return .success(try writer.store.takeEmailsDue(now: now, limit: limit, leaseUntil: now + lease, wholeUser: wholeUser))
+        return .success(try writer.store.takeEmailsDue(now: now, limit: limit, leaseUntil: now + lease, wholeUser: wholeUser,
+                                                          templates: writer.configuration.notifications.templates))
     }
 }
 

@@ -10,16 +10,20 @@ public struct ReadNotifications: MoneyReadOperation {
     public var status: UserNotification.Status?
     public var limit: Int
     public var before: Int64?
+    /// The words of a ledger entry's notification.
+    public var templates: NotificationTemplates
 
-    public init(userId: String, status: UserNotification.Status?, limit: Int, before: Int64?) {
+    public init(userId: String, status: UserNotification.Status?, limit: Int, before: Int64?, templates: NotificationTemplates) {
         self.userId = userId
         self.status = status
         self.limit = limit
         self.before = before
+        self.templates = templates
     }
 
     public func read(from store: RecordsStore, now: Int64) throws(RecordsFailure) -> (notifications: [UserNotification], unseen: Int) {
-        (try store.notifications(of: userId, status: status, limit: limit, before: before), try store.unseenNotifications(of: userId))
+        (try store.notifications(of: userId, status: status, limit: limit, before: before, templates: templates),
+         try store.unseenNotifications(of: userId))
     }
 }
 

@@ -17,12 +17,19 @@ public struct ReplayBalance: MoneyOrderedReadOperation {
     public func read(in writer: MoneyWriter) throws(RecordsFailure) -> BalanceReplay {
         let wallet = try writer.store.wallet(userId)
         let updates = try since.map { since throws(RecordsFailure) in try writer.store.transactions(of: userId, after: since, limit: 10_000) } ?? []
+        // Each update's notification is made from it, unless its row says it was not pushed.
+        let rows = try writer.store.notifications(of: userId, transactionIds: updates.map(\.id))
         var notifications: [Int64: UserNotification] = [:]
-        for (_, n) in try writer.store.notifications(of: userId, transactionIds: updates.map(\.id)) where n.pushed {
-            if let seq = n.userSeq { notifications[seq] = n }
+        for t in updates {
+            var n = UserNotification.of(t, templates: writer.configuration.notifications.templates)
+            if let row = rows[t.id] { n.take(stateOf: row) }
+            if n.pushed { notifications[t.userSeq] = n }
         }
-        return BalanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates, notifications: notifications,
-                             unseen: try writer.store.unseenNotifications(of: userId))
+        let unseen = try writer.store.unseenNotifications(of: userId)
+        // From now on this user's pushes carry the count (the socket reads it here, in
+        // order with them).
+        writer.watchUnseen(userId, count: unseen)
+        return BalanceReplay(balance: wallet.balance, lastSeq: wallet.lastSeq, updates: updates, notifications: notifications, unseen: unseen)
     }
 }
 
