@@ -129,7 +129,14 @@ extension RecordsStore {
                 """, [Self.time(now), .text(user)] + chunk.map { Value.integer($0) })
             changed += db.changes
         }
-        guard let upTo, upTo > through else { return changed }
+        // The cursor stops at the newest notification there is: an `up_to` beyond it must
+        // not mark notifications that do not exist yet.
+        guard var upTo, upTo > through else { return changed }
+        let newest = try db.query("""
+            SELECT (SELECT max(id) FROM transactions WHERE user_id = $1), (SELECT max(id) FROM notifications WHERE user_id = $1)
+            """, [.text(user)]).first
+        upTo = min(upTo, max(newest?[0].integer ?? 0, newest?[1].integer ?? 0))
+        guard upTo > through else { return changed }
         changed += try countNotifications(of: user, above: through, through: upTo, unmarked: column)
         // One time for the whole cursor: what an earlier `up_to` read is said read now.
         if cursor.readThrough < upTo { (cursor.readThrough, cursor.readAt) = (upTo, now) }

@@ -84,6 +84,16 @@ struct InboxTests {
         #expect(try s.unseenNotifications(of: "ann") == 1)
     }
 
+    @Test func upToBeyondTheNewestDoesNotMarkWhatComesLater() throws {
+        let s = try filled()
+        #expect(try s.mark(user: "ann", ids: [], upTo: .max, archive: false, at: 9_000) == 4)
+        #expect(try s.notificationCursor(of: "ann").readThrough == 4)
+        #expect(try s.insertAllNew([LedgerTransaction(id: 6, userId: "ann", amount: Money(minorUnits: 50), kind: .credit, description: "",
+                                                      service: nil, reference: "r6", createdAt: 6_000, balanceAfter: Money(minorUnits: 350), userSeq: 4)]))
+        #expect(try s.unseenNotifications(of: "ann") == 1)
+        #expect(try ids(s, .unseen) == [6])
+    }
+
     @Test func aLedgerEntrysRowSaysItWasNotPushedAndItsEmail() throws {
         let s = try filled()
         var row = UserNotification(id: 2, userId: "ann", kind: NotificationKind.creditAdded, title: "", message: "", transactionId: 2,
