@@ -22,7 +22,8 @@ extension RecordsStore {
             provider_amount_minor = excluded.provider_amount_minor, provider_currency = excluded.provider_currency,
             provider_reference = excluded.provider_reference, mismatch_since = excluded.mismatch_since,
             mismatch = excluded.mismatch, partial = excluded.partial, state = excluded.state, became_gap_at = excluded.became_gap_at,
-            next_check_at = CASE WHEN excluded.state IN ('credited', 'failed', 'resolved') THEN NULL ELSE payments.next_check_at END
+            next_check_at = CASE WHEN excluded.state IN ('credited', 'failed', 'resolved') OR excluded.confirmed_at IS NOT NULL THEN NULL
+                ELSE payments.next_check_at END
         """
     static let insertPaymentEvent = """
         INSERT INTO payment_events (lsn, reference, provider, stage, amount_minor, currency, user_id, email, phone,

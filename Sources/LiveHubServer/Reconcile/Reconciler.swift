@@ -16,7 +16,10 @@ import Reactor
 /// - an operator's "check with the provider" asks at once;
 /// - an M-Pesa callback counts only once Daraja's STK query says the same.
 /// A provider that fails or hangs holds only its own questions (each has a deadline);
-/// the payment is asked again on its schedule.
+/// the payment is asked again on its schedule. A pass's questions go out evenly, one per
+/// provider every minute / `--reconcile-calls-per-minute`, not all at once: a pass of
+/// 1,000 would otherwise be 1,000 connections in a second, past the providers' rate limits
+/// and a burst of this node's CPU beside its beacons (BENCHMARKS "Reconciling").
 final class Reconciler {
     let loop: EventLoop
     let money: MoneyEngine
@@ -30,6 +33,10 @@ final class Reconciler {
     /// Payments being asked about now.
     private var asking: Set<String> = []
     private var passRunning = false
+    /// The pass's questions not yet asked, by provider, oldest due first; the pacer asks
+    /// them one per provider per `spacing`.
+    private var queued: [String: ArraySlice<PaymentToCheck>] = [:]
+    private var pacing = false
     static let logger = Logger(label: "livehub.reconcile")
 
     init(loop: EventLoop, money: MoneyEngine, settings: ProviderAPISettings, paystackSecret: String?, clock: SystemClock, metrics: ReconcileMetrics) {
@@ -65,8 +72,9 @@ final class Reconciler {
     // MARK: the pass
 
     /// Asks about the payments due, as far as each provider's questions this minute go.
+    /// The last pass's questions are asked first: the next pass reads again once they are.
     func pass() {
-        guard !passRunning else { return }
+        guard !passRunning, queued.isEmpty else { return }
         let providers = clients.configured
         guard !providers.isEmpty else { return }
         passRunning = true
@@ -74,8 +82,33 @@ final class Reconciler {
             back { reconciler in
                 reconciler.passRunning = false
                 guard case .success(let due) = result else { return }
-                for item in due { reconciler.ask(item) }
+                for item in due where !reconciler.asking.contains(item.payment.reference) {
+                    reconciler.queued[item.payment.provider, default: []].append(item)
+                }
+                reconciler.paceQuestions()
             }
+        }
+    }
+
+    /// Time between two of a provider's questions from the pass (at least 10 ms).
+    var spacing: UInt64 { UInt64(max(10, 60_000 / max(1, settings.callsPerMinute))) * 1_000_000 }
+
+    /// Asks each provider's next queued question, if its minute has one left, and comes
+    /// back after `spacing` while any wait.
+    private func paceQuestions() {
+        guard !pacing else { return }
+        for provider in queued.keys.sorted() {
+            guard var waiting = queued[provider], let next = waiting.first else { continue }
+            guard takeQuestion(provider) else { continue }
+            waiting.removeFirst()
+            queued[provider] = waiting.isEmpty ? nil : waiting
+            ask(next)
+        }
+        guard !queued.isEmpty else { return }
+        pacing = true
+        _ = loop.schedule(afterNanoseconds: spacing) { [unowned self] in
+            pacing = false
+            paceQuestions()
         }
     }
 
@@ -86,9 +119,10 @@ final class Reconciler {
         return { body in handle.execute { _ in body(bound.value) } }
     }
 
+    /// One question, its budget taken.
     private func ask(_ item: PaymentToCheck) {
         let payment = item.payment
-        guard !asking.contains(payment.reference), takeQuestion(payment.provider) else { return }
+        guard !asking.contains(payment.reference) else { return }
         asking.insert(payment.reference)
         let after = settings.reconcileAfter.milliseconds
         let next = (checks: item.checks + 1, at: ProviderCheck.nextCheck(after: item.checks + 1, since: payment.createdAt, delay: after))
