@@ -141,7 +141,7 @@ def firing(stack, name, **labels):
 def test_promtool_checks_the_rules():
     out = subprocess.run([tool("promtool"), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "SUCCESS: 8 rules found" in out.stdout
+    assert "SUCCESS: 9 rules found" in out.stdout
 
 
 def test_promtool_unit_tests_pass_and_bite(tmp_path):
@@ -198,7 +198,7 @@ def rule_names(stack):
     """Names in the rules as Prometheus itself loaded and printed them."""
     groups = http_json(stack["prometheus"] + "/api/v1/rules")["data"]["groups"]
     queries = [r["query"] for g in groups for r in g["rules"]]
-    assert len(queries) == 8
+    assert len(queries) == 9
     return set().union(*map(metric_names, queries))
 
 
@@ -236,7 +236,7 @@ def test_every_metric_the_dashboard_and_rules_name_is_exported(stack):
 
 
 def test_every_rule_selector_matches_the_hubs_series(stack):
-    """Names are not enough: a label value the hub never prints (kind="amount_mismatch")
+    """Names are not enough: a label value the hub never prints (kind="mismatch", say)
     would make a rule that can never fire. Each selector in the loaded rules, its label
     matchers included, selects series Prometheus scraped from the hub (node_exporter's
     aside: no node_exporter here)."""

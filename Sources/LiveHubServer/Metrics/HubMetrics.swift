@@ -64,8 +64,8 @@ final class HubMetrics: Sendable {
         out += "livehub_balance_pushes_total \(s.balancePushes)\n"
         family("livehub_payment_events_total", "counter", "Payment stage reports applied (API and webhooks), by stage.")
         for stage in Payment.Stage.allCases { out += "livehub_payment_events_total{stage=\"\(stage.rawValue)\"} \(s.paymentEvents[stage] ?? 0)\n" }
-        family("livehub_open_payment_problems", "gauge", "Payments support must look at now, by kind (gap: confirmed, not credited; unmatched: not ours).")
-        for problem in [Payment.Problem.gap, .unmatched] {
+        family("livehub_open_payment_problems", "gauge", "Payments support must look at now, by kind (gap: confirmed, not credited; unmatched: not ours; amount_mismatch: not what the shop asked).")
+        for problem in Payment.Problem.allCases {
             out += "livehub_open_payment_problems{kind=\"\(problem.rawValue)\"} \(openProblems[problem] ?? 0)\n"
         }
         family("livehub_webhook_deliveries_total", "counter", "Provider webhook deliveries, by provider and outcome.")
