@@ -1,12 +1,13 @@
 // The hub's WebSocket messages as it writes them (README "Balance rooms", "Notifications",
-// "Seller room"). Amounts are decimal strings ("12.50"): the hub never sends money as a float,
-// and neither should a page do arithmetic on it as one.
+// "Seller room"). Amounts are JSON numbers written as exact decimals (`12.50`, from integer
+// cents): JSON.parse reads them as doubles, exact to the cent up to 2^53 / 100, so a page shows
+// them with `toFixed(places)` rather than adding them up as floats.
 
 /** A ledger entry (`GET /api/wallet/transactions/{id}`). */
 export interface Transaction {
   id: number;
   user_id: string;
-  amount: string;
+  amount: number;
   type: "credit" | "sms_purchase" | "debit" | "refund" | string;
   description: string | null;
   service: string | null;
@@ -14,7 +15,7 @@ export interface Transaction {
   payment_reference: string | null;
   status: string | null;
   created_at: string;
-  balance_after: string;
+  balance_after: number;
 }
 
 export interface Notification {
@@ -25,9 +26,9 @@ export interface Notification {
   title: string;
   message: string;
   link: string | null;
-  amount: string | null;
+  amount: number | null;
   currency: string | null;
-  balance_after: string | null;
+  balance_after: number | null;
   reference: string | null;
   status: "unseen" | "read" | "archived" | string;
   created_at: string;
@@ -41,7 +42,7 @@ export interface Notification {
 export interface BalanceMessage {
   type: "balance";
   user_id: string;
-  balance: string;
+  balance: number;
   seq: number;
   unseen?: number;
 }
@@ -50,7 +51,7 @@ export interface BalanceMessage {
 export interface BalanceUpdateMessage {
   type: "balance_update";
   seq: number;
-  balance: string;
+  balance: number;
   transaction: Transaction;
   notification?: Notification;
   unseen?: number;
@@ -106,7 +107,7 @@ export interface Payment {
   provider: string;
   status: string;
   stage: string;
-  amount: string | null;
+  amount: number | null;
   currency: string | null;
   user_id: string | null;
   kind?: string;

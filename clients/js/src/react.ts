@@ -21,7 +21,7 @@ export interface HookOptions {
 }
 
 export interface BalanceView {
-  balance: string | null;
+  balance: number | null;
   seq: number | null;
   lastUpdate: BalanceUpdateMessage | null;
   unseen: number | null;

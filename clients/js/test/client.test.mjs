@@ -46,7 +46,7 @@ function fakes() {
   };
 }
 const settle = () => new Promise((r) => setImmediate(r));
-const update = (seq) => ({ type: "balance_update", seq, balance: String(seq) + ".00", transaction: { id: seq }, timestamp: "" });
+const update = (seq) => ({ type: "balance_update", seq, balance: seq, transaction: { id: seq }, timestamp: "" });
 
 test("back-off doubles from the first wait, stops at the cap, and jitter only shortens it", () => {
   const o = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
