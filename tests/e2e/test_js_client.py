@@ -272,6 +272,7 @@ def test_balance_socket_survives_dropped_network_and_hub_restart(browser, site, 
         assert page_value(browser, "__balance") == written  # JSON's 29.00 is JavaScript's 29
         states = page_value(browser, "__states")
         assert states.count("open+recovered") >= 3, states
+        assert "waiting" in states, "a try failed while the network or the hub was away"
         # A token was asked for each socket that opened (the refresh callback), not once.
         assert page_value(browser, "__tokens") >= 1 + states.count("open+recovered")
     finally:

@@ -99,9 +99,9 @@ export class Reconnector {
       events: env.events !== undefined ? env.events : (typeof g.addEventListener === "function" ? (globalThis as unknown as EventSource) : null),
       isOnline: env.isOnline ?? (() => g.navigator?.onLine !== false),
     };
+    if (!this.env.WebSocket) throw new Error("LiveHub: no WebSocket here (pass one in options.WebSocket)");
     this.env.events?.addEventListener("online", this.wentOnline);
     this.env.events?.addEventListener("offline", this.wentOffline);
-    if (!this.env.WebSocket) throw new Error("LiveHub: no WebSocket here (pass one in options.WebSocket)");
   }
 
   get state(): ConnectionState { return this.current; }
