@@ -32,6 +32,14 @@ static inline int clinux_block_signals(sigset_t *set) {
 
 static inline void clinux_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
+// Lowers the calling thread's scheduling priority (a nice value, 0 to 19): on Linux each
+// thread has its own (setpriority(2), "a thread ID"), so a background loop yields the CPU
+// to the loops that serve clients.
+#include <sys/syscall.h>
+static inline int clinux_lower_thread_priority(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+
 static inline uint64_t clinux_monotonic_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

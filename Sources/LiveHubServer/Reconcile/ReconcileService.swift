@@ -1,3 +1,4 @@
+import CLinux
 import Hub
 import Money
 import Reactor
@@ -18,6 +19,9 @@ final class ReconcileService: Sendable {
         let made = try ReactorGroup(loops: 1)
         let metrics = self.metrics
         try made.start { [self] loop in
+            // Background work: on a busy machine the beacon loops and the money writer go
+            // first (BENCHMARKS "Reconciling beside beacons and ledger writes").
+            _ = clinux_lower_thread_priority(10)
             let reconciler = Reconciler(loop: loop, money: money, settings: settings, paystackSecret: paystackSecret, clock: clock, metrics: metrics)
             slot.withLock { $0 = (loop.handle, LoopBound(reconciler), reconciler.confirmsMPesa) }
             reconciler.start()

@@ -37,6 +37,12 @@ final class Reconciler {
     /// them one per provider per `spacing`.
     private var queued: [String: ArraySlice<PaymentToCheck>] = [:]
     private var pacing = false
+    /// The pass's answers not yet recorded: written together every `answerWindow`, so a
+    /// hundred answers a second are four commits (and four fsyncs), not a hundred, each
+    /// waking the writer beside the ledger's writes.
+    private var answered: [(check: ProviderCheck, next: (checks: Int, at: Int64?))] = []
+    private var recordingScheduled = false
+    static let answerWindow: UInt64 = 250_000_000
     static let logger = Logger(label: "livehub.reconcile")
 
     init(loop: EventLoop, money: MoneyEngine, settings: ProviderAPISettings, paystackSecret: String?, clock: SystemClock, metrics: ReconcileMetrics) {
@@ -127,10 +133,31 @@ final class Reconciler {
         let after = settings.reconcileAfter.milliseconds
         let next = (checks: item.checks + 1, at: ProviderCheck.nextCheck(after: item.checks + 1, since: payment.createdAt, delay: after))
         clients.ask(payment, asker: .reconcile, now: clock.nowMilliseconds) { [unowned self] check in
-            let back = backer, metrics = self.metrics
-            money.submit(RecordProviderCheck(check, next: next)) { result in
-                if case .success(let reply) = result, let moved = reply.check.moved { metrics.moved(moved) }
-                back { $0.asking.remove(payment.reference) }
+            answered.append((check, next))
+            guard !recordingScheduled else { return }
+            recordingScheduled = true
+            _ = loop.schedule(afterNanoseconds: Self.answerWindow) { [unowned self] in recordAnswers() }
+        }
+    }
+
+    /// The answers of the last `answerWindow`, recorded in one batch (one transaction).
+    private func recordAnswers() {
+        recordingScheduled = false
+        guard !answered.isEmpty else { return }
+        var batch = MoneyBatch<(reference: String, moved: String?)>()
+        for (check, next) in answered {
+            batch.add(RecordProviderCheck(check, next: next)) { result in
+                guard case .success(let reply) = result else { return (check.reference, nil) }
+                return (check.reference, reply.check.moved)
+            }
+        }
+        answered = []
+        let back = backer, metrics = self.metrics
+        money.submit(batch) { answers in
+            let done = answers.map { $0() }
+            for moved in done.compactMap(\.moved) { metrics.moved(moved) }
+            back { reconciler in
+                for (reference, _) in done { reconciler.asking.remove(reference) }
             }
         }
     }
