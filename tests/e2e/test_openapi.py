@@ -80,6 +80,27 @@ def test_the_hub_serves_the_description_and_its_reference_page(hub):
             assert r.status == 200
 
 
+def test_the_reference_page_renders_every_operation_under_the_page_policy(hub, browser):
+    # Headless Chromium (conftest's `browser`; skipped without it): the page reads the
+    # description and shows each operation, with nothing the Content-Security-Policy refuses.
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    with open(SPEC) as f:
+        spec = json.load(f)
+    described = sum(1 for item in spec["paths"].values() for m in item if m in ("get", "put", "post", "options"))
+    browser.get_log("browser")  # the log from here on
+    browser.get(hub.base + "/docs/api#op-write-ledger")
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda d: d.find_elements(By.ID, "api-count"))
+    assert browser.find_element(By.ID, "api-count").text == f"{described} operations"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "details.op")) == described
+    # A link to an operation opens it; its schema links lead to the schemas.
+    opened = browser.find_element(By.ID, "op-write-ledger")
+    assert opened.get_attribute("open") is not None and "/api/wallet/transactions" in opened.text
+    assert browser.find_elements(By.ID, "schema-LedgerWrite")
+    log = browser.get_log("browser")
+    assert not [e for e in log if "content security policy" in e["message"].lower() or e.get("source") == "javascript"], log
+
+
 @pytest.mark.xfail(strict=True, reason="hub bug: POST /api/payments/check without a provider API key is never answered")
 def test_check_with_provider_answers_without_provider_keys(hub):
     # README "Reconciliation": a hub with no key for the provider says so (409).

@@ -13,7 +13,7 @@
     for (const [name, value] of Object.entries(attrs || {})) {
       if (value != null && value !== false) node.setAttribute(name, String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child == null || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -64,6 +64,11 @@
   /// A schema as a list of its fields (objects, nested), or its type alone.
   function schemaTree(schema, depth) {
     const list = el("ul", { class: "schema" });
+    // A body names its schema: shown with its fields, the name a link to its definition.
+    if (depth === 0 && schema && schema.$ref) {
+      list.append(el("li", {}, typeOf(schema), schemaTree(resolve(schema, "schemas"), 1)));
+      return list;
+    }
     const s = schema || {};
     const props = s.properties || {};
     const required = new Set(s.required || []);
