@@ -19,7 +19,11 @@ Each round:
      the same beacons and writes again;
   4. the pass is waited out (every payment confirmed by its answer; 6,000 questions a
      minute, so it spans two minutes), then the shop reports them credited, so none is
-     asked again in a later round.
+     asked again in a later round;
+  5. idle again: the same beacons and writes once the last question is answered.
+A window runs on a hub that holds more than in the window before it (sessions, rows, a
+longer log): the reconciling window is compared with the mean of the idle windows before
+and after it, so that growth counts against both sides alike.
 Each window prints its rate, the provider calls answered during it (0 in an idle window,
 >0 in a reconciling one, or the round is void) and the CPU the hub, the fake and this
 client used; each round, reconciling / idle. The claim: the reconciler's loop, its slow
@@ -246,20 +250,15 @@ def main():
             asked_before, paid_before = int(metric_sum(text, CALLS)), metric_sum(text, PAID)
             post_all(args.port, payment_events(first, args.payments, "initialized"), "/api/payments/events")
             initialized = time.monotonic()
-            idle = measure(args, hub, fake, writes_from=(2 * r + 1) * 1_000_000)
+            idle = measure(args, hub, fake, writes_from=(3 * r + 1) * 1_000_000)
             if time.monotonic() - initialized >= RECONCILE_AFTER or any(w.calls for _, w in idle.values()):
                 raise SystemExit("the idle window overlapped the pass: fewer --beacons/--writes")
             show(r + 1, "idle", idle)
             wait_until("the pass to start", lambda: provider_calls(args.port) > asked_before, RECONCILE_AFTER + 70)
             started = time.monotonic()
-            busy = measure(args, hub, fake, writes_from=(2 * r + 2) * 1_000_000)
+            busy = measure(args, hub, fake, writes_from=(3 * r + 2) * 1_000_000)
             show(r + 1, "reconciling", busy)
             tail = (provider_calls(args.port), cpu_seconds(hub.pid))
-            if not all(w.calls for _, w in busy.values()):
-                print(f"round={r + 1} void: a reconciling window saw no provider answer", flush=True)
-            else:
-                ratios.append({k: busy[k][0] / idle[k][0] for k in idle})
-                print(f"round={r + 1} ratio " + " ".join(f"{k}={v:.3f}" for k, v in ratios[-1].items()), flush=True)
             wait_until("every payment confirmed by the pass",
                        lambda: metric_sum(scrape(args.port), PAID) - paid_before >= args.payments, 240)
             text = scrape(args.port)
@@ -283,10 +282,18 @@ def main():
                     calm[:] = [now, time.monotonic()]
                 return time.monotonic() - calm[1] >= 2
             wait_until("the last questions", calm_for_2s, 60)
+            after = measure(args, hub, fake, writes_from=(3 * r + 3) * 1_000_000)
+            show(r + 1, "idle-after", after)
+            if not all(w.calls for _, w in busy.values()) or any(w.calls for _, w in after.values()):
+                print(f"round={r + 1} void: a reconciling window saw no provider answer, or an idle one saw some", flush=True)
+            else:
+                ratios.append({k: busy[k][0] / ((idle[k][0] + after[k][0]) / 2) for k in idle})
+                print(f"round={r + 1} ratio (reconciling / mean of idle before and after) "
+                      + " ".join(f"{k}={v:.3f}" for k, v in ratios[-1].items()), flush=True)
         for k in ("beacons", "writes"):
             values = [x[k] for x in ratios]
             if values:
-                print(f"{k} reconciling/idle: " + " ".join(f"{v:.3f}" for v in values) + f" (mean {sum(values) / len(values):.3f})")
+                print(f"{k} reconciling/idle (before and after): " + " ".join(f"{v:.3f}" for v in values) + f" (mean {sum(values) / len(values):.3f})")
     finally:
         hub.terminate()
         hub.wait()

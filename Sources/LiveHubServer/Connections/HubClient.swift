@@ -50,8 +50,9 @@ final class HubClient {
             let token = given ?? nextReplyToken()
             auditOnSuccess[token] = entry
             if let response = submit(inner, replyTo: replyTo, token: token) {
-                // Answered at once (presence): the audit entry still goes first.
-                answer(token, response)
+                // Answered at once (presence): the audit entry still goes first, after this
+                // turn (the connection registers the answer once this call has returned).
+                context.loop.atEndOfTurn { [unowned self] in answer(token, response) }
             }
             return nil
         case .money(let request):
@@ -75,7 +76,14 @@ final class HubClient {
                     }
                 }
             }
-            if !asked { answer(token, ProviderCheckMessages.refusal(.notConfigured("any provider"), reference: reference)) }
+            // Answered after this turn, as the asked path is: the connection registers the
+            // answer it waits for only once this call has returned (an answer now was lost,
+            // and the request, and any pipelined behind it, waited forever).
+            if !asked {
+                context.loop.atEndOfTurn { [unowned self] in
+                    answer(token, ProviderCheckMessages.refusal(.notConfigured("any provider"), reference: reference))
+                }
+            }
             return nil
         case .accounts(let call):
             let token = register(replyTo, token: given)
