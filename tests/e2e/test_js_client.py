@@ -15,7 +15,6 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from conftest import free_port
 from hubproc import Hub, wait_for
+from tcp_proxy import TCPProxy
 
 selenium = pytest.importorskip("selenium")
 
@@ -64,69 +64,6 @@ def test_node_unit_tests(built):
 
 
 # --- what the test runs besides the hub ------------------------------------------------------
-
-class Proxy:
-    """A TCP proxy in front of the hub: `drop()` closes every connection through it, as a
-    network that goes away does, and refuses new ones for `refuse` seconds."""
-
-    def __init__(self, upstream_port):
-        self.upstream = upstream_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.refusing_until = 0.0
-        self.connections = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if time.monotonic() < self.refusing_until:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.upstream), timeout=2)
-                upstream.settimeout(None)
-            except OSError:  # the hub is down: the client sees its socket closed
-                client.close()
-                continue
-            with self.lock:
-                self.connections += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source, sink):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def drop(self, refuse=0.0):
-        self.refusing_until = time.monotonic() + refuse
-        with self.lock:
-            connections, self.connections = self.connections, []
-        for s in connections:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-        return len(connections) // 2
-
-    def close(self):
-        self.listener.close()
-        self.drop()
-
 
 PAGES = {
     "balance.html": """<!doctype html><meta charset="utf-8"><title>balance</title>
@@ -221,7 +158,7 @@ def test_balance_socket_survives_dropped_network_and_hub_restart(browser, site, 
     data = str(tmp_path / "hub")
     port = free_port()
     hub = Hub(data, port=port)
-    proxy = Proxy(port)
+    proxy = TCPProxy(port)
     user = "jsuser"
     try:
         token = hub.token("balance", sub=user)

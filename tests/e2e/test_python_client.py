@@ -22,7 +22,7 @@ import livehub  # noqa: E402
 from livehub import webhooks  # noqa: E402
 
 from hubproc import Hub  # noqa: E402
-from sdk_proxy import AnswerCuttingProxy  # noqa: E402
+from tcp_proxy import TCPProxy  # noqa: E402
 
 SECRET, API_KEY = "e2e-secret", "e2e-key"
 PROVIDERS = {"paystack": "sk_test_paystack", "nowpayments": "ipn-secret", "stripe": "whsec_test", "mpesa": "mpesa-path-token"}
@@ -48,7 +48,7 @@ def hub(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def proxy(hub):
-    p = AnswerCuttingProxy(hub.port)
+    p = TCPProxy(hub.port)
     yield p
     p.close()
 
