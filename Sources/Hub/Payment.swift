@@ -85,6 +85,9 @@ public struct Payment: Sendable, Equatable {
     public var isGap: Bool { gapSince != nil }
     public var isUnmatched: Bool { unmatchedSince != nil }
     public var isMismatched: Bool { mismatchSince != nil }
+    /// Nothing has confirmed it (no verified webhook, no provider's answer saying paid) and
+    /// it is not settled: reconciliation asks its provider about it.
+    public var isInDoubt: Bool { confirmedAt == nil && ![.credited, .failed, .resolved].contains(state) }
 
     /// What support must look at, if anything: money not credited, money we cannot place,
     /// or money the provider counts differently from the shop.

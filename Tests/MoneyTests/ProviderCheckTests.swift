@@ -67,6 +67,21 @@ struct ProviderCheckTests {
         #expect(try store.paymentsToCheck(now: .max / 2, providers: ["paystack"], limit: 10).isEmpty)
     }
 
+    /// A question read while the payment was in doubt, answered after a webhook confirmed
+    /// it: the payment is not asked about again.
+    @Test func aPaymentConfirmedWhileItsQuestionWaitedIsNotScheduledAgain() throws {
+        let clock = ManualClock()
+        let (engine, store) = try engine(clock)
+        _ = try run(engine, initialized("p5", at: clock))
+        var webhook = PaymentEvent(reference: "p5", provider: "paystack", stage: .webhookReceived, amount: Money(minorUnits: 500_000),
+                                   currency: "NGN", userId: "u1", receivedAt: clock.nowMilliseconds)
+        webhook.fromProvider = true
+        _ = try run(engine, RecordPaymentEvent(webhook))
+        let reply = try run(engine, RecordProviderCheck(answer("p5", .paid, at: clock), next: (1, clock.nowMilliseconds + 1_200_000)))
+        #expect(reply.check.moved == nil)
+        #expect(try store.paymentsToCheck(now: .max / 2, providers: ["paystack"], limit: 10).isEmpty)
+    }
+
     @Test func moneyForAReferenceNobodyInitializedIsUnmatchedAndAListingOfKnownOnesKeepsNothing() throws {
         let clock = ManualClock()
         let (engine, store) = try engine(clock)

@@ -31,8 +31,7 @@ extension MoneyWriter {
         let wasMismatched = payment.isMismatched
         payment.record(event)
         try store.save(payment, seq: existing == nil ? try takeIDs(.payment, count: 1)[0] : nil)
-        if existing == nil, let after = configuration.reconcileAfter, payment.confirmedAt == nil,
-           ![.credited, .failed, .resolved].contains(payment.state) {
+        if existing == nil, let after = configuration.reconcileAfter, payment.isInDoubt {
             // Asked about once it has been in doubt this long (`RecordProviderCheck`); one
             // the provider confirmed, or settled, is not in doubt.
             try store.scheduleCheck(payment.reference, checks: 0, at: ProviderCheck.nextCheck(after: 0, since: payment.createdAt, delay: after))

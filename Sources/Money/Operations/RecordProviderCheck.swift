@@ -25,8 +25,11 @@ public struct RecordProviderCheck: MoneyWriteOperation {
         var check = check
         check.askedAt = min(check.askedAt, writer.clock.nowMilliseconds)
         let payment = try writer.paymentForUpdate(check.reference)
-        // The schedule first: an answer that settles the payment clears it after.
-        if let next, payment != nil { try writer.store.scheduleCheck(check.reference, checks: next.checks, at: next.at) }
+        // The schedule first: an answer that settles the payment clears it after. One that
+        // something else confirmed or settled while its question waited is not asked again.
+        if let next, let payment {
+            try writer.store.scheduleCheck(check.reference, checks: next.checks, at: payment.isInDoubt ? next.at : nil)
+        }
         let moved = try writer.apply(check, to: payment)
         check.moved = moved?.word
         if !onlyIfMoved || moved != nil {
