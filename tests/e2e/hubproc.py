@@ -1,4 +1,5 @@
 """Start and stop a hub process for a test, with its own data directory."""
+import errno
 import hashlib
 import json
 import os
@@ -105,3 +106,15 @@ def wait_for(what, seconds=15):
             return found
         time.sleep(0.2)
     raise AssertionError("not within %s s" % seconds)
+
+
+def fill_disk(directory):
+    """Writes a file in `directory` until its disk refuses (ENOSPC); returns the file's path."""
+    path = directory / "filler"
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+    return path

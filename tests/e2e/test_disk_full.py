@@ -1,7 +1,6 @@
 """A full disk under the records database (SQLite): refused writes change nothing, the hub
 recovers by itself when space returns, and after kill -9 every acknowledged write is there
 (a real tmpfs)."""
-import errno
 import os
 import signal
 import subprocess
@@ -10,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from hubproc import Hub
+from hubproc import Hub, fill_disk
 
 KEY = {"Authorization": "Bearer e2e-key"}
 
@@ -24,17 +23,6 @@ def small_disk(tmp_path):
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
-
-def fill(directory):
-    """Writes a file until the disk refuses; returns its path."""
-    path = directory / "filler"
-    with open(path, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError as e:
-            assert e.errno == errno.ENOSPC
-    return path
 
 
 def post_tx(hub, i):
@@ -55,7 +43,7 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing_acknowledged(small_di
             assert status == 201, tx
             acknowledged[tx["reference"]] = tx
             i += 1
-        filler = fill(small_disk)
+        filler = fill_disk(small_disk)
         for _ in range(300):
             status, answer, _ = post_tx(hub, i)
             if status == 201:

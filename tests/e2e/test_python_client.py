@@ -3,7 +3,6 @@ ledger write whose answer is lost charges once, every typed error from the hub's
 answer (a real 409, a real 429 from the read limits, a real 503 from a full disk), tokens
 minted by the SDK, and test webhooks signed by the SDK for every provider."""
 import asyncio
-import errno
 import functools
 import inspect
 import os
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "clients" / "python
 import livehub  # noqa: E402
 from livehub import webhooks  # noqa: E402
 
-from hubproc import Hub  # noqa: E402
+from hubproc import Hub, fill_disk  # noqa: E402
 from tcp_proxy import TCPProxy  # noqa: E402
 
 SECRET, API_KEY = "e2e-secret", "e2e-key"
@@ -149,16 +148,6 @@ async def test_reads_past_the_hub_read_rate_are_rate_limited_with_retry_after(hu
         await close(c)
 
 
-def fill(directory):
-    path = directory / "filler"
-    with open(path, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-        except OSError as e:
-            assert e.errno == errno.ENOSPC
-    return path
-
 
 @pytest.mark.parametrize("flavor", FLAVORS)
 @scenario
@@ -167,7 +156,7 @@ async def test_a_full_disk_is_unavailable_and_a_retrying_write_lands_once_space_
         pytest.skip("filling the records database's disk needs root (a tmpfs) and SQLite")
     user = f"disk-{flavor}"
     bare, c = client(flavor, hub.base, retry=livehub.NO_RETRIES), client(flavor, hub.base, retry=livehub.RetryPolicy(max_retries=8))
-    filler = fill(hub.small_disk)
+    filler = fill_disk(hub.small_disk)
     try:
         landed = Decimal(0)
         for i in range(300):
