@@ -238,7 +238,7 @@ public enum RecordsSchema {
     public static func migrations(_ dialect: SQLDialect) -> [String] {
         [money(dialect), paymentErrors(dialect), sourceOfTruth(dialect), erasures(dialect), paymentErrorNodes(dialect), alertLeases,
          retentionTurn, accounts(dialect), emailKeys, providerWord(dialect), alertKeys, idSequences(dialect),
-         providerChecks(dialect), notifications(dialect), emailAttempts(dialect), notificationsFromLedger(dialect)]
+         providerChecks(dialect), notifications(dialect), emailAttempts(dialect), notificationsFromLedger(dialect), shopDay(dialect)]
     }
 
     /// The PostgreSQL advisory lock held while migrating ("LHUB").
