@@ -67,6 +67,14 @@ extension RecordsStore {
         return ExportPage(rows: rows, next: next)
     }
 
+    /// SQLite: this connection's page cache at most `kibibytes` (the store's is 16 MiB). An
+    /// export reads each page once, in order: a large cache would only make its memory
+    /// grow with the table. PostgreSQL caches on the server.
+    public func limitPageCache(kibibytes: Int) throws(Failure) {
+        guard db.dialect == .sqlite else { return }
+        try db.execute("PRAGMA cache_size = -\(max(64, kibibytes))")
+    }
+
     /// The page's statement and values. The key condition is written so both databases use
     /// the time index for it: `k0 >= c0` bounds the range the index is read from, and the
     /// lexicographic rest (`k0 > c0 OR (k0 = c0 AND k1 > c1) …`) only filters its start

@@ -20,8 +20,17 @@ final class ExportChannel: @unchecked Sendable {
     /// Pages read ahead of the socket: one being written, one ready behind it.
     static let pagesInFlight = 2
 
-    private let permits = DispatchSemaphore(value: pagesInFlight)
-    private let cancelled = Atomic<Bool>(false)
+    /// Pages the reader has taken a permit for and the socket has not yet taken.
+    private struct State {
+        var unwritten = 0
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+    /// Wakes the reader when a permit may have come back or the export was cancelled. It
+    /// starts at zero and is only signalled beyond its waits (never the other way): libdispatch
+    /// refuses to dispose of a semaphore whose value is below the one it was made with.
+    private let wake = DispatchSemaphore(value: 0)
     /// The loop of the connection.
     let loop: EventLoopHandle
 
@@ -38,16 +47,25 @@ final class ExportChannel: @unchecked Sendable {
 
     // MARK: reader thread
 
-    /// Waits until fewer than `pagesInFlight` pages are unwritten; false if the export
-    /// was cancelled (the client left, the hub stops) or no permit came in `timeout`.
+    /// Waits until fewer than `pagesInFlight` pages are unwritten and takes a permit for
+    /// the next; false if the export was cancelled (the client left, the hub stops) or no
+    /// permit came in `timeout`.
     func waitForRoom(timeout: Duration) -> Bool {
-        guard !isCancelled else { return false }
         let nanoseconds = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
-        guard permits.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return false }
-        return !isCancelled
+        let deadline = DispatchTime.now() + .nanoseconds(nanoseconds)
+        while true {
+            let answer = state.withLock { state -> Bool? in
+                if state.cancelled { return false }
+                guard state.unwritten < Self.pagesInFlight else { return nil }
+                state.unwritten += 1
+                return true
+            }
+            if let answer { return answer }
+            if wake.wait(timeout: deadline) == .timedOut { return false }
+        }
     }
 
-    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     /// To the connection, on its loop.
     func deliver(_ delivery: ExportDelivery) {
@@ -64,13 +82,16 @@ final class ExportChannel: @unchecked Sendable {
 
     /// The connection's queue is empty: every page queued has gone to the kernel.
     func drained() {
-        for _ in 0..<queuedPages { permits.signal() }
+        guard queuedPages > 0 else { return }
+        let written = queuedPages
         queuedPages = 0
+        state.withLock { $0.unwritten -= written }
+        wake.signal()
     }
 
-    /// Stops the reader at its next page (it may be waiting for a permit: one wakes it).
+    /// Stops the reader at its next page (and wakes it if it waits for a permit).
     func cancel() {
-        guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        permits.signal()
+        state.withLock { $0.cancelled = true }
+        wake.signal()
     }
 }

@@ -58,6 +58,7 @@ final class ExportService: Sendable {
         let store: RecordsStore
         do {
             store = try database.openReader(deadline: deadline)
+            try store.limitPageCache(kibibytes: 2048)
         } catch {
             ServerLog.logger.error("export not started", metadata: ["kind": "\(query.kind.rawValue)", "error": "\(error)"])
             return channel.deliver(.failed(APIError(.serviceUnavailable, code: "database_unavailable", message: "the records database cannot be read now")))
