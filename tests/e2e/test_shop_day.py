@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -113,6 +114,10 @@ def test_a_day_of_visits_is_counted_exactly_and_survives_a_restart(day_hub, tmp_
     expect_one_round(figures)
     # a reached all four steps; b-d the home page and the cart, but never the product sku-1.
     assert funnel_numbers(day_hub) == [4, 1, 1, 1]
+    with urllib.request.urlopen(day_hub.base + "/metrics", timeout=10) as resp:
+        exported = resp.read().decode()
+    written = next(line for line in exported.splitlines() if line.startswith('livehub_rollup_flushes_total{outcome="written"}'))
+    assert int(written.split()[1]) >= 1 and 'livehub_rollup_flushes_total{outcome="not_written"} 0' in exported
 
     # The day is in the database: a hub started again on the same data dir reads it whole,
     # and keeps counting on top.

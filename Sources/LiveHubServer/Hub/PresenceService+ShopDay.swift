@@ -30,8 +30,14 @@ extension PresenceService {
             prune = (now - settings.minuteRetention.milliseconds, now - settings.hourRetention.milliseconds)
         }
         let inbox = context.shared.hubInbox
+        let counters = context.counters
         money.submit(WriteRollups(minutes, prune: prune)) { result in
-            if case .failure = result { inbox.presence(.rollupsNotWritten(minutes)) }
+            switch result {
+            case .success: counters.rollupsWritten.bump()
+            case .failure:
+                counters.rollupsNotWritten.bump()
+                inbox.presence(.rollupsNotWritten(minutes))
+            }
         }
     }
 

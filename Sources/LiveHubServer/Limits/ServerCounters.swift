@@ -27,6 +27,8 @@ final class ServerCounters: Sendable {
     /// The hub's loop only: how long the last idle sweep took, the last snapshot (encode,
     /// write, fsync), and the part of it the hub's loop spent capturing the state.
     let sweepNanoseconds = Atomic<Int>(0), snapshotNanoseconds = Atomic<Int>(0), snapshotCaptureNanoseconds = Atomic<Int>(0)
+    /// The hub's loop only: the shop's day's counts handed to the records database, by outcome.
+    let rollupsWritten = Atomic<Int>(0), rollupsNotWritten = Atomic<Int>(0)
 
     /// HTTP answers by status class: 1xx … 5xx.
     let responses1xx = Atomic<Int>(0), responses2xx = Atomic<Int>(0), responses3xx = Atomic<Int>(0)

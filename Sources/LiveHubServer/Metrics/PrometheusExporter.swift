@@ -37,6 +37,9 @@ enum PrometheusExporter {
         seconds("livehub_snapshot_seconds", "Duration of the last snapshot (encode, write, fsync).", hubLoop.snapshotNanoseconds.value)
         seconds("livehub_snapshot_capture_seconds", "Time the hub's loop spent capturing the last snapshot (encoding and writing run on another thread).",
                 hubLoop.snapshotCaptureNanoseconds.value)
+        out += "# HELP livehub_rollup_flushes_total The shop's day's counts handed to the records database, by outcome (not written: kept for the next).\n# TYPE livehub_rollup_flushes_total counter\n"
+        out += "livehub_rollup_flushes_total{outcome=\"written\"} \(hubLoop.rollupsWritten.value)\n"
+        out += "livehub_rollup_flushes_total{outcome=\"not_written\"} \(hubLoop.rollupsNotWritten.value)\n"
         let hub = shared.publication.read()
         metric("livehub_sessions_live", "gauge", "Sessions active now.", hub.counters.totalActive)
         metric("livehub_sessions_kept", "gauge", "Sessions in the table, active or ended (kept for revival).", hub.sessionsKept)
