@@ -64,7 +64,7 @@ public struct FunnelSet: Sendable, Equatable {
             }
         }
         // Never 0, which a session that met no funnel holds.
-        generation = UInt32(truncatingIfNeeded: SessionDay.mark(2, text)) | 1
+        generation = UInt32(truncatingIfNeeded: SessionDay.hash(2, text)) | 1
         return true
     }
 }

@@ -85,22 +85,20 @@ extension PresenceHub {
     /// session, from an internal page, says nothing and keeps it).
     func applyOrigin(_ slot: Int32, _ origin: Origin) {
         guard !origin.isEmpty else { return }
-        table[slot].day.source = origin.referrerHost
-        table[slot].day.utmSource = origin.utmSource
-        table[slot].day.utmMedium = origin.utmMedium
-        table[slot].day.utmCampaign = origin.utmCampaign
+        table[slot].day.origin = SessionDay.Origin(referrerHost: origin.referrerHost, utmSource: origin.utmSource,
+                                                   utmMedium: origin.utmMedium, utmCampaign: origin.utmCampaign)
     }
 
     /// The first beacon of a session on a day counts it as that day's visitor (or bot), with
     /// its device and where it came from.
     @inline(__always)
     func countDay(_ slot: Int32) {
-        let today = RollupCounts.day(ofMinute: rollupMinute)
+        let today = Int32(truncatingIfNeeded: RollupCounts.day(ofMinute: rollupMinute))
         guard table[slot].day.countedDay != today else { return }
         countNewDay(slot, today)
     }
 
-    private func countNewDay(_ slot: Int32, _ today: Int64) {
+    private func countNewDay(_ slot: Int32, _ today: Int32) {
         let minute = rollupMinute
         table[slot].day.countedDay = today
         table[slot].day.marks = []

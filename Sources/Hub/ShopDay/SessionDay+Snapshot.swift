@@ -8,9 +8,9 @@ extension HubSnapshot {
             let day = session.day
             w.u8(day.device.rawValue)
             w.string(day.source); w.string(day.utmSource); w.string(day.utmMedium); w.string(day.utmCampaign)
-            w.i64(day.countedDay)
+            w.i64(Int64(day.countedDay))
             w.u32(UInt32(day.marks.count))
-            for mark in day.marks { w.u64(mark) }
+            for mark in day.marks { w.u32(mark) }
             w.u32(day.funnelGeneration)
             w.u32(UInt32(day.funnelSteps.count))
             for step in day.funnelSteps { w.u8(step) }
@@ -25,11 +25,14 @@ extension HubSnapshot {
             var day = SessionDay()
             guard let device = DeviceClass(rawValue: try r.u8()) else { throw ReadError.corruptPayload }
             day.device = device
-            day.source = try r.string(); day.utmSource = try r.string(); day.utmMedium = try r.string(); day.utmCampaign = try r.string()
-            day.countedDay = try r.i64()
+            let (source, utmSource, utmMedium, utmCampaign) = (try r.string(), try r.string(), try r.string(), try r.string())
+            if source != nil || utmSource != nil || utmMedium != nil || utmCampaign != nil {
+                day.origin = SessionDay.Origin(referrerHost: source, utmSource: utmSource, utmMedium: utmMedium, utmCampaign: utmCampaign)
+            }
+            day.countedDay = Int32(truncatingIfNeeded: try r.i64())
             let marks = try r.u32()
             guard marks <= SessionDay.markLimit else { throw ReadError.corruptPayload }
-            for _ in 0..<marks { day.marks.append(try r.u64()) }
+            for _ in 0..<marks { day.marks.append(try r.u32()) }
             day.funnelGeneration = try r.u32()
             let steps = try r.u32()
             guard steps <= CustomFunnel.maxFunnels else { throw ReadError.corruptPayload }

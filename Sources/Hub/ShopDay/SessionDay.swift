@@ -3,18 +3,32 @@
 /// it did once that day (so visitors of a page or an event count each session once), and how
 /// far it got in each custom funnel.
 public struct SessionDay: Sendable, Equatable {
+    /// Where a session came from, held once per session that says (most come direct): a
+    /// reference keeps a million sessions' days small.
+    public final class Origin: Sendable, Equatable {
+        public let referrerHost: String?, utmSource: String?, utmMedium: String?, utmCampaign: String?
+
+        public init(referrerHost: String?, utmSource: String?, utmMedium: String?, utmCampaign: String?) {
+            self.referrerHost = referrerHost
+            self.utmSource = utmSource
+            self.utmMedium = utmMedium
+            self.utmCampaign = utmCampaign
+        }
+
+        public static func == (a: Origin, b: Origin) -> Bool {
+            (a.referrerHost, a.utmSource, a.utmMedium, a.utmCampaign) == (b.referrerHost, b.utmSource, b.utmMedium, b.utmCampaign)
+        }
+    }
+
     public var device: DeviceClass = .desktop
-    /// The referrer's host, nil for none (direct).
-    public var source: String?
-    public var utmSource: String?
-    public var utmMedium: String?
-    public var utmCampaign: String?
+    public var origin: Origin?
     /// The day (since the epoch, UTC) the session was last counted as a visitor on; -1 never.
-    public var countedDay: Int64 = -1
-    /// Hashes of the page types and event names counted once today (`Mark`), at most `markLimit`.
-    public var marks: [UInt64] = []
-    /// The `FunnelSet.generation` the progress is for, and per funnel the steps reached.
+    public var countedDay: Int32 = -1
+    /// The generation of the funnels the progress is for (`FunnelSet.generation`).
     public var funnelGeneration: UInt32 = 0
+    /// Hashes of the page types and event names counted once today (`mark`), at most `markLimit`.
+    public var marks: [UInt32] = []
+    /// Per funnel, the steps reached.
     public var funnelSteps: [UInt8] = []
     /// When engaged time was last credited (milliseconds): what a heartbeat reports is
     /// capped at the time since.
@@ -25,17 +39,27 @@ public struct SessionDay: Sendable, Equatable {
     public init() {}
 
     public var isBot: Bool { device == .bot }
+    /// The referrer's host, nil for none (direct).
+    public var source: String? { origin?.referrerHost }
+    public var utmSource: String? { origin?.utmSource }
+    public var utmMedium: String? { origin?.utmMedium }
+    public var utmCampaign: String? { origin?.utmCampaign }
 
     /// Whether this mark is new today (it is remembered, up to `markLimit`).
-    mutating func firstToday(_ mark: UInt64) -> Bool {
+    mutating func firstToday(_ mark: UInt32) -> Bool {
         if marks.contains(mark) { return false }
         if marks.count < Self.markLimit { marks.append(mark) }
         return true
     }
 
     /// A page type's or an event's mark: FNV-1a over a kind byte and the name (stable across
-    /// runs, unlike `Hasher`, so a snapshot's marks still match after a restart).
-    static func mark(_ kind: UInt8, _ name: String) -> UInt64 {
+    /// runs, unlike `Hasher`, so a snapshot's marks still match after a restart). 32 bits: two
+    /// of one session's few names a day sharing one is a chance in tens of millions.
+    static func mark(_ kind: UInt8, _ name: String) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash(kind, name) >> 16)
+    }
+
+    static func hash(_ kind: UInt8, _ name: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(kind)
         hash = hash &* 0x0000_0100_0000_01B3
         for byte in name.utf8 {
