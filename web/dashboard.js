@@ -292,9 +292,12 @@
 
     const body = C.clear(document.querySelector("#day-page-types tbody"));
     for (const t of list(d.page_types)) {
-      body.append(el("tr", { "data-page-type": t.page_type }, el("td", {}, t.page_type), el("td", { class: "num" }, count(t.pageviews)),
-        el("td", { class: "num" }, count(t.visitors)), el("td", { class: "num avg" }, seconds(t.avg_engaged_seconds)),
-        el("td", { class: "num engaged" }, seconds(t.engaged_seconds)), el("td", { class: "num exits" }, count(t.exits))));
+      body.append(el("tr", { "data-page-type": t.page_type }, el("td", { class: "name" }, t.page_type),
+        el("td", { class: "num", "data-label": "Pageviews" }, count(t.pageviews)),
+        el("td", { class: "num", "data-label": "Visitors" }, count(t.visitors)),
+        el("td", { class: "num avg", "data-label": "Engaged, avg" }, seconds(t.avg_engaged_seconds)),
+        el("td", { class: "num engaged", "data-label": "Engaged, all" }, seconds(t.engaged_seconds)),
+        el("td", { class: "num exits", "data-label": "Exits" }, count(t.exits))));
     }
     if (!list(d.page_types).length) body.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "no pages yet")));
   }
@@ -327,7 +330,10 @@
       if (i >= 0 && i < 24) { hours[i][0] += Number(p.pageviews) || 0; hours[i][1] += Number(p.visitors) || 0; }
     }
     const max = Math.max(4, ...hours.map((x) => x[0]), ...hours.map((x) => x[1]));
-    const top = Math.ceil(max / 4) * 4;
+    // Four lines at a round step (1, 2, 2.5 or 5 times a power of ten) above the highest bar.
+    const magnitude = Math.pow(10, Math.floor(Math.log10(max / 4)));
+    const tick = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((t) => t * 4 >= max && Number.isInteger(t)) || Math.ceil(max / 4);
+    const top = tick * 4;
     const left = 36, right = 8, bottom = 22, topPad = 8;
     const slot = (w - left - right) / 24;
     const y = (v) => h - bottom - (v / top) * (h - bottom - topPad);
