@@ -31,6 +31,9 @@ public final class PresenceHub {
     var lastNow: Int64 = 0
     /// Minute by minute, for the dashboard's chart.
     public internal(set) var history: MetricsHistory
+    /// What happened, per minute, for the records database's rollups (the shop's day).
+    var rollups: RollupCounts
+    var funnelSet = FunnelSet()
     /// When the counts last changed.
     public private(set) var updatedAt: Int64
     /// Goes up whenever the counts change: readers compare it with what they last sent.
@@ -51,6 +54,7 @@ public final class PresenceHub {
         self.counters = PresenceCounters(maxKeys: configuration.maxTrackedKeys)
         self.updatedAt = clock.nowMilliseconds
         self.history = MetricsHistory(startingAt: clock.nowMilliseconds)
+        self.rollups = RollupCounts(maxKeys: configuration.maxTrackedKeys, minute: MetricsHistory.minute(of: clock.nowMilliseconds))
     }
 
     /// New sessions refused because the table was full of live ones.
@@ -87,8 +91,9 @@ public final class PresenceHub {
 
     /// Starts (or revives) a session; returns its id.
     @discardableResult
-    public func startSession(id: String, userId: String? = nil, email: String? = nil, phone: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) -> String {
-        let slot = try activeSlot(for: id, client: client)
+    public func startSession(id: String, userId: String? = nil, email: String? = nil, phone: String? = nil, client: ClientInfo = ClientInfo(),
+                             origin: Origin? = nil) throws(TableFull) -> String {
+        let slot = try activeSlot(for: id, client: client, origin: origin)
         if let userId { table[slot].userId = userId }
         if let email { table[slot].email = email }
         if let phone { table[slot].phone = phone }
@@ -98,6 +103,7 @@ public final class PresenceHub {
     public func pageVisit(sessionId: String, pageType: PageType, identifier: String? = nil, url: String? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) {
         let slot = try activeSlot(for: sessionId, client: client)
         move(slot, to: PageVisit(pageType: pageType, identifier: identifier, url: url, enteredAt: now()))
+        countPage(slot, pageType, identifier: identifier, url: url)
     }
 
     public func checkoutStart(sessionId: String, items: String?, totalAmount: String?, paymentMethod: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
@@ -107,6 +113,7 @@ public final class PresenceHub {
         table[slot].paymentMethod = paymentMethod ?? table[slot].paymentMethod
         table[slot].checkoutStatus = .started
         move(slot, to: PageVisit(pageType: .checkout, enteredAt: now()))
+        countPage(slot, .checkout, identifier: nil, url: nil)
     }
 
     public func paymentStart(sessionId: String, paymentMethod: String?, amount: String?, client: ClientInfo = ClientInfo()) throws(TableFull) {
@@ -115,6 +122,7 @@ public final class PresenceHub {
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         table[slot].checkoutStatus = .payment
         move(slot, to: PageVisit(pageType: .payment, enteredAt: now()))
+        countPage(slot, .payment, identifier: nil, url: nil)
     }
 
     @discardableResult
@@ -125,6 +133,8 @@ public final class PresenceHub {
         table[slot].checkoutStatus = .failed
         let time = now()
         move(slot, to: PageVisit(pageType: .paymentError, enteredAt: time))
+        countPage(slot, .paymentError, identifier: nil, url: nil)
+        countRollup(.paymentErrors, slot)
         let session = table[slot]
         let record = PaymentErrorRecord(
             id: nextErrorID, sessionId: sessionId, occurredAt: time, email: session.email, phone: session.phone,
@@ -141,13 +151,20 @@ public final class PresenceHub {
         let slot = try activeSlot(for: sessionId, client: client)
         table[slot].totalAmount = amount ?? table[slot].totalAmount
         let time = now()
-        if table[slot].checkoutStatus != .completed { history.count(.paid) }
+        if table[slot].checkoutStatus != .completed {
+            history.count(.paid)
+            countRollup(.paid, slot)
+        }
         table[slot].checkoutStatus = .completed
         move(slot, to: PageVisit(pageType: .paymentSuccess, enteredAt: time))
+        countPage(slot, .paymentSuccess, identifier: nil, url: nil)
     }
 
-    public func heartbeat(sessionId: String, client: ClientInfo = ClientInfo()) throws(TableFull) {
-        _ = try activeSlot(for: sessionId, client: client)
+    /// `engagedMilliseconds`: how long the page was seen since the last heartbeat, as a
+    /// visibility-aware tracker measures it (nil from one that does not).
+    public func heartbeat(sessionId: String, engagedMilliseconds: Int64? = nil, client: ClientInfo = ClientInfo()) throws(TableFull) {
+        let slot = try activeSlot(for: sessionId, client: client)
+        if let engagedMilliseconds { creditEngaged(slot, milliseconds: engagedMilliseconds) }
     }
 
     /// Ends a session's presence. Ending an unknown or ended session changes nothing.
@@ -199,7 +216,7 @@ public final class PresenceHub {
         let time = now()
         for id in ids {
             guard let slot = table.slot(of: id), table[slot].claimBatch <= written else { continue }
-            if table[slot].isActive { end(slot, at: table[slot].lastActivity, now: time) }
+            if table[slot].isActive { end(slot, at: table[slot].lastActivity, now: time, exits: false) }
             table.remove(slot)
             released += 1
         }
@@ -260,7 +277,7 @@ public final class PresenceHub {
     /// The slot of an active session with this id, starting or reviving it as needed
     /// (a beacon for an unknown or ended session counts as a start: sendBeacon cannot
     /// read answers, so the tracker never learns it should start again).
-    private func activeSlot(for id: String, client: ClientInfo) throws(TableFull) -> Int32 {
+    func activeSlot(for id: String, client: ClientInfo, origin: Origin? = nil) throws(TableFull) -> Int32 {
         let time = now()
         if let slot = table.slot(of: id) {
             if !table[slot].isActive {
@@ -270,13 +287,16 @@ public final class PresenceHub {
                 table.markRevived(slot)
                 counters.sessionStarted()
                 history.count(.sessionStarted)
+                countStart(slot, client: client, isNew: false, origin: origin)
                 changed(time)
             } else {
                 table.touch(slot)
+                if let origin { applyOrigin(slot, origin) }
             }
             table[slot].lastActivity = time
             if client.ip != nil { table[slot].client.ip = client.ip }
             if client.userAgent != nil { table[slot].client.userAgent = client.userAgent }
+            countDay(slot)
             claim(slot)
             return slot
         }
@@ -291,6 +311,8 @@ public final class PresenceHub {
         let slot = table.insert(Session(id: id, client: client, startedAt: time, lastActivity: time))
         counters.sessionStarted()
         history.count(.sessionStarted)
+        countStart(slot, client: client, isNew: true, origin: origin)
+        countDay(slot)
         changed(time)
         claim(slot)
         return slot
@@ -318,7 +340,9 @@ public final class PresenceHub {
     }
 
     /// `now`: the hub's time of the call that ends it, read once by a caller that ends many.
-    private func end(_ slot: Int32, at time: Int64, now: Int64) {
+    /// `exits`: the session ended here (not handed to another node), so where it left counts.
+    private func end(_ slot: Int32, at time: Int64, now: Int64, exits: Bool = true) {
+        if exits { countExit(slot) }
         if var current = table[slot].page {
             counters.leave(current)
             current.exitedAt = max(time, current.enteredAt)

@@ -28,6 +28,8 @@ public struct Session: Sendable {
     /// announced that it holds the session; 0 for not yet on this run (it is not in the
     /// snapshot: a node restarted on one claims its sessions again).
     public var claimBatch: UInt32 = 0
+    /// What the shop's day remembers of it (device, source, what it was counted for today).
+    public var day = SessionDay()
 
     public var isActive: Bool { endedAt == nil }
 

@@ -91,6 +91,7 @@ public struct ServerConfiguration: Sendable {
     public var mpesaToken: String?
     /// The providers' APIs, asked about payments in doubt (`Reconciler`).
     public var providerAPIs = ProviderAPISettings()
+    public var shopDay = ShopDaySettings()
     /// Notifications: templates, default channels, critical kinds.
     public var notifications = NotificationSettings()
     /// Notification emails (`--smtp-url`, `--smtp-from`, `--email-digest`).

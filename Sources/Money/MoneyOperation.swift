@@ -72,4 +72,6 @@ public enum MoneyRefusal: Error, Sendable, Equatable {
     case erasureAlreadyConfirmed
     /// A credit by hand that cannot be: the reason, in words for the operator.
     case paymentNotCreditable(reason: String)
+    /// A shop may define at most `limit` of these (goals, funnels).
+    case tooMany(what: String, limit: Int)
 }

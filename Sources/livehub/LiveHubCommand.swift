@@ -147,6 +147,7 @@ struct Serve: ParsableCommand {
     @Option(help: "A file whose first line is --mpesa-token.") var mpesaTokenFile: String?
     @OptionGroup(title: "Providers' APIs (reconciliation)") var providers: ProviderOptions
     @OptionGroup(title: "Notifications to wallet users") var notifications: NotificationOptions
+    @OptionGroup(title: "The shop's day (rollups)") var shopDay: ShopDayOptions
     @Option(parsing: .unconditional, help: "Beacons (HTTP and /ws/track messages) per client IP: 200/s, 6000/m.") var beaconRate = "200/s"
     @Option(parsing: .unconditional, help: "Beacons a client IP may send at once before --beacon-rate applies.") var beaconBurst = 2000
     @Option(parsing: .unconditional, help: "Provider webhook deliveries per client IP.") var webhookRate = "20/s"
@@ -266,6 +267,7 @@ struct Serve: ParsableCommand {
         try providers.apply(to: &configuration.providerAPIs)
         try notifications.apply(to: &configuration.notifications)
         try notifications.apply(to: &configuration.email)
+        try shopDay.apply(to: &configuration.shopDay)
         configuration.beaconRate = try Self.rate(beaconRate, beaconBurst, "--beacon-rate", "--beacon-burst")
         configuration.webhookRate = try Self.rate(webhookRate, webhookBurst, "--webhook-rate", "--webhook-burst")
         configuration.trustedProxies = try trustedProxy.map { text in

@@ -7,20 +7,21 @@ import Records
 /// A tracking event from a storefront, parsed and checked on the connection's own loop
 /// before it goes to the hub. Field names follow the contract (`session_id`, `page_type`…).
 enum Beacon: Sendable {
-    case sessionStart(id: String, userId: String?, email: String?, phone: String?)
+    case sessionStart(id: String, userId: String?, email: String?, phone: String?, origin: PresenceHub.Origin?)
     case pageVisit(session: String, pageType: PageType, identifier: String?, url: String?)
     case checkoutStart(session: String, items: String?, total: String?, method: String?)
     case paymentStart(session: String, method: String?, amount: String?)
     case paymentError(session: String, code: String, message: String, details: String?, email: String?, phone: String?)
     case paymentSuccess(session: String, reference: String?, amount: String?)
-    case heartbeat(session: String)
+    case heartbeat(session: String, engagedMilliseconds: Int64?)
     case sessionEnd(session: String)
+    case event(session: String, name: String, props: [(String, String)])
 
     var sessionID: String {
         switch self {
-        case .sessionStart(let id, _, _, _): return id
+        case .sessionStart(let id, _, _, _, _): return id
         case .pageVisit(let s, _, _, _), .checkoutStart(let s, _, _, _), .paymentStart(let s, _, _),
-             .paymentError(let s, _, _, _, _, _), .paymentSuccess(let s, _, _), .heartbeat(let s), .sessionEnd(let s):
+             .paymentError(let s, _, _, _, _, _), .paymentSuccess(let s, _, _), .heartbeat(let s, _), .sessionEnd(let s), .event(let s, _, _):
             return s
         }
     }
@@ -40,7 +41,7 @@ enum Beacon: Sendable {
         case .sessionStart:
             let id = try fields.text("session_id", max: 128) ?? newSessionID()
             return .sessionStart(id: id, userId: try fields.text("user_id", max: 128),
-                                 email: try fields.text("email", max: 320), phone: try fields.phone("phone", phones))
+                                 email: try fields.text("email", max: 320), phone: try fields.phone("phone", phones), origin: try origin(fields))
         case .pageVisit:
             return .pageVisit(session: try fields.session(), pageType: PageType(shopName: try fields.required("page_type", max: 64)),
                               identifier: try fields.text("page_identifier", max: 256), url: try fields.text("page_url", max: 2048))
@@ -58,9 +59,12 @@ enum Beacon: Sendable {
         case .paymentSuccess:
             return .paymentSuccess(session: try fields.session(), reference: try fields.text("reference", max: 256), amount: try fields.amount("amount"))
         case .heartbeat:
-            return .heartbeat(session: try fields.session())
+            return .heartbeat(session: try fields.session(), engagedMilliseconds: try engaged(fields))
         case .sessionEnd:
             return .sessionEnd(session: try fields.session())
+        case .event:
+            let (name, props) = try event(fields)
+            return .event(session: try fields.session(), name: name, props: props)
         }
     }
 
@@ -75,13 +79,17 @@ enum Beacon: Sendable {
         case .paymentStart: return FieldNames.paymentStart
         case .paymentError: return FieldNames.paymentError
         case .paymentSuccess: return FieldNames.paymentSuccess
-        case .heartbeat, .sessionEnd: return FieldNames.common
+        case .heartbeat: return FieldNames.heartbeat
+        case .sessionEnd: return FieldNames.common
+        case .event: return FieldNames.event
         }
     }
 
     private enum FieldNames {
         static let common = ["type", "session_id"]
-        static let sessionStart = common + ["user_id", "email", "phone"]
+        static let sessionStart = common + ["user_id", "email", "phone", "referrer", "utm_source", "utm_medium", "utm_campaign"]
+        static let heartbeat = common + ["engaged_ms"]
+        static let event = common + ["name", "props"]
         static let pageVisit = common + ["page_type", "page_identifier", "page_url"]
         static let checkoutStart = common + ["checkout_items", "total_amount", "payment_method"]
         static let paymentStart = common + ["payment_method", "amount"]

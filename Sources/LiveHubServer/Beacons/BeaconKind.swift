@@ -9,6 +9,8 @@ enum BeaconKind: String, CaseIterable, Sendable {
     case paymentSuccess = "payment-success"
     case heartbeat
     case sessionEnd = "session-end"
+    /// A shop's own event (`LiveHub.track`): a name and a few string properties.
+    case event
 
     /// Where the HTTP beacon of this kind is posted.
     var path: String {
@@ -16,7 +18,7 @@ enum BeaconKind: String, CaseIterable, Sendable {
         case .sessionStart: "/api/metrics/session/start"
         case .sessionEnd: "/api/metrics/session/end"
         case .heartbeat: "/api/metrics/heartbeat"
-        case .pageVisit, .checkoutStart, .paymentStart, .paymentError, .paymentSuccess: "/api/metrics/track/\(rawValue)"
+        case .pageVisit, .checkoutStart, .paymentStart, .paymentError, .paymentSuccess, .event: "/api/metrics/track/\(rawValue)"
         }
     }
 }

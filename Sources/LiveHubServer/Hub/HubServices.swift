@@ -70,6 +70,7 @@ final class HubServices {
     /// node leaves the cluster.
     func stop() {
         presence.saveSnapshot(final: true)
+        presence.flushRollups()
         money.flush()
         cluster.leave()
     }

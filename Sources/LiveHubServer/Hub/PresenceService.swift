@@ -13,6 +13,10 @@ final class PresenceService {
     enum Message: Sendable {
         /// The snapshot writer's thread wrote (or could not write) the snapshot begun at `started`.
         case snapshotWritten(Result<Void, SnapshotStore.WriteError>, started: UInt64)
+        /// The records database could not take these counts: they go with the next.
+        case rollupsNotWritten([RollupCounts.Minute])
+        /// The custom funnels as the records database has them.
+        case funnelsRead([CustomFunnel])
     }
 
     let hub: PresenceHub
@@ -38,6 +42,8 @@ final class PresenceService {
     /// and who waits for the one being written now.
     var awaitingReplacingSnapshot: [SnapshotWaiter] = []
     var inReplacingSnapshot: [SnapshotWaiter] = []
+    /// The hour old rollup rows were last forgotten in.
+    var lastRollupPruneHour: Int64 = -1
 
     init(context: LoopContext, clock: WallClock, restoring snapshot: HubSnapshot?, store: SnapshotStore, money: MoneyEngine) {
         self.context = context
@@ -66,11 +72,14 @@ final class PresenceService {
         let loop = context.loop
         loop.scheduleRepeating(everyNanoseconds: context.configuration.snapshotInterval.nanoseconds) { [unowned self] in saveSnapshot() }
         loop.scheduleRepeating(everyNanoseconds: context.configuration.sweepInterval.nanoseconds) { [unowned self] in sweep() }
+        startShopDay()
     }
 
     func receive(_ message: Message) {
         switch message {
         case .snapshotWritten(let result, let started): snapshotWritten(result, started: started)
+        case .rollupsNotWritten(let minutes): hub.giveBackRollups(minutes)
+        case .funnelsRead(let funnels): hub.setFunnels(funnels)
         }
     }
 
@@ -104,8 +113,8 @@ final class PresenceService {
 
     private func applyBeacon(_ beacon: Beacon, _ client: ClientInfo) throws(PresenceHub.TableFull) {
         switch beacon {
-        case .sessionStart(let id, let userId, let email, let phone):
-            try hub.startSession(id: id, userId: userId, email: email, phone: phone, client: client)
+        case .sessionStart(let id, let userId, let email, let phone, let origin):
+            try hub.startSession(id: id, userId: userId, email: email, phone: phone, client: client, origin: origin)
         case .pageVisit(let session, let pageType, let identifier, let url):
             try hub.pageVisit(sessionId: session, pageType: pageType, identifier: identifier, url: url, client: client)
         case .checkoutStart(let session, let items, let total, let method):
@@ -118,8 +127,10 @@ final class PresenceService {
             countPaymentError()
         case .paymentSuccess(let session, let reference, let amount):
             try hub.paymentSuccess(sessionId: session, reference: reference, amount: amount, client: client)
-        case .heartbeat(let session):
-            try hub.heartbeat(sessionId: session, client: client)
+        case .heartbeat(let session, let engaged):
+            try hub.heartbeat(sessionId: session, engagedMilliseconds: engaged, client: client)
+        case .event(let session, let name, let props):
+            try hub.event(sessionId: session, name: name, props: props, client: client)
         case .sessionEnd(let session):
             hub.endSession(session)
         }

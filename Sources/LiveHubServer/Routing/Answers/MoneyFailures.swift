@@ -41,6 +41,8 @@ extension MoneyRefusal {
             return APIError(.notFound, code: "not_found", message: "no payment with reference \(reference)")
         case .paymentNotCreditable(let reason):
             return APIError(.conflict, code: "not_creditable", message: reason + "; nothing was recorded")
+        case .tooMany(let what, let limit):
+            return APIError(.conflict, code: "too_many", message: "a shop may define at most \(limit) \(what); delete one first")
         case .erasureAlreadyConfirmed:
             return APIError(.conflict, code: "confirmation_used", message: "this confirmation was carried out before; ask for a new preview")
         }
