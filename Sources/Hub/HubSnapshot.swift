@@ -7,9 +7,10 @@ import Glibc
 /// A file that is short, too long, of another version or whose checksum does not match
 /// is refused with the reason, never loaded as if it were good.
 public struct HubSnapshot: Sendable {
-    /// 2 added the money section, 3 the minute-by-minute history; files of versions 1 and 2
-    /// still load (with no history; a version 2's money as `legacyMoney`).
-    public static let version: UInt16 = 3
+    /// 2 added the money section, 3 the minute-by-minute history, 4 each session's day
+    /// (`SessionDay`); older files still load (1 and 2 with no history, a version 2's money
+    /// as `legacyMoney`; before 4 with sessions not yet counted today).
+    public static let version: UInt16 = 4
     static let magic = Array("LHSNAP".utf8)
     static let headerSize = 6 + 2 + 8 + 4
 
@@ -88,6 +89,7 @@ public struct HubSnapshot: Sendable {
         payload.u32(0)
         payload.u32(UInt32(history.count))
         for point in history { Self.write(point, into: &payload) }
+        Self.writeDays(sessions, into: &payload)
 
         var file = ByteWriter()
         for b in Self.magic { file.u8(b) }
@@ -144,6 +146,7 @@ public struct HubSnapshot: Sendable {
                 guard count <= 100_000 else { throw ReadError.corruptPayload }
                 for _ in 0..<count { history.append(try readPoint(&reader)) }
             }
+            if version >= 4 { try readDays(&reader, into: &sessions) }
             guard reader.remaining == 0 else { throw ReadError.corruptPayload }
             var snapshot = HubSnapshot(savedAt: savedAt, sessions: sessions, paymentErrors: errors, nextErrorID: nextErrorID,
                                        history: history)

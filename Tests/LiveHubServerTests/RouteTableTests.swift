@@ -18,6 +18,7 @@ struct RouteTableTests {
         "POST /api/metrics/track/payment-success anyone", "OPTIONS /api/metrics/track/payment-success anyone",
         "POST /api/metrics/heartbeat anyone", "OPTIONS /api/metrics/heartbeat anyone",
         "POST /api/metrics/session/end anyone", "OPTIONS /api/metrics/session/end anyone",
+        "POST /api/metrics/track/event anyone", "OPTIONS /api/metrics/track/event anyone",
         "GET /healthz anyone",
         "GET /metrics anyone",
         "GET /api/metrics/live-metrics key|support,seller,admin",
@@ -50,6 +51,11 @@ struct RouteTableTests {
         "POST /api/notifications/read key|balance,admin", "POST /api/notifications/archive key|balance,admin",
         "GET /api/notifications/preferences key|support,balance,admin", "PUT /api/notifications/preferences key|balance,admin",
         "POST /api/notifications key|admin",
+        "GET /api/analytics/day key|support,seller,admin", "GET /api/analytics/series key|support,seller,admin",
+        "GET /api/analytics/goals key|support,seller,admin", "PUT /api/analytics/goals/{name} key|admin",
+        "DELETE /api/analytics/goals/{name} key|admin", "GET /api/analytics/funnels key|support,seller,admin",
+        "PUT /api/analytics/funnels/{id} key|admin", "DELETE /api/analytics/funnels/{id} key|admin",
+        "GET /api/analytics/funnels/{id} key|support,seller,admin",
         "POST /api/console/login anyone",
         "GET /api/console/session session",
         "POST /api/console/logout session",
@@ -101,7 +107,7 @@ struct RouteTableTests {
             let path = pattern.replacing("{reference}", with: "ref-1").replacing("{token}", with: "tok").replacing("{id}", with: "1")
                 .replacing("{provider:paystack|nowpayments|stripe}", with: "stripe")
             let allow = methodsByPath[pattern]!.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }.joined(separator: ", ")
-            let wrong = try send("DELETE", path)
+            let wrong = try send("PATCH", path)
             #expect(wrong.status == 405 && wrong.head.contains("Allow: \(allow)\r\n"), "\(line): \(wrong.status) \(wrong.head)")
             guard access != "anyone" else { continue }
             let missing = try send(method, path)

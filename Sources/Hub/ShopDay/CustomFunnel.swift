@@ -39,10 +39,11 @@ public struct CustomFunnel: Sendable, Equatable {
 }
 
 /// The funnels the hub counts, with a generation that changes when they do (a session's
-/// progress made under other funnels starts again).
+/// progress made under other funnels starts again). The generation is a hash of the
+/// definitions, so a restart that reads the same funnels keeps the progress snapshots hold.
 public struct FunnelSet: Sendable, Equatable {
     public private(set) var funnels: [CustomFunnel] = []
-    public private(set) var generation: UInt32 = 1
+    public private(set) var generation: UInt32 = 0
 
     public init() {}
 
@@ -52,7 +53,18 @@ public struct FunnelSet: Sendable, Equatable {
         let kept = Array(funnels.prefix(CustomFunnel.maxFunnels))
         guard kept != self.funnels else { return false }
         self.funnels = kept
-        generation &+= 1
+        var text = ""
+        for funnel in kept {
+            text += funnel.id + "\u{1}"
+            for step in funnel.steps {
+                switch step {
+                case .page(let type, let identifier): text += "p\u{2}\(type.rawValue)\u{2}\(identifier ?? "")\u{1}"
+                case .event(let name): text += "e\u{2}\(name)\u{1}"
+                }
+            }
+        }
+        // Never 0, which a session that met no funnel holds.
+        generation = UInt32(truncatingIfNeeded: SessionDay.mark(2, text)) | 1
         return true
     }
 }

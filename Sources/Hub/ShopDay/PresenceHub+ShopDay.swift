@@ -164,6 +164,9 @@ extension PresenceHub {
         if let end = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
         guard !rest.isEmpty else { return "/" }
         guard rest.utf8.count > 256 else { return String(rest) }
-        return String(decoding: rest.utf8.prefix(256), as: UTF8.self)
+        // Cut at a character's start: a continuation byte (0b10xxxxxx) is never one.
+        var end = rest.utf8.index(rest.utf8.startIndex, offsetBy: 256)
+        while end > rest.utf8.startIndex && rest.utf8[end] & 0xC0 == 0x80 { end = rest.utf8.index(before: end) }
+        return String(rest[..<end])
     }
 }
