@@ -249,7 +249,8 @@
   const utcToday = () => new Date().toISOString().slice(0, 10);
   const count = (n) => (typeof n === "number" ? n.toLocaleString() : n == null ? "0" : String(n));
   function seconds(s) {
-    const n = Math.round(Number(s) || 0);
+    const exact = Number(s) || 0, n = Math.round(exact);
+    if (exact < 10) return (Math.round(exact * 10) / 10) + " s";  // a quick page's few tenths show
     if (n < 60) return n + " s";
     if (n < 3600) return Math.floor(n / 60) + " min " + String(n % 60).padStart(2, "0") + " s";
     return Math.floor(n / 3600) + " h " + String(Math.floor(n % 3600 / 60)).padStart(2, "0") + " min";
