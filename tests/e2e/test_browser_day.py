@@ -216,7 +216,6 @@ def test_the_shops_day(day_hub, browser):
     # --- meanwhile, the other visitors in a second window ---------------------------------------
     browser.switch_to.new_window("window")
     watch(browser)
-    shop = browser.current_window_handle
     sessions = {}
     # From a newsletter: another site's link with UTM tags; buys.
     sessions["newsletter"] = new_visitor(browser, hub, "/demo/?utm_source=newsletter&utm_medium=email&utm_campaign=xmas",
@@ -313,6 +312,7 @@ def test_the_shops_day(day_hub, browser):
     assert ["cart (event add_to_cart)", "4", "67 %"] in rows_of(browser, "#day-goals")
     assert text("#day-page-types tr[data-page-type=offer] td.engaged").endswith(" s")
     screenshots(browser, "day-dashboard")
+    assert browser.execute_script("return window.__csp") == []
     browser.get(hub.base + "/funnels")
     wait(browser, "the funnel's figures", lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".funnel-figures td.sessions")] == ["4", "3", "2", "2"])
     wait(browser, "the goals' conversions", lambda: "cart" in text("#goal-list") and "4" in text("#goal-list [data-goal=cart]"))
@@ -328,3 +328,11 @@ def test_the_shops_day(day_hub, browser):
     after = settled(lambda: get(hub, "/api/analytics/day?date=" + day["date"]), lambda d: d == day_before, "the day after a restart", seconds=20)
     assert after == day_before
     assert get(hub, "/api/analytics/funnels/shop-path") == funnel_before
+
+    # --- an admin deletes a goal from /funnels ---------------------------------------------------
+    browser.get(hub.base + "/funnels")
+    wait(browser, "the goals", lambda: browser.find_elements(By.CSS_SELECTOR, "#goal-list [data-goal='saw product'] button.delete"))
+    browser.find_element(By.CSS_SELECTOR, "#goal-list [data-goal='saw product'] button.delete").click()
+    browser.switch_to.alert.accept()
+    wait(browser, "the goal gone", lambda: not browser.find_elements(By.CSS_SELECTOR, "#goal-list [data-goal='saw product']"))
+    assert [g["name"] for g in get(hub, "/api/analytics/goals")["goals"]] == ["cart"]
