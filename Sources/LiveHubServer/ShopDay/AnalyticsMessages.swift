@@ -45,7 +45,8 @@ enum AnalyticsMessages {
         for (code, amount) in figures.revenue.sorted(by: { ($0.currency == shopCurrency.code ? 0 : 1, $0.currency) < ($1.currency == shopCurrency.code ? 0 : 1, $1.currency) }) {
             json.beginObject()
             json.field("currency", code)
-            json.field("amount", Currency(code: code).map { $0.text(Money(minorUnits: amount)) } ?? String(amount))
+            // An exact decimal written from integer minor units, as every amount the API gives.
+            json.key("amount"); json.raw(Currency(code: code).map { $0.text(Money(minorUnits: amount)) } ?? String(amount))
             json.endObject()
         }
         json.endArray()
