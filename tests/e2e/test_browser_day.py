@@ -336,3 +336,30 @@ def test_the_shops_day(day_hub, browser):
     browser.switch_to.alert.accept()
     wait(browser, "the goal gone", lambda: not browser.find_elements(By.CSS_SELECTOR, "#goal-list [data-goal='saw product']"))
     assert [g["name"] for g in get(hub, "/api/analytics/goals")["goals"]] == ["cart"]
+
+
+def test_a_session_started_over_the_track_socket_keeps_its_referrer_and_tags(day_hub):
+    """/ws/track: the first message's session-start names where the session came from before the
+    day counts it (the tab opened after the beacon); a session-end as a socket's first message
+    leaves no session behind."""
+    import asyncio
+    websockets = pytest.importorskip("websockets")
+    hub = day_hub["hub"]
+    live_before = hub.metrics()["total_active"]
+
+    async def run():
+        async with websockets.connect(hub.ws + "/ws/track?sid=ws-origin", user_agent_header=AGENT.get("desktop") or "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0") as tab:
+            await tab.send(json.dumps({"type": "session-start", "session_id": "ws-origin", "referrer": "https://www.Example.org/post",
+                                       "utm_source": "WS-Test", "utm_campaign": "sockets"}))
+            assert json.loads(await tab.recv())["type"] == "session"
+            await tab.send(json.dumps({"type": "page-visit", "session_id": "ws-origin", "page_type": "homepage"}))
+            await asyncio.sleep(0.3)
+        async with websockets.connect(hub.ws + "/ws/track?sid=ghost") as tab:
+            await tab.send(json.dumps({"type": "session-end", "session_id": "ghost"}))
+            await asyncio.sleep(0.3)
+    asyncio.run(run())
+
+    day = settled(lambda: get(hub, "/api/analytics/day"), lambda d: "example.org" in by(d["sources"], "source"), "the socket's session")
+    assert by(day["sources"], "source")["example.org"] == 1
+    assert by(day["utm_sources"], "value").get("ws-test") == 1 and by(day["utm_campaigns"], "value").get("sockets") == 1
+    assert hub.metrics()["total_active"] == live_before, "a socket that only ended a session left one live"
