@@ -259,6 +259,9 @@ def test_the_shops_day(day_hub, browser):
     assert back - hid >= HIDDEN_FOR * 1000, f"hidden for only {(back - hid) / 1000} s"
     in_view = (hid - start + hid_again - back) / 1000
     time.sleep(0.5)  # the beacon of the second hide
+    # The visitor leaves: the session ends (on the offer page), so none is live at the restart.
+    browser.execute_script("LiveHub.endSession()")
+    wait(browser, "the session's end sent", lambda: browser.execute_script("return window.__sockets.every((s) => s.bufferedAmount === 0)"))
     browser.get("about:blank")
     browser.set_window_rect(width=1400, height=1000)
 
@@ -267,7 +270,7 @@ def test_the_shops_day(day_hub, browser):
         events = by(d["events"], "name", "count")
         offer = next((t for t in d["page_types"] if t["page_type"] == "offer"), None)
         return (d["visitors"] == 6 and d["paid"] == 1 and events.get("add_to_cart") == 4 and d["abandoned_checkout"]["payment"] == 3
-                and offer is not None and offer["engaged_seconds"] > 0)
+                and offer is not None and offer["engaged_seconds"] > 0 and offer["exits"] == 1)
     day = settled(lambda: get(hub, "/api/analytics/day"), day_ready, "the day")
     assert day["date"] == time.strftime("%Y-%m-%d", time.gmtime())
     assert day["visitors"] == 6, "Googlebot is no visitor"
@@ -291,6 +294,9 @@ def test_the_shops_day(day_hub, browser):
     # In view about five seconds, hidden over a minute: only the seconds in view count.
     assert in_view - 1.5 <= offer["engaged_seconds"] <= in_view + 2, (offer, in_view)
     assert offer["visitors"] == 1 and offer["pageviews"] == 1
+    # Each session's last page is its exit (Googlebot's is not counted); moving on is none.
+    exits = {t["page_type"]: t["exits"] for t in day["page_types"] if t["exits"]}
+    assert exits == {"offer": 1, "payment": 3, "payment_success": 1, "product": 1}, day["page_types"]
 
     funnel = settled(lambda: get(hub, "/api/analytics/funnels/shop-path"), lambda f: f["steps"][0]["sessions"] == 4, "the funnel")
     assert [s["sessions"] for s in funnel["steps"]] == [4, 3, 2, 2], funnel
@@ -322,6 +328,7 @@ def test_the_shops_day(day_hub, browser):
     # --- a restart on the same data directory keeps the day -------------------------------------
     funnel_before = get(hub, "/api/analytics/funnels/shop-path")
     day_before = get(hub, "/api/analytics/day?date=" + day["date"])
+    assert hub.metrics()["total_active"] == 0, "a session is still live: the restart could end it and add to the day"
     port, data = hub.port, hub.data_dir
     hub.stop()
     hub = day_hub["hub"] = Hub(data, *HUB_ARGS, port=port)
