@@ -20,6 +20,21 @@ public struct HTTPResponse: Sendable {
     public func serialize(keepAlive: Bool, headOnly: Bool = false, always: [UInt8] = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + body.count)
+        appendHead(to: &out, always: always)
+        if status.code >= 200 {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            Self.appendDecimal(body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
+            if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        if status.code >= 200 && !headOnly { out.append(contentsOf: body) }
+        return out
+    }
+
+    /// The status line and the header fields, each ending CRLF (not the empty line that
+    /// ends the head): what every framing of the body shares.
+    func appendHead(to out: inout [UInt8], always: [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         Self.appendDecimal(status.code, to: &out)
         out.append(0x20)
@@ -39,15 +54,6 @@ public struct HTTPResponse: Sendable {
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: always)
-        if status.code >= 200 {
-            out.append(contentsOf: "Content-Length: ".utf8)
-            Self.appendDecimal(body.count, to: &out)
-            out.append(contentsOf: "\r\n".utf8)
-            if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
-        }
-        out.append(contentsOf: "\r\n".utf8)
-        if status.code >= 200 && !headOnly { out.append(contentsOf: body) }
-        return out
     }
 
     /// A non-negative number's digits (no interpolated String per response).

@@ -120,7 +120,9 @@ public struct HubSnapshot: Sendable {
             let nextErrorID = try reader.i64()
             let sessionCount = try reader.u32()
             var sessions: [Session] = []
-            sessions.reserveCapacity(Int(min(sessionCount, 10_000_000)))
+            // A session takes at least 40 bytes of the file (its id's length, its times, its
+            // counts): a count the rest of the file cannot hold reserves no more than it could.
+            sessions.reserveCapacity(min(Int(sessionCount), reader.remaining / 40))
             for _ in 0..<sessionCount { sessions.append(try readSession(&reader)) }
             let errorCount = try reader.u32()
             var errors: [PaymentErrorRecord] = []

@@ -56,6 +56,7 @@ struct RouteTableTests {
         "DELETE /api/analytics/goals/{name} key|admin", "GET /api/analytics/funnels key|support,seller,admin",
         "PUT /api/analytics/funnels/{id} key|admin", "DELETE /api/analytics/funnels/{id} key|admin",
         "GET /api/analytics/funnels/{id} key|support,seller,admin",
+        "GET /api/export/{kind} key|admin",
         "POST /api/console/login anyone",
         "GET /api/console/session session",
         "POST /api/console/logout session",
@@ -105,7 +106,7 @@ struct RouteTableTests {
             let parts = line.split(separator: " ").map(String.init)
             let (method, pattern, access) = (parts[0], parts[1], parts[2])
             let path = pattern.replacing("{reference}", with: "ref-1").replacing("{token}", with: "tok").replacing("{id}", with: "1")
-                .replacing("{provider:paystack|nowpayments|stripe}", with: "stripe")
+                .replacing("{provider:paystack|nowpayments|stripe}", with: "stripe").replacing("{kind}", with: "ledger")
             let allow = methodsByPath[pattern]!.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }.joined(separator: ", ")
             let wrong = try send("PATCH", path)
             #expect(wrong.status == 405 && wrong.head.contains("Allow: \(allow)\r\n"), "\(line): \(wrong.status) \(wrong.head)")

@@ -17,8 +17,12 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     /// Requests answered or waiting for their answer, oldest first; the oldest leave as
     /// soon as they are answered.
     private var inFlight: [PendingAnswer] = []
-    /// An upgrade that came behind answers still on their way: handled once they are out.
+    /// An upgrade or an export that came behind answers still on their way: handled once
+    /// they are out.
     private var pendingUpgrade: HTTPRequest?
+    /// The streamed export being written, if one is: no further request is read until it
+    /// has ended (its answer has no length: what follows it is its own).
+    private var export: StreamedExport?
     static let maxInFlight = 64
 
     private struct PendingAnswer {
@@ -27,6 +31,16 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         var headOnly: Bool
         var headers: HTTPHeaders
         var response: HTTPResponse?
+    }
+
+    private struct StreamedExport {
+        let channel: ExportChannel
+        let head: HTTPResponse
+        let keepAlive: Bool
+        var headSent = false
+        /// Since when bytes have been queued that the socket has not taken (nil while the
+        /// queue is empty): a client that takes nothing for `ExportService.stallLimit` is closed.
+        var waitingSince: UInt64?
     }
     /// The peer's address without the port.
     private(set) lazy var peerIP: String = {
@@ -66,7 +80,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     let acceptedAt: UInt64
 
     /// A request has come and its answer is owed (the connection is not an idle socket).
-    var isBeingServed: Bool { !inFlight.isEmpty }
+    var isBeingServed: Bool { !inFlight.isEmpty || export != nil }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         guard closingDeadline == nil else { return }
@@ -84,7 +98,7 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     private var pausedForAnswers = false
 
     private func processRequests() {
-        while closingDeadline == nil && pendingUpgrade == nil {
+        while closingDeadline == nil && pendingUpgrade == nil && export == nil {
             // A request that closes the connection is the last one read.
             if let last = inFlight.last, !last.keepAlive { return }
             // As many answers owed as one connection may have: not read until some leave.
@@ -164,7 +178,74 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
             context.replace(self, with: webSocket)
             webSocket.start(initialBytes: parser.takeUnconsumed())
             return false
+        case .export(let query, let headers):
+            guard inFlight.isEmpty else {
+                pendingUpgrade = request
+                return false
+            }
+            return startExport(query, headers: headers, keepAlive: keepAlive, headOnly: headOnly)
         }
+    }
+
+    // MARK: streamed exports
+
+    /// Starts the export's reader (`ExportService`), or answers 503 when as many run as may.
+    /// Returns false while the export is being written: requests behind it wait.
+    private func startExport(_ query: ExportQuery, headers: HTTPHeaders, keepAlive: Bool, headOnly: Bool) -> Bool {
+        var head = query.head
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if headOnly {
+            // HEAD: the head a GET would get, no body, nothing read (RFC 9110 §9.3.2).
+            hasBeenAnswered = true
+            context.counters.countResponse(status: head.status.code)
+            tcp.send(head.serializeChunkedHead(keepAlive: keepAlive, always: SecurityHeaders.everyAnswer))
+            return answered(keepAlive: keepAlive)
+        }
+        let channel = ExportChannel(loop: context.loop.handle, connection: self)
+        guard context.shared.exports.start(query, into: channel) else {
+            return respond(ExportService.busy.response, keepAlive: keepAlive, headOnly: false)
+        }
+        export = StreamedExport(channel: channel, head: head, keepAlive: keepAlive)
+        // Nothing more is read until the export ends; a client that leaves is still seen
+        // (the kernel reports the reset, or the next write fails).
+        tcp.pauseReading()
+        return false
+    }
+
+    /// A page of the export (or its failure), from its reader, on this loop.
+    func exportDelivered(_ delivery: ExportDelivery, from channel: ExportChannel) {
+        guard var export, export.channel === channel, !tcp.isClosed else { return }
+        switch delivery {
+        case .bytes(let bytes, let last):
+            if !export.headSent {
+                export.headSent = true
+                hasBeenAnswered = true
+                context.counters.countResponse(status: export.head.status.code)
+                tcp.send(export.head.serializeChunkedHead(keepAlive: export.keepAlive, always: SecurityHeaders.everyAnswer))
+            }
+            if export.waitingSince == nil { export.waitingSince = context.loop.turnTime }
+            tcp.send(bytes)
+            channel.queued()
+            tcp.notifyWhenDrained()
+            self.export = export
+            if last {
+                self.export = nil
+                endExport(keepAlive: answered(keepAlive: export.keepAlive))
+            }
+        case .failed(let error):
+            self.export = nil
+            guard export.headSent else { return endExport(keepAlive: respond(error.response, keepAlive: export.keepAlive, headOnly: false)) }
+            // Too late for a status: the body ends without its last chunk, which tells the
+            // client it is incomplete (RFC 9112 §8).
+            tcp.close()
+        }
+    }
+
+    /// The export's answer is queued whole: the next request may be read.
+    private func endExport(keepAlive: Bool) {
+        guard keepAlive, !tcp.isClosed else { return }
+        if pausedSince == nil && !pausedForAnswers { tcp.resumeReading() }
+        processRequests()
     }
 
     /// The answer to the request with `token`, from the hub or the money engine. Answers
@@ -204,6 +285,11 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         hasBeenAnswered = true
         context.counters.countResponse(status: response.status.code)
         tcp.send(response.serialize(keepAlive: keepAlive, headOnly: headOnly, always: SecurityHeaders.everyAnswer))
+        return answered(keepAlive: keepAlive)
+    }
+
+    /// After an answer is queued: quiet, or closing if it was the last.
+    private func answered(keepAlive: Bool) -> Bool {
         if inFlight.isEmpty && !parser.isMidRequest && keepAlive && !tcp.isClosed {
             quietSince = context.loop.turnTime
             context.noteQuiet(self)
@@ -224,13 +310,21 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     func connectionDrained(_ connection: TCPConnection) {
+        if let export {
+            // The socket took every page queued: the reader may read on.
+            export.channel.drained()
+            self.export?.waitingSince = nil
+        }
         guard pausedSince != nil else { return }
         pausedSince = nil
-        if !pausedForAnswers { tcp.resumeReading() }
+        if !pausedForAnswers && export == nil { tcp.resumeReading() }
         processRequests()
     }
 
     func connectionClosed(_ connection: TCPConnection) {
+        // The client left (or was closed): its export's reader stops at its next page.
+        export?.channel.cancel()
+        export = nil
         if !inFlight.isEmpty { context.hubClient.forget(self) }
         context.remove(self)
     }
@@ -242,6 +336,11 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
         } else if tcp.isHandshaking {
             // A TLS handshake gets as long as a request head.
             if now - lastActivity > configuration.requestTimeout.nanoseconds { tcp.close() }
+        } else if let export {
+            if let since = export.waitingSince, now - since > ExportService.stallLimit.nanoseconds {
+                context.counters.unreadAnswerCloses.bump()
+                tcp.close()  // it stopped reading the export: its reader stops too
+            }
         } else if let paused = pausedSince {
             if now - paused > configuration.requestTimeout.nanoseconds {
                 context.counters.unreadAnswerCloses.bump()
@@ -259,6 +358,12 @@ final class HTTPConnection: ManagedConnection, TCPConnectionDelegate {
     }
 
     override func beginShutdown() {
+        if let export {
+            export.channel.cancel()
+            self.export = nil
+            if export.headSent { return tcp.close() }
+            return fail(APIError(.serviceUnavailable, code: "shutting_down", message: "the server is stopping"))
+        }
         if parser.isMidRequest || !inFlight.isEmpty {
             fail(APIError(.serviceUnavailable, code: "shutting_down", message: "the server is stopping"))
         } else {

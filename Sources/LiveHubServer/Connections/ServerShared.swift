@@ -28,6 +28,8 @@ final class ServerShared: Sendable {
     let connectionsPerAddress: ConnectionsPerAddress
     /// Reads per credential, at once and per second.
     let readLimits: ReadLimits
+    /// Streamed exports, each on a reader thread of its own, a few at once.
+    let exports: ExportService
     /// The loop that owns the hub.
     var hubHandle: EventLoopHandle { handles[0] }
     /// Each loop's context, for the tasks handed to that loop.
@@ -42,6 +44,8 @@ final class ServerShared: Sendable {
         self.readLimits = ReadLimits(rule: ReadLimits.Rule(maxInFlight: configuration.readsInFlight,
                                                            ratePerSecond: configuration.readRate.ratePerSecond, burst: configuration.readRate.burst))
         self.configuration = configuration
+        self.exports = ExportService(database: configuration.database ?? .sqlite(path: configuration.dataDirectory + "/livehub.db"),
+                                     deadline: configuration.readDeadline.milliseconds)
         self.handles = handles
         self.contexts = LoopContexts(count: handles.count)
         self.stats = stats

@@ -11,7 +11,8 @@ import Webhooks
 /// and the credential before a line's handler runs.
 enum RouteTable {
     static func entries(testEndpoints: Bool) -> [RouteEntry] {
-        beacons + api + NotificationRoutes.entries + AnalyticsRoutes.entries + accounts + sockets + (testEndpoints ? testSockets : [])
+        beacons + api + NotificationRoutes.entries + AnalyticsRoutes.entries + ExportRoutes.entries + accounts + sockets
+            + (testEndpoints ? testSockets : [])
     }
 
     /// Each beacon kind's path: POST from the storefront, OPTIONS for its CORS preflight.

@@ -17,6 +17,9 @@ enum Route {
     /// A valid WebSocket handshake: send the 101 and hand the connection over, with
     /// permessage-deflate if it was agreed.
     case upgrade(WebSocketEndpoint, HTTPResponse, PerMessageDeflate?)
+    /// A streamed export (`ExportService`): its head (`query.head` and `headers`), then its
+    /// rows in chunks as they are read.
+    case export(ExportQuery, headers: HTTPHeaders)
 }
 
 extension Route {
@@ -39,6 +42,9 @@ extension Route {
             return .hub(command, headers: headers)
         case .upgrade:
             return self
+        case .export(let query, var headers):
+            headers.add(name: name, value: value)
+            return .export(query, headers: headers)
         }
     }
 }
