@@ -242,10 +242,128 @@
     } catch (e) { C.failed($("alerts"), e); }
   }
 
+  // --- today, from GET /api/analytics/day and /api/analytics/series -----------------------
+  // The hub's days are UTC days. Every name in the answer (pages, sources, events, goals) is
+  // what a browser or an operator sent: shown as text, never as markup.
+  let dayPoints = [], dayDate = null;
+  const utcToday = () => new Date().toISOString().slice(0, 10);
+  const count = (n) => (typeof n === "number" ? n.toLocaleString() : n == null ? "0" : String(n));
+  function seconds(s) {
+    const exact = Number(s) || 0, n = Math.round(exact);
+    if (exact < 10) return (Math.round(exact * 10) / 10) + " s";  // a quick page's few tenths show
+    if (n < 60) return n + " s";
+    if (n < 3600) return Math.floor(n / 60) + " min " + String(n % 60).padStart(2, "0") + " s";
+    return Math.floor(n / 3600) + " h " + String(Math.floor(n % 3600 / 60)).padStart(2, "0") + " min";
+  }
+  const percent = (r) => (Number(r) * 100).toFixed(Number(r) >= 0.1 || !r ? 0 : 1) + " %";
+  /// A list of rows: [label, figure, note?] each; `empty` when there are none.
+  function rows(node, items, empty) {
+    C.clear(node);
+    if (!items.length) node.append(el("li", { class: "empty" }, empty));
+    for (const [what, figure, note] of items) {
+      node.append(el("li", {}, el("span", { class: "what" }, what), el("strong", { class: "count" }, figure, note ? el("span", { class: "sub" }, note) : null)));
+    }
+  }
+  const list = (v) => (Array.isArray(v) ? v : []);
+
+  function showDay(d) {
+    $("day-caption").textContent = "(" + d.date + ", a UTC day; " + count(d.sessions) + " sessions)";
+    $("day-visitors").textContent = count(d.visitors);
+    $("day-visitors-hint").textContent = count(d.sessions) + " sessions";
+    $("day-pageviews").textContent = count(d.pageviews);
+    $("day-bots").textContent = d.bots ? count(d.bots) + (d.bots === 1 ? " bot" : " bots") + " left out" : "no bots";
+    $("day-paid").textContent = count(d.paid);
+    $("day-paid-hint").textContent = d.visitors ? percent((d.paid || 0) / d.visitors) + " of visitors" : "";
+    $("day-payment-errors").textContent = count(d.payment_errors);
+    const revenue = list(d.revenue);
+    C.clear($("day-revenue")).append(...(revenue.length ? revenue.map((r) => el("li", { "data-currency": r.currency }, C.money(r.amount, r.currency)))
+      : [el("li", { class: "empty" }, "none yet")]));
+
+    rows($("day-top-pages"), list(d.top_pages).map((p) => [p.page, count(p.pageviews)]), "no pageviews yet");
+    rows($("day-sources"), list(d.sources).map((s) => [s.source, count(s.visitors)]), "no visitors yet");
+    const utm = [["source", d.utm_sources], ["medium", d.utm_mediums], ["campaign", d.utm_campaigns]]
+      .flatMap(([kind, values]) => list(values).map((v) => [kind + ": " + v.value, count(v.visitors)]));
+    rows($("day-utm"), utm, "no UTM tags");
+    rows($("day-devices"), list(d.devices).map((v) => [v.device, count(v.visitors)]), "no visitors yet");
+    rows($("day-events"), list(d.events).map((e) => [e.name, count(e.count), "in " + count(e.sessions) + (e.sessions === 1 ? " session" : " sessions")]), "no events yet: LiveHub.track(name, props)");
+    rows($("day-goals"), list(d.goals).map((g) => [g.name + " (" + (g.kind === "event" ? "event " : "page ") + g.target + ")", count(g.conversions), percent(g.rate)]),
+      "no goals set");
+    const a = d.abandoned_checkout || {};
+    rows($("day-abandoned"), [["checkout", count(a.checkout)], ["payment", count(a.payment)], ["payment error", count(a.payment_error)]], "");
+
+    const body = C.clear(document.querySelector("#day-page-types tbody"));
+    for (const t of list(d.page_types)) {
+      body.append(el("tr", { "data-page-type": t.page_type }, el("td", { class: "name" }, t.page_type),
+        el("td", { class: "num", "data-label": "Pageviews" }, count(t.pageviews)),
+        el("td", { class: "num", "data-label": "Visitors" }, count(t.visitors)),
+        el("td", { class: "num avg", "data-label": "Engaged, avg" }, seconds(t.avg_engaged_seconds)),
+        el("td", { class: "num engaged", "data-label": "Engaged, all" }, seconds(t.engaged_seconds)),
+        el("td", { class: "num exits", "data-label": "Exits" }, count(t.exits))));
+    }
+    if (!list(d.page_types).length) body.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "no pages yet")));
+  }
+
+  async function loadDay() {
+    const date = utcToday();
+    try {
+      const from = date + "T00:00:00Z", to = new Date(Date.parse(from) + 86400000).toISOString().replace(/\.000Z$/, "Z");
+      const [day, series] = await Promise.all([C.api("/api/analytics/day?date=" + date),
+        C.api("/api/analytics/series?grain=hour&metric=pageviews,visitors&from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to))]);
+      dayDate = date;
+      dayPoints = list(series && series.points);
+      showDay(day);
+      drawDayChart();
+    } catch (e) { $("day-caption").textContent = "(could not read it: " + e.message + ")"; }
+  }
+
+  /// The day's 24 hours (UTC): pageviews as bars, visitors as a narrower bar inside each.
+  function drawDayChart() {
+    const canvas = $("day-chart"), ratio = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !dayDate) return;
+    canvas.width = w * ratio; canvas.height = h * ratio;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const start = Date.parse(dayDate + "T00:00:00Z"), hours = new Array(24).fill(null).map(() => [0, 0]);
+    for (const p of dayPoints) {
+      const i = Math.floor((Date.parse(p.at) - start) / 3600000);
+      if (i >= 0 && i < 24) { hours[i][0] += Number(p.pageviews) || 0; hours[i][1] += Number(p.visitors) || 0; }
+    }
+    const max = Math.max(4, ...hours.map((x) => x[0]), ...hours.map((x) => x[1]));
+    // Four lines at a round step (1, 2, 2.5 or 5 times a power of ten) above the highest bar.
+    const magnitude = Math.pow(10, Math.floor(Math.log10(max / 4)));
+    const tick = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((t) => t * 4 >= max && Number.isInteger(t)) || Math.ceil(max / 4);
+    const top = tick * 4;
+    const left = 36, right = 8, bottom = 22, topPad = 8;
+    const slot = (w - left - right) / 24;
+    const y = (v) => h - bottom - (v / top) * (h - bottom - topPad);
+    ctx.font = "11px system-ui"; ctx.fillStyle = "#8d98ad"; ctx.strokeStyle = "#243049"; ctx.lineWidth = 1;
+    for (let i = 0; i <= 4; i++) {
+      const v = (top / 4) * i;
+      ctx.beginPath(); ctx.moveTo(left, y(v)); ctx.lineTo(w - right, y(v)); ctx.stroke();
+      ctx.textAlign = "right"; ctx.fillText(String(v), left - 6, y(v) + 4);
+    }
+    const every = slot >= 28 ? 1 : slot >= 14 ? 3 : 6;  // hour labels that fit
+    ctx.textAlign = "center";
+    for (let i = 0; i < 24; i += every) ctx.fillText(String(i).padStart(2, "0"), left + slot * (i + 0.5), h - 6);
+    const now = Math.floor((Date.now() - start) / 3600000);
+    hours.forEach(([views, visitors], i) => {
+      const x = left + slot * i, bw = Math.max(2, slot * 0.7);
+      if (i === now) { ctx.fillStyle = "#1b2740"; ctx.fillRect(x, topPad, slot, h - bottom - topPad); }
+      if (views) { ctx.fillStyle = "#2f7d69"; ctx.fillRect(x + (slot - bw) / 2, y(views), bw, y(0) - y(views)); }
+      if (visitors) { const vw = Math.max(2, bw * 0.45); ctx.fillStyle = "#4fd1a5"; ctx.fillRect(x + (slot - vw) / 2, y(visitors), vw, y(0) - y(visitors)); }
+    });
+    const total = hours.reduce((n, x) => n + x[0], 0);
+    $("day-chart-caption").textContent = "(UTC hours; wide bars pageviews, narrow bars visitors; " + total + " pageviews so far)";
+  }
+  window.addEventListener("resize", drawDayChart);
+
+  const refreshDay = C.debounce(loadDay, 3000);
   const refreshSales = C.debounce(() => { loadSales(); loadHistory(); }, 500);
   C.live((msg) => {
     heard();
-    if (msg.type === "metrics-update") showMetrics(msg.data);
+    if (msg.type === "metrics-update") { showMetrics(msg.data); refreshDay(); }
     else if (msg.type === "payment-errors-update") {
       const known = new Set(errors.map((e) => e.id));
       errors.unshift(...msg.data.filter((e) => !known.has(e.id)));
@@ -262,7 +380,8 @@
   });
 
   showErrors(); showGaps(); showNotices();
-  loadHistory(); loadSales();
+  loadHistory(); loadSales(); loadDay();
   setInterval(loadHistory, 60000);
+  setInterval(loadDay, 15000);
   setInterval(loadSales, 30000);
 })();

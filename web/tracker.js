@@ -5,6 +5,10 @@
 // Checkout and payment events: LiveHub.checkoutStart(items, total, method),
 // LiveHub.paymentStart(method, amount), LiveHub.paymentError(code, message, details),
 // LiveHub.paymentSuccess(reference, amount), LiveHub.identify({user_id, email, phone}).
+// The shop's own events: LiveHub.track("add_to_cart", {sku: "sku-1"}) (up to 8 text props).
+// The session's first beacon of a page names the referrer (another host's only) and the
+// address's utm_source, utm_medium and utm_campaign; heartbeats say how long the page was
+// visible and focused (engaged_ms): every 15 s while visible, at once as it is hidden.
 //
 // Consent: a browser that sends Global Privacy Control (navigator.globalPrivacyControl) or
 // Do Not Track is not tracked at all (no session id stored, no beacon, no socket) unless
@@ -20,7 +24,10 @@
       "checkout-start": "/api/metrics/track/checkout-start", "payment-start": "/api/metrics/track/payment-start",
       "payment-error": "/api/metrics/track/payment-error", "payment-success": "/api/metrics/track/payment-success",
       "heartbeat": "/api/metrics/heartbeat", "session-end": "/api/metrics/session/end",
+      "event": "/api/metrics/track/event",
   };
+  /** Heartbeats while the page is visible; hidden, one in four (the session stays live). */
+  const BEAT_MS = 15000, HIDDEN_BEATS = 4, MAX_ENGAGED_MS = 600000;
   // localStorage throws in some private modes: then nothing is remembered.
   function stored(key) {
       try {
@@ -51,6 +58,40 @@
       const nav = navigator;
       const dnt = nav.doNotTrack || window.doNotTrack || nav.msDoNotTrack;
       return !(nav.globalPrivacyControl === true || dnt === "1" || dnt === "yes");
+  }
+  /** Where this visit came from: the referrer when it is another host's, and the address's UTM tags. */
+  function origins() {
+      const found = {};
+      try {
+          if (document.referrer && new URL(document.referrer).host !== location.host)
+              found.referrer = document.referrer.slice(0, 2048);
+      }
+      catch (e) {
+          // not an address: not sent
+      }
+      const query = new URLSearchParams(location.search);
+      for (const key of ["utm_source", "utm_medium", "utm_campaign"]) {
+          const value = (query.get(key) || "").trim();
+          if (value)
+              found[key] = value.slice(0, 128);
+      }
+      return found;
+  }
+  /** A custom event's properties as the hub takes them: at most 8, text, names ≤ 40, values ≤ 256. */
+  function eventProps(props) {
+      if (!props || typeof props !== "object")
+          return null;
+      const out = {};
+      let n = 0;
+      for (const [key, value] of Object.entries(props)) {
+          if (n >= 8)
+              break;
+          if (!key || value == null || typeof value === "object" || typeof value === "function")
+              continue;
+          out[key.slice(0, 40)] = String(value).slice(0, 256);
+          n++;
+      }
+      return n ? out : null;
   }
   /** Starts tracking this page (if the browser consents) and answers its API. */
   function createTracker(options) {
@@ -122,6 +163,16 @@
           paymentStart: (method, amount) => send("payment-start", { payment_method: method || null, amount: amount == null ? null : amount }),
           paymentError: (code, message, details, contact) => send("payment-error", Object.assign({ error_code: code, error_message: message, error_details: details || null }, contact || {})),
           paymentSuccess: (reference, amount) => send("payment-success", { reference: reference || null, amount: amount == null ? null : amount }),
+          track: (name, props) => {
+              const text = String(name == null ? "" : name).trim().slice(0, 64);
+              if (!text)
+                  return;
+              const fields = { name: text };
+              const p = eventProps(props);
+              if (p)
+                  fields.props = p;
+              send("event", fields);
+          },
           endSession: () => send("session-end", {}),
           isTracking: () => tracking,
           optIn: () => { store(CONSENT, "in"); start(); },
@@ -149,15 +200,59 @@
           }
           tracking = true;
           openSocket();
-          send("session-start", {});
+          send("session-start", origins());
           if (options.pageType)
               api.pageVisit(options.pageType, options.pageIdentifier);
-          heartbeat = setInterval(() => send("heartbeat", {}), 60000);
+          engaged = 0;
+          activeSince = null;
+          measure();
+          let beats = 0;
+          heartbeat = setInterval(() => {
+              beats++;
+              if (document.visibilityState === "visible" || beats % HIDDEN_BEATS === 0)
+                  beat(false);
+          }, BEAT_MS);
       }
-      // Page hidden (tab switched, navigation, close): a heartbeat by sendBeacon keeps the
-      // session fresh even if the socket is torn down with the page.
-      addEventListener("pagehide", () => { if (tracking)
-          post("heartbeat", { session_id: sessionId }, true); });
+      // Engaged time: counted while the page is visible and its window focused, from the moment
+      // it became so; each heartbeat takes what was counted and starts again from nothing.
+      let engaged = 0, activeSince = null, hiddenSent = false;
+      function engagedNow() { return document.visibilityState === "visible" && document.hasFocus(); }
+      function measure() {
+          const now = Date.now();
+          if (activeSince != null)
+              engaged += Math.max(0, now - activeSince);
+          activeSince = engagedNow() ? now : null;
+      }
+      function beat(onHide) {
+          if (!tracking)
+              return;
+          measure();
+          const ms = Math.min(MAX_ENGAGED_MS, Math.round(engaged));
+          engaged = 0;
+          const body = { session_id: sessionId, engaged_ms: ms };
+          // As the page goes away the socket may go with it: by sendBeacon.
+          if (onHide)
+              post("heartbeat", body, true);
+          else
+              send("heartbeat", { engaged_ms: ms });
+      }
+      // Hidden (tab switched, window minimised, navigation, close): what was counted goes at
+      // once, by sendBeacon; the pagehide that follows a hide sends nothing twice.
+      document.addEventListener("visibilitychange", () => {
+          if (document.visibilityState === "hidden") {
+              beat(true);
+              hiddenSent = true;
+          }
+          else {
+              hiddenSent = false;
+              measure();
+          }
+      });
+      addEventListener("pagehide", () => { if (!hiddenSent)
+          beat(true); hiddenSent = true; });
+      addEventListener("pageshow", () => { hiddenSent = false; measure(); });
+      addEventListener("focus", measure);
+      addEventListener("blur", measure);
       if (consented())
           start();
       return api;

@@ -8,11 +8,14 @@
   const params = new URLSearchParams(location.search);
   const page = params.get("page") || "homepage";
   const id = params.get("id");
+  // Each product: [sku, name, price].
   const products = {
-    electronics: [["Headphones", "59.90"], ["Phone charger", "19.50"], ["Smart speaker", "89.00"]],
-    fashion: [["Sneakers", "74.99"], ["Rain jacket", "120.00"], ["Cap", "15.00"]],
-    "black-friday": [["TV 55\" (-40%)", "349.00"], ["Laptop (-25%)", "899.00"], ["Blender (-50%)", "39.99"]],
+    electronics: [["headphones", "Headphones", "59.90"], ["phone-charger", "Phone charger", "19.50"], ["smart-speaker", "Smart speaker", "89.00"]],
+    fashion: [["sneakers", "Sneakers", "74.99"], ["rain-jacket", "Rain jacket", "120.00"], ["cap", "Cap", "15.00"]],
+    "black-friday": [["tv-55", "TV 55\" (-40%)", "349.00"], ["laptop", "Laptop (-25%)", "899.00"], ["blender", "Blender (-50%)", "39.99"]],
   };
+  const bySku = {};
+  for (const list of Object.values(products)) for (const p of list) bySku[p[0]] = p;
   const cart = [{ sku: "headphones", name: "Headphones", qty: 1, price: "59.90" }, { sku: "cap", name: "Cap", qty: 2, price: "15.00" }];
   const total = "89.90";
   const content = document.getElementById("content");
@@ -45,9 +48,22 @@
   tracker.src = "/tracker.js";
   // Checkout and payment pages report themselves through the checkout/payment events.
   tracker.dataset.pageType = ["checkout", "pay", "done", "failed"].includes(page) ? "" : page;
+  // A product page names its product (the sku) as the page's identifier.
   if (id) tracker.dataset.pageIdentifier = id;
   tracker.addEventListener("load", render);
   document.body.appendChild(tracker);
+
+  /// "Add to cart": a custom event the console counts (and a goal or a funnel step can be
+  /// made of), then on to the cart. The short wait lets the event leave before the page does.
+  function addToCart(sku) {
+    return el("button", { class: "add", "data-sku": sku, onclick: () => {
+      LiveHub.track("add_to_cart", { sku });
+      setTimeout(() => { location.href = "/demo/?page=checkout"; }, 150);
+    } }, "Add to cart");
+  }
+  function productLink(sku, name) {
+    return el("a", { href: "/demo/?page=product&id=" + encodeURIComponent(sku) }, name);
+  }
 
   function render() {
     if (page === "homepage") {
@@ -58,9 +74,13 @@
       // Only a product list of our own: an id like "constructor" names no list.
       const list = Object.prototype.hasOwnProperty.call(products, id) ? products[id] : [];
       show(el("h1", {}, (page === "offer" ? "Offer: " : "") + (id == null ? "" : id)),
-        el("div", { class: "grid" }, list.map(([name, price]) =>
-          el("div", { class: "card" }, el("h3", {}, name), el("p", {}, "$" + price),
-            el("a", { class: "button", href: "/demo/?page=checkout" }, "Add to cart")))));
+        el("div", { class: "grid" }, list.map(([sku, name, price]) =>
+          el("div", { class: "card" }, el("h3", {}, productLink(sku, name)), el("p", {}, "$" + price), addToCart(sku)))));
+    } else if (page === "product") {
+      const found = Object.prototype.hasOwnProperty.call(bySku, id) ? bySku[id] : null;
+      if (!found) { show(el("h1", {}, "No such product"), el("p", {}, el("a", { href: "/demo/" }, "Back to the store"))); return; }
+      const [sku, name, price] = found;
+      show(el("h1", {}, name), el("p", { class: "muted" }, "Sku " + sku), el("p", { class: "price" }, "$" + price), addToCart(sku));
     } else if (page === "checkout") {
       LiveHub.checkoutStart(cart, total, "card");
       show(el("h1", {}, "Checkout"),

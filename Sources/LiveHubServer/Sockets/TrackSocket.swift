@@ -30,12 +30,15 @@ final class TrackSocket: WebSocketRole {
             guard let kind = BeaconKind(rawValue: type) else { throw Beacon.invalid("unknown beacon type \(type)") }
             let beacon = try Beacon.parse(kind: kind, body: body, phones: context.configuration.phones)
             let named = beacon.sessionID
-            if session != named {
+            let opens = session != named
+            if opens {
                 if let previous = session { _ = context.hubClient.submit(.tabClosed(previous), replyTo: nil) }
                 session = named
-                _ = context.hubClient.submit(.tabOpened(named, client), replyTo: nil)
             }
+            // The beacon before the tab: a session-start that begins the session names where it
+            // came from (referrer, UTM tags) before the day counts it as a visitor.
             _ = context.hubClient.submit(.beacon(beacon, client), replyTo: nil)
+            if opens, !beacon.isSessionEnd { _ = context.hubClient.submit(.tabOpened(named, client), replyTo: nil) }
             if case .sessionStart = beacon {
                 var json = JSONWriter()
                 json.beginObject()
@@ -61,5 +64,12 @@ final class TrackSocket: WebSocketRole {
         guard let ended = session else { return }
         session = nil
         _ = socket.context.hubClient.submit(.tabClosed(ended), replyTo: nil)
+    }
+}
+
+private extension Beacon {
+    var isSessionEnd: Bool {
+        if case .sessionEnd = self { return true }
+        return false
     }
 }

@@ -6,6 +6,8 @@
 import { useCallback, useSyncExternalStore } from "react";
 import { connectBalance } from "./balance.js";
 import { connectSeller } from "./seller.js";
+import { createTracker } from "./tracker.js";
+import type { Tracker, TrackerOptions } from "./tracker.js";
 import type { Alert, BalanceUpdateMessage, LiveMetrics, Notification, Payment, PaymentError } from "./messages.js";
 import type { BackoffOptions, ConnectionState } from "./reconnect.js";
 
@@ -149,4 +151,26 @@ export function useLiveMetrics(options: HookOptions): SellerView {
     });
     return () => connection.close();
   });
+}
+
+// The storefront tracker in a React app: one per hub for the page (however many components ask,
+// and however often they render), made the first time one is asked for.
+const trackers = new Map<string, Tracker>();
+
+/** The page's tracker for `options.base` (the options of the first call make it; a single-page
+ *  app reports its routes with `pageVisit`). */
+export function useTracker(options: TrackerOptions): Tracker {
+  let tracker = trackers.get(options.base);
+  if (!tracker) {
+    tracker = createTracker(options);
+    trackers.set(options.base, tracker);
+  }
+  return tracker;
+}
+
+/** `track(name, props)` of the page's tracker, the same function across renders:
+ *  `const track = useTrack({ base }); <button onClick={() => track("add_to_cart", { sku })}>`. */
+export function useTrack(options: TrackerOptions): Tracker["track"] {
+  const tracker = useTracker(options);
+  return useCallback<Tracker["track"]>((name, props) => tracker.track(name, props), [tracker]);
 }

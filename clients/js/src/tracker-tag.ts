@@ -5,6 +5,10 @@
 // Checkout and payment events: LiveHub.checkoutStart(items, total, method),
 // LiveHub.paymentStart(method, amount), LiveHub.paymentError(code, message, details),
 // LiveHub.paymentSuccess(reference, amount), LiveHub.identify({user_id, email, phone}).
+// The shop's own events: LiveHub.track("add_to_cart", {sku: "sku-1"}) (up to 8 text props).
+// The session's first beacon of a page names the referrer (another host's only) and the
+// address's utm_source, utm_medium and utm_campaign; heartbeats say how long the page was
+// visible and focused (engaged_ms): every 15 s while visible, at once as it is hidden.
 //
 // Consent: a browser that sends Global Privacy Control (navigator.globalPrivacyControl) or
 // Do Not Track is not tracked at all (no session id stored, no beacon, no socket) unless

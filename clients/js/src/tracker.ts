@@ -3,6 +3,12 @@
 // when it can, else HTTP beacons (fetch keepalive / navigator.sendBeacon). The one-tag
 // `web/tracker.js` is this file and `tracker-tag.ts` put together by `build.mjs`.
 //
+// The day's figures: the first session-start of a page names where the visitor came from
+// (`referrer`, when another host; `utm_source`, `utm_medium`, `utm_campaign` from the
+// address); heartbeats carry `engaged_ms`, the time the page was visible and focused since
+// the last one (a hidden tab counts nothing), every 15 s while visible and at once as the page
+// is hidden or left; track(name, props) reports the shop's own events (goals, funnels).
+//
 // Consent: a browser that sends Global Privacy Control or Do Not Track is not tracked at all
 // (no session id stored, no beacon, no socket) unless the shop's consent banner calls
 // optIn() for it. optOut() stops tracking any browser and forgets its session id; both
@@ -18,6 +24,9 @@ export interface Tracker {
   paymentStart(method?: string | null, amount?: number | string | null): void;
   paymentError(code: string, message: string, details?: unknown, contact?: { email?: string; phone?: string }): void;
   paymentSuccess(reference?: string | null, amount?: number | string | null): void;
+  /** A custom event (`add_to_cart`, `signup`): a name of 1–64 characters and up to 8 text
+   *  properties (names ≤ 40, values ≤ 256 characters; longer ones are cut, more are left out). */
+  track(name: string, props?: Record<string, string | number | boolean> | null): void;
   endSession(): void;
   /** Whether this browser is tracked now. */
   isTracking(): boolean;
@@ -40,7 +49,11 @@ const paths: Record<string, string> = {
   "checkout-start": "/api/metrics/track/checkout-start", "payment-start": "/api/metrics/track/payment-start",
   "payment-error": "/api/metrics/track/payment-error", "payment-success": "/api/metrics/track/payment-success",
   "heartbeat": "/api/metrics/heartbeat", "session-end": "/api/metrics/session/end",
+  "event": "/api/metrics/track/event",
 };
+/** Heartbeats while the page is visible; hidden, one in four (the session stays live). */
+const BEAT_MS = 15000, HIDDEN_BEATS = 4, MAX_ENGAGED_MS = 600000;
+
 // localStorage throws in some private modes: then nothing is remembered.
 function stored(key: string): string | null {
   try {
@@ -66,6 +79,36 @@ function consented(): boolean {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean; msDoNotTrack?: string };
   const dnt = nav.doNotTrack || (window as Window & { doNotTrack?: string }).doNotTrack || nav.msDoNotTrack;
   return !(nav.globalPrivacyControl === true || dnt === "1" || dnt === "yes");
+}
+
+/** Where this visit came from: the referrer when it is another host's, and the address's UTM tags. */
+function origins(): Body {
+  const found: Body = {};
+  try {
+    if (document.referrer && new URL(document.referrer).host !== location.host) found.referrer = document.referrer.slice(0, 2048);
+  } catch (e) {
+    // not an address: not sent
+  }
+  const query = new URLSearchParams(location.search);
+  for (const key of ["utm_source", "utm_medium", "utm_campaign"]) {
+    const value = (query.get(key) || "").trim();
+    if (value) found[key] = value.slice(0, 128);
+  }
+  return found;
+}
+
+/** A custom event's properties as the hub takes them: at most 8, text, names ≤ 40, values ≤ 256. */
+function eventProps(props: Record<string, unknown> | null | undefined): Record<string, string> | null {
+  if (!props || typeof props !== "object") return null;
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [key, value] of Object.entries(props)) {
+    if (n >= 8) break;
+    if (!key || value == null || typeof value === "object" || typeof value === "function") continue;
+    out[key.slice(0, 40)] = String(value).slice(0, 256);
+    n++;
+  }
+  return n ? out : null;
 }
 
 /** Starts tracking this page (if the browser consents) and answers its API. */
@@ -123,6 +166,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     paymentStart: (method, amount) => send("payment-start", { payment_method: method || null, amount: amount == null ? null : amount }),
     paymentError: (code, message, details, contact) => send("payment-error", Object.assign({ error_code: code, error_message: message, error_details: details || null }, contact || {})),
     paymentSuccess: (reference, amount) => send("payment-success", { reference: reference || null, amount: amount == null ? null : amount }),
+    track: (name, props) => {
+      const text = String(name == null ? "" : name).trim().slice(0, 64);
+      if (!text) return;
+      const fields: Body = { name: text };
+      const p = eventProps(props);
+      if (p) fields.props = p;
+      send("event", fields);
+    },
     endSession: () => send("session-end", {}),
     isTracking: () => tracking,
     optIn: () => { store(CONSENT, "in"); start(); },
@@ -146,14 +197,46 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     tracking = true;
     openSocket();
-    send("session-start", {});
+    send("session-start", origins());
     if (options.pageType) api.pageVisit(options.pageType, options.pageIdentifier);
-    heartbeat = setInterval(() => send("heartbeat", {}), 60000);
+    engaged = 0;
+    activeSince = null;
+    measure();
+    let beats = 0;
+    heartbeat = setInterval(() => {
+      beats++;
+      if (document.visibilityState === "visible" || beats % HIDDEN_BEATS === 0) beat(false);
+    }, BEAT_MS);
   }
 
-  // Page hidden (tab switched, navigation, close): a heartbeat by sendBeacon keeps the
-  // session fresh even if the socket is torn down with the page.
-  addEventListener("pagehide", () => { if (tracking) post("heartbeat", { session_id: sessionId }, true); });
+  // Engaged time: counted while the page is visible and its window focused, from the moment
+  // it became so; each heartbeat takes what was counted and starts again from nothing.
+  let engaged = 0, activeSince: number | null = null, hiddenSent = false;
+  function engagedNow(): boolean { return document.visibilityState === "visible" && document.hasFocus(); }
+  function measure(): void {
+    const now = Date.now();
+    if (activeSince != null) engaged += Math.max(0, now - activeSince);
+    activeSince = engagedNow() ? now : null;
+  }
+  function beat(onHide: boolean): void {
+    if (!tracking) return;
+    measure();
+    const ms = Math.min(MAX_ENGAGED_MS, Math.round(engaged));
+    engaged = 0;
+    const body = { session_id: sessionId, engaged_ms: ms };
+    // As the page goes away the socket may go with it: by sendBeacon.
+    if (onHide) post("heartbeat", body, true);
+    else send("heartbeat", { engaged_ms: ms });
+  }
+  // Hidden (tab switched, window minimised, navigation, close): what was counted goes at
+  // once, by sendBeacon; the pagehide that follows a hide sends nothing twice.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") { beat(true); hiddenSent = true; } else { hiddenSent = false; measure(); }
+  });
+  addEventListener("pagehide", () => { if (!hiddenSent) beat(true); hiddenSent = true; });
+  addEventListener("pageshow", () => { hiddenSent = false; measure(); });
+  addEventListener("focus", measure);
+  addEventListener("blur", measure);
   if (consented()) start();
   return api;
 }
