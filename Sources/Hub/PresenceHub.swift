@@ -183,12 +183,25 @@ public final class PresenceHub {
 
     /// The last tab of a session closing ends its presence.
     public func tabClosed(sessionId: String) {
-        guard let slot = table.slot(of: sessionId), table[slot].isActive else { return }
+        if let closedAt = tabClosing(sessionId: sessionId) { endAfterLastTab(sessionId: sessionId, closedAt: closedAt) }
+    }
+
+    /// A tab closed; when it was the session's last, the time it closed, for the caller to
+    /// end the session a moment later (`endAfterLastTab`) unless the next page's socket or
+    /// beacon comes first: a navigation closes one page's socket before the next page opens
+    /// its own, and is neither an exit nor a new session.
+    public func tabClosing(sessionId: String) -> Int64? {
+        guard let slot = table.slot(of: sessionId), table[slot].isActive else { return nil }
         table[slot].openTabs = max(0, table[slot].openTabs - 1)
-        if table[slot].openTabs == 0 {
-            let time = now()
-            end(slot, at: time, now: time)
-        }
+        return table[slot].openTabs == 0 ? now() : nil
+    }
+
+    /// Ends the session if nothing came from it since its last tab closed at `closedAt`.
+    public func endAfterLastTab(sessionId: String, closedAt: Int64) {
+        guard let slot = table.slot(of: sessionId), table[slot].isActive, table[slot].openTabs == 0,
+              table[slot].lastActivity <= closedAt else { return }
+        let time = now()
+        end(slot, at: closedAt, now: time)
     }
 
     // MARK: cluster mode

@@ -34,6 +34,9 @@ public struct ServerConfiguration: Sendable {
     /// A session idle longer than this ends at the next sweep.
     public var idleTimeout: Duration = .seconds(30 * 60)
     public var sweepInterval: Duration = .seconds(30)
+    /// A session whose last `/ws/track` socket closed ends this long after, unless its next
+    /// page opens one (or sends a beacon) first: a navigation is not an exit.
+    public var tabCloseGrace: Duration = .seconds(3)
     /// Sellers get at most one metrics update per interval (latest value wins).
     public var broadcastInterval: Duration = .milliseconds(250)
     /// Key of the HS256 tokens.

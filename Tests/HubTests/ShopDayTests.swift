@@ -208,3 +208,29 @@ struct ShopDaySnapshotTests {
         #expect(sums["funnel:f|2"] == 1 && sums["funnel:f|1"] == nil, "the funnel goes on from the step reached")
     }
 }
+
+@Suite("A navigation is not an exit")
+struct TabCloseGraceTests {
+    @Test func theNextPagesSocketBeforeTheGraceKeepsTheSessionAndCountsNoExit() throws {
+        let clock = ManualClock(1_795_000_020_000)
+        let hub = PresenceHub(clock: clock)
+        try hub.tabOpened(sessionId: "s", client: ClientInfo(userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120"))
+        try hub.checkoutStart(sessionId: "s", items: "[]", totalAmount: "1", paymentMethod: nil)
+        clock.advance(milliseconds: 500)
+        let closed = try #require(hub.tabClosing(sessionId: "s"), "its only tab")
+        clock.advance(milliseconds: 300)
+        try hub.tabOpened(sessionId: "s")  // the payment page's socket
+        try hub.paymentStart(sessionId: "s", paymentMethod: "card", amount: "1")
+        clock.advance(seconds: 3)
+        hub.endAfterLastTab(sessionId: "s", closedAt: closed)
+        #expect(hub.counters.totalActive == 1)
+        // The last tab closes for good: the session ends where the tab closed, at payment.
+        let last = try #require(hub.tabClosing(sessionId: "s"))
+        clock.advance(seconds: 3)
+        hub.endAfterLastTab(sessionId: "s", closedAt: last)
+        #expect(hub.counters.totalActive == 0 && hub.session("s")?.endedAt == last)
+        var sums: [String: Int64] = [:]
+        for minute in hub.takeRollups() { for c in minute.counts { sums["\(c.metric)|\(c.key)", default: 0] += c.value } }
+        #expect(sums["sessions|"] == 1 && sums["exits|checkout"] == nil && sums["exits|payment"] == 1 && sums["abandoned|payment"] == 1)
+    }
+}

@@ -100,7 +100,12 @@ final class PresenceService {
             try? hub.tabOpened(sessionId: session, client: client)
             return .noted
         case .tabClosed(let session):
-            hub.tabClosed(sessionId: session)
+            if let closedAt = hub.tabClosing(sessionId: session) {
+                context.loop.schedule(afterNanoseconds: context.configuration.tabCloseGrace.nanoseconds) { [unowned self] in
+                    hub.endAfterLastTab(sessionId: session, closedAt: closedAt)
+                    schedulePublish()
+                }
+            }
             return .noted
         case .cleanup:
             return .swept(expired: hub.sweep())
