@@ -101,7 +101,7 @@ extension PresenceHub {
     private func countNewDay(_ slot: Int32, _ today: Int32) {
         let minute = rollupMinute
         table[slot].day.countedDay = today
-        table[slot].day.marks = []
+        table[slot].day.marks = SessionDay.MarkSet()
         let day = table[slot].day
         rollups.add(.devices, day.device.name, minute: minute)
         guard !day.isBot else {

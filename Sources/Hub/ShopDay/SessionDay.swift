@@ -27,7 +27,7 @@ public struct SessionDay: Sendable, Equatable {
     /// The generation of the funnels the progress is for (`FunnelSet.generation`).
     public var funnelGeneration: UInt32 = 0
     /// Hashes of the page types and event names counted once today (`mark`), at most `markLimit`.
-    public var marks: [UInt32] = []
+    public var marks = MarkSet()
     /// Per funnel, the steps reached.
     public var funnelSteps: [UInt8] = []
     /// When engaged time was last credited (milliseconds): what a heartbeat reports is
@@ -50,6 +50,47 @@ public struct SessionDay: Sendable, Equatable {
         if marks.contains(mark) { return false }
         if marks.count < Self.markLimit { marks.append(mark) }
         return true
+    }
+
+    /// A day's marks: the first four held in place (most sessions see a few page types and
+    /// events a day), the rest in an array, so most sessions allocate nothing for them.
+    public struct MarkSet: Sendable, Equatable, Sequence {
+        private var inline: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+        private var more: [UInt32] = []
+        public private(set) var count = 0
+
+        public init() {}
+
+        public init(_ marks: [UInt32]) {
+            for mark in marks { append(mark) }
+        }
+
+        public func contains(_ mark: UInt32) -> Bool {
+            switch count {
+            case 0: return false
+            case 1: return inline.0 == mark
+            case 2: return inline.0 == mark || inline.1 == mark
+            case 3: return inline.0 == mark || inline.1 == mark || inline.2 == mark
+            default: return inline.0 == mark || inline.1 == mark || inline.2 == mark || inline.3 == mark || more.contains(mark)
+            }
+        }
+
+        public mutating func append(_ mark: UInt32) {
+            switch count {
+            case 0: inline.0 = mark
+            case 1: inline.1 = mark
+            case 2: inline.2 = mark
+            case 3: inline.3 = mark
+            default: more.append(mark)
+            }
+            count += 1
+        }
+
+        public func makeIterator() -> IndexingIterator<[UInt32]> {
+            (Array([inline.0, inline.1, inline.2, inline.3].prefix(count)) + more).makeIterator()
+        }
+
+        public static func == (a: MarkSet, b: MarkSet) -> Bool { Array(a) == Array(b) }
     }
 
     /// A page type's or an event's mark: FNV-1a over a kind byte and the name (stable across
