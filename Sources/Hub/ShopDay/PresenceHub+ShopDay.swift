@@ -136,8 +136,8 @@ extension PresenceHub {
     }
 
     private func advanceFunnels(_ slot: Int32, _ matches: (CustomFunnel.Step) -> Bool) {
+        guard !funnelSet.funnels.isEmpty else { return }
         let funnels = funnelSet.funnels
-        guard !funnels.isEmpty else { return }
         if table[slot].day.funnelGeneration != funnelSet.generation || table[slot].day.funnelSteps.count != funnels.count {
             table[slot].day.funnelGeneration = funnelSet.generation
             table[slot].day.funnelSteps = Array(repeating: 0, count: funnels.count)
