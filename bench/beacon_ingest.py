@@ -12,9 +12,14 @@ import time
 import urllib.request
 
 PAGES = ["homepage", "category", "offer", "product", "checkout"]
+# The shop's day (issue 32): a shop's own events, each with a name and 2 props.
+EVENTS = ["add_to_cart", "view_item", "search", "add_to_wishlist", "share"]
 
 
-def beacon_body(i):
+def beacon_body(i, kind="page-visit"):
+    if kind == "event":
+        return json.dumps({"session_id": f"b{i % 5000}", "name": EVENTS[i % len(EVENTS)],
+                           "props": {"variant": f"v{i % 3}", "list": "home"}}).encode()
     page = PAGES[i % len(PAGES)]
     return json.dumps({"session_id": f"b{i % 5000}", "page_type": page, "page_identifier": f"x{i % 7}"}).encode()
 
@@ -25,14 +30,18 @@ def connect(port):
     return s
 
 
-def http_batches(start, count, batch=200):
-    """Requests prepared before the clock starts: the run measures the hub, not Python."""
+def http_batches(start, count, batch=200, kind="page-visit", user_agent=None):
+    """Requests prepared before the clock starts: the run measures the hub, not Python.
+    `kind`: page-visit or event (`POST /api/metrics/track/<kind>`); `user_agent`: a
+    User-Agent header (without one a hub that counts the shop's day takes the session for a
+    bot, and counts it as one only)."""
+    agent = b"User-Agent: %s\r\n" % user_agent.encode() if user_agent else b""
     batches = []
     for i in range(start, start + count, batch):
         out = bytearray()
         for k in range(i, min(i + batch, start + count)):
-            body = beacon_body(k)
-            out += b"POST /api/metrics/track/page-visit HTTP/1.1\r\nHost: b\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+            body = beacon_body(k, kind)
+            out += b"POST /api/metrics/track/%s HTTP/1.1\r\nHost: b\r\n%sContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % (kind.encode(), agent, len(body)) + body
         batches.append((min(batch, start + count - i), bytes(out)))
     return batches
 
@@ -60,11 +69,11 @@ def ws_frame(payload):
     return head + b"\0\0\0\0" + payload
 
 
-def ws_frames(start, count):
+def ws_frames(start, count, kind="page-visit"):
     out = bytearray()
     for k in range(start, start + count):
-        body = json.loads(beacon_body(k))
-        body["type"] = "page-visit"
+        body = json.loads(beacon_body(k, kind))
+        body["type"] = kind
         body["session_id"] = f"w{start}"  # one session per socket: a tab
         out += ws_frame(json.dumps(body).encode())
     return bytes(out)

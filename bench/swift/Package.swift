@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Benchmarks of the hub's data structures, apart from the product's build.
-// Run: swift run -c release --package-path bench/swift hub-bench
+// Run: swift run -c release --package-path bench/swift hub-bench (or records-bench, rollup-bench)
 let package = Package(
     name: "LiveHubBenchmarks",
     dependencies: [.package(name: "LiveHub", path: "../..")],
@@ -11,5 +11,7 @@ let package = Package(
         // The money engine and its records database alone, without HTTP.
         .executableTarget(name: "records-bench", dependencies: [.product(name: "Hub", package: "LiveHub"), .product(name: "Records", package: "LiveHub"),
                                                                 .product(name: "Money", package: "LiveHub")]),
+        // The shop's day (issue 32): one busy minute's rollups counted by a hub and written.
+        .executableTarget(name: "rollup-bench", dependencies: [.product(name: "Hub", package: "LiveHub"), .product(name: "Records", package: "LiveHub")]),
     ]
 )
