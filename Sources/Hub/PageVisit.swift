@@ -30,7 +30,23 @@ public struct PageType: RawRepresentable, Hashable, Sendable, ExpressibleByStrin
     public static let product: PageType = "product"
 
     /// Always counted under their own names, however many other names are in use.
-    static let withTiles: Set<PageType> = [homepage, category, offer, checkout, payment, paymentError, paymentSuccess, product]
+    static let withTiles: Set<PageType> = Set(tiles)
+    static let tiles: [PageType] = [homepage, category, offer, checkout, payment, paymentError, paymentSuccess, product]
+
+    /// Its place in `tiles`: a few comparisons of short strings, cheaper than hashing one.
+    var tileIndex: Int? {
+        switch rawValue {
+        case "homepage": 0
+        case "category": 1
+        case "offer": 2
+        case "checkout": 3
+        case "payment": 4
+        case "payment_error": 5
+        case "payment_success": 6
+        case "product": 7
+        default: nil
+        }
+    }
 
     /// A page that shows the shop's goods (a visit to one counts as browsing in the checkout funnel).
     public var showsProducts: Bool { self == .category || self == .offer || self == .product }

@@ -67,9 +67,16 @@ extension PresenceHub {
         guard !table[slot].day.isBot else { return }
         let minute = rollupMinute
         rollups.add(.pageviews, minute: minute)
-        rollups.add(.pageviewsByType, type.rawValue, minute: minute)
+        let mark: UInt32
+        if let tile = type.tileIndex {
+            rollups.addTileView(tile, minute: minute)
+            mark = Self.tileMarks[tile]
+        } else {
+            rollups.add(.pageviewsByType, type.rawValue, minute: minute)
+            mark = SessionDay.mark(0, type.rawValue)
+        }
         if let url, let path = Self.path(of: url) { rollups.add(.pageviewsByPath, path, minute: minute) }
-        if table[slot].day.firstToday(SessionDay.mark(0, type.rawValue)) { rollups.add(.pageVisitors, type.rawValue, minute: minute) }
+        if table[slot].day.firstToday(mark) { rollups.add(.pageVisitors, type.rawValue, minute: minute) }
         advanceFunnels(slot) { $0.matches(page: type, identifier: identifier) }
     }
 
@@ -150,6 +157,9 @@ extension PresenceHub {
             rollups.addFunnelStep(funnel.id, step: reached + 1, minute: minute)
         }
     }
+
+    /// The marks of the page types with tiles, made once.
+    static let tileMarks = PageType.tiles.map { SessionDay.mark(0, $0.rawValue) }
 
     /// A page URL's path: no scheme, host, query or fragment; at most 256 bytes.
     static func path(of url: String) -> String? {

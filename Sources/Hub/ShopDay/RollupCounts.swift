@@ -29,6 +29,12 @@ public struct RollupCounts: Sendable {
     public let maxKeys: Int
     private(set) var minute: Int64
     private var counts: [Key: Int64] = [:]
+    /// The busiest counts, in place of dictionary entries (a beacon's cost, callgrind): the
+    /// unkeyed metrics by raw value, and pageviews of the page types with tiles by
+    /// `PageType.tileIndex`. Moved into `counts` when the minute closes.
+    private var unkeyed = [Int64](repeating: 0, count: RollupMetric.unkeyedCount)
+    private var tileViews = [Int64](repeating: 0, count: PageType.tiles.count)
+    private var inPlace = false
     /// Minutes closed and not yet taken, oldest first.
     private var closed: [(minute: Int64, counts: [Key: Int64])] = []
     /// The day (since the epoch, UTC) the admitted names are for.
@@ -48,7 +54,35 @@ public struct RollupCounts: Sendable {
     /// Adds to a metric in the minute `minute` (the hub's clock, which never goes back).
     @inline(__always)
     mutating func add(_ metric: RollupMetric, _ name: String = "", _ value: Int64 = 1, minute: Int64) {
+        if name.isEmpty && Int(metric.rawValue) < RollupMetric.unkeyedCount {
+            if minute > self.minute { roll(to: minute) }
+            unkeyed[Int(metric.rawValue)] += value
+            inPlace = true
+            return
+        }
         add(Key(code: metric.rawValue, name: name), value, minute: minute, bounded: !name.isEmpty)
+    }
+
+    /// A pageview of a page type with a tile (`PageType.tiles[index]`).
+    @inline(__always)
+    mutating func addTileView(_ index: Int, minute: Int64) {
+        if minute > self.minute { roll(to: minute) }
+        tileViews[index] += 1
+        inPlace = true
+    }
+
+    /// The counts held in place, moved into `counts`.
+    private mutating func settle() {
+        guard inPlace else { return }
+        inPlace = false
+        for (raw, value) in unkeyed.enumerated() where value != 0 {
+            counts[Key(code: UInt8(raw), name: ""), default: 0] += value
+            unkeyed[raw] = 0
+        }
+        for (index, value) in tileViews.enumerated() where value != 0 {
+            counts[Key(code: RollupMetric.pageviewsByType.rawValue, name: PageType.tiles[index].rawValue), default: 0] += value
+            tileViews[index] = 0
+        }
     }
 
     mutating func addFunnelStep(_ funnel: String, step: Int, minute: Int64) {
@@ -76,6 +110,7 @@ public struct RollupCounts: Sendable {
     }
 
     private mutating func roll(to minute: Int64) {
+        settle()
         if !counts.isEmpty { closed.append((self.minute, counts)) }
         counts = [:]
         self.minute = minute
@@ -87,10 +122,11 @@ public struct RollupCounts: Sendable {
     }
 
     /// Whether anything is counted and not yet taken.
-    public var isEmpty: Bool { counts.isEmpty && closed.isEmpty }
+    public var isEmpty: Bool { counts.isEmpty && closed.isEmpty && !inPlace }
 
     /// Every minute's counts not yet taken, oldest first; they are forgotten here.
     public mutating func take() -> [Minute] {
+        settle()
         if !counts.isEmpty {
             closed.append((minute, counts))
             counts = [:]

@@ -61,6 +61,9 @@ public enum RollupMetric: UInt8, Sendable, CaseIterable {
         }
     }
 
+    /// The metrics before this raw value have no key (`visitors` … `paid`).
+    static let unkeyedCount = 6
+
     /// The prefix of a custom funnel's metric: `funnel:<id>`, keyed by the step reached (1…).
     public static let funnelPrefix = "funnel:"
 }
