@@ -1,22 +1,9 @@
 /// The shop's day, counted as beacons arrive (issue 32): what each one adds to the minute's
 /// rollups. Bots are counted as bots and by device, and nowhere else.
 extension PresenceHub {
-    /// Where a session came from, as its start beacon says (checked at the edge).
-    public struct Origin: Sendable, Equatable {
-        public var referrerHost: String?
-        public var utmSource: String?
-        public var utmMedium: String?
-        public var utmCampaign: String?
-
-        public init(referrerHost: String? = nil, utmSource: String? = nil, utmMedium: String? = nil, utmCampaign: String? = nil) {
-            self.referrerHost = referrerHost
-            self.utmSource = utmSource
-            self.utmMedium = utmMedium
-            self.utmCampaign = utmCampaign
-        }
-
-        var isEmpty: Bool { referrerHost == nil && utmSource == nil && utmMedium == nil && utmCampaign == nil }
-    }
+    /// Where a session came from, as its start beacon says (checked at the edge), kept on
+    /// the session as it came.
+    public typealias Origin = SessionDay.Origin
 
     /// The minute the hub's clock is in (read after `now()`).
     var rollupMinute: Int64 { MetricsHistory.minute(of: lastNow) }
@@ -92,8 +79,7 @@ extension PresenceHub {
     /// session, from an internal page, says nothing and keeps it).
     func applyOrigin(_ slot: Int32, _ origin: Origin) {
         guard !origin.isEmpty else { return }
-        table[slot].day.origin = SessionDay.Origin(referrerHost: origin.referrerHost, utmSource: origin.utmSource,
-                                                   utmMedium: origin.utmMedium, utmCampaign: origin.utmCampaign)
+        table[slot].day.origin = origin
     }
 
     /// The first beacon of a session on a day counts it as that day's visitor (or bot), with

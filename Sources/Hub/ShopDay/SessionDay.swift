@@ -3,17 +3,20 @@
 /// it did once that day (so visitors of a page or an event count each session once), and how
 /// far it got in each custom funnel.
 public struct SessionDay: Sendable, Equatable {
-    /// Where a session came from, held once per session that says (most come direct): a
-    /// reference keeps a million sessions' days small.
+    /// Where a session came from (its start beacon's referrer host and UTM tags), held once
+    /// per session that says (most come direct): a reference keeps a million sessions' days
+    /// small, and the beacon that brings it hands the same one over.
     public final class Origin: Sendable, Equatable {
         public let referrerHost: String?, utmSource: String?, utmMedium: String?, utmCampaign: String?
 
-        public init(referrerHost: String?, utmSource: String?, utmMedium: String?, utmCampaign: String?) {
+        public init(referrerHost: String? = nil, utmSource: String? = nil, utmMedium: String? = nil, utmCampaign: String? = nil) {
             self.referrerHost = referrerHost
             self.utmSource = utmSource
             self.utmMedium = utmMedium
             self.utmCampaign = utmCampaign
         }
+
+        public var isEmpty: Bool { referrerHost == nil && utmSource == nil && utmMedium == nil && utmCampaign == nil }
 
         public static func == (a: Origin, b: Origin) -> Bool {
             (a.referrerHost, a.utmSource, a.utmMedium, a.utmCampaign) == (b.referrerHost, b.utmSource, b.utmMedium, b.utmCampaign)

@@ -17,20 +17,19 @@ extension Beacon {
 
     /// The referrer's host (without `www.`) and the UTM tags, nil when none is given.
     static func origin(_ fields: BodyFields) throws(APIError) -> PresenceHub.Origin? {
-        var origin = PresenceHub.Origin()
+        var referrerHost: String?
         if let referrer = try fields.text("referrer", max: DayLimit.referrer) {
             guard let host = host(of: referrer) else { throw invalid("referrer must be an http or https URL") }
-            origin.referrerHost = host
+            referrerHost = host
         }
-        origin.utmSource = try tag(fields, "utm_source")
-        origin.utmMedium = try tag(fields, "utm_medium")
-        origin.utmCampaign = try tag(fields, "utm_campaign")
-        return origin == PresenceHub.Origin() ? nil : origin
+        let origin = PresenceHub.Origin(referrerHost: referrerHost, utmSource: try tag(fields, "utm_source"),
+                                        utmMedium: try tag(fields, "utm_medium"), utmCampaign: try tag(fields, "utm_campaign"))
+        return origin.isEmpty ? nil : origin
     }
 
     private static func tag(_ fields: BodyFields, _ name: String) throws(APIError) -> String? {
         guard let text = try fields.text(name, max: DayLimit.utm) else { return nil }
-        guard isPrintable(text) else { throw invalid("\(name) may not hold control characters") }
+        guard BodyFields.isPrintable(text) else { throw invalid("\(name) may not hold control characters") }
         return text.lowercased()
     }
 
@@ -60,28 +59,22 @@ extension Beacon {
     /// An event's name and its string properties.
     static func event(_ fields: BodyFields) throws(APIError) -> (String, [(String, String)]) {
         let name = try fields.required("name", max: DayLimit.eventName)
-        guard isPrintable(name) else { throw invalid("name may not hold control characters") }
+        guard BodyFields.isPrintable(name) else { throw invalid("name may not hold control characters") }
         guard let value = fields.body["props"], value != .null else { return (name, []) }
         guard case .object(let members) = value else { throw invalid("props must be an object of strings") }
         guard members.count <= DayLimit.props else { throw invalid("props has more than \(DayLimit.props) members") }
         var props: [(String, String)] = []
         for (key, member) in members {
-            guard !key.isEmpty, key.utf8.count <= DayLimit.propKey, isPrintable(key) else {
+            guard !key.isEmpty, key.utf8.count <= DayLimit.propKey, BodyFields.isPrintable(key) else {
                 throw invalid("a props name must be 1 to \(DayLimit.propKey) bytes without control characters")
             }
             guard let text = member.scalarText, case .string = member else { throw invalid("props.\(key) must be a string") }
-            guard text.utf8.count <= DayLimit.propValue, isPrintable(text) else {
+            guard text.utf8.count <= DayLimit.propValue, BodyFields.isPrintable(text) else {
                 throw invalid("props.\(key) must be at most \(DayLimit.propValue) bytes without control characters")
             }
             guard !props.contains(where: { $0.0 == key }) else { throw invalid("props.\(key) is given twice") }
             props.append((key, text))
         }
         return (name, props)
-    }
-
-    private static func isPrintable(_ text: String) -> Bool {
-        // Printable ASCII, the usual case, without Unicode's tables (7,000 instructions an event).
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return true }
-        return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

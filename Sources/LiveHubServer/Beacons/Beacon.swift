@@ -7,8 +7,7 @@ import Records
 /// A tracking event from a storefront, parsed and checked on the connection's own loop
 /// before it goes to the hub. Field names follow the contract (`session_id`, `page_type`…).
 enum Beacon: Sendable {
-    /// Indirect: its fields would make every beacon value (and each copy of one) larger.
-    indirect case sessionStart(id: String, userId: String?, email: String?, phone: String?, origin: PresenceHub.Origin?)
+    case sessionStart(id: String, userId: String?, email: String?, phone: String?, origin: PresenceHub.Origin?)
     case pageVisit(session: String, pageType: PageType, identifier: String?, url: String?)
     case checkoutStart(session: String, items: String?, total: String?, method: String?)
     case paymentStart(session: String, method: String?, amount: String?)

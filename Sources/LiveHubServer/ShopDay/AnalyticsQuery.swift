@@ -52,14 +52,14 @@ enum AnalyticsQuery {
     }
 
     /// A goal's name from its path: 1 to 64 bytes, no control characters.
-    static func name(_ captured: Substring, path: Substring) throws(APIError) -> String {
-        guard let name = QueryString.percentDecode(captured), !name.isEmpty, name.utf8.count <= 64, isPrintable(name) else {
+    static func name(_ captured: Substring) throws(APIError) -> String {
+        guard let name = QueryString.percentDecode(captured), !name.isEmpty, name.utf8.count <= 64, BodyFields.isPrintable(name) else {
             throw APIError(.badRequest, code: "invalid_goal", message: "a goal's name is 1 to 64 bytes without control characters")
         }
         return name
     }
 
-    static func funnelID(_ captured: Substring, path: Substring) throws(APIError) -> String {
+    static func funnelID(_ captured: Substring) throws(APIError) -> String {
         let id = String(captured)
         guard CustomFunnel.isValidID(id) else {
             throw APIError(.badRequest, code: "invalid_funnel", message: "a funnel's id is 1 to 40 of a-z, 0-9, _ and -")
@@ -74,7 +74,7 @@ enum AnalyticsQuery {
             throw fields.invalid("kind must be event or page_type")
         }
         let target = try fields.required("target", max: 64)
-        guard isPrintable(target) else { throw fields.invalid("target may not hold control characters") }
+        guard BodyFields.isPrintable(target) else { throw fields.invalid("target may not hold control characters") }
         return RecordsStore.Goal(name: name, kind: kind, target: kind == .pageType ? PageType(shopName: target).rawValue : target)
     }
 
@@ -82,7 +82,7 @@ enum AnalyticsQuery {
         let fields = try BodyFields(body, errorCode: "invalid_funnel")
         try only(["name", "steps"], in: body, fields)
         let name = try fields.required("name", max: 128)
-        guard isPrintable(name) else { throw fields.invalid("name may not hold control characters") }
+        guard BodyFields.isPrintable(name) else { throw fields.invalid("name may not hold control characters") }
         guard case .array(let list)? = body["steps"] else { throw fields.invalid("steps must be an array") }
         guard (CustomFunnel.minSteps...CustomFunnel.maxSteps).contains(list.count) else {
             throw fields.invalid("a funnel has \(CustomFunnel.minSteps) to \(CustomFunnel.maxSteps) steps")
@@ -93,7 +93,7 @@ enum AnalyticsQuery {
             try only(["page_type", "identifier", "event"], in: item, step)
             let page = try step.text("page_type", max: 64), event = try step.text("event", max: 64)
             let identifier = try step.text("identifier", max: 256)
-            guard [page, event, identifier].allSatisfy({ $0.map(isPrintable) ?? true }) else {
+            guard [page, event, identifier].allSatisfy({ $0.map(BodyFields.isPrintable) ?? true }) else {
                 throw fields.invalid("steps[\(index)] may not hold control characters")
             }
             switch (page, event) {
@@ -110,11 +110,5 @@ enum AnalyticsQuery {
         if let unknown = members.first(where: { !names.contains($0.0) }) {
             throw fields.invalid("\(unknown.0) is not a field here (its fields: \(names.joined(separator: ", ")))")
         }
-    }
-
-    static func isPrintable(_ text: String) -> Bool {
-        // Printable ASCII, the usual case, without Unicode's tables (7,000 instructions an event).
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return true }
-        return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

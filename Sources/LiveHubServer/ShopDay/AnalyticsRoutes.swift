@@ -27,13 +27,13 @@ enum AnalyticsRoutes {
             .money(ReadGoals()) { goals in Router.json(AnalyticsMessages.goalList(goals)) }
         },
         RouteEntry(.put, "/api/analytics/goals/{name}", .keyOrToken([.admin])) { router, r throws(APIError) in
-            let name = try AnalyticsQuery.name(r.captures[0], path: r.head.path)
+            let name = try AnalyticsQuery.name(r.captures[0])
             let goal = try AnalyticsQuery.goal(named: name, try router.jsonBody(r.request))
             let write = HubCommand.money(SaveGoal(goal)) { saved in Router.json(AnalyticsMessages.goal(saved)) }
             return r.token == nil ? .hub(write) : r.audited(write, "goal_saved", target: name, detail: "\(goal.kind.rawValue) \(goal.target)")
         },
         RouteEntry(.delete, "/api/analytics/goals/{name}", .keyOrToken([.admin])) { _, r throws(APIError) in
-            let name = try AnalyticsQuery.name(r.captures[0], path: r.head.path)
+            let name = try AnalyticsQuery.name(r.captures[0])
             let path = String(r.head.path)
             let write = HubCommand.money(DeleteGoal(name: name)) { found in
                 found ? HTTPResponse(status: .noContent) : APIError.notFound(Substring(path)).response
@@ -44,13 +44,13 @@ enum AnalyticsRoutes {
             .money(ReadCustomFunnels()) { funnels in Router.json(FunnelMessages.list(funnels)) }
         },
         RouteEntry(.put, "/api/analytics/funnels/{id}", .keyOrToken([.admin])) { router, r throws(APIError) in
-            let id = try AnalyticsQuery.funnelID(r.captures[0], path: r.head.path)
+            let id = try AnalyticsQuery.funnelID(r.captures[0])
             let funnel = try AnalyticsQuery.funnel(id: id, try router.jsonBody(r.request))
             let write = HubCommand.money(SaveFunnel(funnel)) { _ in Router.json(FunnelMessages.one(funnel)) }
             return r.token == nil ? .hub(write) : r.audited(write, "funnel_saved", target: id, detail: funnel.name)
         },
         RouteEntry(.delete, "/api/analytics/funnels/{id}", .keyOrToken([.admin])) { _, r throws(APIError) in
-            let id = try AnalyticsQuery.funnelID(r.captures[0], path: r.head.path)
+            let id = try AnalyticsQuery.funnelID(r.captures[0])
             let path = String(r.head.path)
             let write = HubCommand.money(DeleteFunnel(id: id)) { left in
                 left == nil ? APIError.notFound(Substring(path)).response : HTTPResponse(status: .noContent)
@@ -58,7 +58,7 @@ enum AnalyticsRoutes {
             return r.token == nil ? .hub(write) : r.audited(write, "funnel_deleted", target: id)
         },
         RouteEntry(.get, "/api/analytics/funnels/{id}", readers, limitedRead: true) { _, r throws(APIError) in
-            let id = try AnalyticsQuery.funnelID(r.captures[0], path: r.head.path)
+            let id = try AnalyticsQuery.funnelID(r.captures[0])
             let (from, to) = try AnalyticsQuery.window(r.query)
             let path = String(r.head.path)
             return .money(ReadFunnelReport(id: id, from: from, to: to)) { found in

@@ -130,14 +130,12 @@ func minuteOfBeacons() -> [(at: Int32, session: Int32, action: Action)] {
         }
         var pick = Double(rng.next() >> 11) / Double(1 << 53), ua = 0
         while ua < share.count - 1 && pick >= share[ua] { pick -= share[ua]; ua += 1 }
-        var origin = PresenceHub.Origin()
-        if rng.chance(0.7) { origin.referrerHost = referrers[rng.skewed(referrers.count)] }
-        if rng.chance(0.35) {
-            origin.utmSource = utmSources[rng.skewed(utmSources.count)]
-            origin.utmMedium = utmMediums[rng.int(utmMediums.count)]
-            origin.utmCampaign = utmCampaigns[rng.skewed(utmCampaigns.count)]
-        }
-        add(.start(ClientInfo(ip: "10.\(s >> 16 & 255).\(s >> 8 & 255).\(s & 255)", userAgent: userAgents[ua].0), origin.referrerHost == nil && origin.utmSource == nil ? nil : origin))
+        let referrer = rng.chance(0.7) ? referrers[rng.skewed(referrers.count)] : nil
+        let tagged = rng.chance(0.35)
+        let origin = PresenceHub.Origin(referrerHost: referrer, utmSource: tagged ? utmSources[rng.skewed(utmSources.count)] : nil,
+                                        utmMedium: tagged ? utmMediums[rng.int(utmMediums.count)] : nil,
+                                        utmCampaign: tagged ? utmCampaigns[rng.skewed(utmCampaigns.count)] : nil)
+        add(.start(ClientInfo(ip: "10.\(s >> 16 & 255).\(s >> 8 & 255).\(s & 255)", userAgent: userAgents[ua].0), origin.isEmpty ? nil : origin))
         let pages = 3 + rng.int(3)
         let eventAfter = (rng.int(pages), rng.chance(0.5) ? rng.int(pages) : -1)
         for p in 0..<pages {
