@@ -59,13 +59,14 @@ extension RecordsStore {
         return db.changes
     }
 
-    /// Each metric's keys summed over the buckets of `grain` in `[from, to)`, at most
-    /// `limit` rows (metrics and keys are bounded per day by the hub that counts them).
-    public func rollupTotals(_ grain: RollupGrain, from: Int64, to: Int64, limit: Int = 20_000) throws(Failure) -> [RollupRow] {
+    /// Each metric's keys (or one metric's) summed over the buckets of `grain` in `[from, to)`,
+    /// at most `limit` rows (metrics and keys are bounded per day by the hub that counts them).
+    public func rollupTotals(_ grain: RollupGrain, from: Int64, to: Int64, metric: String? = nil,
+                             limit: Int = 20_000) throws(Failure) -> [RollupRow] {
         try db.query("""
             SELECT metric, key, sum(value) FROM rollups WHERE grain = $1 AND bucket >= $2 AND bucket < $3
-            GROUP BY metric, key LIMIT \(limit)
-            """, [.text(grain.rawValue), Self.time(from), Self.time(to)]).map { row in
+            \(metric == nil ? "" : "AND metric = $4") GROUP BY metric, key LIMIT \(limit)
+            """, [.text(grain.rawValue), Self.time(from), Self.time(to)] + (metric.map { [.text($0)] } ?? [])).map { row in
             RollupRow(bucket: from, metric: row[0].text ?? "", key: row[1].text ?? "", value: row[2].integer ?? 0)
         }
     }

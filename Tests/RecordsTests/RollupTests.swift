@@ -33,6 +33,14 @@ struct RollupTests {
         #expect(minutes.count == 3 && minutes.map(\.value) == [1, 5, 10])
     }
 
+    @Test func oneMetricsTotalsAreNotCutShortByTheOthers() throws {
+        let store = try store()
+        try store.addRollups(minute: lastOfTen, (0..<50).map { .init(metric: "events", key: "e\($0)", value: 1) }
+            + [.init(metric: "funnel:buy", key: "1", value: 7)])
+        let funnel = try store.rollupTotals(.day, from: day, to: day + 86_400_000, metric: "funnel:buy", limit: 1)
+        #expect(funnel == [.init(bucket: day, metric: "funnel:buy", key: "1", value: 7)])
+    }
+
     @Test func eachGrainIsForgottenAfterItsRetentionAndDaysStay() throws {
         let store = try store()
         try store.addRollups(minute: lastOfTen, [.init(metric: "visitors", key: "", value: 1)])

@@ -78,7 +78,8 @@ public struct ReadFunnelReport: MoneyReadOperation {
         guard let funnel = try store.customFunnels().first(where: { $0.id == id }) else { return nil }
         let grain = RollupGrain.allCases.reversed().first { from % $0.milliseconds == 0 && to % $0.milliseconds == 0 } ?? .minute
         var reached = Array(repeating: Int64(0), count: funnel.steps.count)
-        for row in try store.rollupTotals(grain, from: from, to: to) where row.metric == RollupMetric.funnelPrefix + id {
+        // Its own rows only: a long window's other metrics must not take the rows' limit.
+        for row in try store.rollupTotals(grain, from: from, to: to, metric: RollupMetric.funnelPrefix + id) {
             if let step = Int(row.key), (1...reached.count).contains(step) { reached[step - 1] += row.value }
         }
         return (funnel, reached)
