@@ -60,6 +60,9 @@ struct RollupTests {
         #expect(try store.saveGoal(.init(name: "Cart", kind: .pageType, target: "checkout"), now: 0), "saved again: replaced")
         #expect(try store.goals() == [.init(name: "Cart", kind: .pageType, target: "checkout")])
         #expect(try store.deleteGoal("Cart") && !(try store.deleteGoal("Cart")))
+        for n in 0..<RecordsStore.maxGoals { #expect(try store.saveGoal(.init(name: "g\(n)", kind: .event, target: "e"), now: 0)) }
+        #expect(try !store.saveGoal(.init(name: "one-too-many", kind: .event, target: "e"), now: 0))
+        #expect(try store.saveGoal(.init(name: "g0", kind: .pageType, target: "checkout"), now: 1), "one of those held may still be replaced")
         for n in 1..<CustomFunnel.maxFunnels { #expect(try store.saveFunnel(CustomFunnel(id: "f\(n)", name: "F", steps: funnel.steps), now: 0)) }
         #expect(try !store.saveFunnel(CustomFunnel(id: "one-too-many", name: "F", steps: funnel.steps), now: 0))
         #expect(try store.saveFunnel(funnel, now: 1), "one of those held may still be replaced")
